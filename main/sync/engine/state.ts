@@ -1,0 +1,126 @@
+// The one state model the UI (over IPC) and the CLI (status --json) render. The engine owns it;
+// consumers only read snapshots. History is not part of the pushed snapshot (it can hold 10,000
+// entries); it is queried separately.
+import type { RecordingKind, SnType } from '../types.js';
+
+export type QueueItemState =
+  | 'queued' // pulled, waiting for an upload slot
+  | 'pulling' // being copied from the recorder
+  | 'uploading'
+  | 'completing' // complete-upload sent, answer pending
+  | 'waiting-retry' // failed, next try at nextRetryAt
+  | 'waiting-account' // no credentials configured yet
+  | 'waiting-network' // offline; resumes when the API answers again
+  | 'paused'
+  | 'failed'; // gave up (needs the user: retry)
+
+export interface DeviceView {
+  id: string;
+  sn: string;
+  sn_type: SnType;
+  model: string;
+  firmware: string;
+  connected: boolean;
+  mountPath?: string;
+  freeBytes?: number;
+  totalBytes?: number;
+  recordingsOnDevice: number;
+  newRecordings: number;
+  pull: { state: 'idle' | 'pulling' | 'done' | 'error'; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number; error?: string };
+  /** True once everything new on this device is verified in the library. */
+  safeToUnplug: boolean;
+  lastSeenAt: number;
+  warnings: string[];
+}
+
+export interface QueueItemView {
+  id: string;
+  sn: string;
+  deviceId: string;
+  relBase: string;
+  kind: RecordingKind;
+  startMs: number;
+  durationMs: number;
+  state: QueueItemState;
+  bytesDone: number;
+  bytesTotal: number;
+  speedBps: number;
+  etaSec: number | null;
+  attempts: number;
+  nextRetryAt?: number;
+  error?: string;
+}
+
+export interface HistoryEntry {
+  id: string;
+  sn: string;
+  sn_type: SnType;
+  deviceId: string;
+  kind: RecordingKind;
+  startMs: number;
+  durationMs: number;
+  cloudFileId: string;
+  syncedAt: number;
+  localPath: string;
+}
+
+export interface HistoryQuery {
+  text?: string;
+  deviceId?: string;
+  kind?: RecordingKind;
+  fromMs?: number;
+  toMs?: number;
+  offset?: number;
+  limit?: number;
+}
+
+export type ProblemCode =
+  | 'auth-refused'
+  | 'no-account'
+  | 'offline'
+  | 'server-error'
+  | 'rate-limited'
+  | 'library-full'
+  | 'library-unwritable'
+  | 'device-read-error'
+  | 'device-mismatch'
+  | 'recording-skipped'
+  | 'upload-failed'
+  | 'ledger-corrupt'
+  | 'other';
+
+export interface Problem {
+  id: string;
+  code: ProblemCode;
+  severity: 'error' | 'warning';
+  /** Plain words: what happened. */
+  message: string;
+  /** Plain words: what the user can do. */
+  action?: string;
+  since: number;
+  deviceId?: string;
+  recordingId?: string;
+}
+
+export interface EngineTotals {
+  queued: number;
+  active: number;
+  failed: number;
+  synced: number;
+  bytesPending: number;
+  speedBps: number;
+  etaSec: number | null;
+}
+
+export interface EngineState {
+  /** Increases with every change; consumers drop snapshots older than the one they have. */
+  seq: number;
+  devices: DeviceView[];
+  queue: QueueItemView[];
+  totals: EngineTotals;
+  lastSyncAt: number | null;
+  paused: boolean;
+  online: boolean;
+  account: 'missing' | 'configured' | 'refused';
+  problems: Problem[];
+}
