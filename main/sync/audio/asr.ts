@@ -1,0 +1,113 @@
+// Inspects a recorder `.ASR` file: raw Opus packets (80 bytes, 20 ms, TOC 0xB8) back to back, no container.
+// Newer firmware may write Ogg Opus instead, so the container is detected from the first bytes, never assumed.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import { AudioFormatError } from './errors.js';
+import { PAGE_BOS, readOggPageHeader, readVerifiedOggPage } from './ogg-page.js';
+
+export interface AsrInfo {
+  format: 'raw-opus' | 'ogg-opus';
+  durationMs: number;
+  /** Number of 20 ms packets (raw files only). */
+  frames?: number;
+}
+
+/** The recorder's packet shape (FACTS: 32 kbit/s CBR CELT). */
+export const ASR_PACKET_BYTES = 80;
+export const ASR_PACKET_MS = 20;
+/** TOC byte: config 23 (CELT-only, wideband, 20 ms), mono, one frame per packet. */
+export const ASR_TOC = 0xb8;
+/** How many packets' TOC bytes we check besides the first and the last. */
+const TOC_SAMPLES = 64;
+/** How far from the end we look for the last Ogg page (a page is at most 65,307 bytes). */
+const OGG_TAIL_BYTES = 65_307 * 2;
+
+async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
+}
+
+export async function inspectAsr(filePath: string): Promise<AsrInfo> {
+  const fh = await open(filePath, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) throw new AudioFormatError('ASR_EMPTY', 'The ASR file is empty (0 bytes).', filePath);
+    const head = await readAt(fh, 0, Math.min(size, 4096));
+    if (head.length >= 4 && head.toString('latin1', 0, 4) === 'OggS') return await inspectOgg(fh, size, head, filePath);
+    return await inspectRaw(fh, size, filePath);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function inspectRaw(fh: FileHandle, size: number, filePath: string): Promise<AsrInfo> {
+  const frames = Math.floor(size / ASR_PACKET_BYTES);
+  const stray = size % ASR_PACKET_BYTES;
+  if (stray !== 0) {
+    throw new AudioFormatError(
+      'ASR_STRAY_BYTES',
+      `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets: ${frames} whole packets and ${stray} stray bytes at the end.`,
+      filePath,
+    );
+  }
+  // The first, the last and an even spread in between: enough to tell a recorder ASR from some other file
+  // without reading all of it.
+  const picks = new Set<number>([0, frames - 1]);
+  const step = Math.max(1, Math.floor(frames / TOC_SAMPLES));
+  for (let i = step; i < frames && picks.size < TOC_SAMPLES + 2; i += step) picks.add(i);
+  for (const i of [...picks].sort((a, b) => a - b)) {
+    const b = await readAt(fh, i * ASR_PACKET_BYTES, 1);
+    if (b[0] !== ASR_TOC) {
+      throw new AudioFormatError(
+        'ASR_BAD_TOC',
+        `The ASR file is not recorder Opus audio: packet ${i + 1} of ${frames} starts with 0x${(b[0] ?? 0).toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
+        filePath,
+      );
+    }
+  }
+  return { format: 'raw-opus', durationMs: frames * ASR_PACKET_MS, frames };
+}
+
+/** Parse the OpusHead packet from the first page; returns the pre-skip (48 kHz samples). */
+export function parseOpusHeadPage(head: Uint8Array, filePath?: string): { preSkip: number; channels: number; inputRate: number; serial: number } {
+  const h = readOggPageHeader(head, 0);
+  if (!h || !(h.headerType & PAGE_BOS) || h.headerLength + 19 > head.length) {
+    throw new AudioFormatError('OGG_BAD_PAGE', "The Ogg file's first page is damaged.", filePath);
+  }
+  const p = head.subarray(h.headerLength);
+  if (Buffer.from(p.subarray(0, 8)).toString('latin1') !== 'OpusHead') {
+    throw new AudioFormatError('OGG_NOT_OPUS', 'The Ogg file does not hold Opus audio (no OpusHead header).', filePath);
+  }
+  const dv = new DataView(p.buffer, p.byteOffset, 19);
+  if ((p[8]! & 0xf0) !== 0) {
+    throw new AudioFormatError('OGG_NOT_OPUS', `The Ogg Opus file has an unsupported header version ${p[8]}.`, filePath);
+  }
+  return { channels: p[9]!, preSkip: dv.getUint16(10, true), inputRate: dv.getUint32(12, true), serial: h.serial };
+}
+
+async function inspectOgg(fh: FileHandle, size: number, head: Buffer, filePath: string): Promise<AsrInfo> {
+  const { preSkip, serial } = parseOpusHeadPage(head, filePath);
+  // The duration is the granule position of the last complete, intact page of our stream, minus the pre-skip.
+  // A file cut short ends in a partial page, so search backwards for one that checks out.
+  const tailStart = Math.max(0, size - OGG_TAIL_BYTES);
+  const tail = await readAt(fh, tailStart, size - tailStart);
+  for (let off = tail.length - 27; off >= 0; off--) {
+    if (tail[off] !== 0x4f || tail[off + 1] !== 0x67) continue; // 'Og'
+    const h = readVerifiedOggPage(tail, off);
+    if (!h || h.serial !== serial || h.granule < 0n) continue;
+    const samples = h.granule - BigInt(preSkip);
+    if (samples < 0n) break;
+    return { format: 'ogg-opus', durationMs: Number((samples * 1000n) / 48000n) };
+  }
+  throw new AudioFormatError(
+    'OGG_NO_GRANULE',
+    'The Ogg Opus file is damaged: no intact audio page found near its end, so its length is unknown.',
+    filePath,
+  );
+}

@@ -1,0 +1,103 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectAsr } from '../../../main/sync/audio/asr.js';
+
+const run = promisify(execFile);
+
+function rawAsr(frames: number): Buffer {
+  const b = Buffer.alloc(frames * 80);
+  for (let i = 0; i < frames; i++) {
+    b[i * 80] = 0xb8;
+    for (let j = 1; j < 80; j++) b[i * 80 + j] = (i * 7 + j * 13) & 0xff;
+  }
+  return b;
+}
+
+describe('inspectAsr', () => {
+  let dir: string;
+  let n = 0;
+  const put = async (data: Buffer): Promise<string> => {
+    const p = join(dir, `${++n}.ASR`);
+    await writeFile(p, data);
+    return p;
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'plaud-asr-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('raw recorder Opus: 80-byte packets of 20 ms', async () => {
+    expect(await inspectAsr(await put(rawAsr(1234)))).toEqual({ format: 'raw-opus', durationMs: 24_680, frames: 1234 });
+    expect(await inspectAsr(await put(rawAsr(1)))).toEqual({ format: 'raw-opus', durationMs: 20, frames: 1 });
+  });
+
+  it('a file cut mid-packet is rejected, saying how many stray bytes', async () => {
+    const p = await put(rawAsr(50).subarray(0, 50 * 80 - 33));
+    await expect(inspectAsr(p)).rejects.toMatchObject({ code: 'ASR_STRAY_BYTES', message: expect.stringContaining('47 stray bytes') });
+  });
+
+  it('an empty file is rejected', async () => {
+    await expect(inspectAsr(await put(Buffer.alloc(0)))).rejects.toMatchObject({ code: 'ASR_EMPTY' });
+  });
+
+  it('a wrong TOC byte in the first, a middle or the last packet is caught', async () => {
+    for (const bad of [0, 999]) {
+      const b = rawAsr(1000);
+      b[bad * 80] = 0xfc;
+      const p = await put(b);
+      await expect(inspectAsr(p)).rejects.toMatchObject({
+        code: 'ASR_BAD_TOC',
+        message: expect.stringContaining(`packet ${bad + 1} of 1000 starts with 0xFC`),
+      });
+    }
+    // A damaged stretch in the middle (packets 400..599 shifted by 3 bytes) is found by the sampling.
+    const shifted = rawAsr(1000);
+    shifted.copy(shifted, 400 * 80 + 3, 400 * 80, 600 * 80 - 3);
+    await expect(inspectAsr(await put(shifted))).rejects.toMatchObject({ code: 'ASR_BAD_TOC' });
+    // A file of the right size that is not Opus at all (zeros).
+    await expect(inspectAsr(await put(Buffer.alloc(8000)))).rejects.toMatchObject({ code: 'ASR_BAD_TOC' });
+  });
+
+  describe('Ogg Opus (newer firmware)', () => {
+    let ogg: Buffer;
+    beforeAll(async () => {
+      const p = join(dir, 'sine.opus');
+      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=1.5',
+        '-ac', '1', '-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-vbr', 'off', '-frame_duration', '20', p]);
+      ogg = await readFile(p);
+    });
+
+    it('duration comes from the last granule position minus pre-skip', async () => {
+      expect(await inspectAsr(await put(ogg))).toEqual({ format: 'ogg-opus', durationMs: 1500 });
+    });
+
+    it('a cut-short Ogg file gets the length up to its last intact page', async () => {
+      const info = await inspectAsr(await put(ogg.subarray(0, ogg.length - 100)));
+      expect(info.format).toBe('ogg-opus');
+      expect(info.durationMs).toBeGreaterThan(0);
+      expect(info.durationMs).toBeLessThan(1500);
+    });
+
+    it('a damaged last page (bad CRC) is not trusted', async () => {
+      const b = Buffer.from(ogg);
+      b[b.length - 5] = b[b.length - 5]! ^ 0xff;
+      const info = await inspectAsr(await put(b));
+      expect(info.durationMs).toBeLessThan(1500);
+    });
+
+    it('Ogg that is not Opus, or with a broken first page, is rejected', async () => {
+      const notOpus = Buffer.from(ogg);
+      const headerLen = 27 + notOpus[26]!;
+      notOpus.write('Vorbis!!', headerLen, 'latin1');
+      await expect(inspectAsr(await put(notOpus))).rejects.toMatchObject({ code: 'OGG_NOT_OPUS' });
+      await expect(inspectAsr(await put(ogg.subarray(0, 20)))).rejects.toMatchObject({ code: 'OGG_BAD_PAGE' });
+      await expect(inspectAsr(await put(ogg.subarray(0, 200)))).rejects.toMatchObject({ code: 'OGG_NO_GRANULE' });
+    });
+  });
+});
