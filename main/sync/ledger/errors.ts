@@ -1,0 +1,66 @@
+// Errors the ledger reports. Each message says in plain words what happened, where, and what the
+// user can do; the fields carry the same facts for programs (status --json, the problems list).
+
+/** A state file is damaged. Nothing was changed or deleted; recover() salvages what is readable. */
+export class LedgerCorruptError extends Error {
+  override name = 'LedgerCorruptError';
+  readonly code: string = 'LEDGER_CORRUPT';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
+    super(
+      `The sync ledger file ${file} is damaged${line !== undefined ? ` at line ${line}` : ''}: ${reason}. ` +
+        `Nothing was changed or deleted. Recovery (plaud-sync recover-ledger / recover()) salvages every readable ` +
+        `record and keeps the damaged file as it is.`,
+    );
+  }
+}
+
+/** The files were written by a newer Plaud Sync. They are left untouched. */
+export class LedgerVersionError extends LedgerCorruptError {
+  override name = 'LedgerVersionError';
+  override readonly code = 'LEDGER_FUTURE_VERSION';
+  constructor(
+    file: string,
+    readonly found: number,
+    readonly supported: number,
+  ) {
+    super(file, 1, `it has format version ${found}, written by a newer Plaud Sync (this version reads up to ${supported}); update Plaud Sync`);
+    this.message =
+      `The sync ledger file ${file} was written by a newer version of Plaud Sync (format ${found}; this version reads up to ${supported}). ` +
+      `Update Plaud Sync. The file was not changed.`;
+  }
+}
+
+/** Another live process holds the ledger. */
+export class LedgerLockedError extends Error {
+  override name = 'LedgerLockedError';
+  readonly code = 'LEDGER_LOCKED';
+  constructor(
+    readonly lockFile: string,
+    readonly pid: number,
+    readonly holder: string,
+  ) {
+    super(
+      `The sync ledger is in use by another Plaud Sync process (${holder}, pid ${pid}). ` +
+        `Only one of the app and the plaud-sync daemon can sync at a time: quit the other one and try again. ` +
+        `(Lock file: ${lockFile}; if no such process is running, delete it.)`,
+    );
+  }
+}
+
+/** A write did not reach the disk (full disk, I/O error). The change was not made. */
+export class LedgerWriteError extends Error {
+  override name = 'LedgerWriteError';
+  readonly code = 'LEDGER_WRITE_FAILED';
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    const c = cause as NodeJS.ErrnoException;
+    const why = c?.code === 'ENOSPC' ? 'the disk is full' : c?.code === 'EROFS' ? 'the disk is read-only' : (c?.message ?? String(cause));
+    super(`Could not save the sync ledger (${file}): ${why}. The last change was not saved; free some space or fix the disk, then restart.`);
+  }
+}

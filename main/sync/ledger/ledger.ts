@@ -1,0 +1,404 @@
+// The ledger: what happened to every recording, kept across crashes and restarts.
+// Reads are from memory; every change is one fsync'd journal line before the call returns, so a
+// change the caller saw succeed survives a kill -9 or power loss. See store.ts for the files.
+import fs from 'node:fs';
+import path from 'node:path';
+import { nullLogger, type Logger } from '../log.js';
+import type { Recording, SnType } from '../types.js';
+import { LedgerCorruptError, LedgerWriteError } from './errors.js';
+import { acquireLock, type LockHandle } from './lock.js';
+import { CURRENT_VERSION, migrateRecord } from './migrations.js';
+import {
+  JOURNAL_FILE,
+  SNAPSHOT_FILE,
+  V0_FILE,
+  encodeLine,
+  fsyncDir,
+  journalHeader,
+  loadFiles,
+  snapshotText,
+  withPart,
+  writeFileAtomic,
+  type JournalEntry,
+} from './store.js';
+import { IllegalTransitionError, applyTransition } from './transitions.js';
+import { RECORD_STATES, recordSchema, type LedgerRecord, type MutableRecord, type RecordState, type StateCounts, type TransitionPatch } from './types.js';
+
+export interface OpenLedgerOptions {
+  logger?: Logger;
+  /** Compact when the journal holds this many entries (default 5,000) ... */
+  compactEntries?: number;
+  /** ... or this many bytes (default 8 MiB). */
+  compactBytes?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+export type ChangeListener = (record: LedgerRecord, previous: LedgerRecord | undefined) => void;
+
+/** The id of a recording: device serial, path on the device, and total source size. */
+export function recordingId(sn: string, relBase: string, size: number): string {
+  return `${sn}/${relBase}#${size}`;
+}
+
+/** Total bytes of a recording's source files (the identity size). */
+export function recordingSize(rec: Pick<Recording, 'wav' | 'asr'>): number {
+  return (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export class Ledger {
+  readonly dir: string;
+  readonly journalPath: string;
+  readonly snapshotPath: string;
+  private records: Map<string, MutableRecord>;
+  private bySnIndex = new Map<string, Set<string>>();
+  private stateCounts: StateCounts;
+  private listeners = new Set<ChangeListener>();
+  private fd: number;
+  private seq: number;
+  private journalEntries: number;
+  private journalBytes: number;
+  private compactAfterEntries: number;
+  private compactAfterBytes: number;
+  private broken: Error | undefined;
+  private closed = false;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  /** @internal use openLedger() */
+  constructor(
+    dir: string,
+    private readonly lock: LockHandle,
+    init: { records: Map<string, MutableRecord>; seq: number; journalEntries: number; journalBytes: number; fd: number },
+    opts: OpenLedgerOptions,
+  ) {
+    this.dir = dir;
+    this.journalPath = path.join(dir, JOURNAL_FILE);
+    this.snapshotPath = path.join(dir, SNAPSHOT_FILE);
+    this.records = init.records;
+    this.seq = init.seq;
+    this.journalEntries = init.journalEntries;
+    this.journalBytes = init.journalBytes;
+    this.fd = init.fd;
+    this.logger = opts.logger ?? nullLogger;
+    this.now = opts.now ?? Date.now;
+    this.compactAfterEntries = opts.compactEntries ?? 5000;
+    this.compactAfterBytes = opts.compactBytes ?? 8 * 1024 * 1024;
+    this.stateCounts = Object.fromEntries(RECORD_STATES.map((s) => [s, 0])) as StateCounts;
+    for (const r of this.records.values()) {
+      deepFreeze(r);
+      this.index(r);
+    }
+  }
+
+  // ---------- reads ----------
+
+  get(id: string): LedgerRecord | undefined {
+    return this.records.get(id);
+  }
+
+  all(): LedgerRecord[] {
+    return [...this.records.values()];
+  }
+
+  bySn(sn: string): LedgerRecord[] {
+    const ids = this.bySnIndex.get(sn);
+    return ids ? [...ids].map((id) => this.records.get(id)!) : [];
+  }
+
+  /** Records in any of the given states (e.g. unfinished work to resume at start-up). */
+  inState(...states: RecordState[]): LedgerRecord[] {
+    const want = new Set(states);
+    return this.all().filter((r) => want.has(r.state));
+  }
+
+  /** The record for this identity on the device, if any. */
+  find(sn: string, relBase: string, size: number, startMs: number): LedgerRecord | undefined {
+    const r = this.records.get(recordingId(sn, relBase, size));
+    return r && r.startMs === startMs ? r : undefined;
+  }
+
+  /** Every record for this path on this device, whatever its size (a changed file shows up here twice). */
+  findByPath(sn: string, relBase: string): LedgerRecord[] {
+    return this.bySn(sn).filter((r) => r.relBase === relBase);
+  }
+
+  counts(): StateCounts {
+    return { ...this.stateCounts };
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------- writes (each is durable when it returns) ----------
+
+  /** Add a recording seen on a device. Idempotent: an existing record is returned unchanged. */
+  discover(rec: Recording, device: { sn_type: SnType; deviceId: string }): LedgerRecord {
+    const size = recordingSize(rec);
+    const id = recordingId(rec.sn, rec.relBase, size);
+    const existing = this.records.get(id);
+    if (existing) return existing;
+    const now = this.now();
+    const source: MutableRecord['source'] = {};
+    if (rec.wav) source.wav = { relPath: rec.wav.relPath, size: rec.wav.size, mtimeMs: rec.wav.mtimeMs };
+    if (rec.asr) source.asr = { relPath: rec.asr.relPath, size: rec.asr.size, mtimeMs: rec.asr.mtimeMs, format: rec.asr.format };
+    const record: MutableRecord = {
+      id,
+      sn: rec.sn,
+      sn_type: device.sn_type,
+      deviceId: device.deviceId,
+      kind: rec.kind,
+      relBase: rec.relBase,
+      startMs: rec.startMs,
+      durationMs: rec.durationMs,
+      endMs: rec.endMs,
+      size,
+      source,
+      state: 'discovered',
+      createdAt: now,
+      updatedAt: now,
+      stateAt: { discovered: now },
+      attempts: 0,
+    };
+    const checked = recordSchema.safeParse(record);
+    if (!checked.success) throw new TypeError(`Recording ${id} cannot be added to the ledger: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return this.put(record, undefined);
+  }
+
+  /** Move a record to a new state. Throws IllegalTransitionError for a move the state machine forbids. */
+  transition(id: string, to: RecordState, patch: TransitionPatch = {}): LedgerRecord {
+    const prev = this.mustGet(id);
+    const next = applyTransition(prev, to, patch, this.now());
+    return this.put(next, prev);
+  }
+
+  /** Record one finished upload part. A small journal entry; the record must be 'uploading'. */
+  recordPart(id: string, partNumber: number, etag: string): LedgerRecord {
+    const prev = this.mustGet(id);
+    if (prev.state !== 'uploading' || !prev.upload) {
+      throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} is "${prev.state}", not "uploading": an upload part cannot be recorded for it.`);
+    }
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw new RangeError(`Part number ${partNumber} is not between 1 and 10000.`);
+    if (typeof etag !== 'string' || etag.length === 0) throw new TypeError(`Part ${partNumber} of ${id} has an empty ETag.`);
+    const now = this.now();
+    const next = withPart(prev, partNumber, etag, now);
+    this.append({ t: 'part', s: this.seq + 1, id, n: partNumber, etag, at: now });
+    return this.commit(next, prev);
+  }
+
+  /** Remove-after-sync marker: 'pending' before the device file is deleted, 'done' after. */
+  markDeviceDelete(id: string, state: 'pending' | 'done'): LedgerRecord {
+    const prev = this.mustGet(id);
+    if (prev.state !== 'synced') throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} is "${prev.state}": only a synced recording may be removed from the recorder.`);
+    if (prev.deviceDelete?.state === 'done') {
+      if (state === 'done') return prev;
+      throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} was already removed from the recorder.`);
+    }
+    const now = this.now();
+    const next: MutableRecord = {
+      ...prev,
+      updatedAt: now,
+      deviceDelete: state === 'pending' ? { state, requestedAt: prev.deviceDelete?.requestedAt ?? now } : { state, requestedAt: prev.deviceDelete?.requestedAt ?? now, doneAt: now },
+    };
+    return this.put(next, prev);
+  }
+
+  /** Write a snapshot now and start an empty journal (also done automatically). */
+  compact(): void {
+    this.assertWritable();
+    const now = this.now();
+    writeFileAtomic(this.dir, SNAPSHOT_FILE, snapshotText(this.records.values(), this.seq, now));
+    // The snapshot holds everything up to this.seq; a crash here replays nothing twice (entries <= seq are skipped).
+    const header = journalHeader(this.seq, now);
+    writeFileAtomic(this.dir, JOURNAL_FILE, header);
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(this.journalPath, 'a');
+    this.journalEntries = 0;
+    this.journalBytes = Buffer.byteLength(header);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.broken && this.journalEntries > 0) this.compact();
+    } catch (err) {
+      this.logger.warn('ledger: could not compact on close (the journal is intact)', { err });
+    }
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* already closed */
+    }
+    this.lock.release();
+    this.listeners.clear();
+  }
+
+  // ---------- internals ----------
+
+  private mustGet(id: string): MutableRecord {
+    this.assertWritable();
+    const r = this.records.get(id);
+    if (!r) throw new RangeError(`There is no recording ${id} in the ledger.`);
+    return r;
+  }
+
+  private assertWritable(): void {
+    if (this.closed) throw new Error('The ledger is closed.');
+    if (this.broken) throw this.broken;
+  }
+
+  private put(next: MutableRecord, prev: MutableRecord | undefined): LedgerRecord {
+    this.append({ t: 'put', s: this.seq + 1, r: next });
+    return this.commit(next, prev);
+  }
+
+  /** The journal line is on disk: make the change visible. */
+  private commit(next: MutableRecord, prev: MutableRecord | undefined): LedgerRecord {
+    this.seq++;
+    this.journalEntries++;
+    deepFreeze(next);
+    if (prev) this.unindex(prev);
+    this.records.set(next.id, next);
+    this.index(next);
+    for (const l of this.listeners) {
+      try {
+        l(next, prev);
+      } catch (err) {
+        this.logger.error('ledger: a change listener threw', { err, id: next.id });
+      }
+    }
+    if (this.journalEntries >= this.compactAfterEntries || this.journalBytes >= this.compactAfterBytes) {
+      try {
+        this.compact();
+      } catch (err) {
+        // The change itself is safe in the journal; try compacting again after another batch.
+        this.compactAfterEntries = this.journalEntries + Math.max(100, this.compactAfterEntries >> 2);
+        this.compactAfterBytes = this.journalBytes + Math.max(65536, this.compactAfterBytes >> 2);
+        this.logger.warn('ledger: compaction failed; will retry later (nothing is lost)', { err });
+      }
+    }
+    return next;
+  }
+
+  private append(entry: JournalEntry): void {
+    this.assertWritable();
+    const buf = Buffer.from(encodeLine(entry));
+    try {
+      let off = 0;
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+      fs.fdatasyncSync(this.fd);
+    } catch (err) {
+      // Cut whatever part of the line got in, so the next append does not follow a torn line.
+      try {
+        fs.ftruncateSync(this.fd, this.journalBytes);
+        fs.fdatasyncSync(this.fd);
+      } catch {
+        this.broken = new LedgerWriteError(this.journalPath, err);
+      }
+      throw new LedgerWriteError(this.journalPath, err);
+    }
+    this.journalBytes += buf.length;
+  }
+
+  private index(r: MutableRecord): void {
+    let ids = this.bySnIndex.get(r.sn);
+    if (!ids) this.bySnIndex.set(r.sn, (ids = new Set()));
+    ids.add(r.id);
+    this.stateCounts[r.state]++;
+  }
+
+  private unindex(r: MutableRecord): void {
+    this.bySnIndex.get(r.sn)?.delete(r.id);
+    this.stateCounts[r.state]--;
+  }
+}
+
+/**
+ * Open (or create) the ledger in `dir` (normally `<state dir>/ledger`). Takes the single-writer lock,
+ * loads snapshot + journal, migrates older formats. Throws LedgerCorruptError for a damaged file
+ * (leaving it untouched), LedgerLockedError when another live process has the ledger open.
+ */
+export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Promise<Ledger> {
+  const logger = opts.logger ?? nullLogger;
+  const now = opts.now ?? Date.now;
+  fs.mkdirSync(dir, { recursive: true });
+  const lock = acquireLock(dir, logger);
+  try {
+    migrateV0IfPresent(dir, logger, now());
+    const loaded = loadFiles(dir, logger, 'strict');
+    let journalBytes = loaded.journalGoodBytes;
+    if (!loaded.journalExists) {
+      const header = journalHeader(loaded.seq, now());
+      writeFileAtomic(dir, JOURNAL_FILE, header);
+      journalBytes = Buffer.byteLength(header);
+    } else if (loaded.tornTail) {
+      // Cut the torn tail before appending after it (otherwise it would sit mid-file and read as damage).
+      const fd = fs.openSync(path.join(dir, JOURNAL_FILE), 'r+');
+      try {
+        fs.ftruncateSync(fd, loaded.journalGoodBytes);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const fd = fs.openSync(path.join(dir, JOURNAL_FILE), 'a');
+    const ledger = new Ledger(dir, lock, { records: loaded.records, seq: loaded.seq, journalEntries: loaded.journalEntries, journalBytes, fd }, opts);
+    if (loaded.fileVersion < CURRENT_VERSION) {
+      // Keep the old files, then write everything in the current format.
+      const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
+      for (const f of [SNAPSHOT_FILE, JOURNAL_FILE]) {
+        const p = path.join(dir, f);
+        if (fs.existsSync(p)) fs.copyFileSync(p, `${p}.v${loaded.fileVersion}-${stamp}.bak`);
+      }
+      ledger.compact();
+      logger.info('ledger: migrated to the current format', { from: loaded.fileVersion, to: CURRENT_VERSION, records: ledger.size });
+    }
+    return ledger;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/** The v0 layout was a single ledger.json. Convert it once, keeping the original under a new name. */
+function migrateV0IfPresent(dir: string, logger: Logger, now: number): void {
+  const v0 = path.join(dir, V0_FILE);
+  if (!fs.existsSync(v0) || fs.existsSync(path.join(dir, SNAPSHOT_FILE)) || fs.existsSync(path.join(dir, JOURNAL_FILE))) return;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(v0, 'utf8'));
+  } catch (err) {
+    throw new LedgerCorruptError(v0, undefined, `it is not valid JSON (${(err as Error).message})`);
+  }
+  const d = doc as { version?: unknown; recordings?: unknown };
+  if (typeof doc !== 'object' || doc === null || (d.version !== undefined && d.version !== 0) || typeof d.recordings !== 'object' || d.recordings === null) {
+    throw new LedgerCorruptError(v0, undefined, 'it is not a version 0 ledger (expected { version: 0, recordings: {...} })');
+  }
+  const records: MutableRecord[] = [];
+  for (const [key, raw] of Object.entries(d.recordings as Record<string, unknown>)) {
+    const res = recordSchema.safeParse(migrateRecord(raw as Record<string, unknown>, 0));
+    if (!res.success) throw new LedgerCorruptError(v0, undefined, `recording ${key} cannot be migrated (${res.error.issues[0]?.message ?? 'invalid'})`);
+    records.push(res.data);
+  }
+  writeFileAtomic(dir, SNAPSHOT_FILE, snapshotText(records, 0, now));
+  writeFileAtomic(dir, JOURNAL_FILE, journalHeader(0, now));
+  const kept = `${v0}.v0-migrated-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  fs.renameSync(v0, kept);
+  fsyncDir(dir);
+  logger.info('ledger: migrated a version 0 ledger.json', { records: records.length, keptAs: kept });
+}

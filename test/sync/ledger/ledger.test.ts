@@ -1,0 +1,210 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IllegalTransitionError, openLedger, recordingId, type Ledger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
+import { DEVICE, SN, pulledPatch, recording, uploadPatch } from './fixtures.js';
+
+let dir: string;
+let ledger: Ledger | undefined;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-'));
+});
+afterEach(() => {
+  ledger?.close();
+  ledger = undefined;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Walk recording i all the way to synced. */
+function syncOne(l: Ledger, i: number): LedgerRecord {
+  const rec = recording(i);
+  const { id } = l.discover(rec, DEVICE);
+  l.transition(id, 'pulling');
+  l.transition(id, 'pulled', pulledPatch(rec, i));
+  l.transition(id, 'uploading', uploadPatch(i));
+  l.recordPart(id, 1, `"etag-${i}"`);
+  l.transition(id, 'completing');
+  return l.transition(id, 'synced', { cloudFileId: `cloud-${i}` });
+}
+
+describe('ledger records and transitions', () => {
+  it('discover creates one record keyed by serial, path and size, and is idempotent', async () => {
+    ledger = await openLedger(dir);
+    const rec = recording(1);
+    const a = ledger.discover(rec, DEVICE);
+    expect(a.id).toBe(recordingId(SN, rec.relBase, rec.wav!.size + rec.asr!.size));
+    expect(a).toMatchObject({ sn: SN, sn_type: 'note', deviceId: DEVICE.deviceId, kind: 'note', relBase: rec.relBase, startMs: rec.startMs, state: 'discovered', attempts: 0 });
+    const b = ledger.discover(rec, DEVICE);
+    expect(b).toBe(a);
+    expect(ledger.size).toBe(1);
+    // The same path with another size is another recording (the file changed on the device).
+    const grown = { ...rec, wav: { ...rec.wav!, size: rec.wav!.size + 64000 } };
+    const c = ledger.discover(grown, DEVICE);
+    expect(c.id).not.toBe(a.id);
+    expect(ledger.findByPath(SN, rec.relBase).map((r) => r.id).sort()).toEqual([a.id, c.id].sort());
+    expect(ledger.find(SN, rec.relBase, a.size, rec.startMs)?.id).toBe(a.id);
+    expect(ledger.find(SN, rec.relBase, a.size, rec.startMs + 1)).toBeUndefined();
+    // A second recorder with the same file names does not collide.
+    const other = ledger.discover(recording(1, '888999999999999999'), { sn_type: 'note', deviceId: 'note:888999999999999999' });
+    expect(other.id).not.toBe(a.id);
+    expect(ledger.bySn(SN)).toHaveLength(2);
+    expect(ledger.bySn('888999999999999999')).toHaveLength(1);
+  });
+
+  it('walks the happy path and keeps every fact of each step', async () => {
+    let t = 1000;
+    ledger = await openLedger(dir, { now: () => ++t });
+    const r = syncOne(ledger, 7);
+    expect(r.state).toBe('synced');
+    expect(r.pulled?.files).toHaveLength(2);
+    expect(r.pulled?.upload).toMatchObject({ filetype: 'opus', durationMs: recording(7).durationMs });
+    expect(r.upload).toMatchObject({ partSize: 5_242_880, parts: [{ partNumber: 1, etag: '"etag-7"' }] });
+    expect(r.synced).toEqual({ cloudFileId: 'cloud-7', syncedAt: r.updatedAt, possibleDuplicate: false });
+    expect(Object.keys(r.stateAt)).toEqual(['discovered', 'pulling', 'pulled', 'uploading', 'completing', 'synced']);
+    expect(r.stateAt.discovered).toBeLessThan(r.stateAt.synced!);
+    expect(Object.isFrozen(r) && Object.isFrozen(r.upload!.parts)).toBe(true);
+    expect(ledger.counts()).toMatchObject({ synced: 1, discovered: 0 });
+  });
+
+  it('refuses illegal transitions with a clear message and changes nothing', async () => {
+    ledger = await openLedger(dir);
+    const { id } = ledger.discover(recording(2), DEVICE);
+    expect(() => ledger!.transition(id, 'synced', { cloudFileId: 'x' })).toThrow(IllegalTransitionError);
+    expect(() => ledger!.transition(id, 'synced', { cloudFileId: 'x' })).toThrow(/cannot go from "discovered" to "synced".*pulling, failed, skipped/);
+    ledger.transition(id, 'pulling');
+    // Entering pulled without the verified copy is refused.
+    expect(() => ledger!.transition(id, 'pulled')).toThrow(/without the verified library copy/);
+    expect(() => ledger!.recordPart(id, 1, 'e')).toThrow(/not "uploading"/);
+    expect(() => ledger!.transition('nope', 'pulling')).toThrow(/no recording nope/);
+    expect(ledger.get(id)?.state).toBe('pulling');
+    const s = syncOne(ledger, 3);
+    expect(() => ledger!.transition(s.id, 'failed', { reason: 'x' })).toThrow(/"synced" is final/);
+  });
+
+  it('allows the engine resets: failed -> pulled/completing/uploading (resume), uploading -> pulled, pulling -> discovered', async () => {
+    ledger = await openLedger(dir);
+    const rec = recording(4);
+    const { id } = ledger.discover(rec, DEVICE);
+    ledger.transition(id, 'pulling');
+    expect(ledger.transition(id, 'discovered').pulled).toBeUndefined(); // unplugged mid-pull
+    ledger.transition(id, 'pulling');
+    ledger.transition(id, 'pulled', pulledPatch(rec, 4));
+    ledger.transition(id, 'uploading', uploadPatch(4));
+    ledger.recordPart(id, 1, 'e1');
+    const f = ledger.transition(id, 'failed', { reason: 'network down', code: 'offline', nextTryAt: 5000 });
+    expect(f.failure).toMatchObject({ reason: 'network down', code: 'offline', fromState: 'uploading', attempts: 1, nextTryAt: 5000 });
+    const f2 = ledger.transition(id, 'failed', { reason: 'still down', nextTryAt: 9000 });
+    expect(f2.failure).toMatchObject({ fromState: 'uploading', attempts: 2 });
+    // Resume the same session: its finished parts are kept.
+    const resumed = ledger.transition(id, 'uploading');
+    expect(resumed.upload?.parts).toEqual([{ partNumber: 1, etag: 'e1' }]);
+    expect(resumed.failure).toBeUndefined();
+    expect(resumed.attempts).toBe(2);
+    // Abandon the session (presigned URLs expired): back to pulled, session dropped, copy kept.
+    const back = ledger.transition(id, 'pulled');
+    expect(back.upload).toBeUndefined();
+    expect(back.pulled?.files).toHaveLength(2);
+    const fresh = ledger.transition(id, 'uploading', uploadPatch(40));
+    expect(fresh.upload?.parts).toEqual([]);
+    ledger.transition(id, 'completing');
+    ledger.transition(id, 'failed', { reason: 'complete timed out' });
+    expect(ledger.transition(id, 'completing').upload?.fileId).toBe(fresh.upload?.fileId);
+    expect(ledger.transition(id, 'synced', { cloudFileId: 'c', possibleDuplicate: true }).synced?.possibleDuplicate).toBe(true);
+  });
+
+  it('records upload parts as small entries, replacing a re-sent part', async () => {
+    ledger = await openLedger(dir);
+    const rec = recording(5);
+    const { id } = ledger.discover(rec, DEVICE);
+    ledger.transition(id, 'pulling');
+    ledger.transition(id, 'pulled', pulledPatch(rec, 5));
+    ledger.transition(id, 'uploading', uploadPatch(5));
+    const before = fs.statSync(path.join(dir, 'ledger.journal')).size;
+    ledger.recordPart(id, 3, 'e3');
+    ledger.recordPart(id, 1, 'e1');
+    ledger.recordPart(id, 3, 'e3b');
+    const grew = fs.statSync(path.join(dir, 'ledger.journal')).size - before;
+    expect(grew).toBeLessThan(3 * 250); // three short lines, not three copies of the record
+    expect(ledger.get(id)?.upload?.parts).toEqual([
+      { partNumber: 1, etag: 'e1' },
+      { partNumber: 3, etag: 'e3b' },
+    ]);
+    expect(() => ledger!.recordPart(id, 0, 'x')).toThrow(RangeError);
+  });
+
+  it('marks remove-after-sync only on synced records, pending before done', async () => {
+    ledger = await openLedger(dir);
+    const a = ledger.discover(recording(8), DEVICE);
+    expect(() => ledger!.markDeviceDelete(a.id, 'pending')).toThrow(/only a synced recording/);
+    const s = syncOne(ledger, 9);
+    expect(ledger.markDeviceDelete(s.id, 'pending').deviceDelete).toMatchObject({ state: 'pending' });
+    const done = ledger.markDeviceDelete(s.id, 'done');
+    expect(done.deviceDelete?.state).toBe('done');
+    expect(done.deviceDelete?.doneAt).toBeTypeOf('number');
+    expect(() => ledger!.markDeviceDelete(s.id, 'pending')).toThrow(/already removed/);
+  });
+
+  it('calls onChange after each committed change, and a throwing listener does not break the write', async () => {
+    ledger = await openLedger(dir);
+    const seen: string[] = [];
+    const off = ledger.onChange((r, prev) => seen.push(`${prev?.state ?? '-'}>${r.state}`));
+    ledger.onChange(() => {
+      throw new Error('listener bug');
+    });
+    const { id } = ledger.discover(recording(1), DEVICE);
+    ledger.transition(id, 'pulling');
+    off();
+    ledger.transition(id, 'discovered');
+    expect(seen).toEqual(['->discovered', 'discovered>pulling']);
+    expect(ledger.get(id)?.state).toBe('discovered');
+  });
+});
+
+describe('persistence', () => {
+  it('reloads exactly what was written, through the journal and through a snapshot', async () => {
+    ledger = await openLedger(dir, { compactEntries: 25 });
+    for (let i = 0; i < 12; i++) syncOne(ledger, i); // 84 entries: several compactions
+    const fail = ledger.discover(recording(50), DEVICE);
+    ledger.transition(fail.id, 'failed', { reason: 'device read error', code: 'device-read-error', nextTryAt: 123 });
+    const up = ledger.discover(recording(51), DEVICE);
+    ledger.transition(up.id, 'pulling');
+    ledger.transition(up.id, 'pulled', pulledPatch(recording(51), 51));
+    ledger.transition(up.id, 'uploading', uploadPatch(51));
+    ledger.recordPart(up.id, 1, 'p1');
+    ledger.recordPart(up.id, 2, 'p2');
+    const before = ledger.all();
+    // Simulate a crash: no close() (no final compaction), just drop the lock like a dead process would.
+    const snapshotText = fs.readFileSync(path.join(dir, 'ledger.snapshot'), 'utf8');
+    expect(snapshotText.split('\n')[0]).toContain('"t":"snapshot"');
+    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    ledger = await openLedger(dir);
+    expect(ledger.all().sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
+    expect(ledger.counts()).toMatchObject({ synced: 12, failed: 1, uploading: 1 });
+    ledger.close();
+    // After a clean close everything is in the snapshot and the journal is just its header.
+    expect(fs.readFileSync(path.join(dir, 'ledger.journal'), 'utf8').trim().split('\n')).toHaveLength(1);
+    ledger = await openLedger(dir);
+    expect(ledger.size).toBe(14);
+    expect(ledger.get(up.id)?.upload?.parts.map((p) => p.etag)).toEqual(['p1', 'p2']);
+  });
+
+  it('replays nothing twice when a crash comes between the snapshot and the fresh journal', async () => {
+    ledger = await openLedger(dir);
+    syncOne(ledger, 1);
+    const journalBefore = fs.readFileSync(path.join(dir, 'ledger.journal'));
+    ledger.compact(); // snapshot written, journal reset
+    // Put the old journal back, as if the crash came right after the snapshot's rename.
+    fs.writeFileSync(path.join(dir, 'ledger.journal'), journalBefore);
+    const parts = ledger.get(recordingId(SN, recording(1).relBase, ledger.all()[0]!.size))!.upload!.parts;
+    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    ledger = await openLedger(dir);
+    expect(ledger.all()[0]!.upload!.parts).toEqual(parts);
+    expect(ledger.counts().synced).toBe(1);
+    // And writing continues with the right sequence numbers.
+    const r = ledger.discover(recording(2), DEVICE);
+    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    ledger = await openLedger(dir);
+    expect(ledger.get(r.id)?.state).toBe('discovered');
+  });
+});
