@@ -1,0 +1,314 @@
+// List the recordings on a mounted recorder: NOTES/ and CALLS/, date folders, <epoch-seconds>.WAV + .ASR pairs.
+// Everything on the volume is untrusted: names are validated before they are joined into a path, nothing is
+// followed through a symlink (lstat only), and every odd entry is skipped with a reason a user can read.
+//
+// Cost: one readdir per folder, one lstat per file, and one small header read per WAV and per ASR (512 and 4 bytes),
+// run through a bounded pool. A second stat (to catch a file still growing) is taken only for files whose mtime is
+// recent, after one short pause shared by all of them, so a volume of 10,000 old recordings pays nothing for it.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseWavHeader, inspectWav, type WavInfo } from '../audio/wav.js';
+import { inspectAsr, ASR_PACKET_BYTES, ASR_PACKET_MS, ASR_TOC } from '../audio/asr.js';
+import { AudioFormatError } from '../audio/errors.js';
+import type { Recording, RecordingKind, SkippedEntry } from '../types.js';
+
+export const RECORDING_FOLDERS = ['NOTES', 'CALLS'] as const;
+export type RecordingFolder = (typeof RECORDING_FOLDERS)[number];
+export const KIND_OF_FOLDER: Record<RecordingFolder, RecordingKind> = { NOTES: 'note', CALLS: 'call' };
+export const FOLDER_OF_KIND: Record<RecordingKind, RecordingFolder> = { note: 'NOTES', call: 'CALLS' };
+
+/** Start times outside this window are not believable recorder clocks (2000-01-01 .. 2100-01-01). */
+export const MIN_START_SEC = 946_684_800;
+export const MAX_START_SEC = 4_102_444_800;
+
+export interface ScanOptions {
+  /** A file modified less than this long ago is treated as still being written (default 5 s). */
+  busyWindowMs?: number;
+  /** Files modified less than this long ago get a second stat to see whether they still grow (default 120 s). */
+  restatWindowMs?: number;
+  /** Pause between the two stats (default 400 ms). */
+  restatDelayMs?: number;
+  /** Parallel file operations (default 16). */
+  concurrency?: number;
+  /** For tests: the clock. */
+  now?: () => number;
+}
+
+export interface ScanResult {
+  recordings: Recording[];
+  skipped: SkippedEntry[];
+}
+
+interface FileSeen {
+  relPath: string;
+  abs: string;
+  size: number;
+  mtimeMs: number;
+}
+
+const FILE_NAME = /^(\d{1,12})\.(wav|asr)$/i;
+
+/** Why a directory entry's name is unsafe or meaningless, or undefined when it is fine to join. */
+export function unsafeNameReason(name: string): string | undefined {
+  if (name.includes('\0')) return 'its name contains a NUL byte';
+  if (name.includes('/') || name.includes('\\')) return 'its name contains a path separator and could escape its folder';
+  if (name === '.' || name === '..' || name.includes('..')) return "its name contains '..' and could escape its folder";
+  return undefined;
+}
+
+/** YYYYMMDD that is a real calendar date. */
+export function isDateFolderName(name: string): boolean {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(name);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 2000 || y > 2099 || mo < 1 || mo > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+/** Run fn over items with at most `limit` in flight. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= items.length) return;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function readHead(abs: string, len: number): Promise<Buffer> {
+  const fh = await fs.open(abs, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    const { bytesRead } = await fh.read(buf, 0, len, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+function plainError(err: unknown): string {
+  if (err instanceof AudioFormatError) return err.message;
+  const e = err as NodeJS.ErrnoException;
+  return e.code ? `it could not be read (${e.code})` : String(err);
+}
+
+/** The WAV's audio facts from its first 512 bytes (the recorder's whole header); falls back to a full header read. */
+async function wavInfo(f: FileSeen): Promise<WavInfo> {
+  const head = await readHead(f.abs, 512);
+  try {
+    return parseWavHeader(head, f.size, f.abs);
+  } catch (err) {
+    if (err instanceof AudioFormatError && err.code === 'WAV_BAD_CHUNK' && head.length < f.size) return inspectWav(f.abs);
+    throw err;
+  }
+}
+
+/** ASR duration: raw packets are checked by size and first TOC byte (the full check happens at upload time). */
+async function asrInfo(f: FileSeen): Promise<{ format: 'raw-opus' | 'ogg-opus'; durationMs: number }> {
+  const head = await readHead(f.abs, 4);
+  if (head.toString('latin1', 0, 4) === 'OggS') {
+    const i = await inspectAsr(f.abs);
+    return { format: i.format, durationMs: i.durationMs };
+  }
+  const stray = f.size % ASR_PACKET_BYTES;
+  if (stray !== 0) {
+    throw new AudioFormatError('ASR_STRAY_BYTES', `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets (${stray} stray bytes at the end).`, f.abs);
+  }
+  if (head[0] !== ASR_TOC) {
+    throw new AudioFormatError('ASR_BAD_TOC', `The ASR file is not recorder Opus audio (it starts with 0x${(head[0] ?? 0).toString(16).toUpperCase()}).`, f.abs);
+  }
+  return { format: 'raw-opus', durationMs: (f.size / ASR_PACKET_BYTES) * ASR_PACKET_MS };
+}
+
+/** Scan a mounted recorder. Never throws for odd content; throws only if the volume root itself cannot be read. */
+export async function scanVolume(mountPath: string, sn: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const now = opts.now ?? Date.now;
+  const busyWindowMs = opts.busyWindowMs ?? 5_000;
+  const restatWindowMs = opts.restatWindowMs ?? 120_000;
+  const restatDelayMs = opts.restatDelayMs ?? 400;
+  const concurrency = opts.concurrency ?? 16;
+  const skipped: SkippedEntry[] = [];
+  const skip = (relPath: string, reason: string) => skipped.push({ relPath, reason });
+
+  const rootEntries = await fs.readdir(mountPath, { withFileTypes: true });
+  // Date folders to list, with the canonical folder name (FAT shows case as stored; accept any).
+  const dateDirs: { folder: RecordingFolder; rel: string; abs: string; date: string }[] = [];
+  for (const folder of RECORDING_FOLDERS) {
+    const entry = rootEntries.find((e) => e.name.toUpperCase() === folder);
+    if (!entry) continue;
+    if (entry.isSymbolicLink()) {
+      skip(entry.name, 'it is a symbolic link; links on a recorder are never followed');
+      continue;
+    }
+    if (!entry.isDirectory()) continue;
+    let days;
+    try {
+      days = await fs.readdir(path.join(mountPath, entry.name), { withFileTypes: true });
+    } catch (err) {
+      skip(entry.name, `the folder could not be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+      continue;
+    }
+    for (const d of days) {
+      const rel = `${entry.name}/${d.name}`;
+      const bad = unsafeNameReason(d.name);
+      if (bad) skip(rel, `skipped: ${bad}`);
+      else if (d.isSymbolicLink()) skip(rel, 'it is a symbolic link; links on a recorder are never followed');
+      else if (!d.isDirectory()) skip(rel, 'not a date folder (expected a folder named YYYYMMDD)');
+      else if (!isDateFolderName(d.name)) skip(rel, `"${d.name}" is not a date folder name (expected YYYYMMDD, a real date)`);
+      else dateDirs.push({ folder, rel, abs: path.join(mountPath, entry.name, d.name), date: d.name });
+    }
+  }
+
+  // Group candidate files by recording (folder/date/base).
+  interface Group { folder: RecordingFolder; date: string; relDir: string; base: string; wav?: FileSeen; asr?: FileSeen }
+  const groups = new Map<string, Group>();
+  const toStat: { group: Group; ext: 'wav' | 'asr'; rel: string; abs: string }[] = [];
+  await mapPool(dateDirs, concurrency, async (dd) => {
+    let names;
+    try {
+      names = await fs.readdir(dd.abs);
+    } catch (err) {
+      skip(dd.rel, `the folder could not be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+      return;
+    }
+    for (const name of names) {
+      const rel = `${dd.rel}/${name}`;
+      const bad = unsafeNameReason(name);
+      if (bad) {
+        skip(rel, `skipped: ${bad}`);
+        continue;
+      }
+      const m = FILE_NAME.exec(name);
+      if (!m) {
+        if (/\.(wav|asr)$/i.test(name)) skip(rel, 'its name is not a start time in seconds (expected digits, e.g. 1709280000.WAV)');
+        else skip(rel, 'not a recording file (only .WAV and .ASR are read)');
+        continue;
+      }
+      const base = m[1]!;
+      const sec = Number(base);
+      if (sec < MIN_START_SEC || sec > MAX_START_SEC) {
+        skip(rel, `its name ${base} is not a believable start time (outside the years 2000 to 2100)`);
+        continue;
+      }
+      const key = `${dd.folder}/${dd.date}/${base}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { folder: dd.folder, date: dd.date, relDir: dd.rel, base }));
+      const ext = m[2]!.toLowerCase() as 'wav' | 'asr';
+      if (g[ext]) {
+        skip(rel, `a second ${ext.toUpperCase()} file for the same recording (names differ only in case); the first one is used`);
+        continue;
+      }
+      // Placeholder until stat; filled below.
+      g[ext] = { relPath: rel, abs: path.join(dd.abs, name), size: -1, mtimeMs: 0 };
+      toStat.push({ group: g, ext, rel, abs: path.join(dd.abs, name) });
+    }
+  });
+
+  // One lstat per file.
+  const t0 = now();
+  const recent: { group: Group; ext: 'wav' | 'asr'; size: number; mtimeMs: number }[] = [];
+  await mapPool(toStat, concurrency * 4, async (item) => {
+    const { group, ext, rel, abs } = item;
+    let st;
+    try {
+      st = await fs.lstat(abs);
+    } catch (err) {
+      delete group[ext];
+      skip(rel, `it could not be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+      return;
+    }
+    if (st.isSymbolicLink()) {
+      delete group[ext];
+      skip(rel, 'it is a symbolic link; links on a recorder are never followed');
+      return;
+    }
+    if (!st.isFile()) {
+      delete group[ext];
+      skip(rel, 'not a regular file');
+      return;
+    }
+    if (st.size === 0) {
+      delete group[ext];
+      skip(rel, 'it is empty (0 bytes)');
+      return;
+    }
+    const age = Math.abs(t0 - st.mtimeMs);
+    if (age < busyWindowMs) {
+      delete group[ext];
+      skip(rel, `it is still being written (changed ${Math.round(age / 1000)} s ago); it will be picked up later`);
+      return;
+    }
+    group[ext] = { relPath: rel, abs, size: st.size, mtimeMs: st.mtimeMs };
+    if (age < restatWindowMs) recent.push({ group, ext, size: st.size, mtimeMs: st.mtimeMs });
+  });
+
+  // Second look at recently changed files only: a file that still grows is not ready.
+  if (recent.length) {
+    await new Promise((r) => setTimeout(r, restatDelayMs));
+    await mapPool(recent, concurrency, async ({ group, ext, size, mtimeMs }) => {
+      const f = group[ext];
+      if (!f) return;
+      try {
+        const st = await fs.lstat(f.abs);
+        if (st.size !== size || st.mtimeMs !== mtimeMs) {
+          delete group[ext];
+          skip(f.relPath, `it is still growing (${size} then ${st.size} bytes); it will be picked up when the recording ends`);
+        }
+      } catch (err) {
+        delete group[ext];
+        skip(f.relPath, `it could not be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+      }
+    });
+  }
+
+  // Headers, and build the Recording.
+  const recordings: Recording[] = [];
+  await mapPool([...groups.values()], concurrency, async (g) => {
+    let asr: Recording['asr'];
+    let wav: Recording['wav'];
+    let asrMs: number | undefined;
+    let wavMs: number | undefined;
+    if (g.asr) {
+      try {
+        const i = await asrInfo(g.asr);
+        asr = { relPath: g.asr.relPath, size: g.asr.size, mtimeMs: g.asr.mtimeMs, format: i.format };
+        asrMs = i.durationMs;
+      } catch (err) {
+        skip(g.asr.relPath, plainError(err));
+      }
+    }
+    if (g.wav) {
+      try {
+        const i = await wavInfo(g.wav);
+        if (i.dataBytes === 0) throw new AudioFormatError('WAV_NO_DATA', 'The WAV file holds no audio after its header.', g.wav.abs);
+        wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
+        wavMs = i.durationMs;
+      } catch (err) {
+        skip(g.wav.relPath, plainError(err));
+      }
+    }
+    if (!asr && !wav) return;
+    const startMs = Number(g.base) * 1000;
+    const durationMs = asrMs ?? wavMs ?? 0;
+    const rec: Recording = {
+      key: `${sn}/${g.folder}/${g.date}/${g.base}`,
+      sn,
+      kind: KIND_OF_FOLDER[g.folder],
+      relBase: `${g.relDir}/${g.base}`,
+      startMs,
+      durationMs,
+      endMs: startMs + durationMs,
+    };
+    if (wav) rec.wav = wav;
+    if (asr) rec.asr = asr;
+    recordings.push(rec);
+  });
+  recordings.sort((a, b) => a.startMs - b.startMs || a.key.localeCompare(b.key));
+  skipped.sort((a, b) => a.relPath.localeCompare(b.relPath));
+  return { recordings, skipped };
+}

@@ -1,0 +1,68 @@
+// Every failure of a pull becomes a LibraryError: a code to branch on and a message to show as is.
+export type LibraryErrorCode =
+  | 'DISK_FULL' // the library disk has no room
+  | 'DEVICE_GONE' // the recorder disappeared mid-read (unplugged, unmounted)
+  | 'LIBRARY_UNWRITABLE' // permissions, read-only disk
+  | 'OUTSIDE_LIBRARY' // a destination resolved outside the library (refused)
+  | 'SOURCE_CHANGED' // the file on the recorder changed while it was copied
+  | 'VERIFY_FAILED' // the copy read back differs from what was read from the recorder
+  | 'CONFLICT' // the library already holds a different verified copy of this recording
+  | 'NO_SERIAL' // the device has no usable serial, so its recordings cannot be filed
+  | 'BAD_RECORDING' // the recording's audio cannot be turned into an upload file
+  | 'ABORTED'
+  | 'IO';
+
+export class LibraryError extends Error {
+  readonly code: LibraryErrorCode;
+  constructor(code: LibraryErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LibraryError';
+    this.code = code;
+  }
+}
+
+const DEVICE_GONE_CODES = new Set(['EIO', 'ENOTCONN', 'ENOENT', 'ENXIO', 'ENODEV', 'ESTALE', 'ECONNABORTED', 'EBADF']);
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+const UNWRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** An error while reading from the recorder. */
+export function sourceError(err: unknown, what: string): LibraryError {
+  if (err instanceof LibraryError) return err;
+  const code = errCode(err);
+  if (code === 'ABORT_ERR') return new LibraryError('ABORTED', `Copying ${what} was cancelled.`, { cause: err });
+  if (code && DEVICE_GONE_CODES.has(code)) {
+    return new LibraryError(
+      'DEVICE_GONE',
+      `The recorder went away while ${what} was being read (${code}). Nothing incomplete was kept; plug it in again and the copy resumes.`,
+      { cause: err },
+    );
+  }
+  return new LibraryError('IO', `Could not read ${what} from the recorder (${code ?? (err as Error)?.message ?? err}).`, { cause: err });
+}
+
+/** An error while writing into the library. */
+export function libraryWriteError(err: unknown, libraryDir: string, what: string): LibraryError {
+  if (err instanceof LibraryError) return err;
+  const code = errCode(err);
+  if (code === 'ABORT_ERR') return new LibraryError('ABORTED', `Copying ${what} was cancelled.`, { cause: err });
+  if (code && DISK_FULL_CODES.has(code)) {
+    return new LibraryError(
+      'DISK_FULL',
+      `The library disk is full (${libraryDir}): ${what} did not fit. Nothing incomplete was kept; free some space or choose another library folder, then pull again.`,
+      { cause: err },
+    );
+  }
+  if (code && UNWRITABLE_CODES.has(code)) {
+    return new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${libraryDir} cannot be written (${code}). Check its permissions or choose another folder.`, { cause: err });
+  }
+  return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${code ?? (err as Error)?.message ?? err}).`, { cause: err });
+}
+
+/** True for errors after which the rest of a pull cannot succeed either (stop instead of trying the next one). */
+export function isFatalPullError(err: LibraryError): boolean {
+  return err.code === 'DISK_FULL' || err.code === 'DEVICE_GONE' || err.code === 'LIBRARY_UNWRITABLE' || err.code === 'ABORTED' || err.code === 'NO_SERIAL';
+}

@@ -1,0 +1,54 @@
+// Where a recording lives in the library: <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.<ext>.
+// Every part comes from the device, so each is validated and the final directory is resolved (symlinks included)
+// and must stay inside the library.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Recording } from '../types.js';
+import { SERIAL_PATTERN } from '../devices/model-file.js';
+import { FOLDER_OF_KIND, isDateFolderName } from '../devices/scan.js';
+import { LibraryError, libraryWriteError } from './errors.js';
+
+export interface RecordingPlace {
+  /** Absolute directory of the recording in the library. */
+  dir: string;
+  /** Base name (epoch seconds). */
+  base: string;
+  /** Path of the directory relative to the library, POSIX separators. */
+  relDir: string;
+}
+
+/** Compute (without touching the disk) where a recording goes. Throws OUTSIDE_LIBRARY / NO_SERIAL on bad parts. */
+export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' | 'relBase'>): RecordingPlace {
+  if (!rec.sn || !SERIAL_PATTERN.test(rec.sn)) {
+    throw new LibraryError('NO_SERIAL', `This recorder has no usable serial number ("${rec.sn}"), so its recordings cannot be filed in the library.`);
+  }
+  const parts = rec.relBase.split('/');
+  const date = parts[1] ?? '';
+  const base = parts[2] ?? '';
+  if (parts.length !== 3 || !isDateFolderName(date) || !/^\d{1,12}$/.test(base)) {
+    throw new LibraryError('OUTSIDE_LIBRARY', `Refusing recording "${rec.relBase}": its path is not FOLDER/YYYYMMDD/<seconds>.`);
+  }
+  const root = path.resolve(libraryDir);
+  const relDir = `${rec.sn}/${FOLDER_OF_KIND[rec.kind]}/${date}`;
+  const dir = path.resolve(root, rec.sn, FOLDER_OF_KIND[rec.kind], date);
+  assertInside(root, dir);
+  return { dir, base, relDir };
+}
+
+export function assertInside(root: string, p: string): void {
+  const rel = path.relative(root, p);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to write ${p}: it is outside the library ${root}.`);
+  }
+}
+
+/** Create the recording's directory and check that, with symlinks resolved, it is still inside the library. */
+export async function ensurePlace(libraryDir: string, place: RecordingPlace): Promise<void> {
+  try {
+    await fs.mkdir(place.dir, { recursive: true });
+  } catch (err) {
+    throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
+  }
+  const [realRoot, realDir] = await Promise.all([fs.realpath(libraryDir), fs.realpath(place.dir)]);
+  assertInside(realRoot, realDir);
+}

@@ -1,0 +1,85 @@
+// A small JSON file per recording, `.<base>.manifest.json` next to its files, is the library's own proof that a
+// copy is verified: the sizes and MD5s of each file as read from the recorder and as read back from the library.
+// It is rewritten atomically (temp, fsync, rename) after each verified file, and `complete` is set only when every
+// file of the recording is in place, so a pull interrupted between two files resumes with the missing one.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { fsyncDir, tempNameFor } from './copy.js';
+
+export const MANIFEST_VERSION = 1;
+
+const md5 = z.string().regex(/^[0-9a-f]{32}$/);
+const safeName = z.string().regex(/^[0-9]{1,12}\.[A-Za-z0-9]{1,5}$/);
+
+const CopiedFile = z.object({
+  name: safeName,
+  size: z.number().int().nonnegative(),
+  md5,
+  /** Size and mtime of the source on the recorder when it was copied. */
+  sourceSize: z.number().int().nonnegative(),
+  sourceMtimeMs: z.number(),
+});
+export type CopiedFile = z.infer<typeof CopiedFile>;
+
+const UploadFile = z.object({
+  name: safeName,
+  size: z.number().int().nonnegative(),
+  md5,
+  filetype: z.enum(['opus', 'mp3']),
+  durationMs: z.number().nonnegative(),
+  source: z.string(),
+});
+export type UploadFileEntry = z.infer<typeof UploadFile>;
+
+export const Manifest = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  key: z.string(),
+  sn: z.string(),
+  kind: z.enum(['note', 'call']),
+  relBase: z.string(),
+  startMs: z.number(),
+  durationMs: z.number(),
+  endMs: z.number(),
+  wav: CopiedFile.optional(),
+  asr: CopiedFile.optional(),
+  /** Upload-ready files by format (a later pull with another format adds one, nothing is recopied). */
+  upload: z.object({ opus: UploadFile.optional(), mp3: UploadFile.optional() }).optional(),
+  complete: z.boolean(),
+  updatedAt: z.string(),
+});
+export type Manifest = z.infer<typeof Manifest>;
+
+export function manifestPath(dir: string, base: string): string {
+  return path.join(dir, `.${base}.manifest.json`);
+}
+
+/** The manifest, or undefined when absent or unreadable (an unreadable one is treated as "not pulled"). */
+export async function readManifest(dir: string, base: string): Promise<Manifest | undefined> {
+  try {
+    const text = await fs.readFile(manifestPath(dir, base), 'utf8');
+    const parsed = Manifest.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeManifest(dir: string, base: string, m: Manifest): Promise<void> {
+  const dest = manifestPath(dir, base);
+  const tmp = tempNameFor(dest);
+  try {
+    const fh = await fs.open(tmp, 'wx');
+    try {
+      await fh.writeFile(JSON.stringify(m, null, 2) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, dest);
+    await fsyncDir(dir);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+}

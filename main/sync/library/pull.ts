@@ -1,0 +1,394 @@
+// Pull recordings from a mounted recorder into the verified local library. The recorder is only ever read.
+//
+//   <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, <base>.opus|mp3, .<base>.manifest.json
+//
+// Each file is copied by copyVerified (temp name, MD5 while reading, fsync, read-back check, rename); the manifest
+// records what was verified and is written after each file, `complete` last. The upload-ready file is made from
+// the library copies, never from the device.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DeviceInfo, Recording, UploadFormat } from '../types.js';
+import { nullLogger, type Logger } from '../log.js';
+import { AudioFormatError } from '../audio/errors.js';
+import { copyVerified, PART_SUFFIX } from './copy.js';
+import { isFatalPullError, LibraryError, libraryWriteError } from './errors.js';
+import { assertInside, ensurePlace, placeOf } from './layout.js';
+import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type UploadFileEntry } from './manifest.js';
+import { prepareUploadFile as defaultPrepare } from './prepare.js';
+
+export type FileRole = 'wav' | 'asr' | 'upload';
+
+export interface PulledFile {
+  role: FileRole;
+  path: string;
+  size: number;
+  md5: string;
+}
+
+export interface UploadReady {
+  path: string;
+  size: number;
+  md5: string;
+  filetype: UploadFormat;
+  durationMs: number;
+  /** What it was made from, as the audio layer reports it (e.g. 'asr', 'wav'). */
+  source: string;
+}
+
+export interface PulledRecording {
+  key: string;
+  /** Absolute folder of the recording in the library. */
+  dir: string;
+  files: PulledFile[];
+  upload?: UploadReady;
+  /** Bytes copied from the recorder by this call (0 when everything was already verified). */
+  copiedBytes: number;
+}
+
+export type PrepareUploadFn = (args: {
+  wavPath?: string;
+  asrPath?: string;
+  format: UploadFormat;
+  destPath: string;
+  signal?: AbortSignal;
+}) => Promise<{ path: string; size: number; md5: string; filetype: UploadFormat; durationMs: number; source: string }>;
+
+export interface PullRecordingOptions {
+  libraryDir: string;
+  /** Upload file to prepare; null skips it (copy only). Default 'opus'. */
+  format?: UploadFormat | null;
+  signal?: AbortSignal;
+  /** Bytes copied from the recorder, as they are copied. */
+  onBytes?: (n: number, role: 'wav' | 'asr') => void;
+  /** Called when one source file is verified in the library (or found already verified). */
+  onFileDone?: (role: 'wav' | 'asr') => void;
+  prepare?: PrepareUploadFn;
+  logger?: Logger;
+}
+
+type Device = Pick<DeviceInfo, 'sn' | 'mountPath'>;
+
+const SOURCE_ROLES = ['asr', 'wav'] as const; // ASR first: small, and enough to make the upload file.
+const EXT: Record<'wav' | 'asr', string> = { wav: 'WAV', asr: 'ASR' };
+
+export type PullState = 'pulled' | 'partial' | 'missing' | 'conflict';
+
+export interface PullPlan {
+  state: PullState;
+  /** Source files still to copy. */
+  toCopy: ('wav' | 'asr')[];
+  bytesToCopy: number;
+  needsUpload: boolean;
+  reason?: string;
+}
+
+async function sizeOf(p: string): Promise<number | undefined> {
+  try {
+    const st = await fs.lstat(p);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is left to do for a recording, from its manifest and a stat of each library file (no hashing). */
+export async function planPull(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null } = {}): Promise<PullPlan> {
+  const place = placeOf(libraryDir, rec);
+  const m = await readManifest(place.dir, place.base);
+  const format = opts.format === undefined ? 'opus' : opts.format;
+  const toCopy: ('wav' | 'asr')[] = [];
+  let bytesToCopy = 0;
+  for (const role of SOURCE_ROLES) {
+    const src = rec[role];
+    if (!src) continue;
+    const done = m?.[role];
+    if (done && done.sourceSize !== src.size) {
+      return {
+        state: 'conflict',
+        toCopy: [],
+        bytesToCopy: 0,
+        needsUpload: false,
+        reason: `${rec.relBase}.${EXT[role]} on the recorder (${src.size} bytes) differs from the verified copy in the library (${done.sourceSize} bytes); both were left untouched.`,
+      };
+    }
+    if (done && (await sizeOf(path.join(place.dir, done.name))) === done.size) continue;
+    toCopy.push(role);
+    bytesToCopy += src.size;
+  }
+  let needsUpload = false;
+  if (format) {
+    const up = m?.upload?.[format];
+    needsUpload = !up || (await sizeOf(path.join(place.dir, up.name))) !== up.size;
+  }
+  const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
+  return { state, toCopy, bytesToCopy, needsUpload };
+}
+
+/** True when every file of the recording (and the upload file of `format`, default opus) is verified in the library. */
+export async function isPulled(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null } = {}): Promise<boolean> {
+  try {
+    return (await planPull(libraryDir, rec, opts)).state === 'pulled';
+  } catch {
+    return false;
+  }
+}
+
+/** Remove temp files a previous, interrupted pull of this recording left behind. */
+async function removeStaleParts(dir: string, base: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.filter((n) => n.startsWith(`.${base}.`) && n.endsWith(PART_SUFFIX)).map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
+  );
+}
+
+function newManifest(rec: Recording): Manifest {
+  return {
+    version: MANIFEST_VERSION,
+    key: rec.key,
+    sn: rec.sn,
+    kind: rec.kind,
+    relBase: rec.relBase,
+    startMs: rec.startMs,
+    durationMs: rec.durationMs,
+    endMs: rec.endMs,
+    complete: false,
+    updatedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Copy one recording into the library (only what is not verified there yet) and prepare its upload file.
+ * Throws LibraryError with a plain message; never leaves a file with a final name that is not verified.
+ */
+export async function pullRecording(device: Device, rec: Recording, opts: PullRecordingOptions): Promise<PulledRecording> {
+  const { libraryDir, signal } = opts;
+  const log = opts.logger ?? nullLogger;
+  const format = opts.format === undefined ? 'opus' : opts.format;
+  const place = placeOf(libraryDir, rec);
+  const plan = await planPull(libraryDir, rec, { format });
+  if (plan.state === 'conflict') throw new LibraryError('CONFLICT', plan.reason ?? `${rec.relBase} conflicts with the library copy.`);
+  await ensurePlace(libraryDir, place);
+  await removeStaleParts(place.dir, place.base);
+
+  const mountRoot = path.resolve(device.mountPath);
+  let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec);
+  manifest = { ...manifest, durationMs: rec.durationMs, endMs: rec.endMs };
+  let copiedBytes = 0;
+  const save = async () => {
+    manifest.updatedAt = new Date().toISOString();
+    try {
+      await writeManifest(place.dir, place.base, manifest);
+    } catch (err) {
+      throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
+    }
+  };
+
+  for (const role of SOURCE_ROLES) {
+    const src = rec[role];
+    if (!src) continue;
+    if (!plan.toCopy.includes(role)) {
+      opts.onFileDone?.(role);
+      continue;
+    }
+    const srcPath = path.resolve(mountRoot, src.relPath);
+    // The scan already refuses odd names; this guards callers that build a Recording themselves.
+    try {
+      assertInside(mountRoot, srcPath);
+    } catch {
+      throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to read ${src.relPath}: it points outside the recorder.`);
+    }
+    const name = `${place.base}.${EXT[role]}`;
+    const res = await copyVerified(srcPath, path.join(place.dir, name), {
+      libraryDir,
+      label: `${rec.relBase}.${EXT[role]}`,
+      expectedSize: src.size,
+      ...(signal ? { signal } : {}),
+      onBytes: (n) => opts.onBytes?.(n, role),
+    });
+    copiedBytes += res.size;
+    manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs };
+    manifest.complete = false;
+    await save();
+    log.debug('copied', { key: rec.key, role, size: res.size });
+    opts.onFileDone?.(role);
+  }
+
+  if (format && plan.needsUpload) {
+    const prepare = opts.prepare ?? defaultPrepare;
+    const name = `${place.base}.${format}`;
+    const args: Parameters<PrepareUploadFn>[0] = { format, destPath: path.join(place.dir, name) };
+    if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
+    if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
+    if (signal) args.signal = signal;
+    let up;
+    try {
+      up = await prepare(args);
+    } catch (err) {
+      if (err instanceof AudioFormatError) {
+        throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, { cause: err });
+      }
+      if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
+      throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
+    }
+    const entry: UploadFileEntry = { name, size: up.size, md5: up.md5, filetype: format, durationMs: up.durationMs, source: up.source };
+    manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
+  }
+
+  manifest.complete = true;
+  await save();
+
+  const files: PulledFile[] = [];
+  for (const role of SOURCE_ROLES) {
+    const f = manifest[role];
+    if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
+  }
+  const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes };
+  const up = format ? manifest.upload?.[format] : undefined;
+  if (up) {
+    const p = path.join(place.dir, up.name);
+    files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
+    out.upload = { path: p, size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs, source: up.source };
+  }
+  return out;
+}
+
+// ---- Pulling many ----
+
+export interface PullProgress {
+  recordingsDone: number;
+  recordingsTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Key of the recording being copied. */
+  current?: string;
+}
+
+export type PullEvent =
+  | ({ type: 'pull-start'; sn: string; mountPath: string; alreadyPulled: number } & PullProgress)
+  | ({ type: 'progress' } & PullProgress)
+  | { type: 'recording-pulled'; key: string; recording: PulledRecording }
+  | { type: 'recording-failed'; key: string; code: string; message: string }
+  | { type: 'pull-stopped'; code: string; message: string }
+  | ({ type: 'pull-done'; pulled: number; alreadyPulled: number; failed: number; bytesCopied: number } & PullProgress);
+
+export interface PullSummary {
+  pulled: PulledRecording[];
+  alreadyPulled: number;
+  failed: { key: string; code: string; message: string }[];
+  /** Set when the pull stopped early (recorder gone, disk full, cancelled): the rest was not tried. */
+  stopped?: { code: string; message: string };
+  bytesCopied: number;
+}
+
+export interface PullAllOptions extends Omit<PullRecordingOptions, 'onBytes' | 'onFileDone'> {
+  onEvent?: (e: PullEvent) => void;
+  /** Minimum interval between 'progress' events (default 100 ms); file boundaries always emit. */
+  progressIntervalMs?: number;
+}
+
+/** Pull every recording not yet verified in the library, oldest first; per-recording failures do not stop the rest. */
+export async function pullAll(device: Device, recordings: readonly Recording[], opts: PullAllOptions): Promise<PullSummary> {
+  const emit = opts.onEvent ?? (() => {});
+  const format = opts.format === undefined ? 'opus' : opts.format;
+  const summary: PullSummary = { pulled: [], alreadyPulled: 0, failed: [], bytesCopied: 0 };
+  const todo: Recording[] = [];
+  const progress: PullProgress = { recordingsDone: 0, recordingsTotal: 0, filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+
+  for (const rec of recordings) {
+    let plan: PullPlan;
+    try {
+      plan = await planPull(opts.libraryDir, rec, { format });
+    } catch (err) {
+      const e = err instanceof LibraryError ? err : libraryWriteError(err, opts.libraryDir, rec.relBase);
+      if (e.code === 'NO_SERIAL') {
+        summary.stopped = { code: e.code, message: e.message };
+        emit({ type: 'pull-stopped', code: e.code, message: e.message });
+        return summary;
+      }
+      summary.failed.push({ key: rec.key, code: e.code, message: e.message });
+      emit({ type: 'recording-failed', key: rec.key, code: e.code, message: e.message });
+      continue;
+    }
+    if (plan.state === 'pulled') {
+      summary.alreadyPulled++;
+      continue;
+    }
+    if (plan.state === 'conflict') {
+      const message = plan.reason ?? `${rec.relBase} conflicts with the library copy.`;
+      summary.failed.push({ key: rec.key, code: 'CONFLICT', message });
+      emit({ type: 'recording-failed', key: rec.key, code: 'CONFLICT', message });
+      continue;
+    }
+    todo.push(rec);
+    progress.filesTotal += (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
+    progress.bytesTotal += (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
+  }
+  progress.recordingsTotal = todo.length;
+  emit({ type: 'pull-start', sn: device.sn, mountPath: device.mountPath, alreadyPulled: summary.alreadyPulled, ...progress });
+
+  const interval = opts.progressIntervalMs ?? 100;
+  let lastEmit = 0;
+  const tick = (force: boolean) => {
+    const now = Date.now();
+    if (!force && now - lastEmit < interval) return;
+    lastEmit = now;
+    emit({ type: 'progress', ...progress });
+  };
+
+  for (const rec of todo) {
+    progress.current = rec.key;
+    const bytesBefore = progress.bytesDone;
+    const filesBefore = progress.filesDone;
+    let rolesDone = 0;
+    try {
+      const r = await pullRecording(device, rec, {
+        ...opts,
+        format,
+        onBytes: (n) => {
+          progress.bytesDone += n;
+          tick(false);
+        },
+        onFileDone: (role) => {
+          progress.filesDone++;
+          // A file found already verified counts as done without its bytes being copied.
+          rolesDone += rec[role]?.size ?? 0;
+          progress.bytesDone = Math.max(progress.bytesDone, bytesBefore + rolesDone);
+          tick(true);
+        },
+      });
+      summary.pulled.push(r);
+      summary.bytesCopied += r.copiedBytes;
+      progress.recordingsDone++;
+      emit({ type: 'recording-pulled', key: rec.key, recording: r });
+    } catch (err) {
+      const e = err instanceof LibraryError ? err : libraryWriteError(err, opts.libraryDir, rec.relBase);
+      // Count the recording's bytes as settled so the bar still reaches the end.
+      progress.bytesDone = bytesBefore + (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
+      progress.filesDone = filesBefore + (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
+      if (isFatalPullError(e)) {
+        summary.stopped = { code: e.code, message: e.message };
+        emit({ type: 'pull-stopped', code: e.code, message: e.message });
+        break;
+      }
+      summary.failed.push({ key: rec.key, code: e.code, message: e.message });
+      emit({ type: 'recording-failed', key: rec.key, code: e.code, message: e.message });
+    }
+  }
+  delete progress.current;
+  emit({
+    type: 'pull-done',
+    pulled: summary.pulled.length,
+    alreadyPulled: summary.alreadyPulled,
+    failed: summary.failed.length,
+    bytesCopied: summary.bytesCopied,
+    ...progress,
+  });
+  return summary;
+}
