@@ -1,0 +1,159 @@
+// The S3 endpoint clients see: verifies the presigned signature like S3, applies part faults, and streams the request
+// on to s3rver. Presigned URLs are signed for this proxy's host, so the signature a client sends is checked for the
+// host it actually talks to.
+import http from 'node:http';
+import type { Faults } from './faults.js';
+import { Listener } from './listener.js';
+import type { S3Backend } from './s3-backend.js';
+import { S3_CREDENTIALS } from './s3-backend.js';
+import { s3ErrorXml, verifyPresigned } from './sigv4.js';
+import type { EmulatorState } from './state.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class PartProxy {
+  readonly listener: Listener;
+
+  constructor(
+    private readonly backend: S3Backend,
+    private readonly faults: Faults,
+    private readonly state: EmulatorState,
+  ) {
+    this.listener = new Listener((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.answer(req, res, 500, 'InternalError', String(err));
+        else res.destroy();
+      });
+    });
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.listener.port}`;
+  }
+
+  private logEntry(req: http.IncomingMessage, status: number, partNumber?: number, uploadId?: string): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    this.state.record({ method: req.method ?? '?', path, status, kind: 's3', partNumber, uploadId });
+  }
+
+  /** Reads (and discards) the request body before answering, so the client sees the answer, not a broken pipe. */
+  private async drain(req: http.IncomingMessage): Promise<void> {
+    if (req.readableEnded) return;
+    await new Promise<void>((resolve) => {
+      req.on('end', resolve);
+      req.on('error', () => resolve());
+      req.on('close', () => resolve());
+      req.resume();
+    });
+  }
+
+  private answer(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+    partNumber?: number,
+    uploadId?: string,
+  ): void {
+    const body = s3ErrorXml(code, message);
+    res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+    this.logEntry(req, status, partNumber, uploadId);
+  }
+
+  private reset(req: http.IncomingMessage, partNumber?: number, uploadId?: string): void {
+    this.logEntry(req, 0, partNumber, uploadId);
+    req.socket.destroy();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://proxy');
+    const uploadId = url.searchParams.get('uploadId') ?? undefined;
+    const partParam = url.searchParams.get('partNumber');
+    const isPart = req.method === 'PUT' && uploadId !== undefined && partParam !== null;
+    const partNumber = isPart ? Number(partParam) : undefined;
+    const fail = async (status: number, code: string, message: string, headers?: Record<string, string>) => {
+      await this.drain(req);
+      this.answer(req, res, status, code, message, headers, partNumber, uploadId);
+    };
+
+    if (isPart) {
+      const delay = this.faults.takeDelay('parts');
+      if (delay > 0) await sleep(delay);
+      const limited = this.faults.takeRateLimit('parts');
+      if (limited) {
+        const code = limited.status === 503 ? 'SlowDown' : 'TooManyRequests';
+        return fail(limited.status, code, 'Please reduce your request rate.', { 'Retry-After': String(limited.retryAfterSeconds) });
+      }
+    }
+    const reset = partNumber !== undefined ? this.faults.takePartReset(partNumber) : undefined;
+    if (reset?.when === 'before') return this.reset(req, partNumber, uploadId);
+    const failure = partNumber !== undefined ? this.faults.takePartFailure(partNumber) : undefined;
+    if (failure) return fail(failure.status, 'InternalError', 'We encountered an internal error. Please try again.');
+
+    const sig = verifyPresigned({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, S3_CREDENTIALS);
+    if (!sig.ok) return fail(sig.status, sig.code, sig.message);
+
+    if (isPart) {
+      if (uploadId && this.faults.expiredUploads.has(uploadId)) return fail(403, 'AccessDenied', 'Request has expired');
+      const session = [...this.state.sessions.values()].find((s) => s.uploadId === uploadId);
+      if (!session || session.state !== 'pending') {
+        return fail(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+      }
+      if (!Number.isInteger(partNumber) || partNumber! < 1 || partNumber! > 10000) {
+        return fail(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+      }
+      // S3 refuses part uploads without a length (chunked transfer encoding).
+      if (req.headers['content-length'] === undefined) {
+        return fail(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+      }
+    }
+
+    await this.forward(req, res, reset?.when === 'after', partNumber, uploadId);
+  }
+
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    resetAfter: boolean,
+    partNumber?: number,
+    uploadId?: string,
+  ): Promise<void> {
+    const target = new URL(this.backend.endpoint);
+    return new Promise<void>((resolve, reject) => {
+      const upstream = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
+        (upRes) => {
+          if (resetAfter) {
+            // The part is stored; the client never hears so.
+            upRes.resume();
+            upRes.on('end', () => {
+              this.reset(req, partNumber, uploadId);
+              resolve();
+            });
+            return;
+          }
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+          upRes.on('end', () => {
+            this.logEntry(req, upRes.statusCode ?? 502, partNumber, uploadId);
+            resolve();
+          });
+          upRes.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      // A client that goes away mid-part must not leave s3rver waiting.
+      req.on('aborted', () => upstream.destroy());
+      req.pipe(upstream);
+    });
+  }
+}

@@ -1,0 +1,147 @@
+// The real S3 server (s3rver) behind the emulator, and the admin operations the emulator runs against it directly
+// (not through the fault-injecting part proxy).
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import S3rver from 's3rver';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+/** s3rver's built-in account. */
+export const S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const S3_REGION = 'us-east-1';
+
+export interface StoredPart {
+  partNumber: number;
+  size: number;
+  /** Hex MD5 of the part's bytes, which is the ETag S3 answered for it (without quotes). */
+  etag: string;
+}
+
+export function makeS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: S3_REGION,
+    forcePathStyle: true,
+    credentials: { ...S3_CREDENTIALS },
+    // Newer SDKs put CRC32 checksum parameters into presigned part URLs by default, which would oblige the client to
+    // send a matching checksum header. The Plaud API's URLs carry only the signature.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export class S3Backend {
+  private constructor(
+    private readonly server: S3rver,
+    readonly endpoint: string,
+    readonly bucket: string,
+    readonly client: S3Client,
+  ) {}
+
+  static async start(directory: string, bucket: string): Promise<S3Backend> {
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory,
+      vhostBuckets: false,
+      configureBuckets: [{ name: bucket }],
+    });
+    const addr = await server.run();
+    const endpoint = `http://127.0.0.1:${addr.port}`;
+    return new S3Backend(server, endpoint, bucket, makeS3Client(endpoint));
+  }
+
+  get host(): string {
+    return new URL(this.endpoint).host;
+  }
+
+  async createUpload(key: string, contentType: string): Promise<string> {
+    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }));
+    if (!out.UploadId) throw new Error('s3rver answered CreateMultipartUpload without an UploadId');
+    return out.UploadId;
+  }
+
+  private uploadDir(uploadId: string): string {
+    if (!/^[0-9a-f]+$/.test(uploadId)) throw new Error('bad upload id');
+    return path.join(this.server.store.getResourcePath(this.bucket, undefined, 'uploads'), uploadId);
+  }
+
+  /**
+   * The parts s3rver holds for an upload (s3rver has no ListParts, so this reads its own store: each part's bytes
+   * and the MD5 it computed while receiving them).
+   */
+  async listParts(uploadId: string): Promise<StoredPart[]> {
+    const dir = this.uploadDir(uploadId);
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const parts: StoredPart[] = [];
+    for (const name of names) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const [stat, md5] = await Promise.all([fs.stat(path.join(dir, name)), fs.readFile(path.join(dir, `${name}.md5`), 'utf8')]);
+        parts.push({ partNumber: Number(name), size: stat.size, etag: md5.trim() });
+      } catch (err) {
+        // A part still being received has no .md5 yet: it is not there.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeUpload(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void> {
+    await this.client.send(
+      new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+    );
+  }
+
+  /** s3rver has no AbortMultipartUpload; dropping its upload directory is what an abort does. */
+  async abortUpload(uploadId: string): Promise<void> {
+    await fs.rm(this.uploadDir(uploadId), { recursive: true, force: true });
+  }
+
+  async getObject(key: string): Promise<Buffer> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`s3rver returned no body for ${key}`);
+    return Buffer.from(await out.Body.transformToByteArray());
+  }
+
+  /** Streams the object once: its MD5, size and first bytes, without holding it in memory. */
+  async inspectObject(key: string): Promise<{ md5: string; size: number; head: Buffer }> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`s3rver returned no body for ${key}`);
+    const hash = createHash('md5');
+    let size = 0;
+    const headChunks: Buffer[] = [];
+    let headLen = 0;
+    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
+      hash.update(chunk);
+      size += chunk.length;
+      if (headLen < 64) {
+        headChunks.push(Buffer.from(chunk.subarray(0, 64 - headLen)));
+        headLen += Math.min(chunk.length, 64 - headLen);
+      }
+    }
+    return { md5: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async stop(): Promise<void> {
+    this.client.destroy();
+    await this.server.close();
+  }
+}
