@@ -43,6 +43,11 @@ export const uploadInfoSchema = z.object({
   /** Finished parts, sorted by partNumber, one entry per part. */
   parts: z.array(partSchema),
   startedAt: z.number(),
+  /** The session's presigned part URLs, so a resume after a restart reuses the session until they expire. */
+  urls: z.array(z.object({ partNumber: z.number().int().min(1), url: z.string().min(1) })).optional(),
+  urlsExpireAt: z.number().optional(),
+  /** An earlier, abandoned session of this recording may have become a cloud file (uploader policy). */
+  possibleDuplicate: z.boolean().optional(),
 });
 export type UploadInfo = z.infer<typeof uploadInfoSchema>;
 
@@ -100,7 +105,7 @@ export interface TransitionPatch {
   /** Required when entering 'pulled'. */
   pulled?: Omit<PulledInfo, 'pulledAt'> & { pulledAt?: number };
   /** Required when entering 'uploading' from 'pulled'; optional when resuming from 'failed' (keeps the session). */
-  upload?: { fileId: string; uploadId: string; partSize: number; partCount?: number };
+  upload?: { fileId: string; uploadId: string; partSize: number; partCount?: number; urls?: { partNumber: number; url: string }[]; urlsExpireAt?: number; possibleDuplicate?: boolean };
   /** Required when entering 'synced'. */
   cloudFileId?: string;
   possibleDuplicate?: boolean;
