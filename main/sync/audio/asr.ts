@@ -103,7 +103,7 @@ async function inspectOgg(fh: FileHandle, size: number, head: Buffer, filePath: 
     if (!h || h.serial !== serial || h.granule < 0n) continue;
     const samples = h.granule - BigInt(preSkip);
     if (samples < 0n) break;
-    return { format: 'ogg-opus', durationMs: Number((samples * 1000n) / 48000n) };
+    return { format: 'ogg-opus', durationMs: Math.round(Number(samples) / 48) };
   }
   throw new AudioFormatError(
     'OGG_NO_GRANULE',
