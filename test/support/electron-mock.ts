@@ -207,6 +207,8 @@ export class BrowserWindow extends EventEmitter {
     const partition = options.webPreferences?.partition;
     this.webContents = new WebContents(typeof partition === 'string' ? session.fromPartition(partition) : session.defaultSession);
     this.visible = options.show !== false;
+    // Electron emits 'ready-to-show' once, after the first page has rendered.
+    this.webContents.once('did-finish-load', () => this.emit('ready-to-show'));
     BrowserWindow.all.push(this);
   }
   loadURL(url: string): Promise<void> {

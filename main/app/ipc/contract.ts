@@ -70,10 +70,14 @@ export interface InvokeResults {
   'recording:open': void;
 }
 
+/** Views the main process may ask the window to show (the tray's "Settings" item). */
+export type AppView = 'devices' | 'activity' | 'history' | 'problems' | 'settings';
+
 /** Push channels (main -> renderer, webContents.send). */
 export interface PushPayloads {
   'state:changed': EngineState;
   'engine:event': EngineEvent;
+  'app:navigate': AppView;
 }
 export type PushChannel = keyof PushPayloads;
 
@@ -94,4 +98,6 @@ export interface PlaudSyncApi {
   chooseLibraryFolder(): Promise<string | null>;
   getHistory(q: z.infer<typeof HistoryQuerySchema>): Promise<{ total: number; entries: HistoryEntry[] }>;
   openRecording(id: string): Promise<void>;
+  /** Main asks the window to show a view (tray "Settings"). Optional so test bridges may omit it. */
+  onNavigate?(listener: (view: AppView) => void): () => void;
 }

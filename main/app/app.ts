@@ -1,0 +1,228 @@
+// The Electron main process, assembled: single instance, tray, window, IPC, notifications,
+// settings and secrets around one sync engine. The engine comes from a factory so the app stays
+// thin glue (and a test can hand in its own engine).
+import fs from 'node:fs';
+import path from 'node:path';
+import { BrowserWindow, Notification, app, dialog, ipcMain, session, shell } from 'electron';
+import type { SyncEngineApi } from '../sync/engine/api.js';
+import type { Logger } from '../sync/log.js';
+import { createFileLogger } from '../sync/logfile.js';
+import { defaultLibraryDir, defaultStateDir } from '../sync/paths.js';
+import type { SecretStore, Settings } from '../sync/settings.js';
+import { contentSecurityPolicy, installCsp } from './csp.js';
+import type { AppView } from './ipc/contract.js';
+import { registerIpcHandlers } from './ipc/handlers.js';
+import { RendererPush } from './ipc/push.js';
+import { launchedHidden, setStartAtLogin } from './login-item.js';
+import { Notifier } from './notifier.js';
+import { resolveRendererOrigin } from './origin.js';
+import { PULLING_WARNING, QuitController } from './quit.js';
+import { SafeStorageSecretStore } from './secrets.js';
+import { openAppSettingsStore, type AppSettingsStore } from './settings-store.js';
+import { TrayController } from './tray.js';
+import { createMainWindow, denyAllPermissions, revealWindow } from './window.js';
+
+export interface EngineContext {
+  stateDir: string;
+  settings: Settings;
+  secrets: SecretStore;
+  log: Logger;
+}
+
+export interface StartAppOptions {
+  createEngine(ctx: EngineContext): SyncEngineApi | Promise<SyncEngineApi>;
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+  argv?: string[];
+  /** Settings, secrets, ledger and logs; default: the CLI's state dir, so both see the same data. */
+  stateDir?: string;
+  /** Where out/ and assets/ are; default app.getAppPath(). */
+  appRoot?: string;
+  /** Override the logger (tests); default a daily file log in <stateDir>/logs. */
+  log?: Logger;
+}
+
+export interface RunningApp {
+  engine: SyncEngineApi;
+  settings: AppSettingsStore;
+  secrets: SafeStorageSecretStore;
+  tray: TrayController;
+  push: RendererPush;
+  notifier: Notifier;
+  quit: QuitController;
+  stateDir: string;
+  logsDir: string;
+  window(): BrowserWindow | null;
+  openWindow(view?: AppView): BrowserWindow;
+}
+
+export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
+  const platform = o.platform ?? process.platform;
+  const env = o.env ?? process.env;
+  const argv = o.argv ?? process.argv;
+
+  // A second copy would fight over the ledger and the recorder: hand over to the first one.
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  let win: BrowserWindow | null = null;
+  let running: RunningApp | null = null;
+  let revealWhenReady = false;
+  app.on('second-instance', () => {
+    if (running) running.openWindow();
+    else revealWhenReady = true;
+  });
+  // Closing the window is not quitting: the app lives in the tray and keeps syncing.
+  app.on('window-all-closed', () => {});
+
+  await app.whenReady();
+  if (platform === 'win32') app.setAppUserModelId('ai.plaud.sync');
+
+  const stateDir = o.stateDir ?? defaultStateDir(env, platform);
+  const logsDir = path.join(stateDir, 'logs');
+  const log = o.log ?? createFileLogger(logsDir);
+  log.info('app starting', { version: app.getVersion(), platform });
+
+  const appRoot = o.appRoot ?? app.getAppPath();
+  const origin = resolveRendererOrigin({ isPackaged: app.isPackaged, env, rendererIndex: path.join(appRoot, 'out', 'renderer', 'index.html') });
+  const preloadPath = path.join(appRoot, 'out', 'preload', 'index.cjs');
+  installCsp(session.defaultSession, contentSecurityPolicy(origin.devSources));
+  denyAllPermissions(session.defaultSession, log);
+
+  const settings = openAppSettingsStore(stateDir, defaultLibraryDir(platform), log);
+  const secrets = new SafeStorageSecretStore(stateDir, log, platform);
+  const engine = await o.createEngine({ stateDir, settings: settings.get(), secrets, log });
+
+  const loginEnv = { platform, env, execPath: process.execPath, appArgs: app.isPackaged ? [] : [appRoot] };
+  const applyLoginItem = (on: boolean) => {
+    // An unpackaged run would register the bare Electron binary; only an installed app registers.
+    if (!app.isPackaged) return log.info('start at login not registered (app is not packaged)', { on });
+    try {
+      setStartAtLogin(on, loginEnv);
+    } catch (err) {
+      log.error('could not change start at login', { err });
+    }
+  };
+
+  const push = new RendererPush();
+  const quit = new QuitController({
+    engine,
+    log,
+    confirmQuitWhilePulling: async () => {
+      const opts = {
+        type: 'warning' as const,
+        message: PULLING_WARNING,
+        detail: 'Quitting now stops the copy from the recorder. Nothing is lost: it starts again next time. To finish first, keep Plaud Sync running until it says it is safe to unplug.',
+        buttons: ['Keep running', 'Quit anyway'],
+        defaultId: 0,
+        cancelId: 0,
+      };
+      const r = win && !win.isDestroyed() ? await dialog.showMessageBox(win, opts) : await dialog.showMessageBox(opts);
+      return r.response === 1;
+    },
+    finalQuit: () => {
+      push.flush();
+      push.dispose();
+      tray.destroy();
+      app.quit();
+    },
+  });
+  app.on('before-quit', (e) => quit.onBeforeQuit(e));
+
+  const openWindow = (view?: AppView): BrowserWindow => {
+    if (!win || win.isDestroyed()) {
+      win = createMainWindow({ preloadPath, origin, log, isQuitting: () => quit.isQuitting(), show: true });
+      push.attach(win.webContents);
+      push.state(engine.getState());
+    }
+    revealWindow(win);
+    if (view) push.send('app:navigate', view);
+    return win;
+  };
+
+  const openFolder = async (dir: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    const err = await shell.openPath(dir);
+    if (err) log.warn('could not open folder', { dir, err });
+  };
+
+  const tray = new TrayController(
+    {
+      iconDir: path.join(appRoot, 'assets', 'tray'),
+      platform,
+      startAtLogin: () => settings.get().startAtLogin,
+      actions: {
+        syncNow: () => void engine.syncNow().catch((err: unknown) => log.error('sync now failed', { err })),
+        pause: () => engine.pause(),
+        resume: () => engine.resume(),
+        openWindow: () => openWindow(),
+        openLibrary: () => void openFolder(settings.get().libraryDir),
+        openSettings: () => openWindow('settings'),
+        setStartAtLogin: (on) => {
+          const next = settings.set({ startAtLogin: on });
+          applyLoginItem(on);
+          void engine.applySettings(next).catch((err: unknown) => log.error('applying settings failed', { err }));
+          tray.refresh();
+        },
+        openLogs: () => void openFolder(logsDir),
+        quit: () => app.quit(),
+      },
+    },
+    engine.getState(),
+  );
+
+  // Electron drops a notification's click handler once the object is garbage collected.
+  const liveNotifications = new Set<Notification>();
+  const notifier = new Notifier({
+    enabled: () => settings.get().notifications,
+    show: ({ title, body }) => {
+      if (!Notification.isSupported()) return;
+      const n = new Notification({ title, body });
+      liveNotifications.add(n);
+      n.on('click', () => openWindow());
+      n.on('close', () => liveNotifications.delete(n));
+      n.show();
+      if (liveNotifications.size > 20) liveNotifications.delete(liveNotifications.values().next().value!);
+    },
+  });
+
+  engine.onState((s) => {
+    push.state(s);
+    tray.update(s);
+  });
+  engine.onEvent((e) => {
+    push.send('engine:event', e);
+    notifier.handle(e);
+  });
+
+  registerIpcHandlers(ipcMain, {
+    engine,
+    settings,
+    secrets,
+    log,
+    origin,
+    webContents: () => (win && !win.isDestroyed() ? win.webContents : null),
+    openPath: (p) => shell.openPath(p),
+    chooseFolder: async (defaultPath) => {
+      const opts = { title: 'Choose the library folder', defaultPath, properties: ['openDirectory' as const, 'createDirectory' as const] };
+      const r = win && !win.isDestroyed() ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    onSettingsChanged: (next, prev) => {
+      if (next.startAtLogin !== prev.startAtLogin) applyLoginItem(next.startAtLogin);
+      tray.refresh();
+    },
+  });
+
+  applyLoginItem(settings.get().startAtLogin);
+
+  running = { engine, settings, secrets, tray, push, notifier, quit, stateDir, logsDir, window: () => win, openWindow };
+
+  if (settings.problem) {
+    void dialog.showMessageBox({ type: 'warning', message: 'Plaud Sync could not use its settings file', detail: settings.problem, buttons: ['OK'] });
+  }
+  if (revealWhenReady || !launchedHidden(argv, platform)) openWindow();
+  log.info('app ready', { stateDir, hidden: launchedHidden(argv, platform) });
+  return running;
+}

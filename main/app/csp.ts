@@ -1,0 +1,36 @@
+// The window's Content Security Policy, sent as a response header for every page the session
+// loads (the renderer's index.html carries the same policy in a <meta> tag, which also covers
+// file:// loads where no response headers exist). No inline or remote script, no eval, no
+// plugins, no framing, and network access only to our own origin.
+import type { Session } from 'electron';
+
+export function contentSecurityPolicy(devSources: string[] = []): string {
+  const connect = ["'self'", ...devSources].join(' ');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    // Vite's dev server injects <style> tags for hot reload; a build needs no inline style.
+    devSources.length > 0 ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    `connect-src ${connect}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-src 'none'",
+    "frame-ancestors 'none'",
+    "worker-src 'none'",
+  ].join('; ');
+}
+
+/** Adds the CSP header to every response of `ses`, replacing any the server sent. */
+export function installCsp(ses: Pick<Session, 'webRequest'>, policy: string): void {
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(details.responseHeaders ?? {})) {
+      if (k.toLowerCase() !== 'content-security-policy') headers[k] = v;
+    }
+    headers['Content-Security-Policy'] = [policy];
+    callback({ responseHeaders: headers });
+  });
+}

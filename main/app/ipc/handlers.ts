@@ -1,0 +1,132 @@
+// Main's side of the IPC contract. Every invoke is checked twice before anything happens: the
+// sender must be our window showing our page, and the arguments must match the channel's schema.
+// A message failing either is logged and rejected (the renderer's promise rejects); it never
+// reaches the engine.
+import fs from 'node:fs';
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import type { SyncEngineApi } from '../../sync/engine/api.js';
+import type { HistoryEntry } from '../../sync/engine/state.js';
+import type { Logger } from '../../sync/log.js';
+import type { SecretName, SecretStore, Settings } from '../../sync/settings.js';
+import type { RendererOrigin } from '../origin.js';
+import { checkSender } from './sender.js';
+import { invokeChannels, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
+
+export class IpcRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IpcRejectedError';
+  }
+}
+
+export interface IpcDeps {
+  engine: SyncEngineApi;
+  settings: { get(): Settings; set(patch: Partial<Settings>): Settings };
+  secrets: SecretStore & { has(name: SecretName): Promise<boolean> };
+  log: Logger;
+  origin: RendererOrigin;
+  /** Our window's webContents (null while there is no window). */
+  webContents(): WebContents | null;
+  openPath(p: string): Promise<string>;
+  chooseFolder(defaultPath: string): Promise<string | null>;
+  /** Side effects of a settings change outside the engine (the login item). */
+  onSettingsChanged?(next: Settings, prev: Settings): void;
+}
+
+type Impl = { [C in InvokeChannel]: (...args: never[]) => Promise<InvokeResults[C]> | InvokeResults[C] };
+
+export async function settingsView(deps: Pick<IpcDeps, 'settings' | 'secrets'>): Promise<SettingsView> {
+  return {
+    ...deps.settings.get(),
+    hasApiToken: await deps.secrets.has('apiToken'),
+    hasClientSecret: await deps.secrets.has('clientSecret'),
+    secretStorageAvailable: deps.secrets.canStore(),
+  };
+}
+
+/** Applies a patch: secrets first (they may be refused), then the validated settings, then the engine. */
+export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch): Promise<SettingsView> {
+  const { apiToken, clientSecret, ...rest } = patch;
+  const prev = deps.settings.get();
+  const next: Partial<Settings> = { ...rest };
+  if (apiToken !== undefined) {
+    await deps.secrets.set('apiToken', apiToken);
+    // Entering a token without naming the kind means "use this token".
+    if (!rest.credentials) next.credentials = apiToken === '' && prev.credentials.kind === 'token' ? { kind: 'none' } : apiToken !== '' ? { kind: 'token' } : prev.credentials;
+  }
+  if (clientSecret !== undefined) {
+    await deps.secrets.set('clientSecret', clientSecret);
+    if (clientSecret === '' && !rest.credentials && prev.credentials.kind === 'client') next.credentials = { kind: 'none' };
+  }
+  const saved = deps.settings.set(next);
+  deps.onSettingsChanged?.(saved, prev);
+  await deps.engine.applySettings(saved);
+  return settingsView(deps);
+}
+
+export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, deps: IpcDeps): () => void {
+  // Recordings the window was shown; "open" only ever opens one of these, never a path it names.
+  const known = new Map<string, HistoryEntry>();
+  const remember = (entries: HistoryEntry[]) => {
+    for (const e of entries) known.set(e.id, e);
+    if (known.size > 50_000) for (const k of [...known.keys()].slice(0, known.size - 50_000)) known.delete(k);
+  };
+
+  const impl: Impl = {
+    'state:get': () => deps.engine.getState(),
+    'sync:now': () => deps.engine.syncNow(),
+    'sync:pause': () => deps.engine.pause(),
+    'sync:resume': () => deps.engine.resume(),
+    'queue:retry': (id?: string) => deps.engine.retry(id),
+    'queue:cancel': (id: string) => deps.engine.cancel(id),
+    'settings:get': () => settingsView(deps),
+    'settings:set': (patch: SettingsPatch) => applySettingsPatch(deps, patch),
+    'connection:test': () => deps.engine.testConnection(),
+    'library:open': async () => {
+      const dir = deps.settings.get().libraryDir;
+      fs.mkdirSync(dir, { recursive: true });
+      const err = await deps.openPath(dir);
+      if (err) throw new Error(`Could not open the library folder ${dir}: ${err}`);
+    },
+    'library:choose': () => deps.chooseFolder(deps.settings.get().libraryDir),
+    'history:query': async (q) => {
+      const res = await deps.engine.getHistory(q);
+      remember(res.entries);
+      return res;
+    },
+    'recording:open': async (id: string) => {
+      let entry = known.get(id);
+      if (!entry) {
+        const found = await deps.engine.getHistory({ text: id, limit: 1000 });
+        remember(found.entries);
+        entry = found.entries.find((e) => e.id === id);
+      }
+      if (!entry) throw new Error('That recording is not in the history.');
+      if (!fs.existsSync(entry.localPath)) throw new Error(`The local copy is missing: ${entry.localPath}`);
+      const err = await deps.openPath(entry.localPath);
+      if (err) throw new Error(`Could not open ${entry.localPath}: ${err}`);
+    },
+  };
+
+  const channels = Object.keys(invokeChannels) as InvokeChannel[];
+  for (const channel of channels) {
+    const schema = invokeChannels[channel].args;
+    const fn = impl[channel] as (...args: unknown[]) => unknown;
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+      const verdict = checkSender(event, deps.webContents(), deps.origin);
+      if (!verdict.ok) {
+        deps.log.warn('ipc rejected: sender', { channel, reason: verdict.reason, url: event.senderFrame?.url });
+        throw new IpcRejectedError(`Rejected ${channel}: ${verdict.reason}`);
+      }
+      const parsed = schema.safeParse(args);
+      if (!parsed.success) {
+        // Only paths and messages are logged: the payload may hold a token.
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(args)'}: ${i.message}`);
+        deps.log.warn('ipc rejected: payload', { channel, issues });
+        throw new IpcRejectedError(`Rejected ${channel}: invalid arguments (${issues.join('; ')})`);
+      }
+      return await fn(...(parsed.data as unknown[]));
+    });
+  }
+  return () => channels.forEach((c) => ipcMain.removeHandler(c));
+}

@@ -1,0 +1,41 @@
+// The window's only door to the app: exactly the PlaudSyncApi, exposed as `window.plaudSync`.
+// It runs sandboxed, so it is bundled to CommonJS and may import nothing but 'electron'; the
+// contract is imported for types only. Listeners get the payload, never the IPC event object
+// (which would hand the page `sender` and with it ipcRenderer).
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { InvokeChannel, InvokeResults, PlaudSyncApi, PushChannel, PushPayloads } from '../main/app/ipc/contract.js';
+
+function invoke<C extends InvokeChannel>(channel: C, ...args: unknown[]): Promise<InvokeResults[C]> {
+  return ipcRenderer.invoke(channel, ...args) as Promise<InvokeResults[C]>;
+}
+
+function subscribe<C extends PushChannel>(channel: C, listener: (payload: PushPayloads[C]) => void): () => void {
+  if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+  const handler = (_event: IpcRendererEvent, payload: PushPayloads[C]) => listener(payload);
+  ipcRenderer.on(channel, handler);
+  return () => {
+    ipcRenderer.removeListener(channel, handler);
+  };
+}
+
+export const plaudSyncApi: Required<PlaudSyncApi> = {
+  getState: () => invoke('state:get'),
+  onState: (listener) => subscribe('state:changed', listener),
+  onEvent: (listener) => subscribe('engine:event', listener),
+  onNavigate: (listener) => subscribe('app:navigate', listener),
+  syncNow: () => invoke('sync:now'),
+  pause: () => invoke('sync:pause'),
+  resume: () => invoke('sync:resume'),
+  // Only pass an id when there is one: retry() means "all failed".
+  retry: (id) => (id === undefined ? invoke('queue:retry') : invoke('queue:retry', id)),
+  cancel: (id) => invoke('queue:cancel', id),
+  getSettings: () => invoke('settings:get'),
+  setSettings: (patch) => invoke('settings:set', patch),
+  testConnection: () => invoke('connection:test'),
+  openLibrary: () => invoke('library:open'),
+  chooseLibraryFolder: () => invoke('library:choose'),
+  getHistory: (q) => invoke('history:query', q),
+  openRecording: (id) => invoke('recording:open', id),
+};
+
+contextBridge.exposeInMainWorld('plaudSync', plaudSyncApi);
