@@ -87,7 +87,17 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
         const ok = req.write(slice, (e) => {
           if (!e && !settled) opts.onBytes?.(slice.length);
         });
-        if (!ok) await new Promise<void>((r) => { req.once('drain', r); req.once('close', r); });
+        if (!ok) {
+          await new Promise<void>((r) => {
+            const done = () => {
+              req.off('drain', done);
+              req.off('close', done);
+              r();
+            };
+            req.on('drain', done);
+            req.on('close', done);
+          });
+        }
       }
       if (!settled) req.end();
     })();
