@@ -24,6 +24,9 @@ export interface StoredPart {
 }
 
 export function makeS3Client(endpoint: string): S3Client {
+  // The SDK warns once per process that future releases need Node 22; this project runs on Node 20 on purpose
+  // (README), and the warning would bury the emulator's own output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     endpoint,
     region: S3_REGION,
