@@ -2,15 +2,15 @@
 // `usb` loads its native binary from one optional npm package per platform (@node-usb/usb-<os>-<arch>);
 // npm installs only the one for the machine it runs on, and npmRebuild is off, so packaging another
 // arch (an x64 build on an arm64 Mac, say) would silently ship without USB. Fail loudly instead.
-'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
 
 // electron-builder's Arch enum (builder-util): ia32=0, x64=1, armv7l=2, arm64=3, universal=4.
 const ARCH_NAMES = ['ia32', 'x64', 'armv7l', 'arm64', 'universal'];
 
 /** The @node-usb packages a build for this platform/arch needs (names from usb's napi target list). */
-function requiredUsbPackages(platform, arch) {
+export function requiredUsbPackages(platform, arch) {
   if (arch === 'universal') return [...requiredUsbPackages(platform, 'x64'), ...requiredUsbPackages(platform, 'arm64')];
   const table = {
     darwin: { x64: 'darwin-x64', arm64: 'darwin-arm64' },
@@ -23,7 +23,7 @@ function requiredUsbPackages(platform, arch) {
 }
 
 /** Names of required packages whose .node binary is missing under projectDir/node_modules. */
-function missingUsbPackages(projectDir, platform, arch) {
+export function missingUsbPackages(projectDir, platform, arch) {
   return requiredUsbPackages(platform, arch).filter((name) => {
     const dir = path.join(projectDir, 'node_modules', ...name.split('/'));
     let entries;
@@ -36,7 +36,7 @@ function missingUsbPackages(projectDir, platform, arch) {
   });
 }
 
-async function beforePack(context) {
+export async function beforePack(context) {
   const arch = typeof context.arch === 'number' ? ARCH_NAMES[context.arch] : String(context.arch);
   const projectDir = context.packager && context.packager.projectDir ? context.packager.projectDir : process.cwd();
   const missing = missingUsbPackages(projectDir, context.electronPlatformName, arch);
@@ -51,4 +51,4 @@ async function beforePack(context) {
   }
 }
 
-module.exports = { beforePack, requiredUsbPackages, missingUsbPackages, default: beforePack };
+export default beforePack;

@@ -1,0 +1,270 @@
+// Auto-update with electron-updater: check on start and once a day, download in the background,
+// install when the app quits (or when the user picks "Restart to update"). Off in development
+// (app not packaged) and when no update feed is configured.
+//
+// Where the feed comes from, first match wins:
+//   1. `feed` passed by the caller (e.g. from settings),
+//   2. PLAUD_UPDATE_URL (generic provider: a folder holding latest*.yml and the installers) or
+//      PLAUD_UPDATE_GITHUB=owner/repo (GitHub Releases),
+//   3. resources/app-update.yml, written by electron-builder when the release was built with a feed
+//      (scripts/dist.mjs passes the same env vars to the build).
+// Updates are code we will run: a feed URL must be https (plain http only on loopback, for testing).
+import fs from 'node:fs';
+import path from 'node:path';
+import { nullLogger, redactString, type Logger } from '../sync/log.js';
+
+export type UpdateFeed = { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string };
+
+export type UpdateStatus =
+  | { state: 'disabled'; reason: 'development' | 'unconfigured' | 'invalid-config'; detail?: string }
+  | { state: 'idle'; checkedAt?: number }
+  | { state: 'checking' }
+  | { state: 'downloading'; version: string; percent: number }
+  /** Downloaded and verified; installs when the app quits, or now via installNow(). */
+  | { state: 'ready'; version: string }
+  | { state: 'error'; message: string; checkedAt: number };
+
+/** The part of electron-updater's AppUpdater this module uses (same names and semantics). */
+export interface AutoUpdaterLike {
+  autoDownload: boolean;
+  autoInstallOnAppQuit: boolean;
+  logger: { info(m: unknown): void; warn(m: unknown): void; error(m: unknown): void; debug?(m: string): void } | null;
+  setFeedURL(options: UpdateFeed): void;
+  checkForUpdates(): Promise<{ downloadPromise?: Promise<unknown> | null } | null>;
+  quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
+  on(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Updater {
+  status(): UpdateStatus;
+  /** Called on every status change; returns an unsubscribe function. */
+  onStatus(listener: (s: UpdateStatus) => void): () => void;
+  /** Checks now (the tray's "Check for updates"); resolves with the status after the check. No-op when disabled. */
+  checkNow(): Promise<UpdateStatus>;
+  /** Quits and installs a downloaded update now. Returns false (and does nothing) unless status is 'ready'. */
+  installNow(): boolean;
+  /** Stops the daily timer and detaches from the updater. */
+  stop(): void;
+}
+
+export interface UpdaterOptions {
+  /** Electron's app (default: imported from 'electron'). */
+  app?: { readonly isPackaged: boolean };
+  env?: NodeJS.ProcessEnv;
+  /** Where app-update.yml lives in a packaged app (process.resourcesPath). */
+  resourcesPath?: string;
+  feed?: UpdateFeed;
+  log?: Logger;
+  /** Returns electron-updater's autoUpdater; only called when the updater is enabled. */
+  loadAutoUpdater?: () => Promise<AutoUpdaterLike>;
+  /** Delay of the first check after start, so it does not compete with start-up work. */
+  initialDelayMs?: number;
+  intervalMs?: number;
+  timers?: {
+    setTimeout(fn: () => void, ms: number): unknown;
+    setInterval(fn: () => void, ms: number): unknown;
+    clearTimeout(handle: unknown): void;
+    clearInterval(handle: unknown): void;
+  };
+}
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/;
+
+export type FeedResolution =
+  | { kind: 'feed'; feed: UpdateFeed; source: 'option' | 'env' }
+  | { kind: 'bundled'; path: string }
+  | { kind: 'none' }
+  | { kind: 'invalid'; detail: string };
+
+/** Checks a generic feed URL: https, or http only to this machine. */
+export function checkFeedUrl(raw: string): { ok: true; url: string } | { ok: false; detail: string } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { ok: false, detail: `PLAUD_UPDATE_URL is not a URL: "${raw}"` };
+  }
+  const loopback = u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) {
+    // electron-updater resolves file names against the URL: make it a folder.
+    return { ok: true, url: u.href.endsWith('/') ? u.href : `${u.href}/` };
+  }
+  return { ok: false, detail: `the update feed must use https (got ${u.protocol}//${u.host}); updates are code the app will run` };
+}
+
+export function resolveFeed(opts: { feed?: UpdateFeed; env?: NodeJS.ProcessEnv; resourcesPath?: string }): FeedResolution {
+  const env = opts.env ?? {};
+  if (opts.feed) {
+    if (opts.feed.provider === 'generic') {
+      const c = checkFeedUrl(opts.feed.url);
+      return c.ok ? { kind: 'feed', feed: { ...opts.feed, url: c.url }, source: 'option' } : { kind: 'invalid', detail: c.detail };
+    }
+    return { kind: 'feed', feed: opts.feed, source: 'option' };
+  }
+  const url = env.PLAUD_UPDATE_URL?.trim();
+  if (url) {
+    const c = checkFeedUrl(url);
+    const channel = env.PLAUD_UPDATE_CHANNEL?.trim();
+    return c.ok ? { kind: 'feed', feed: { provider: 'generic', url: c.url, ...(channel ? { channel } : {}) }, source: 'env' } : { kind: 'invalid', detail: c.detail };
+  }
+  const gh = env.PLAUD_UPDATE_GITHUB?.trim();
+  if (gh) {
+    const [owner, repo, ...rest] = gh.split('/');
+    if (!owner || !repo || rest.length > 0 || !GITHUB_NAME.test(owner) || !GITHUB_NAME.test(repo)) {
+      return { kind: 'invalid', detail: `PLAUD_UPDATE_GITHUB must be "owner/repo" (got "${gh}")` };
+    }
+    return { kind: 'feed', feed: { provider: 'github', owner, repo }, source: 'env' };
+  }
+  if (opts.resourcesPath) {
+    const p = path.join(opts.resourcesPath, 'app-update.yml');
+    if (fs.existsSync(p)) return { kind: 'bundled', path: p };
+  }
+  return { kind: 'none' };
+}
+
+async function loadElectronUpdater(): Promise<AutoUpdaterLike> {
+  // electron-updater is CommonJS; its `autoUpdater` is a lazy getter that builds the platform's updater.
+  const mod = (await import('electron-updater')) as unknown as { default?: { autoUpdater: unknown }; autoUpdater?: unknown };
+  return (mod.default?.autoUpdater ?? mod.autoUpdater) as AutoUpdaterLike;
+}
+
+function errorMessage(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  // electron-updater puts whole HTTP answers in messages; keep the first line.
+  return redactString(raw.split('\n')[0] ?? raw).slice(0, 300);
+}
+
+function disabledUpdater(status: UpdateStatus): Updater {
+  return {
+    status: () => status,
+    onStatus: () => () => {},
+    checkNow: async () => status,
+    installNow: () => false,
+    stop: () => {},
+  };
+}
+
+/** Sets up the updater and schedules the checks. Never throws: a broken setup yields a disabled updater. */
+export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> {
+  const log = opts.log ?? nullLogger;
+  // Imported lazily so this module (and checkFeedUrl, used by scripts/dist.ts) loads outside Electron.
+  const app = opts.app ?? (await import('electron')).app;
+  const timers = opts.timers ?? {
+    setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
+    setInterval: (fn: () => void, ms: number) => setInterval(fn, ms).unref(),
+    clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+    clearInterval: (h: unknown) => clearInterval(h as NodeJS.Timeout),
+  };
+
+  if (!app.isPackaged) {
+    log.debug('updates off: development build');
+    return disabledUpdater({ state: 'disabled', reason: 'development' });
+  }
+  const resolution = resolveFeed({ feed: opts.feed, env: opts.env ?? process.env, resourcesPath: opts.resourcesPath ?? process.resourcesPath });
+  if (resolution.kind === 'none') {
+    log.info('updates off: no update feed configured');
+    return disabledUpdater({ state: 'disabled', reason: 'unconfigured' });
+  }
+  if (resolution.kind === 'invalid') {
+    log.warn('updates off: invalid update feed', { detail: resolution.detail });
+    return disabledUpdater({ state: 'disabled', reason: 'invalid-config', detail: resolution.detail });
+  }
+
+  let au: AutoUpdaterLike;
+  try {
+    au = await (opts.loadAutoUpdater ?? loadElectronUpdater)();
+  } catch (err) {
+    log.error('updates off: electron-updater failed to load', { error: errorMessage(err) });
+    return disabledUpdater({ state: 'disabled', reason: 'invalid-config', detail: errorMessage(err) });
+  }
+  au.autoDownload = true;
+  au.autoInstallOnAppQuit = true;
+  au.logger = {
+    info: (m) => log.debug(`updater: ${redactString(String(m))}`),
+    warn: (m) => log.warn(`updater: ${redactString(String(m))}`),
+    error: (m) => log.warn(`updater: ${errorMessage(m)}`),
+    debug: (m) => log.debug(`updater: ${redactString(m)}`),
+  };
+  if (resolution.kind === 'feed') au.setFeedURL(resolution.feed);
+  log.info('updates on', resolution.kind === 'feed' ? { provider: resolution.feed.provider, source: resolution.source } : { source: 'app-update.yml' });
+
+  let status: UpdateStatus = { state: 'idle' };
+  const listeners = new Set<(s: UpdateStatus) => void>();
+  const set = (s: UpdateStatus): void => {
+    status = s;
+    for (const l of [...listeners]) {
+      try {
+        l(s);
+      } catch (err) {
+        log.warn('update status listener failed', { error: errorMessage(err) });
+      }
+    }
+  };
+
+  const handlers: Record<string, (...args: any[]) => void> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+    'checking-for-update': () => {
+      if (status.state !== 'ready') set({ state: 'checking' });
+    },
+    'update-available': (info: { version: string }) => set({ state: 'downloading', version: info.version, percent: 0 }),
+    'update-not-available': () => set({ state: 'idle', checkedAt: Date.now() }),
+    'download-progress': (p: { percent: number }) => {
+      if (status.state !== 'downloading') return;
+      const percent = Math.floor(p.percent);
+      if (percent !== status.percent) set({ ...status, percent });
+    },
+    'update-downloaded': (info: { version: string }) => {
+      log.info('update downloaded; installs on quit', { version: info.version });
+      set({ state: 'ready', version: info.version });
+    },
+    error: (err: unknown) => {
+      // A failed check or download is retried at the next daily check; a ready update stays ready.
+      log.warn('update check failed', { error: errorMessage(err) });
+      if (status.state !== 'ready') set({ state: 'error', message: errorMessage(err), checkedAt: Date.now() });
+    },
+  };
+  for (const [ev, h] of Object.entries(handlers)) au.on(ev, h);
+
+  let inFlight: Promise<UpdateStatus> | null = null;
+  const checkNow = (): Promise<UpdateStatus> => {
+    if (status.state === 'ready') return Promise.resolve(status);
+    inFlight ??= (async () => {
+      try {
+        const result = await au.checkForUpdates();
+        // The download runs on; its failure is reported through the 'error' event.
+        result?.downloadPromise?.catch(() => {});
+      } catch (err) {
+        handlers.error!(err);
+      } finally {
+        inFlight = null;
+      }
+      return status;
+    })();
+    return inFlight;
+  };
+
+  const first = timers.setTimeout(() => void checkNow(), opts.initialDelayMs ?? 10_000);
+  const daily = timers.setInterval(() => void checkNow(), opts.intervalMs ?? DAY_MS);
+
+  return {
+    status: () => status,
+    onStatus(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    checkNow,
+    installNow() {
+      if (status.state !== 'ready') return false;
+      log.info('installing update now', { version: status.version });
+      au.quitAndInstall(false, true);
+      return true;
+    },
+    stop() {
+      timers.clearTimeout(first);
+      timers.clearInterval(daily);
+      for (const [ev, h] of Object.entries(handlers)) au.removeListener(ev, h);
+      listeners.clear();
+    },
+  };
+}
