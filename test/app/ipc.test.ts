@@ -1,0 +1,239 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BrowserWindow, WebContents, WebFrameMain, __mock, ipcMain, ipcRenderer, makeInvokeEvent, session } from '../support/electron-mock.js';
+import { EngineDouble, emptyState, item } from './engine-double.js';
+import { registerIpcHandlers, type IpcDeps } from '../../main/app/ipc/handlers.js';
+import { invokeChannels, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
+import { fileOrigin, devServerOrigin } from '../../main/app/origin.js';
+import { SafeStorageSecretStore } from '../../main/app/secrets.js';
+import { defaultSettings, type Settings } from '../../main/sync/settings.js';
+import type { LogFields } from '../../main/sync/log.js';
+
+vi.mock('electron', () => import('../support/electron-mock.js'));
+
+let tmp: string;
+let engine: EngineDouble;
+let win: BrowserWindow;
+let warnings: { msg: string; fields?: LogFields }[];
+let settings: Settings;
+let opened: string[];
+let deps: IpcDeps;
+const origin = fileOrigin('/opt/plaud-sync/out/renderer/index.html');
+
+function recordingLog() {
+  return { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: LogFields) => warnings.push({ msg, fields }) };
+}
+
+beforeEach(async () => {
+  __mock.reset();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ipc-test-'));
+  engine = new EngineDouble(emptyState({ queue: [item('r1', { state: 'failed' }), item('r2', { state: 'failed' })] }));
+  warnings = [];
+  opened = [];
+  settings = defaultSettings(path.join(tmp, 'library'));
+  win = new BrowserWindow({ show: false });
+  await win.loadURL(origin.entryUrl);
+  __mock.rendererWebContents = win.webContents;
+  deps = {
+    engine,
+    settings: { get: () => settings, set: (p) => (settings = { ...settings, ...p }) },
+    secrets: new SafeStorageSecretStore(tmp, recordingLog(), 'linux'),
+    log: recordingLog(),
+    origin,
+    webContents: () => win.webContents,
+    openPath: async (p) => {
+      opened.push(p);
+      return '';
+    },
+    chooseFolder: async () => '/chosen',
+  };
+  registerIpcHandlers(ipcMain, deps);
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function call(channel: string, event: ReturnType<typeof makeInvokeEvent>, ...args: unknown[]) {
+  const h = ipcMain.handlers.get(channel);
+  if (!h) throw new Error(`no handler for ${channel}`);
+  return Promise.resolve().then(() => h(event, ...args));
+}
+const ours = () => makeInvokeEvent(win.webContents, win.webContents.mainFrame);
+
+describe('IPC sender checks', () => {
+  it('registers a handler for every channel of the contract', () => {
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(Object.keys(invokeChannels).sort());
+  });
+
+  it('rejects another webContents, and the engine never hears of it', async () => {
+    const other = new WebContents(session.defaultSession);
+    other.mainFrame.url = origin.entryUrl; // even showing our page
+    await expect(call('sync:now', makeInvokeEvent(other, other.mainFrame))).rejects.toThrow(/not our window/);
+    expect(engine.callsTo('syncNow')).toHaveLength(0);
+    expect(warnings[0]).toMatchObject({ msg: 'ipc rejected: sender', fields: { channel: 'sync:now', reason: 'not our window' } });
+  });
+
+  it('rejects our window when its frame shows a foreign page', async () => {
+    const foreign = new WebFrameMain('https://evil.example/', 7);
+    await expect(call('sync:pause', makeInvokeEvent(win.webContents, foreign))).rejects.toThrow(/foreign page/);
+    const otherFile = new WebFrameMain('file:///tmp/evil.html', 8);
+    await expect(call('sync:pause', makeInvokeEvent(win.webContents, otherFile))).rejects.toThrow(/foreign page/);
+    expect(engine.callsTo('pause')).toHaveLength(0);
+  });
+
+  it('rejects a subframe, a vanished frame and a destroyed window', async () => {
+    const sub = new WebFrameMain(origin.entryUrl, 9);
+    sub.parent = win.webContents.mainFrame;
+    await expect(call('sync:now', makeInvokeEvent(win.webContents, sub))).rejects.toThrow(/subframe/);
+    await expect(call('sync:now', makeInvokeEvent(win.webContents, null))).rejects.toThrow(/frame gone/);
+    win.destroy();
+    await expect(call('sync:now', ours())).rejects.toThrow(/no window/);
+    expect(engine.callsTo('syncNow')).toHaveLength(0);
+  });
+
+  it('accepts hash routes of our page but not other files next to it', () => {
+    expect(origin.owns(origin.entryUrl + '#/settings')).toBe(true);
+    expect(origin.owns(origin.entryUrl.replace('index.html', 'other.html'))).toBe(false);
+    expect(origin.owns(origin.entryUrl + '?x=1')).toBe(false);
+    const dev = devServerOrigin('http://localhost:5173/');
+    expect(dev.owns('http://localhost:5173/src/main.tsx')).toBe(true);
+    expect(dev.owns('http://localhost:5174/')).toBe(false);
+    expect(() => devServerOrigin('https://cdn.example/')).toThrow(/localhost/);
+  });
+});
+
+describe('IPC payload validation', () => {
+  const bad: [string, unknown[]][] = [
+    ['queue:cancel', []],
+    ['queue:cancel', [42]],
+    ['queue:cancel', ['']],
+    ['queue:cancel', ['x'.repeat(513)]],
+    ['queue:retry', [{ id: 'r1' }]],
+    ['sync:now', ['extra']],
+    ['settings:set', [{ concurrency: 0 }]],
+    ['settings:set', [{ apiBase: 'not a url' }]],
+    ['settings:set', [{ libraryDir: '/x', evil: true }]],
+    ['history:query', [{ limit: 5000 }]],
+    ['history:query', [{ text: 1 }]],
+    ['recording:open', [{ path: '/etc/passwd' }]],
+  ];
+  for (const [channel, args] of bad) {
+    it(`rejects ${channel}(${JSON.stringify(args).slice(0, 40)}) without acting`, async () => {
+      const before = engine.calls.length;
+      const settingsBefore = settings;
+      await expect(call(channel, ours(), ...args)).rejects.toThrow(/invalid arguments/);
+      expect(engine.calls.length).toBe(before);
+      expect(settings).toBe(settingsBefore);
+      expect(opened).toEqual([]);
+      expect(warnings.at(-1)).toMatchObject({ msg: 'ipc rejected: payload', fields: { channel } });
+    });
+  }
+
+  it('never logs a rejected payload (it may hold a token)', async () => {
+    await expect(call('settings:set', ours(), { apiToken: 'sekret-token-123', bogus: 1 })).rejects.toThrow();
+    expect(JSON.stringify(warnings)).not.toContain('sekret-token-123');
+  });
+});
+
+describe('good messages reach the engine', () => {
+  it('pause, resume, retry, cancel, sync now, test connection, state', async () => {
+    await call('sync:pause', ours());
+    expect(engine.state.paused).toBe(true);
+    await call('sync:resume', ours());
+    expect(engine.state.paused).toBe(false);
+    await call('queue:retry', ours(), 'r1');
+    await call('queue:retry', ours());
+    expect(engine.callsTo('retry')).toEqual([['r1'], []]);
+    expect(engine.state.queue.map((q) => q.state)).toEqual(['queued', 'queued']);
+    await call('queue:cancel', ours(), 'r2');
+    expect(engine.state.queue.map((q) => q.id)).toEqual(['r1']);
+    await call('sync:now', ours());
+    expect(engine.callsTo('syncNow')).toHaveLength(1);
+    expect(await call('connection:test', ours())).toEqual(engine.connection);
+    expect(((await call('state:get', ours())) as { seq: number }).seq).toBe(engine.state.seq);
+  });
+
+  it('engine errors reach the caller', async () => {
+    await expect(call('queue:cancel', ours(), 'nope')).rejects.toThrow(/No queue item nope/);
+  });
+
+  it('settings: a token is stored encrypted, never returned, and the engine gets the new settings', async () => {
+    const view = (await call('settings:set', ours(), { apiToken: 'tok-abc', concurrency: 2 })) as Record<string, unknown>;
+    expect(view).toMatchObject({ concurrency: 2, hasApiToken: true, secretStorageAvailable: true, credentials: { kind: 'token' } });
+    expect(JSON.stringify(view)).not.toContain('tok-abc');
+    expect(fs.readFileSync(path.join(tmp, 'secrets.json'), 'utf8')).not.toContain('tok-abc');
+    expect(await deps.secrets.get('apiToken')).toBe('tok-abc');
+    const applied = engine.callsTo('applySettings').at(-1)![0] as Settings;
+    expect(applied.concurrency).toBe(2);
+    expect(applied.credentials).toEqual({ kind: 'token' });
+    // An empty token deletes it and clears the credential kind.
+    const cleared = (await call('settings:set', ours(), { apiToken: '' })) as Record<string, unknown>;
+    expect(cleared).toMatchObject({ hasApiToken: false, credentials: { kind: 'none' } });
+  });
+
+  it('settings: with no keyring the token is refused in plain words and nothing changes', async () => {
+    __mock.storageBackend = 'basic_text';
+    await expect(call('settings:set', ours(), { apiToken: 'tok-abc', concurrency: 3 })).rejects.toThrow(/no keyring/);
+    expect(settings.concurrency).toBe(4);
+    expect(engine.callsTo('applySettings')).toHaveLength(0);
+    expect(fs.existsSync(path.join(tmp, 'secrets.json'))).toBe(false);
+    const view = (await call('settings:get', ours())) as Record<string, unknown>;
+    expect(view.secretStorageAvailable).toBe(false);
+  });
+
+  it('opens the library folder (creating it) and only recordings the history returned', async () => {
+    await call('library:open', ours());
+    expect(opened).toEqual([settings.libraryDir]);
+    expect(fs.existsSync(settings.libraryDir)).toBe(true);
+    const file = path.join(settings.libraryDir, 'a.opus');
+    fs.writeFileSync(file, 'x');
+    engine.history = [{ id: 'h1', sn: '1', sn_type: 'note', deviceId: 'd', kind: 'note', startMs: 0, durationMs: 0, cloudFileId: 'c', syncedAt: 0, localPath: file }];
+    const res = (await call('history:query', ours(), { limit: 10 })) as { total: number };
+    expect(res.total).toBe(1);
+    await call('recording:open', ours(), 'h1');
+    expect(opened.at(-1)).toBe(file);
+    await expect(call('recording:open', ours(), '/etc/passwd')).rejects.toThrow(/not in the history/);
+    expect(opened).not.toContain('/etc/passwd');
+    expect(await call('library:choose', ours())).toBe('/chosen');
+  });
+});
+
+describe('preload bridge', () => {
+  const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
+    getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true,
+    getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
+  };
+
+  it('exposes exactly PlaudSyncApi as window.plaudSync, and calls go through main validation to the engine', async () => {
+    vi.resetModules();
+    await import('../../preload/index.js');
+    expect(Object.keys(__mock.exposed)).toEqual(['plaudSync']);
+    const api = __mock.exposed.plaudSync as PlaudSyncApi;
+    expect(Object.keys(api).sort()).toEqual(Object.keys(API_KEYS).sort());
+    for (const v of Object.values(api)) expect(typeof v).toBe('function');
+
+    await api.pause();
+    expect(engine.state.paused).toBe(true);
+    await api.retry();
+    await api.retry('r1');
+    expect(engine.callsTo('retry')).toEqual([[], ['r1']]);
+    await expect(api.cancel(5 as unknown as string)).rejects.toThrow(/invalid arguments/);
+    expect((await api.getSettings()).libraryDir).toBe(settings.libraryDir);
+  });
+
+  it('subscriptions deliver payloads only and unsubscribe', async () => {
+    vi.resetModules();
+    await import('../../preload/index.js');
+    const api = __mock.exposed.plaudSync as PlaudSyncApi;
+    const got: unknown[][] = [];
+    const off = api.onState((...args: unknown[]) => got.push(args));
+    const offNav = api.onNavigate!((v) => got.push(['nav', v]));
+    __mock.pushToRenderer('state:changed', emptyState({ seq: 9 }));
+    __mock.pushToRenderer('app:navigate', 'settings');
+    off();
+    offNav();
+    __mock.pushToRenderer('state:changed', emptyState({ seq: 10 }));
+    expect(got).toEqual([[emptyState({ seq: 9 })], ['nav', 'settings']]);
+    expect(ipcRenderer.listenerCount('state:changed')).toBe(0);
+  });
+});
