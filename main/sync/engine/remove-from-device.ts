@@ -1,0 +1,49 @@
+// Remove-after-sync: deleting a recording's files from the recorder once the cloud has it and the
+// library copy re-verifies. The ledger marks the delete 'pending' before any file is touched and
+// 'done' after, so a yank in between only means the next attach finishes the job: the recording is
+// in the library and the cloud either way.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { LedgerRecord } from '../ledger/index.js';
+import { md5File } from '../library/copy.js';
+
+export class DeviceDeleteRefused extends Error {
+  override name = 'DeviceDeleteRefused';
+}
+
+/** Re-hash every library copy of a record; true only when all match the ledger. */
+export async function libraryCopyVerified(r: LedgerRecord): Promise<boolean> {
+  if (!r.pulled || r.pulled.files.length === 0) return false;
+  for (const f of r.pulled.files) {
+    try {
+      const got = await md5File(f.libraryPath);
+      if (got.size !== f.size || got.md5 !== f.md5) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Unlink the record's source files on the mounted recorder. Each path must stay inside the volume,
+ * be a regular file (not a link) and still have the size the ledger saw; anything else is refused.
+ */
+export async function removeSourcesFromDevice(mountPath: string, r: LedgerRecord): Promise<void> {
+  const root = path.resolve(mountPath);
+  const sources = [r.source.wav, r.source.asr].filter((s): s is NonNullable<typeof s> => !!s);
+  for (const s of sources) {
+    const p = path.resolve(root, s.relPath);
+    if (p !== root && !p.startsWith(root + path.sep)) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it is outside the recorder.`);
+    let st;
+    try {
+      st = await fs.lstat(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // already gone (an earlier, interrupted delete)
+      throw err;
+    }
+    if (!st.isFile()) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it is not a regular file.`);
+    if (st.size !== s.size) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it changed on the recorder since it was copied.`);
+    await fs.unlink(p);
+  }
+}
