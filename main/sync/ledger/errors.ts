@@ -30,7 +30,7 @@ export class LedgerVersionError extends LedgerCorruptError {
     super(file, 1, `it has format version ${found}, written by a newer Plaud Sync (this version reads up to ${supported}); update Plaud Sync`);
     this.message =
       `The sync ledger file ${file} was written by a newer version of Plaud Sync (format ${found}; this version reads up to ${supported}). ` +
-      `Update Plaud Sync. The file was not changed.`;
+      `Update Plaud Sync. Nothing was changed or deleted.`;
   }
 }
 

@@ -1,4 +1,5 @@
 // Shared builders for ledger tests and the ledger bench: realistic recordings and patches.
+import fs from 'node:fs';
 import type { Recording } from '../../../main/sync/types.js';
 import type { TransitionPatch } from '../../../main/sync/ledger/index.js';
 
@@ -41,4 +42,11 @@ export function pulledPatch(rec: Recording, i: number): TransitionPatch {
 
 export function uploadPatch(i: number): TransitionPatch {
   return { upload: { fileId: `file-${i.toString(36)}-0123456789abcdef`, uploadId: `upload-${i}-2~abcdefghijklmnopqrstuvwxyz0123456789ABCDEF`, partSize: 5_242_880, partCount: 1 } };
+}
+
+/** Leave a ledger as a killed process would: files exactly as they are (no final compaction), lock and fd let go. */
+export function simulateCrash(l: object): void {
+  const inner = l as unknown as { lock: { release(): void }; fd: number };
+  inner.lock.release();
+  fs.closeSync(inner.fd);
 }

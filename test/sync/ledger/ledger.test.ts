@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IllegalTransitionError, openLedger, recordingId, type Ledger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
-import { DEVICE, SN, pulledPatch, recording, uploadPatch } from './fixtures.js';
+import { DEVICE, SN, pulledPatch, recording, simulateCrash, uploadPatch } from './fixtures.js';
 
 let dir: string;
 let ledger: Ledger | undefined;
@@ -177,7 +177,7 @@ describe('persistence', () => {
     // Simulate a crash: no close() (no final compaction), just drop the lock like a dead process would.
     const snapshotText = fs.readFileSync(path.join(dir, 'ledger.snapshot'), 'utf8');
     expect(snapshotText.split('\n')[0]).toContain('"t":"snapshot"');
-    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    simulateCrash(ledger);
     ledger = await openLedger(dir);
     expect(ledger.all().sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
     expect(ledger.counts()).toMatchObject({ synced: 12, failed: 1, uploading: 1 });
@@ -197,13 +197,13 @@ describe('persistence', () => {
     // Put the old journal back, as if the crash came right after the snapshot's rename.
     fs.writeFileSync(path.join(dir, 'ledger.journal'), journalBefore);
     const parts = ledger.get(recordingId(SN, recording(1).relBase, ledger.all()[0]!.size))!.upload!.parts;
-    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    simulateCrash(ledger);
     ledger = await openLedger(dir);
     expect(ledger.all()[0]!.upload!.parts).toEqual(parts);
     expect(ledger.counts().synced).toBe(1);
     // And writing continues with the right sequence numbers.
     const r = ledger.discover(recording(2), DEVICE);
-    (ledger as unknown as { lock: { release(): void } }).lock.release();
+    simulateCrash(ledger);
     ledger = await openLedger(dir);
     expect(ledger.get(r.id)?.state).toBe('discovered');
   });
