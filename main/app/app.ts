@@ -40,6 +40,8 @@ export interface StartAppOptions {
   appRoot?: string;
   /** Override the logger (tests); default a daily file log in <stateDir>/logs. */
   log?: Logger;
+  /** How long quitting waits for engine.stop() before exiting anyway (default 20 s). */
+  stopTimeoutMs?: number;
 }
 
 export interface RunningApp {
@@ -109,6 +111,7 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   const quit = new QuitController({
     engine,
     log,
+    stopTimeoutMs: o.stopTimeoutMs,
     confirmQuitWhilePulling: async () => {
       const opts = {
         type: 'warning' as const,
