@@ -14,6 +14,7 @@ export async function buildProgram(): Promise<Command> {
     .exitOverride();
   const commands = await Promise.all([
     // One line per command module; each exports register(program).
+    import('./commands/push.js'),
   ] as Promise<{ register(p: Command): void }>[]);
   for (const c of commands) c.register(program);
   return program;

@@ -1,0 +1,158 @@
+// `plaud-sync push FILE...`: upload local Ogg Opus / MP3 files to the Plaud cloud and print each cloud file id.
+// Credentials come from flags or, in their place, PLAUD_API_BASE / PLAUD_API_TOKEN / PLAUD_CLIENT_ID /
+// PLAUD_CLIENT_SECRET (flags win). Secrets are never printed.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PlaudCloudClient, type Credentials } from '../../sync/cloud/client.js';
+import { CloudError } from '../../sync/cloud/errors.js';
+import { DEVICE_TRAITS } from '../../sync/devices/traits.js';
+import { DEFAULT_API_BASE } from '../../sync/settings.js';
+import { SN_TYPES, type SnType } from '../../sync/types.js';
+import { probeAudioFile, ProbeError } from '../../sync/upload/probe.js';
+import { MultipartUploader, UploadError } from '../../sync/upload/uploader.js';
+
+export interface PushOptions {
+  apiBase?: string;
+  token?: string;
+  clientId?: string;
+  clientSecret?: string;
+  sn?: string;
+  snType?: SnType;
+  ownerId?: string;
+  startTime?: number;
+  duration?: number;
+  concurrency?: number;
+  json?: boolean;
+}
+
+/** One line per file on stdout; --json makes it one JSON object per line. */
+export interface PushLine {
+  file: string;
+  fileId?: string;
+  uploadId?: string;
+  md5?: string;
+  bytes?: number;
+  filetype?: string;
+  durationMs?: number;
+  startTime?: number;
+  possibleDuplicate?: boolean;
+  error?: string;
+  reason?: string;
+}
+
+const nonNegativeInt = (what: string) => (v: string) => {
+  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`${what} must be a whole number of milliseconds.`);
+  return Number(v);
+};
+
+/** Credentials: flags first, then the environment. Throws a plain message when none or both kinds are given. */
+export function resolveCredentials(opts: PushOptions, env: NodeJS.ProcessEnv = process.env): Credentials {
+  const flagClient = opts.clientId !== undefined || opts.clientSecret !== undefined;
+  if (opts.token !== undefined && flagClient) throw new Error('Use either --token or --client-id with --client-secret, not both.');
+  if (opts.token !== undefined) return { kind: 'token', token: opts.token };
+  if (flagClient) {
+    const clientId = opts.clientId ?? env.PLAUD_CLIENT_ID;
+    const clientSecret = opts.clientSecret ?? env.PLAUD_CLIENT_SECRET;
+    if (!clientId || !clientSecret) throw new Error('--client-id needs --client-secret (or PLAUD_CLIENT_SECRET), and the other way round.');
+    return { kind: 'client', clientId, clientSecret };
+  }
+  if (env.PLAUD_API_TOKEN) return { kind: 'token', token: env.PLAUD_API_TOKEN };
+  if (env.PLAUD_CLIENT_ID && env.PLAUD_CLIENT_SECRET) return { kind: 'client', clientId: env.PLAUD_CLIENT_ID, clientSecret: env.PLAUD_CLIENT_SECRET };
+  if (env.PLAUD_CLIENT_ID || env.PLAUD_CLIENT_SECRET) throw new Error('PLAUD_CLIENT_ID and PLAUD_CLIENT_SECRET must both be set.');
+  throw new Error('No credentials: pass --token (or set PLAUD_API_TOKEN), or --client-id and --client-secret (or PLAUD_CLIENT_ID and PLAUD_CLIENT_SECRET).');
+}
+
+/** sn_type from the serial prefix, as the device-trait table says (a Note when no prefix matches). */
+export function snTypeFromSerial(sn: string): SnType {
+  return DEVICE_TRAITS.find((t) => t.serialPrefixes.some((p) => sn.startsWith(p)))?.sn_type ?? 'note';
+}
+
+export function register(program: Command): void {
+  program
+    .command('push')
+    .description('Upload Ogg Opus or MP3 files to the Plaud cloud and print each cloud file id.')
+    .argument('<files...>', 'audio files (Ogg Opus or MP3, detected from their content)')
+    .option('--api-base <url>', `API address (env PLAUD_API_BASE; default ${DEFAULT_API_BASE})`)
+    .option('--token <token>', 'API token (env PLAUD_API_TOKEN; the env var keeps it out of the process list)')
+    .option('--client-id <id>', 'client id to exchange for a token (env PLAUD_CLIENT_ID)')
+    .option('--client-secret <secret>', 'client secret (env PLAUD_CLIENT_SECRET)')
+    .option('--sn <sn>', 'serial number of the recorder the files came from')
+    .addOption(new Option('--sn-type <type>', 'device type (default: from the serial, or "other" with --owner-id)').choices([...SN_TYPES]))
+    .option('--owner-id <id>', 'owner id, in place of --sn')
+    .option('--start-time <ms>', 'recording start, epoch milliseconds (default: file mtime minus duration)', nonNegativeInt('--start-time'))
+    .option('--duration <ms>', 'duration in milliseconds (default: read from the file)', nonNegativeInt('--duration'))
+    .option('--concurrency <n>', 'parts uploaded at once (default 4)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('--concurrency must be 1..16.');
+      return n;
+    })
+    .option('--json', 'print one JSON object per file')
+    .action(async (files: string[], opts: PushOptions) => {
+      process.exitCode = await push(files, opts);
+    });
+}
+
+/** Upload every file in turn; returns the exit code (0 all uploaded, 1 some failed, 2 bad usage, 130 cancelled). */
+export async function push(files: string[], opts: PushOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const out = (line: PushLine) => {
+    if (opts.json) process.stdout.write(JSON.stringify(line) + '\n');
+    else if (line.fileId) process.stdout.write(`${line.file}\t${line.fileId}${line.possibleDuplicate ? '\t(possible duplicate: an earlier attempt may also be in the cloud)' : ''}\n`);
+  };
+  const fail = (file: string, message: string, reason: string) => {
+    process.stderr.write(`plaud-sync push: ${file}: ${message}\n`);
+    if (opts.json) out({ file, error: message, reason });
+  };
+
+  let client: PlaudCloudClient;
+  try {
+    if (!opts.sn && !opts.ownerId) throw new Error('Say who the recordings belong to: --sn SN (the recorder serial) or --owner-id ID.');
+    if (opts.sn && opts.ownerId) throw new Error('Use either --sn or --owner-id, not both.');
+    client = new PlaudCloudClient({ apiBase: opts.apiBase ?? env.PLAUD_API_BASE ?? DEFAULT_API_BASE, credentials: resolveCredentials(opts, env) });
+  } catch (err) {
+    process.stderr.write(`plaud-sync push: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const snType: SnType = opts.snType ?? (opts.sn ? snTypeFromSerial(opts.sn) : 'other');
+  const uploader = new MultipartUploader(client, { concurrency: opts.concurrency });
+  const ac = new AbortController();
+  const onSigint = () => ac.abort(new Error('Cancelled (Ctrl-C).'));
+  process.once('SIGINT', onSigint);
+  const progress = process.stderr.isTTY && !opts.json;
+  let failed = 0;
+  try {
+    for (const file of files) {
+      if (ac.signal.aborted) break;
+      try {
+        const probe = await probeAudioFile(file);
+        if (probe.size === 0) throw new ProbeError(`${file} is empty (0 bytes): there is nothing to upload.`);
+        const durationMs = opts.duration ?? probe.durationMs;
+        if (durationMs === undefined || durationMs <= 0) {
+          throw new ProbeError(`${file}: the duration could not be read from the file; pass --duration MS.`);
+        }
+        const startTime = opts.startTime ?? Math.max(0, Math.round((await stat(file)).mtimeMs) - durationMs);
+        const r = await uploader.upload(
+          { path: file, filetype: probe.filetype, snType, sn: opts.sn, ownerId: opts.ownerId, filename: path.basename(file), startTime, durationMs },
+          progress
+            ? { onProgress: (p) => process.stderr.write(`\r${path.basename(file)}: ${Math.floor((100 * p.bytesSent) / p.totalBytes)}% `) }
+            : {},
+          ac.signal,
+        );
+        if (progress) process.stderr.write('\n');
+        out({ file, fileId: r.fileId, uploadId: r.uploadId, md5: r.md5, bytes: r.bytes, filetype: probe.filetype, durationMs, startTime, possibleDuplicate: r.possibleDuplicate });
+      } catch (err) {
+        if (progress) process.stderr.write('\n');
+        failed++;
+        if (err instanceof UploadError) fail(file, err.message, err.reason);
+        else if (err instanceof ProbeError) fail(file, err.message, 'bad-file');
+        else if (err instanceof CloudError) fail(file, err.message, err.kind);
+        else fail(file, (err as Error).message ?? String(err), 'error');
+        if (err instanceof UploadError && err.reason === 'auth') break; // every other file would fail the same way
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (ac.signal.aborted) return 130;
+  return failed ? 1 : 0;
+}
