@@ -5,6 +5,7 @@
 // Dependencies stay external in main (node_modules ships with the app; `usb` is a native addon).
 import { fileURLToPath } from 'node:url';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { mergeConfig, type UserConfig } from 'vite';
 import renderer from './renderer/vite.config.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -27,5 +28,6 @@ export default defineConfig({
       lib: { entry: here('preload/index.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
     },
   },
-  renderer,
+  // The renderer's own config, with the entry named (electron-vite looks in src/renderer by default).
+  renderer: mergeConfig(renderer as UserConfig, { build: { rollupOptions: { input: here('renderer/index.html') } } }),
 });

@@ -82,7 +82,7 @@ describe('startup and wiring', () => {
 
   it('opens the window, pushes state once the page loaded, and keeps running when it is closed', async () => {
     const running = (await start())!;
-    const win = running.window()!;
+    const win = running.window() as unknown as BrowserWindow;
     await vi.waitFor(() => expect(win.webContents.sent.filter((m) => m.channel === 'state:changed')).toHaveLength(1));
     engine.setState({ queue: [item('a', { state: 'uploading', bytesDone: 10 })] });
     running.push.flush();
@@ -118,9 +118,9 @@ describe('startup and wiring', () => {
     tray.contextMenu!.getMenuItemById('open-library')!.click();
     await vi.waitFor(() => expect(__mock.opened).toHaveLength(2));
     expect(__mock.opened).toEqual([running.logsDir, running.settings.get().libraryDir]);
-    running.window()!.webContents.sent.length = 0;
+    (running.window() as unknown as BrowserWindow).webContents.sent.length = 0;
     tray.contextMenu!.getMenuItemById('settings')!.click();
-    await vi.waitFor(() => expect(running.window()!.webContents.sent.some((m) => m.channel === 'app:navigate' && m.args[0] === 'settings')).toBe(true));
+    await vi.waitFor(() => expect((running.window() as unknown as BrowserWindow).webContents.sent.some((m) => m.channel === 'app:navigate' && m.args[0] === 'settings')).toBe(true));
   });
 
   it('start at login: the checkbox saves the setting and writes the OS login item (packaged only)', async () => {

@@ -42,14 +42,14 @@ beforeEach(async () => {
     secrets: new SafeStorageSecretStore(tmp, recordingLog(), 'linux'),
     log: recordingLog(),
     origin,
-    webContents: () => win.webContents,
+    webContents: () => win.webContents as never,
     openPath: async (p) => {
       opened.push(p);
       return '';
     },
     chooseFolder: async () => '/chosen',
   };
-  registerIpcHandlers(ipcMain, deps);
+  registerIpcHandlers(ipcMain as never, deps);
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

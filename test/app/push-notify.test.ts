@@ -18,7 +18,7 @@ describe('RendererPush', () => {
   it('queues messages until did-finish-load, then sends events in order and the newest state', async () => {
     const win = new BrowserWindow({ show: false });
     const push = new RendererPush(100);
-    push.attach(win.webContents);
+    push.attach(win.webContents as never);
     await win.loadURL('file:///app/index.html');
     push.send('engine:event', { type: 'device-detached', deviceId: 'a' });
     push.state(emptyState({ seq: 1 }));
@@ -37,7 +37,7 @@ describe('RendererPush', () => {
   it('throttles state to one per interval and always delivers the last one', () => {
     const win = new BrowserWindow({ show: false });
     const push = new RendererPush(100);
-    push.attach(win.webContents);
+    push.attach(win.webContents as never);
     win.webContents.finishLoad();
     for (let seq = 1; seq <= 50; seq++) {
       push.state(emptyState({ seq }));
@@ -53,7 +53,7 @@ describe('RendererPush', () => {
   it('drops a snapshot older than one it has, and waits again after a reload', async () => {
     const win = new BrowserWindow({ show: false });
     const push = new RendererPush(100);
-    push.attach(win.webContents);
+    push.attach(win.webContents as never);
     win.webContents.finishLoad();
     push.state(emptyState({ seq: 5 }));
     push.state(emptyState({ seq: 3 }));

@@ -62,7 +62,7 @@ describe('the window', () => {
     win.close();
     expect(win.isDestroyed()).toBe(false);
     expect(win.isVisible()).toBe(false);
-    revealWindow(win);
+    revealWindow(win as never);
     expect(win.isVisible()).toBe(true);
     expect(win.focused).toBe(true);
     const w2 = make(true);
@@ -71,7 +71,7 @@ describe('the window', () => {
   });
 
   it('denies every permission request and check', () => {
-    denyAllPermissions(session.defaultSession, log);
+    denyAllPermissions(session.defaultSession as never, log);
     const ses = session.defaultSession;
     for (const perm of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) {
       let granted: boolean | null = null;
@@ -82,7 +82,7 @@ describe('the window', () => {
   });
 
   it('sends a strict CSP header on every response, replacing the server one', () => {
-    installCsp(session.defaultSession, contentSecurityPolicy());
+    installCsp(session.defaultSession as never, contentSecurityPolicy());
     let out: Record<string, string[]> | undefined;
     session.defaultSession.headersListener!({ url: 'http://localhost:5173/', responseHeaders: { 'content-security-policy': ["default-src *"], 'X-Other': ['1'] } }, (r) => (out = r.responseHeaders));
     expect(out!['X-Other']).toEqual(['1']);
