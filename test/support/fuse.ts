@@ -18,12 +18,12 @@ export function fuseUnavailableReason(): string | undefined {
   return undefined;
 }
 
-/** Create a FAT32 image of sizeMiB (>= 33 MiB for FAT32) with the given label. */
-export async function makeFatImage(file: string, sizeMiB: number, label = 'PLAUD_NOTE'): Promise<void> {
+/** Create a FAT image of sizeMiB with the given label: FAT32 by default (needs >= 33 MiB), or FAT16 for small disks. */
+export async function makeFatImage(file: string, sizeMiB: number, label = 'PLAUD_NOTE', fatBits: 16 | 32 = 32): Promise<void> {
   const fh = await fs.open(file, 'w');
   await fh.truncate(sizeMiB * 1024 * 1024);
   await fh.close();
-  await run('mkfs.vfat', ['-F', '32', '-n', label, file]);
+  await run('mkfs.vfat', ['-F', String(fatBits), '-n', label, file]);
 }
 
 async function isMounted(dir: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LibraryError, libraryWriteError, sourceError } from './errors.js';
+import { LibraryError, libraryWriteError, midWriteError, sourceError } from './errors.js';
 
 export const COPY_CHUNK_BYTES = 1024 * 1024;
 /** Temp files are `.<final name>.<random>.part`: hidden, and never mistaken for a finished file. */
@@ -117,7 +117,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
           written += bytesWritten;
         }
       } catch (err) {
-        throw libraryWriteError(err, libraryDir, label);
+        throw await midWriteError(err, libraryDir, label, path.dirname(dest));
       }
       pos += n;
       opts.onBytes?.(n);
@@ -129,7 +129,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
       await outFh.close();
       output = undefined;
     } catch (err) {
-      throw libraryWriteError(err, libraryDir, label);
+      throw await midWriteError(err, libraryDir, label, path.dirname(dest));
     }
     // Did the source stay the size the scan saw? (It could not grow unnoticed: we read to its end.)
     if (opts.expectedSize !== undefined && pos !== opts.expectedSize) {

@@ -1,3 +1,5 @@
+import { statfs } from 'node:fs/promises';
+
 // Every failure of a pull becomes a LibraryError: a code to branch on and a message to show as is.
 export type LibraryErrorCode =
   | 'DISK_FULL' // the library disk has no room
@@ -60,6 +62,26 @@ export function libraryWriteError(err: unknown, libraryDir: string, what: string
     return new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${libraryDir} cannot be written (${code}). Check its permissions or choose another folder.`, { cause: err });
   }
   return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${code ?? (err as Error)?.message ?? err}).`, { cause: err });
+}
+
+/**
+ * A write that failed after the file was created and written to. ENOSPC is the normal signal of a full disk, but
+ * some filesystems answer otherwise (fusefat answers EPERM when it runs out of clusters): a permission error in the
+ * middle of a file we created is a full disk unless the disk reports room to spare.
+ */
+export async function midWriteError(err: unknown, libraryDir: string, what: string, statDir: string): Promise<LibraryError> {
+  const code = errCode(err);
+  if (code === 'EPERM' || code === 'EACCES' || code === 'EIO') {
+    let roomy = false;
+    try {
+      const st = await statfs(statDir);
+      roomy = st.blocks > 0 && st.bavail * st.bsize > 8 * 1024 * 1024;
+    } catch {
+      /* unknown: treat as full */
+    }
+    if (!roomy) return libraryWriteError(Object.assign(new Error(`ENOSPC (reported as ${code})`), { code: 'ENOSPC', cause: err }), libraryDir, what);
+  }
+  return libraryWriteError(err, libraryDir, what);
 }
 
 /** True for errors after which the rest of a pull cannot succeed either (stop instead of trying the next one). */
