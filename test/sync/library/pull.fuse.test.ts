@@ -38,7 +38,7 @@ async function listAll(dir: string): Promise<string[]> {
 function waitFor<T>(m: DeviceMonitor, ev: 'device-attached' | 'device-detached', ms = 15_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no ${ev} within ${ms} ms`)), ms);
-    m.once(ev, (x) => {
+    m.once(ev, (x: unknown) => {
       clearTimeout(t);
       resolve(x as T);
     });
