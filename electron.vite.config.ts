@@ -14,7 +14,6 @@ export default defineConfig({
   main: {
     plugins: [externalizeDepsPlugin()],
     build: {
-      outDir: here('out/main'),
       target: 'node22',
       sourcemap: true,
       lib: { entry: here('main/app/index.ts'), formats: ['es'], fileName: () => 'index.js' },
@@ -22,7 +21,6 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: here('out/preload'),
       target: 'node22',
       sourcemap: 'inline',
       lib: { entry: here('preload/index.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
