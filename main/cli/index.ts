@@ -15,6 +15,10 @@ export async function buildProgram(): Promise<Command> {
   const commands = await Promise.all([
     // One line per command module; each exports register(program).
     import('./commands/push.js'),
+    import('./commands/sync.js'),
+    import('./commands/watch.js'),
+    import('./commands/status.js'),
+    import('./commands/retry.js'),
   ] as Promise<{ register(p: Command): void }>[]);
   for (const c of commands) c.register(program);
   return program;

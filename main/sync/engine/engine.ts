@@ -26,6 +26,7 @@ import { createCloudPort, type CloudPort } from './cloud-port.js';
 import { KnownDevices } from './known-devices.js';
 import type { DeviceWatcherPort } from './ports.js';
 import { ProblemBoard } from './problems.js';
+import { requeue, retryFailed } from './retry.js';
 import { libraryCopyVerified, removeSourcesFromDevice } from './remove-from-device.js';
 import type { DeviceView, EngineState, HistoryEntry, HistoryQuery } from './state.js';
 import { throttleLatest, type Throttled } from './throttle.js';
@@ -173,7 +174,7 @@ export class SyncEngine implements SyncEngineApi {
     await this.opts.watcher?.rescan();
     // Manual sync also retries what is waiting, now rather than at its scheduled time.
     for (const r of this.ledger.inState('failed')) {
-      if (r.failure?.nextTryAt != null && isUploadSideFailure(r)) this.requeue(r);
+      if (r.failure?.nextTryAt != null && isUploadSideFailure(r)) requeue(this.ledger, r);
     }
     if (!this.online) this.probeNow();
     await Promise.all([...this.devices.values()].map((d) => this.pullDevice(d)));
@@ -197,14 +198,8 @@ export class SyncEngine implements SyncEngineApi {
   }
 
   async retry(id?: string): Promise<void> {
-    const targets = id ? [this.ledger.get(id)].filter((r): r is LedgerRecord => !!r) : this.ledger.inState('failed');
-    if (id && targets.length === 0) throw new Error(`No recording with id ${id}.`);
-    for (const r of targets) {
-      if (r.state !== 'failed') continue;
-      this.problems.clear({ recordingId: r.id });
-      if (isUploadSideFailure(r)) this.requeue(r);
-      else this.ledger.transition(r.id, 'discovered');
-    }
+    const ids = retryFailed(this.ledger, id);
+    for (const rid of ids) this.problems.clear({ recordingId: rid });
     this.problems.clear({ code: 'upload-failed' });
     for (const d of this.devices.values()) void this.pullDevice(d);
     this.pump();
@@ -549,14 +544,6 @@ export class SyncEngine implements SyncEngineApi {
     this.retryTimer.unref?.();
   }
 
-  /** Put an upload-side failure back in the queue at the step it failed in. */
-  private requeue(r: LedgerRecord): LedgerRecord {
-    const from = r.failure?.fromState;
-    if (from === 'completing' && r.upload) return this.ledger.transition(r.id, 'completing');
-    if (from === 'uploading' && r.upload) return this.ledger.transition(r.id, 'uploading');
-    return this.ledger.transition(r.id, 'pulled');
-  }
-
   private resumeState(r: LedgerRecord): UploadState | undefined {
     if (!r.upload || !r.pulled) return undefined;
     return {
@@ -578,7 +565,7 @@ export class SyncEngine implements SyncEngineApi {
     const active: ActiveUpload = { abort: new AbortController(), cancelled: false, meter: new SpeedMeter(5_000, this.now) };
     this.uploads.set(initial.id, active);
     const id = initial.id;
-    let r = initial.state === 'failed' ? this.requeue(initial) : initial;
+    let r = initial.state === 'failed' ? requeue(this.ledger, initial) : initial;
     const pulledInfo = r.pulled!;
     this.activity.set(id, { kind: 'upload', bytesDone: 0, bytesTotal: pulledInfo.upload.size, speedBps: 0 });
     this.changed();
@@ -629,7 +616,7 @@ export class SyncEngine implements SyncEngineApi {
         },
         active.abort.signal,
       );
-      if (r.state !== 'completing') r = this.ledger.transition(id, r.state === 'uploading' ? 'completing' : 'completing');
+      if (r.state === 'uploading') r = this.ledger.transition(id, 'completing');
       r = this.ledger.transition(id, 'synced', { cloudFileId: result.file.id ?? result.fileId, possibleDuplicate: result.possibleDuplicate });
       this.lastSyncAt = this.now();
       this.syncedSinceSummary.set(r.deviceId, (this.syncedSinceSummary.get(r.deviceId) ?? 0) + 1);
@@ -679,8 +666,7 @@ export class SyncEngine implements SyncEngineApi {
     const attempts = r.attempts + 1;
     const nextTryAt = retryable && attempts < this.retryPolicy.maxAttempts ? this.now() + retryDelayMs(attempts, this.retryPolicy) : null;
     const code = err instanceof UploadError ? err.reason : (cloudKind ?? 'error');
-    if (r.state === 'failed') this.ledger.transition(id, 'failed', { reason: message, code, nextTryAt });
-    else this.ledger.transition(id, 'failed', { reason: message, code, nextTryAt });
+    this.ledger.transition(id, 'failed', { reason: message, code, nextTryAt });
     this.failedSinceSummary++;
     this.log.warn('upload failed', { id, code, attempts, nextTryAt, err: message });
     const waiting = this.ledger.inState('failed').filter(isUploadSideFailure).length;

@@ -1,0 +1,73 @@
+// What every engine command (sync, watch, status, retry) shares: where the state lives, the settings
+// with this run's overrides, credentials from flags or the environment, and the log.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { createFileLogger } from '../sync/logfile.js';
+import { jsonLineLogger, type Logger } from '../sync/log.js';
+import { defaultLibraryDir, defaultMountRoots, defaultStateDir } from '../sync/paths.js';
+import { MemorySecretStore } from '../sync/secrets-memory.js';
+import { openSettingsStore } from '../sync/settings-store.js';
+import type { Settings } from '../sync/settings.js';
+
+export interface EngineFlags {
+  stateDir?: string;
+  library?: string;
+  apiBase?: string;
+  token?: string;
+  clientId?: string;
+  clientSecret?: string;
+  mountRoot?: string[];
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function addStateDirOption(cmd: Command): Command {
+  return cmd.option('--state-dir <dir>', 'settings, ledger and logs (default: PLAUD_SYNC_STATE or the per-user state folder)');
+}
+
+/** Options shared by the commands that run the engine. */
+export function addEngineOptions(cmd: Command): Command {
+  return addStateDirOption(cmd)
+    .option('--mount-root <dir>', 'a folder under which recorder volumes appear (repeatable; default: the OS mount folders)', collect)
+    .option('--library <dir>', 'the local library folder (default: from settings)')
+    .option('--api-base <url>', 'Plaud API base URL (or PLAUD_API_BASE)')
+    .option('--token <token>', 'Plaud API token (or PLAUD_API_TOKEN)')
+    .option('--client-id <id>', 'client id, exchanged with the secret for a token (or PLAUD_CLIENT_ID)')
+    .option('--client-secret <secret>', 'client secret (or PLAUD_CLIENT_SECRET)')
+    .option('--json', 'print one JSON object per line')
+    .option('--verbose', 'also print the log to stderr');
+}
+
+export interface EngineContext {
+  stateDir: string;
+  settings: Settings;
+  secrets: MemorySecretStore;
+  mountRoots: string[];
+  logger: Logger;
+}
+
+export function resolveStateDir(flags: { stateDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  return flags.stateDir ? path.resolve(flags.stateDir) : defaultStateDir(env);
+}
+
+export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = process.env): EngineContext {
+  const stateDir = resolveStateDir(flags, env);
+  const stored = openSettingsStore(stateDir, defaultLibraryDir()).get();
+  const token = flags.token ?? env.PLAUD_API_TOKEN;
+  const clientId = flags.clientId ?? env.PLAUD_CLIENT_ID;
+  const clientSecret = flags.clientSecret ?? env.PLAUD_CLIENT_SECRET;
+  // Flags win over the environment, which wins over stored settings. Overrides are for this run only.
+  const settings: Settings = {
+    ...stored,
+    ...(flags.library ? { libraryDir: path.resolve(flags.library) } : {}),
+    ...(flags.apiBase ?? env.PLAUD_API_BASE ? { apiBase: (flags.apiBase ?? env.PLAUD_API_BASE)! } : {}),
+    credentials: token ? { kind: 'token' } : clientId && clientSecret ? { kind: 'client', clientId } : stored.credentials,
+  };
+  const secrets = new MemorySecretStore({ apiToken: token, clientSecret });
+  const mountRoots = flags.mountRoot?.length ? flags.mountRoot.map((r) => path.resolve(r)) : (settings.mountRoots ?? defaultMountRoots());
+  const tee = flags.verbose ? jsonLineLogger(undefined, 'debug') : undefined;
+  const logger = createFileLogger(path.join(stateDir, 'logs'), { minLevel: flags.verbose ? 'debug' : 'info', ...(tee ? { tee } : {}) });
+  return { stateDir, settings, secrets, mountRoots, logger };
+}

@@ -1,0 +1,28 @@
+// Headless secrets: the CLI takes the token / client secret from flags or the environment for the
+// lifetime of the process and never writes them anywhere. (The app keeps them with safeStorage.)
+import type { SecretName, SecretStore } from './settings.js';
+
+export class MemorySecretStore implements SecretStore {
+  private readonly values = new Map<SecretName, string>();
+
+  constructor(initial: Partial<Record<SecretName, string | undefined>> = {}) {
+    for (const [k, v] of Object.entries(initial)) if (v) this.values.set(k as SecretName, v);
+  }
+
+  canStore(): boolean {
+    return true;
+  }
+
+  async get(name: SecretName): Promise<string | undefined> {
+    return this.values.get(name);
+  }
+
+  async set(name: SecretName, value: string): Promise<void> {
+    if (value) this.values.set(name, value);
+    else this.values.delete(name);
+  }
+
+  async delete(name: SecretName): Promise<void> {
+    this.values.delete(name);
+  }
+}
