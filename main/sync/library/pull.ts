@@ -142,7 +142,8 @@ async function removeStaleParts(dir: string, base: string): Promise<void> {
     return;
   }
   await Promise.all(
-    names.filter((n) => n.startsWith(`.${base}.`) && n.endsWith(PART_SUFFIX)).map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
+    // Ours are `.<base>.<ext>.<random>.part`; the audio layer's are `<base>.<ext>.part`.
+    names.filter((n) => (n.startsWith(`.${base}.`) || n.startsWith(`${base}.`)) && n.endsWith(PART_SUFFIX)).map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
   );
 }
 

@@ -1,5 +1,6 @@
 // The device side end to end on a real FAT32 filesystem (fusefat): detect, scan, pull, verify byte for byte,
 // a cable pulled mid-copy, the resume, and a full library disk.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,6 +139,39 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     const second = await pullAll(device, recordings, { libraryDir: library, format: null });
     expect(second).toMatchObject({ alreadyPulled: 4, bytesCopied: 0, pulled: [] });
   });
+
+  it('makes the upload file from the library copy; another format later adds a file and copies nothing', async () => {
+    mounts.push(await mountFat(image, volume));
+    const lib = path.join(work, 'library-upload');
+    const device = (await identifyVolume(volume))!;
+    const { recordings } = await scanVolume(volume, device.sn);
+    const first = await pullAll(device, recordings, { libraryDir: lib });
+    expect(first.failed).toEqual([]);
+    expect(first.pulled).toHaveLength(4);
+    for (const [i, r] of first.pulled.entries()) {
+      const up = r.upload!;
+      expect(up.filetype).toBe('opus');
+      expect(path.dirname(up.path)).toBe(r.dir);
+      expect(path.basename(up.path)).toBe(`${recordings[i]!.relBase.split('/')[2]}.opus`);
+      const bytes = await fs.readFile(up.path);
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
+      expect(up.size).toBe(bytes.length);
+      expect(up.md5).toBe(createHash('md5').update(bytes).digest('hex'));
+      expect(Math.abs(up.durationMs - recordings[i]!.durationMs)).toBeLessThanOrEqual(40);
+      expect(r.files.map((f) => f.role).sort()).toEqual((recordings[i]!.wav ? ['asr', 'upload', 'wav'] : ['asr', 'upload']));
+    }
+    expect(await isPulled(lib, recordings[0]!)).toBe(true);
+    expect(await isPulled(lib, recordings[0]!, { format: 'mp3' })).toBe(false);
+    // The ASR-only recording cannot become MP3 (no WAV): a per-recording failure that does not stop the others.
+    const mp3 = await pullAll(device, recordings, { libraryDir: lib, format: 'mp3' });
+    expect(mp3.bytesCopied).toBe(0);
+    expect(mp3.pulled.filter((p) => p.upload?.filetype === 'mp3')).toHaveLength(3);
+    expect(mp3.failed).toHaveLength(1);
+    expect(mp3.failed[0]).toMatchObject({ key: recordings[3]!.key, code: 'BAD_RECORDING' });
+    expect(await isPulled(lib, recordings[0]!, { format: 'opus' })).toBe(true);
+    expect(await isPulled(lib, recordings[0]!, { format: 'mp3' })).toBe(true);
+    expect((await listAll(lib)).filter((f) => f.endsWith('.part'))).toEqual([]);
+  }, 120_000);
 
   it('a cable pulled mid-copy leaves nothing that looks complete, and the next attach resumes', async () => {
     const lib = path.join(work, 'library-yank');
