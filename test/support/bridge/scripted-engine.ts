@@ -166,10 +166,13 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
     };
   };
 
+  let lastStep = Date.now();
   const step = () => {
     let dirty = false;
     const now = Date.now();
-    const slice = tickMs / 1000;
+    // Progress follows the wall clock, not the tick count: a busy machine slows ticks, not speeds.
+    const slice = Math.min(1, Math.max(0, now - lastStep) / 1000);
+    lastStep = now;
     // Pulls run even while offline (they only need the recorder); not while paused.
     for (const d of devices.values()) {
       if (!d.connected || paused || d.pull.state !== 'pulling') continue;
@@ -258,6 +261,7 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
         if (it.bytesDone >= it.bytesTotal) Object.assign(it, { state: 'completing', etaSec: 0, speedBps: 0 });
       }
       for (const it of done) {
+        dirty = true;
         const d = devices.get(it.deviceId);
         history.push({
           id: it.id,

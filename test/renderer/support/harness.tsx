@@ -1,0 +1,63 @@
+// Component-test harness: the real App rendered (happy-dom) against a PlaudSyncApi that goes
+// through the bridge's dispatch table to the scripted engine and the conf-backed settings store.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { configure, render } from '@testing-library/preact';
+import { App, type TabKey } from '../../../renderer/src/app.js';
+import { openSettingsStore } from '../../../main/sync/settings-store.js';
+import { createHandlers } from '../../support/bridge/handlers.js';
+import { createInProcessApi } from '../../support/bridge/in-process-api.js';
+import { createScriptedEngine, type ScriptedEngineOptions } from '../../support/bridge/scripted-engine.js';
+import { createSettingsHandler, MemorySecretStore } from '../../support/bridge/settings-handler.js';
+
+// The machine is shared by many test files at once: give slow frames room.
+configure({ asyncUtilTimeout: 5000 });
+
+export const NOTE = {
+  sn: '880123456789012345',
+  sn_type: 'note' as const,
+  model: 'PLAUD NOTE',
+  firmware: 'V0095',
+  totalBytes: 64_000_000_000,
+  freeBytes: 50_000_000_000,
+};
+
+export function recordings(n: number, from = Date.UTC(2026, 10, 25, 9, 0), durationMs = 60_000) {
+  return Array.from({ length: n }, (_, i) => ({ kind: i % 3 === 2 ? ('call' as const) : ('note' as const), startMs: from + i * 600_000, durationMs }));
+}
+
+export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean; engine?: ScriptedEngineOptions; tab?: TabKey; mount?: boolean } = {}) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'plaud-renderer-'));
+  const engine = createScriptedEngine({ tickMs: 10, throttleMs: 0, pullBps: 2_000_000, uploadBps: 1_000_000, ...o.engine });
+  const store = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
+  const secrets = new MemorySecretStore(o.secretsAvailable ?? true);
+  const settings = createSettingsHandler({ store, secrets, apply: (s) => engine.applySettings(s) });
+  if (o.signedIn ?? true) await settings.set({ credentials: { kind: 'token' }, apiToken: 'test-token' });
+  const opened: string[] = [];
+  let nextFolder: string | null = path.join(dir, 'chosen-library');
+  const dispatch = createHandlers(engine, settings, {
+    chooseLibraryFolder: async () => nextFolder,
+    openPath: async (p) => {
+      opened.push(p);
+    },
+  });
+  const api = createInProcessApi(engine, dispatch);
+  const view = o.mount === false ? undefined : render(<App api={api} initialTab={o.tab} />);
+  return {
+    engine,
+    api,
+    store,
+    secrets,
+    opened,
+    view,
+    setNextFolder: (f: string | null) => {
+      nextFolder = f;
+    },
+    async cleanup() {
+      view?.unmount();
+      await engine.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
