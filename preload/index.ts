@@ -5,8 +5,15 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { InvokeChannel, InvokeResults, PlaudSyncApi, PushChannel, PushPayloads } from '../main/app/ipc/contract.js';
 
+// Electron wraps a handler's error as "Error invoking remote method 'x': Error: <message>"; the
+// window shows the message to the user, so it gets the plain words only.
+const REMOTE_PREFIX = /^Error invoking remote method '[^']*': (?:[A-Za-z]*Error: )?/;
+
 function invoke<C extends InvokeChannel>(channel: C, ...args: unknown[]): Promise<InvokeResults[C]> {
-  return ipcRenderer.invoke(channel, ...args) as Promise<InvokeResults[C]>;
+  return (ipcRenderer.invoke(channel, ...args) as Promise<InvokeResults[C]>).catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(message.replace(REMOTE_PREFIX, ''));
+  });
 }
 
 function subscribe<C extends PushChannel>(channel: C, listener: (payload: PushPayloads[C]) => void): () => void {

@@ -68,18 +68,18 @@ export class TrayController {
       if (o.platform !== 'darwin') o.actions.openWindow();
     });
     this.update(initial);
-    this.timer = setInterval(() => this.last && this.render(this.last, null), 60_000);
+    this.timer = setInterval(() => this.refresh(), 60_000);
     this.timer.unref();
   }
 
   update(s: EngineState): void {
     this.last = s;
-    this.render(s, this.run.observe(s));
+    this.render(s);
   }
 
-  /** Re-render after something outside the state changed (the login item checkbox). */
+  /** Re-render after time passed or something outside the state changed (the login item checkbox). */
   refresh(): void {
-    if (this.last) this.render(this.last, this.run.observe(this.last));
+    if (this.last) this.render(this.last);
   }
 
   destroy(): void {
@@ -87,8 +87,9 @@ export class TrayController {
     this.tray.destroy();
   }
 
-  private render(s: EngineState, run: ReturnType<SyncRunTracker['observe']>): void {
-    const view = trayView(s, run ?? this.run.observe(s), this.now());
+  private render(s: EngineState): void {
+    // observe() is idempotent for the same state, so re-rendering does not count a run twice.
+    const view = trayView(s, this.run.observe(s), this.now());
     if (view.icon !== this.iconState) {
       this.tray.setImage(this.image(view.icon));
       this.iconState = view.icon;

@@ -181,6 +181,14 @@ describe('good messages reach the engine', () => {
     expect(view.secretStorageAvailable).toBe(false);
   });
 
+  it('settings: a plain-http remote API address is refused before the token is stored', async () => {
+    await expect(call('settings:set', ours(), { apiBase: 'http://api.example.com', apiToken: 'tok-abc' })).rejects.toThrow(/plain http/);
+    expect(fs.existsSync(path.join(tmp, 'secrets.json'))).toBe(false);
+    expect(settings.apiBase).toBe('https://api.plaud.ai');
+    const ok = (await call('settings:set', ours(), { apiBase: 'http://127.0.0.1:8080/' })) as { apiBase: string };
+    expect(ok.apiBase).toBe('http://127.0.0.1:8080');
+  });
+
   it('opens the library folder (creating it) and only recordings the history returned', async () => {
     await call('library:open', ours());
     expect(opened).toEqual([settings.libraryDir]);
@@ -217,7 +225,10 @@ describe('preload bridge', () => {
     await api.retry();
     await api.retry('r1');
     expect(engine.callsTo('retry')).toEqual([[], ['r1']]);
-    await expect(api.cancel(5 as unknown as string)).rejects.toThrow(/invalid arguments/);
+    // Errors reach the page as plain words, without Electron's "Error invoking remote method" wrapper.
+    const err = await api.cancel(5 as unknown as string).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/^Rejected queue:cancel: invalid arguments/);
+    expect(((await api.cancel('nope').catch((e: Error) => e)) as Error).message).toBe('No queue item nope');
     expect((await api.getSettings()).libraryDir).toBe(settings.libraryDir);
   });
 

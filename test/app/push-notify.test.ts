@@ -65,6 +65,18 @@ describe('RendererPush', () => {
     win.webContents.finishLoad();
     expect(win.webContents.sent.map((m) => m.channel)).toEqual(['state:changed', 'engine:event', 'state:changed']);
   });
+
+  it('drops events while there is no window, and a new window starts from the current state', () => {
+    const push = new RendererPush(100);
+    push.send('engine:event', { type: 'device-detached', deviceId: 'old' });
+    push.state(emptyState({ seq: 4 }));
+    const win = new BrowserWindow({ show: false });
+    push.attach(win.webContents as never);
+    win.webContents.finishLoad();
+    expect(win.webContents.sent.map((m) => m.channel)).toEqual(['state:changed']);
+    win.destroy();
+    push.send('engine:event', { type: 'device-detached', deviceId: 'gone' }); // must not throw
+  });
 });
 
 describe('Notifier', () => {

@@ -4,6 +4,7 @@
 // reaches the engine.
 import fs from 'node:fs';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import { checkApiBase } from '../../sync/cloud/api-base.js';
 import type { SyncEngineApi } from '../../sync/engine/api.js';
 import type { HistoryEntry } from '../../sync/engine/state.js';
 import type { Logger } from '../../sync/log.js';
@@ -49,6 +50,8 @@ export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch): P
   const { apiToken, clientSecret, ...rest } = patch;
   const prev = deps.settings.get();
   const next: Partial<Settings> = { ...rest };
+  // Checked before anything is stored: a token must never be saved for a plain-http remote API.
+  if (rest.apiBase !== undefined) next.apiBase = checkApiBase(rest.apiBase);
   if (apiToken !== undefined) {
     await deps.secrets.set('apiToken', apiToken);
     // Entering a token without naming the kind means "use this token".

@@ -23,6 +23,7 @@ export class RendererPush {
   attach(wc: WebContents): void {
     this.wc = wc;
     this.ready = false;
+    this.queue.length = 0;
     wc.on('did-start-loading', () => {
       if (this.wc === wc) this.ready = false;
     });
@@ -35,6 +36,7 @@ export class RendererPush {
       if (this.wc === wc) {
         this.wc = null;
         this.ready = false;
+        this.queue.length = 0;
       }
     });
   }
@@ -46,7 +48,9 @@ export class RendererPush {
   }
 
   send<C extends PushChannel>(channel: C, payload: PushPayloads[C]): void {
-    if (this.ready && this.wc && !this.wc.isDestroyed()) {
+    // No window: nobody to tell (a window opened later starts from the current state).
+    if (!this.wc || this.wc.isDestroyed()) return;
+    if (this.ready) {
       this.wc.send(channel, payload);
       return;
     }
