@@ -1,5 +1,6 @@
 // The emulator against plain fetch: the whole upload path on real s3rver multipart, auth, every validation refusal,
 // idempotent completion, device binding and an outage.
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';
 import {
@@ -116,6 +117,47 @@ describe('happy path', () => {
       expect.objectContaining({ method: 'PUT', status: 200, kind: 's3', partNumber: 1, uploadId: p.uploadId }),
       { method: 'POST', path: '/api/files/upload-s3/complete-upload', status: 200, kind: 'api' },
     ]);
+  });
+});
+
+describe('multipart at scale and interruption', () => {
+  it('assembles a 61 MiB, 13-part upload sent 4 parts at a time', async () => {
+    const data = oggOpusBytes(61 * MiB);
+    const p = await presign(emu.baseUrl, emu.token, data.length);
+    expect(p.parts).toHaveLength(13);
+    const list: { PartNumber: number; ETag: string }[] = [];
+    const queue = [...p.parts];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let part = queue.shift(); part; part = queue.shift()) {
+          const res = await putPart(part.url, partBytes(data, p, part.partNumber));
+          expect(res.status).toBe(200);
+          list.push({ PartNumber: part.partNumber, ETag: res.headers.get('etag')! });
+        }
+      }),
+    );
+    list.sort((a, b) => a.PartNumber - b.PartNumber);
+    const res = await complete(emu.baseUrl, emu.token, completeBody(data, p, list));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await emu.getObject(p.fileId)).equals(data)).toBe(true);
+  });
+
+  it('keeps the previous copy of a part when its re-upload is cut off midway (as S3 does)', async () => {
+    const data = oggOpusBytes(3000);
+    const p = await presign(emu.baseUrl, emu.token, data.length);
+    const list = await putAllParts(data, p);
+    // Start sending a different body for part 1, then cut the connection halfway.
+    const other = oggOpusBytes(3000);
+    await new Promise<void>((resolve) => {
+      const req = http.request(p.parts[0]!.url, { method: 'PUT', headers: { 'Content-Length': String(other.length) } });
+      req.on('error', () => resolve());
+      req.write(other.subarray(0, 1500), () => setTimeout(() => req.destroy(), 100));
+    });
+    // Let the proxy and s3rver notice the cut.
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await complete(emu.baseUrl, emu.token, completeBody(data, p, list));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await emu.getObject(p.fileId)).equals(data)).toBe(true);
   });
 });
 

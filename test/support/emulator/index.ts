@@ -38,6 +38,11 @@ export interface EmulatorOptions {
    * client always sends them. Default true; false accepts the contract's bare minimum.
    */
   strict?: boolean;
+  /**
+   * Where presigned URLs point: 'proxy' (default) checks signatures like S3 and injects part faults; 's3rver' points
+   * them straight at s3rver (no part faults, no signature check) so a benchmark measures the same path rclone takes.
+   */
+  partsVia?: 'proxy' | 's3rver';
 }
 
 export interface Emulator {
@@ -91,7 +96,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const proxy = new PartProxy(backend, faults, state);
   try {
     await proxy.listener.open(0);
-    const presigner = makeS3Client(proxy.endpoint);
+    const presigner = makeS3Client(opts.partsVia === 's3rver' ? backend.endpoint : proxy.endpoint);
     api = new PlaudApi({ clientId, clientSecret, partSize, casing: opts.casing ?? 'pascal', strict: opts.strict ?? true }, backend, presigner, faults, state);
     await api.listener.open(opts.port ?? 0);
   } catch (err) {
@@ -110,7 +115,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     clientId,
     clientSecret,
     s3Endpoint: backend.endpoint,
-    partsEndpoint: proxy.endpoint,
+    partsEndpoint: opts.partsVia === 's3rver' ? backend.endpoint : proxy.endpoint,
     s3Credentials: { ...S3_CREDENTIALS, region: S3_REGION },
     bucket,
     faults,

@@ -17,7 +17,11 @@ export class Listener {
     const server = http.createServer(this.handler);
     // Parts are 5 MiB; a slow client must not be cut off by Node's default request timeout.
     server.requestTimeout = 0;
-    server.keepAliveTimeout = 5_000;
+    // Like a cloud load balancer (60 s). With Node's 5 s default, the server closing an idle connection races
+    // undici reusing it (its own limit is the server's hint minus 1 s), which shows up as stray ECONNRESETs when the
+    // process is busy.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => {

@@ -1,7 +1,9 @@
 // The real S3 server (s3rver) behind the emulator, and the admin operations the emulator runs against it directly
 // (not through the fault-injecting part proxy).
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import S3rver from 's3rver';
 import {
@@ -39,6 +41,44 @@ export function makeS3Client(endpoint: string): S3Client {
   });
 }
 
+/**
+ * s3rver writes a part in place: a re-upload of a part that breaks off midway leaves the old part's ETag beside
+ * truncated bytes, and s3rver never answers the broken request. S3 keeps the previous part until a new one arrives
+ * whole, so parts are written to a temporary file and renamed into place only once complete.
+ */
+function makePartWritesAtomic(server: S3rver): void {
+  const store = server.store;
+  store.putPart = async (bucket, uploadId, partNumber, content) => {
+    const partPath = path.join(store.getResourcePath(bucket, undefined, 'uploads'), uploadId, String(partNumber));
+    await fs.mkdir(path.dirname(partPath), { recursive: true });
+    const tmp = `${partPath}.partial-${randomBytes(6).toString('hex')}`;
+    const hash = createHash('md5');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    const incoming = content as NodeJS.ReadableStream & { complete?: boolean; once(e: string, f: () => void): void };
+    try {
+      // An IncomingMessage that is cut off just ends early on some Node versions; `complete` tells the difference.
+      await pipeline(incoming, counter, createWriteStream(tmp));
+      if (incoming.complete === false) throw new Error('part upload was cut off');
+      const md5 = hash.digest('hex');
+      await fs.writeFile(`${tmp}.md5`, md5);
+      await fs.rename(tmp, partPath);
+      await fs.rename(`${tmp}.md5`, `${partPath}.md5`);
+      return { size, md5 };
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      await fs.rm(`${tmp}.md5`, { force: true });
+      throw err;
+    }
+  };
+}
+
 export class S3Backend {
   private constructor(
     private readonly server: S3rver,
@@ -56,6 +96,7 @@ export class S3Backend {
       vhostBuckets: false,
       configureBuckets: [{ name: bucket }],
     });
+    makePartWritesAtomic(server);
     const addr = await server.run();
     const endpoint = `http://127.0.0.1:${addr.port}`;
     return new S3Backend(server, endpoint, bucket, makeS3Client(endpoint));
@@ -91,7 +132,7 @@ export class S3Backend {
     }
     const parts: StoredPart[] = [];
     for (const name of names) {
-      if (!/^\d+$/.test(name)) continue;
+      if (!/^\d+$/.test(name)) continue; // skips .md5 and .partial-* files
       try {
         const [stat, md5] = await Promise.all([fs.stat(path.join(dir, name)), fs.readFile(path.join(dir, `${name}.md5`), 'utf8')]);
         parts.push({ partNumber: Number(name), size: stat.size, etag: md5.trim() });
@@ -101,6 +142,12 @@ export class S3Backend {
       }
     }
     return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  /** Stores one part the way s3rver's UploadPart does (atomically, see makePartWritesAtomic). */
+  putPart(uploadId: string, partNumber: number, body: NodeJS.ReadableStream): Promise<{ size: number; md5: string }> {
+    this.uploadDir(uploadId); // validates the id before it becomes a path
+    return this.server.store.putPart(this.bucket, uploadId, partNumber, body);
   }
 
   async completeUpload(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void> {
@@ -120,23 +167,21 @@ export class S3Backend {
     return Buffer.from(await out.Body.transformToByteArray());
   }
 
-  /** Streams the object once: its MD5, size and first bytes, without holding it in memory. */
+  /**
+   * Size, MD5 and first bytes of a stored object, from s3rver's own store: the MD5 is the one s3rver computed while
+   * assembling the object (read from its store, so a 500 MiB completion does not hash the file a second time).
+   */
   async inspectObject(key: string): Promise<{ md5: string; size: number; head: Buffer }> {
-    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    if (!out.Body) throw new Error(`s3rver returned no body for ${key}`);
-    const hash = createHash('md5');
-    let size = 0;
-    const headChunks: Buffer[] = [];
-    let headLen = 0;
-    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      size += chunk.length;
-      if (headLen < 64) {
-        headChunks.push(Buffer.from(chunk.subarray(0, 64 - headLen)));
-        headLen += Math.min(chunk.length, 64 - headLen);
-      }
+    const objectPath = this.server.store.getResourcePath(this.bucket, key, 'object');
+    const [stat, md5] = await Promise.all([fs.stat(objectPath), fs.readFile(`${objectPath}.md5`, 'utf8')]);
+    const fh = await fs.open(objectPath, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(64, stat.size));
+      await fh.read(head, 0, head.length, 0);
+      return { md5: md5.trim(), size: stat.size, head };
+    } finally {
+      await fh.close();
     }
-    return { md5: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
   }
 
   async deleteObject(key: string): Promise<void> {
