@@ -30,6 +30,8 @@ export interface AutoUpdaterLike {
   autoInstallOnAppQuit: boolean;
   logger: { info(m: unknown): void; warn(m: unknown): void; error(m: unknown): void; debug?(m: string): void } | null;
   setFeedURL(options: UpdateFeed): void;
+  /** Path of the app-update.yml it reads (cache folder name, Windows publisher) when downloading. */
+  updateConfigPath: string | null;
   checkForUpdates(): Promise<{ downloadPromise?: Promise<unknown> | null } | null>;
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
   on(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -50,7 +52,7 @@ export interface Updater {
 
 export interface UpdaterOptions {
   /** Electron's app (default: imported from 'electron'). */
-  app?: { readonly isPackaged: boolean };
+  app?: { readonly isPackaged: boolean; getPath(name: 'userData'): string };
   env?: NodeJS.ProcessEnv;
   /** Where app-update.yml lives in a packaged app (process.resourcesPath). */
   resourcesPath?: string;
@@ -130,6 +132,17 @@ async function loadElectronUpdater(): Promise<AutoUpdaterLike> {
   return (mod.default?.autoUpdater ?? mod.autoUpdater) as AutoUpdaterLike;
 }
 
+export const UPDATER_CACHE_DIR = 'plaud-sync-updater';
+
+/** Writes the app-update.yml electron-updater needs when the feed came from the environment or settings. */
+export function writeUpdateConfig(userDataDir: string, feed: UpdateFeed): string {
+  const lines = Object.entries({ ...feed, updaterCacheDirName: UPDATER_CACHE_DIR }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  const file = path.join(userDataDir, 'app-update.yml');
+  fs.mkdirSync(userDataDir, { recursive: true });
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 function errorMessage(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
   // electron-updater puts whole HTTP answers in messages; keep the first line.
@@ -187,7 +200,20 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
     error: (m) => log.warn(`updater: ${errorMessage(m)}`),
     debug: (m) => log.debug(`updater: ${redactString(m)}`),
   };
-  if (resolution.kind === 'feed') au.setFeedURL(resolution.feed);
+  if (resolution.kind === 'feed') {
+    // electron-updater reads app-update.yml when it downloads (cache folder name). A build made without a
+    // feed has none, so write one next to the settings; a bundled one is kept (it names the Windows signer).
+    const bundled = resolveFeed({ resourcesPath: opts.resourcesPath ?? process.resourcesPath });
+    if (bundled.kind !== 'bundled') {
+      try {
+        au.updateConfigPath = writeUpdateConfig(app.getPath('userData'), resolution.feed);
+      } catch (err) {
+        log.error('updates off: cannot write the update config', { error: errorMessage(err) });
+        return disabledUpdater({ state: 'disabled', reason: 'invalid-config', detail: errorMessage(err) });
+      }
+    }
+    au.setFeedURL(resolution.feed);
+  }
   log.info('updates on', resolution.kind === 'feed' ? { provider: resolution.feed.provider, source: resolution.source } : { source: 'app-update.yml' });
 
   let status: UpdateStatus = { state: 'idle' };
@@ -230,12 +256,14 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
   const checkNow = (): Promise<UpdateStatus> => {
     if (status.state === 'ready') return Promise.resolve(status);
     inFlight ??= (async () => {
+      const before = status;
       try {
         const result = await au.checkForUpdates();
         // The download runs on; its failure is reported through the 'error' event.
         result?.downloadPromise?.catch(() => {});
       } catch (err) {
-        handlers.error!(err);
+        // electron-updater usually emits 'error' as well as rejecting: report the failure once.
+        if (status === before || status.state !== 'error') handlers.error!(err);
       } finally {
         inFlight = null;
       }
