@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Configuration } from 'electron-builder';
 
-type PublishConfiguration = { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string; releaseType: 'release' };
+type PublishConfiguration = { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string; releaseType: 'draft' };
 import { checkFeedUrl } from '../main/app/updater.js';
 
 export type DistPlatform = 'mac' | 'win' | 'linux';
@@ -27,7 +27,7 @@ export function publishFromEnv(env: NodeJS.ProcessEnv): PublishConfiguration | n
   if (gh) {
     const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)\/([A-Za-z0-9][A-Za-z0-9._-]*)$/.exec(gh);
     if (!m) throw new Error(`PLAUD_UPDATE_GITHUB must be "owner/repo" (got "${gh}")`);
-    return { provider: 'github', owner: m[1]!, repo: m[2]!, releaseType: 'release' };
+    return { provider: 'github', owner: m[1]!, repo: m[2]!, releaseType: 'draft' };
   }
   return null;
 }
