@@ -78,6 +78,7 @@ export function HistoryView(props: {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewHeight, setViewHeight] = useState(600);
 
+  // Refetch when the query changes, or in place when something new was synced.
   useEffect(() => {
     generation.current++;
     const sameQuery = lastQueryKey.current === queryKey;
@@ -91,7 +92,6 @@ export function HistoryView(props: {
     pages.current = new Map();
     loading.current = new Set();
     fetchPage(0);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [queryKey, syncedCount, api]);
 
   useLayoutEffect(() => {

@@ -1,0 +1,147 @@
+// @vitest-environment happy-dom
+// Settings and first run: what the user types reaches the real conf store and the secret store,
+// secrets never come back to the window, and bad input is refused with a plain reason.
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setup } from './support/harness.js';
+
+let env: Awaited<ReturnType<typeof setup>> | undefined;
+afterEach(async () => {
+  cleanup();
+  await env?.cleanup();
+  env = undefined;
+});
+
+const input = (label: string) => screen.getByLabelText(label) as HTMLInputElement;
+
+describe('Settings', () => {
+  it('round trip: every field is saved to the store, the token to the secret store, and the form reloads', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    expect(input('API base').value).toBe('https://api.plaud.ai');
+    expect(input('API token').placeholder).toMatch(/Saved/);
+    expect(input('API token').value).toBe('');
+
+    fireEvent.input(input('API base'), { target: { value: 'https://api.eu.plaud.ai' } });
+    fireEvent.click(screen.getByLabelText('A client id and secret'));
+    fireEvent.input(await screen.findByLabelText('Client id'), { target: { value: 'client-123' } });
+    fireEvent.input(input('Client secret'), { target: { value: 's3cret-value' } });
+    fireEvent.click(screen.getByLabelText('An owner id'));
+    fireEvent.input(input('Owner id'), { target: { value: 'owner-9' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Choose…' }));
+    await waitFor(() => expect(input('Library folder').value).toMatch(/chosen-library$/));
+    fireEvent.change(screen.getByLabelText('Upload format'), { target: { value: 'mp3' } });
+    fireEvent.input(input('Parallel uploads'), { target: { value: '2' } });
+    fireEvent.click(input('Sync automatically when a recorder is plugged in'));
+    fireEvent.click(input('Remove recordings from the recorder after they are synced'));
+    fireEvent.click(input('Start Plaud Sync when I log in'));
+    fireEvent.click(input('Show notifications'));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Settings saved.')).toBeTruthy();
+
+    const saved = env.store.get();
+    expect(saved).toMatchObject({
+      apiBase: 'https://api.eu.plaud.ai',
+      credentials: { kind: 'client', clientId: 'client-123' },
+      identity: 'owner_id',
+      ownerId: 'owner-9',
+      uploadFormat: 'mp3',
+      concurrency: 2,
+      autoSync: false,
+      removeAfterSync: true,
+      startAtLogin: false,
+      notifications: false,
+    });
+    expect(saved.libraryDir).toMatch(/chosen-library$/);
+    expect(await env.secrets.get('clientSecret')).toBe('s3cret-value');
+    expect(env.engine.settings()?.concurrency).toBe(2);
+    // The secret went out once and never came back in any answer.
+    const answers = JSON.stringify(await env.api.getSettings());
+    expect(answers).not.toContain('s3cret-value');
+    expect(input('Client secret').value).toBe('');
+    expect(input('Client secret').placeholder).toMatch(/Saved/);
+  });
+
+  it('refuses an http API base that is not this computer, naming the field', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    fireEvent.input(input('API base'), { target: { value: 'http://api.example.com' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/must start with https:\/\//);
+    expect(input('API base').getAttribute('aria-invalid')).toBe('true');
+    expect(env.store.get().apiBase).toBe('https://api.plaud.ai');
+    fireEvent.input(input('API base'), { target: { value: 'http://127.0.0.1:8080' } });
+    fireEvent.input(input('Parallel uploads'), { target: { value: '40' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/from 1 to 16/);
+    fireEvent.input(input('Parallel uploads'), { target: { value: '3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Settings saved.')).toBeTruthy();
+    expect(env.store.get()).toMatchObject({ apiBase: 'http://127.0.0.1:8080', concurrency: 3 });
+  });
+
+  it('the remove-after-sync warning is tied to the checkbox and stands out when it is on', async () => {
+    env = await setup({ tab: 'settings' });
+    const box = await screen.findByLabelText('Remove recordings from the recorder after they are synced');
+    const warning = document.getElementById(box.getAttribute('aria-describedby')!)!;
+    expect(warning.textContent).toMatch(/deleted from the recorder/);
+    expect(warning.className).toBe('muted');
+    fireEvent.click(box);
+    await waitFor(() => expect(warning.className).toBe('warning'));
+  });
+
+  it('Test connection saves pending changes first and shows the answer', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    fireEvent.input(input('API base'), { target: { value: 'https://api.test.plaud.ai' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText('Connected to https://api.test.plaud.ai')).toBeTruthy();
+    env.engine.goOffline();
+    fireEvent.click(screen.getByRole('button', { name: 'Test connection' }));
+    expect(await screen.findByText(/Could not reach the Plaud server/)).toBeTruthy();
+  });
+
+  it('where secrets cannot be stored safely it says so and saves none', async () => {
+    env = await setup({ tab: 'settings', signedIn: false, secretsAvailable: false });
+    // No account: first run comes first; skip it.
+    fireEvent.click(await screen.findByRole('button', { name: 'Skip for now' }));
+    fireEvent.click(screen.getByRole('tab', { name: 'Settings' }));
+    expect(await screen.findByText(/offers no safe place to keep secrets/)).toBeTruthy();
+    fireEvent.click(screen.getByLabelText('An API token'));
+    expect(input('API token').disabled).toBe(true);
+  });
+});
+
+describe('First run', () => {
+  it('guides through Access via USB, the account and the library, then shows the devices', async () => {
+    env = await setup({ signedIn: false });
+    expect(await screen.findByRole('heading', { name: 'Welcome to Plaud Sync' })).toBeTruthy();
+    expect(screen.getByText(/turn on “Access via USB”/)).toBeTruthy();
+    const finish = screen.getByRole('button', { name: 'Finish' }) as HTMLButtonElement;
+    expect(finish.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Connect and test' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Enter the API token.');
+    fireEvent.input(input('API token'), { target: { value: 'tok-abc' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Connect and test' }));
+    expect(await screen.findByText('Connected to https://api.plaud.ai')).toBeTruthy();
+    expect(await env.secrets.get('apiToken')).toBe('tok-abc');
+    expect(env.store.get().credentials).toEqual({ kind: 'token' });
+    fireEvent.click(screen.getByRole('button', { name: 'Choose another folder…' }));
+    await waitFor(() => expect(env!.store.get().libraryDir).toMatch(/chosen-library$/));
+    expect(screen.getByText(/chosen-library$/)).toBeTruthy();
+    await waitFor(() => expect(finish.disabled).toBe(false));
+    fireEvent.click(finish);
+    expect(await screen.findByText(/Plug your Plaud recorder/)).toBeTruthy();
+    expect(screen.getByRole('tab', { name: 'Devices' }).getAttribute('aria-selected')).toBe('true');
+  });
+
+  it('a cancelled folder picker changes nothing', async () => {
+    env = await setup({ signedIn: false });
+    env.setNextFolder(null);
+    const before = env.store.get().libraryDir;
+    fireEvent.click(await screen.findByRole('button', { name: 'Choose another folder…' }));
+    await waitFor(() => expect(env!.api.calls.some((c) => c.method === 'chooseLibraryFolder')).toBe(true));
+    expect(env.api.calls.some((c) => c.method === 'setSettings')).toBe(false);
+    expect(env.store.get().libraryDir).toBe(before);
+  });
+});
