@@ -84,6 +84,28 @@ describe('files in the packaged app', () => {
     }
   });
 
+  // Only after `npm run build:app` (not run by the tests: it takes a while): the real build output.
+  const built = fs.existsSync(path.join(ROOT, 'out', 'main'));
+  if (!built) console.log('files.test: no out/ (run `npm run build:app`): skipping the checks of the real build output');
+  it.skipIf(!built)('packs every file the app build wrote, except source maps (out/ present)', () => {
+    const packed = appFileFilter(config, 'linux');
+    const walk = (dir: string): string[] =>
+      fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+    const files = walk('out');
+    expect(files).toContain(mainEntry);
+    for (const f of files) expect(packed(f), f).toBe(!f.endsWith('.map'));
+  });
+
+  it.skipIf(!built)('the built main process imports only production dependencies (out/ present)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const code = fs.readFileSync(path.join(ROOT, mainEntry), 'utf8');
+    const specs = [...code.matchAll(/^import\s[^;]*?from\s*"([^"]+)";?$|^import\s*"([^"]+)";?$|\bimport\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+    expect(specs).toContain('electron');
+    const external = specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && s !== 'electron');
+    const names = external.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+    expect(names.filter((n) => !(n in pkg.dependencies))).toEqual([]);
+  });
+
   it('packs the window icon', () => {
     expect(fs.existsSync(path.join(ROOT, 'assets/icon.png'))).toBe(true);
     expect(appFileFilter(config, 'linux')('assets/icon.png')).toBe(true);
