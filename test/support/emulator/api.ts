@@ -316,7 +316,14 @@ export class PlaudApi {
   }
 
   private async completeLocked(session: UploadSession, b: CompleteUploadBody): Promise<Reply> {
-    if (session.state === 'completed') return { status: 200, body: session.model };
+    if (session.state === 'completed') {
+      // A retry of the same completion gets the same answer; a different file under a used upload id is a client bug.
+      const storedMd5 = (session.model?.data as { file_md5?: string } | undefined)?.file_md5;
+      if (b.file_md5 != null && storedMd5 && b.file_md5.toLowerCase() !== storedMd5) {
+        throw new HttpError(409, 'upload_already_completed', `upload_id ${session.uploadId} was already completed with a file of MD5 ${storedMd5}, not ${b.file_md5}`);
+      }
+      return { status: 200, body: session.model };
+    }
     if (session.state === 'rejected') {
       throw new HttpError(409, 'upload_rejected', `this upload was already refused: ${session.rejection}; start a new upload`);
     }

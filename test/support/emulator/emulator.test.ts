@@ -331,6 +331,23 @@ describe('idempotent completion', () => {
     expect(emu.files()).toHaveLength(before + 1);
   });
 
+  it('refuses to complete a used upload id with a different file (409), and reports real duplicates', async () => {
+    const { data, p, list } = await smallUpload();
+    expect((await complete(emu.baseUrl, emu.token, completeBody(data, p, list))).status).toBe(200);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { file_md5: md5Hex(Buffer.from('x')) })),
+      409,
+      /already completed with a file of MD5/,
+    );
+    expect(emu.duplicates().flat().map((f) => f.fileId)).not.toContain(p.fileId);
+    // The same recording uploaded again under a new upload is a duplicate cloud file.
+    const p2 = await presign(emu.baseUrl, emu.token, data.length);
+    const list2 = await putAllParts(data, p2);
+    expect((await complete(emu.baseUrl, emu.token, completeBody(data, p2, list2))).status).toBe(200);
+    const dup = emu.duplicates().find((g) => g.some((f) => f.fileId === p.fileId));
+    expect(dup?.map((f) => f.fileId).sort()).toEqual([p.fileId, p2.fileId].sort());
+  });
+
   it('stores one file when two completions of the same upload race', async () => {
     const { data, p, list } = await smallUpload();
     const before = emu.files().length;

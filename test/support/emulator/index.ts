@@ -61,6 +61,8 @@ export interface Emulator {
   files(): StoredFile[];
   getObject(fileId: string): Promise<Buffer>;
   bindings(): Binding[];
+  /** Stored files that are the same recording (same MD5, device or owner, start time) more than once. */
+  duplicates(): StoredFile[][];
   requests(): RequestLogEntry[];
   /** A fresh valid token, as the token exchange would give. */
   issueToken(): string;
@@ -126,6 +128,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return backend.getObject(f.key);
     },
     bindings: () => [...theApi.bindings.values()].map((b) => ({ ...b })),
+    duplicates() {
+      const groups = new Map<string, StoredFile[]>();
+      for (const f of theApi.stored) {
+        const k = JSON.stringify([f.md5, f.body.sn ?? null, f.body.owner_id ?? null, f.body.start_time ?? null]);
+        groups.set(k, [...(groups.get(k) ?? []), { ...f }]);
+      }
+      return [...groups.values()].filter((g) => g.length > 1);
+    },
     requests: () => state.log.map((e) => ({ ...e })),
     issueToken: () => theApi.issueToken(),
     async abortUpload(uploadId) {
