@@ -143,7 +143,8 @@ export class WebContents extends EventEmitter {
   isDestroyed(): boolean {
     return this.destroyed;
   }
-  destroy(): void {
+  /** Test helper (WebContents has no destroy()): its window was destroyed. */
+  simulateDestroyed(): void {
     this.destroyed = true;
     this.emit('destroyed');
   }
@@ -258,7 +259,7 @@ export class BrowserWindow extends EventEmitter {
     if (this.destroyed) return;
     this.destroyed = true;
     this.visible = false;
-    this.webContents.destroy();
+    this.webContents.simulateDestroyed();
     this.emit('closed');
     if (BrowserWindow.getAllWindows().length === 0 && !mockState.quitting) app.emit('window-all-closed');
   }
