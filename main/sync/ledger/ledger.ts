@@ -10,16 +10,19 @@ import { acquireLock, type LockHandle } from './lock.js';
 import { CURRENT_VERSION, migrateRecord } from './migrations.js';
 import {
   JOURNAL_FILE,
+  LazyRecord,
   SNAPSHOT_FILE,
   V0_FILE,
   encodeLine,
   fsyncDir,
   journalHeader,
   loadFiles,
-  snapshotText,
+  materialize,
+  recordLine,
+  snapshotBuffers,
   withPart,
   writeFileAtomic,
-  type JournalEntry,
+  type Slot,
 } from './store.js';
 import { IllegalTransitionError, applyTransition } from './transitions.js';
 import { RECORD_STATES, recordSchema, type LedgerRecord, type MutableRecord, type RecordState, type StateCounts, type TransitionPatch } from './types.js';
@@ -58,7 +61,8 @@ export class Ledger {
   readonly dir: string;
   readonly journalPath: string;
   readonly snapshotPath: string;
-  private records: Map<string, MutableRecord>;
+  /** Records loaded from disk stay unparsed (LazyRecord) until first used. */
+  private records: Map<string, Slot>;
   private bySnIndex = new Map<string, Set<string>>();
   private stateCounts: StateCounts;
   private listeners = new Set<ChangeListener>();
@@ -77,7 +81,7 @@ export class Ledger {
   constructor(
     dir: string,
     private readonly lock: LockHandle,
-    init: { records: Map<string, MutableRecord>; seq: number; journalEntries: number; journalBytes: number; fd: number },
+    init: { records: Map<string, Slot>; seq: number; journalEntries: number; journalBytes: number; fd: number },
     opts: OpenLedgerOptions,
   ) {
     this.dir = dir;
@@ -94,7 +98,7 @@ export class Ledger {
     this.compactAfterBytes = opts.compactBytes ?? 8 * 1024 * 1024;
     this.stateCounts = Object.fromEntries(RECORD_STATES.map((s) => [s, 0])) as StateCounts;
     for (const r of this.records.values()) {
-      deepFreeze(r);
+      if (!(r instanceof LazyRecord)) deepFreeze(r);
       this.index(r);
     }
   }
@@ -102,27 +106,30 @@ export class Ledger {
   // ---------- reads ----------
 
   get(id: string): LedgerRecord | undefined {
-    return this.records.get(id);
+    const slot = this.records.get(id);
+    return slot && this.parsed(slot);
   }
 
   all(): LedgerRecord[] {
-    return [...this.records.values()];
+    return [...this.records.values()].map((s) => this.parsed(s));
   }
 
   bySn(sn: string): LedgerRecord[] {
     const ids = this.bySnIndex.get(sn);
-    return ids ? [...ids].map((id) => this.records.get(id)!) : [];
+    return ids ? [...ids].map((id) => this.parsed(this.records.get(id)!)) : [];
   }
 
-  /** Records in any of the given states (e.g. unfinished work to resume at start-up). */
+  /** Records in any of the given states (e.g. unfinished work to resume at start-up); parses only those. */
   inState(...states: RecordState[]): LedgerRecord[] {
     const want = new Set(states);
-    return this.all().filter((r) => want.has(r.state));
+    const out: LedgerRecord[] = [];
+    for (const s of this.records.values()) if (want.has(s.state)) out.push(this.parsed(s));
+    return out;
   }
 
   /** The record for this identity on the device, if any. */
   find(sn: string, relBase: string, size: number, startMs: number): LedgerRecord | undefined {
-    const r = this.records.get(recordingId(sn, relBase, size));
+    const r = this.get(recordingId(sn, relBase, size));
     return r && r.startMs === startMs ? r : undefined;
   }
 
@@ -151,7 +158,7 @@ export class Ledger {
     const size = recordingSize(rec);
     const id = recordingId(rec.sn, rec.relBase, size);
     const existing = this.records.get(id);
-    if (existing) return existing;
+    if (existing) return this.parsed(existing);
     const now = this.now();
     const source: MutableRecord['source'] = {};
     if (rec.wav) source.wav = { relPath: rec.wav.relPath, size: rec.wav.size, mtimeMs: rec.wav.mtimeMs };
@@ -196,7 +203,7 @@ export class Ledger {
     if (typeof etag !== 'string' || etag.length === 0) throw new TypeError(`Part ${partNumber} of ${id} has an empty ETag.`);
     const now = this.now();
     const next = withPart(prev, partNumber, etag, now);
-    this.append({ t: 'part', s: this.seq + 1, id, n: partNumber, etag, at: now });
+    this.append(encodeLine({ t: 'part', s: this.seq + 1, id, n: partNumber, etag, at: now }));
     return this.commit(next, prev);
   }
 
@@ -205,7 +212,7 @@ export class Ledger {
     const prev = this.mustGet(id);
     if (prev.state !== 'synced') throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} is "${prev.state}": only a synced recording may be removed from the recorder.`);
     if (prev.deviceDelete?.state === 'done') {
-      if (state === 'done') return prev;
+      if (state === 'done') return prev as LedgerRecord;
       throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} was already removed from the recorder.`);
     }
     const now = this.now();
@@ -221,7 +228,7 @@ export class Ledger {
   compact(): void {
     this.assertWritable();
     const now = this.now();
-    writeFileAtomic(this.dir, SNAPSHOT_FILE, snapshotText(this.records.values(), this.seq, now));
+    writeFileAtomic(this.dir, SNAPSHOT_FILE, snapshotBuffers(this.records.values(), this.seq, now));
     // The snapshot holds everything up to this.seq; a crash here replays nothing twice (entries <= seq are skipped).
     const header = journalHeader(this.seq, now);
     writeFileAtomic(this.dir, JOURNAL_FILE, header);
@@ -254,7 +261,15 @@ export class Ledger {
     this.assertWritable();
     const r = this.records.get(id);
     if (!r) throw new RangeError(`There is no recording ${id} in the ledger.`);
-    return r;
+    return this.parsed(r) as MutableRecord;
+  }
+
+  /** Parse a record loaded from disk on first use (its bytes passed the checksum at load). */
+  private parsed(slot: Slot): LedgerRecord {
+    if (!(slot instanceof LazyRecord)) return slot;
+    const rec = deepFreeze(materialize(slot));
+    this.records.set(rec.id, rec);
+    return rec;
   }
 
   private assertWritable(): void {
@@ -263,7 +278,7 @@ export class Ledger {
   }
 
   private put(next: MutableRecord, prev: MutableRecord | undefined): LedgerRecord {
-    this.append({ t: 'put', s: this.seq + 1, r: next });
+    this.append(recordLine('put', next, this.seq + 1));
     return this.commit(next, prev);
   }
 
@@ -295,9 +310,8 @@ export class Ledger {
     return next;
   }
 
-  private append(entry: JournalEntry): void {
+  private append(buf: Buffer): void {
     this.assertWritable();
-    const buf = Buffer.from(encodeLine(entry));
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
@@ -315,14 +329,14 @@ export class Ledger {
     this.journalBytes += buf.length;
   }
 
-  private index(r: MutableRecord): void {
+  private index(r: Slot): void {
     let ids = this.bySnIndex.get(r.sn);
     if (!ids) this.bySnIndex.set(r.sn, (ids = new Set()));
     ids.add(r.id);
     this.stateCounts[r.state]++;
   }
 
-  private unindex(r: MutableRecord): void {
+  private unindex(r: Slot): void {
     this.bySnIndex.get(r.sn)?.delete(r.id);
     this.stateCounts[r.state]--;
   }
@@ -395,7 +409,7 @@ function migrateV0IfPresent(dir: string, logger: Logger, now: number): void {
     if (!res.success) throw new LedgerCorruptError(v0, undefined, `recording ${key} cannot be migrated (${res.error.issues[0]?.message ?? 'invalid'})`);
     records.push(res.data);
   }
-  writeFileAtomic(dir, SNAPSHOT_FILE, snapshotText(records, 0, now));
+  writeFileAtomic(dir, SNAPSHOT_FILE, snapshotBuffers(records, 0, now));
   writeFileAtomic(dir, JOURNAL_FILE, journalHeader(0, now));
   const kept = `${v0}.v0-migrated-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   fs.renameSync(v0, kept);

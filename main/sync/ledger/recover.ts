@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';
 import { acquireLock } from './lock.js';
-import { JOURNAL_FILE, SNAPSHOT_FILE, journalHeader, loadFiles, snapshotText, writeFileAtomic, fsyncDir, type Problem } from './store.js';
+import { JOURNAL_FILE, SNAPSHOT_FILE, journalHeader, loadFiles, snapshotBuffers, writeFileAtomic, fsyncDir, type Problem } from './store.js';
 
 export interface RecoverReport {
   /** Records in the rebuilt ledger. */
@@ -33,7 +33,7 @@ export async function recoverLedger(dir: string, opts: { logger?: Logger; now?: 
       keptFiles.push(kept);
     }
     fsyncDir(dir);
-    writeFileAtomic(dir, SNAPSHOT_FILE, snapshotText(loaded.records.values(), loaded.seq, now));
+    writeFileAtomic(dir, SNAPSHOT_FILE, snapshotBuffers(loaded.records.values(), loaded.seq, now));
     writeFileAtomic(dir, JOURNAL_FILE, journalHeader(loaded.seq, now));
     logger.warn('ledger: recovered a damaged ledger', { records: loaded.records.size, dropped: loaded.problems.length, keptFiles });
     return { records: loaded.records.size, dropped: loaded.problems, keptFiles };

@@ -3,20 +3,20 @@
 //   ledger.snapshot  compacted state: header line, one line per record, end line (written whole:
 //                    temp file + fsync + rename + dir fsync, so it is either the old or the new one)
 //   ledger.journal   append-only: header line, then one line per change since the snapshot
-//                    (full record on a state change, a small entry per finished upload part)
+//                    (the full record on a state change, a small entry per finished upload part)
 //
-// Every line is `<crc32> <json>`. Every journal entry carries a sequence number `s`; the snapshot
-// says up to which `s` it holds, so a crash between writing a snapshot and starting a fresh journal
-// replays nothing twice. A torn LAST journal line is what a crash mid-append leaves: it is dropped
-// (that write never returned, so nobody was told it was saved). Anything else unreadable is damage
-// and is reported, never skipped, unless the caller asked to salvage (recover()).
+// Every line is checksummed (codec.ts). Every journal entry carries a sequence number `s`; the
+// snapshot says up to which `s` it holds, so a crash between writing a snapshot and starting a fresh
+// journal replays nothing twice. A torn LAST journal line is what a crash mid-append leaves: it is
+// dropped (that write never returned, so nobody was told it was saved). Anything else unreadable is
+// damage and is reported, never skipped, unless the caller asked to salvage (recover()).
 import fs from 'node:fs';
 import path from 'node:path';
+import { SN_TYPES } from '../types.js';
 import { decodeLine, encodeLine, splitLines } from './codec.js';
 import { LedgerCorruptError, LedgerVersionError } from './errors.js';
 import { CURRENT_VERSION, migrateRecord } from './migrations.js';
 import { RECORD_STATES, recordSchema, type MutableRecord, type RecordState } from './types.js';
-import { SN_TYPES } from '../types.js';
 import type { Logger } from '../log.js';
 
 export const FORMAT = 'plaud-sync-ledger';
@@ -25,9 +25,28 @@ export const JOURNAL_FILE = 'ledger.journal';
 /** The v0 single-file layout, migrated on first open. */
 export const V0_FILE = 'ledger.json';
 
-export type JournalEntry =
-  | { t: 'put'; s: number; r: MutableRecord }
-  | { t: 'part'; s: number; id: string; n: number; etag: string; at: number };
+/**
+ * A record loaded from disk whose body is not parsed yet. Its bytes passed the checksum; the head
+ * (id, serial, state) is known, so indexes and counts need no parse.
+ */
+export class LazyRecord {
+  constructor(
+    readonly id: string,
+    readonly sn: string,
+    readonly state: RecordState,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly file: string,
+    readonly line: number,
+  ) {}
+  /** The body's JSON bytes (no copy). */
+  get bytes(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+}
+
+export type Slot = MutableRecord | LazyRecord;
 
 export interface Problem {
   file: string;
@@ -36,7 +55,7 @@ export interface Problem {
 }
 
 export interface LoadResult {
-  records: Map<string, MutableRecord>;
+  records: Map<string, Slot>;
   /** Highest sequence number applied. */
   seq: number;
   /** Journal entries after the snapshot (a compaction trigger). */
@@ -66,11 +85,12 @@ export function fsyncDir(dir: string): void {
 }
 
 /** Replace `dir/name` with `content` atomically and durably. */
-export function writeFileAtomic(dir: string, name: string, content: string | Buffer): void {
+export function writeFileAtomic(dir: string, name: string, content: string | Buffer | readonly Buffer[]): void {
   const tmp = path.join(dir, `${name}.tmp-${process.pid}`);
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
-    fs.writeFileSync(fd, content);
+    if (Array.isArray(content)) fs.writevSync(fd, content as Buffer[]);
+    else fs.writeFileSync(fd, content as string | Buffer);
     fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
@@ -82,21 +102,24 @@ export function writeFileAtomic(dir: string, name: string, content: string | Buf
   fsyncDir(dir);
 }
 
-export function snapshotText(records: Iterable<MutableRecord>, seq: number, now: number): string {
-  const parts: string[] = [];
-  let count = 0;
-  const body: string[] = [];
-  for (const r of records) {
-    body.push(encodeLine({ t: 'rec', r }));
-    count++;
-  }
-  parts.push(encodeLine({ t: 'snapshot', format: FORMAT, version: CURRENT_VERSION, seq, count, at: now }));
-  parts.push(...body);
-  parts.push(encodeLine({ t: 'end', count }));
-  return parts.join('');
+/** The head of a line carrying a whole record (snapshot `rec`, journal `put`). */
+export function recordHead(t: 'rec' | 'put', r: Slot, s?: number): Record<string, unknown> {
+  return s === undefined ? { t, id: r.id, sn: r.sn, st: r.state } : { t, s, id: r.id, sn: r.sn, st: r.state };
 }
 
-export function journalHeader(base: number, now: number): string {
+/** A record line; a record still unparsed is written from its bytes as they are. */
+export function recordLine(t: 'rec' | 'put', r: Slot, s?: number): Buffer {
+  return encodeLine(recordHead(t, r, s), r instanceof LazyRecord ? r.bytes : r);
+}
+
+/** The whole snapshot as buffers (pass to writeFileAtomic). */
+export function snapshotBuffers(records: Iterable<Slot>, seq: number, now: number): Buffer[] {
+  const body: Buffer[] = [];
+  for (const r of records) body.push(recordLine('rec', r));
+  return [encodeLine({ t: 'snapshot', format: FORMAT, version: CURRENT_VERSION, seq, count: body.length, at: now }), ...body, encodeLine({ t: 'end', count: body.length })];
+}
+
+export function journalHeader(base: number, now: number): Buffer {
   return encodeLine({ t: 'journal', format: FORMAT, version: CURRENT_VERSION, base, at: now });
 }
 
@@ -124,9 +147,9 @@ function toRecord(raw: unknown, version: number, thorough: boolean): MutableReco
       return `the record cannot be migrated: ${(err as Error).message}`;
     }
   }
-  // Full schema check for migrated records and when salvaging; the checksum already proves a current
-  // line is byte for byte what this program wrote, so the normal load checks only what the state
-  // machine relies on (10x cheaper: it keeps a 10,000-record load inside its 200 ms budget).
+  // Full schema check for migrated records and when salvaging. Otherwise the checksum already proves
+  // the line is byte for byte what this program wrote, so only what the state machine relies on is
+  // checked (a full schema parse of 10,000 records alone would take the whole 200 ms load budget).
   if (version < CURRENT_VERSION || thorough) {
     const res = recordSchema.safeParse(migrated);
     if (!res.success) {
@@ -164,6 +187,37 @@ function quickCheck(r: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** Parse a lazy record's body. Its bytes passed the checksum, so a failure here is damage made on purpose or a bug. */
+export function materialize(l: LazyRecord): MutableRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(l.buf.toString('utf8', l.start, l.end));
+  } catch {
+    throw new LedgerCorruptError(l.file, l.line, 'the record is not valid JSON');
+  }
+  const rec = toRecord(raw, CURRENT_VERSION, false);
+  if (typeof rec === 'string') throw new LedgerCorruptError(l.file, l.line, rec);
+  if (rec.id !== l.id || rec.sn !== l.sn || rec.state !== l.state) throw new LedgerCorruptError(l.file, l.line, 'the record does not match its line header');
+  return rec;
+}
+
+/** Check a record line's head and make its slot: lazy when possible, parsed when migrating or salvaging. */
+function recordSlot(head: Record<string, unknown>, buf: Buffer, start: number, end: number, file: string, line: number, version: number, mode: Mode): Slot | string {
+  if (start >= end) return 'the record line has no record';
+  if (typeof head.id !== 'string' || typeof head.sn !== 'string' || !STATES.has(head.st as string)) return 'the record line header is not valid';
+  if (version === CURRENT_VERSION && mode === 'strict') return new LazyRecord(head.id, head.sn, head.st as RecordState, buf, start, end, file, line);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(buf.toString('utf8', start, end));
+  } catch {
+    return 'the record is not valid JSON';
+  }
+  const rec = toRecord(raw, version, mode === 'salvage');
+  if (typeof rec === 'string') return rec;
+  if (version === CURRENT_VERSION && (rec.id !== head.id || rec.state !== head.st)) return 'the record does not match its line header';
+  return rec;
+}
+
 function checkVersion(file: string, header: Record<string, unknown>): number {
   const v = header.version;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new LedgerCorruptError(file, 1, 'the header has no valid format version');
@@ -177,7 +231,7 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
     if (mode === 'strict') throw new LedgerCorruptError(file, line, reason);
     problems.push({ file, line, reason });
   };
-  const records = new Map<string, MutableRecord>();
+  const records = new Map<string, Slot>();
   let snapSeq = 0;
   let fileVersion = CURRENT_VERSION;
 
@@ -185,51 +239,49 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
   const snapFile = path.join(dir, SNAPSHOT_FILE);
   const snapBuf = readIfExists(snapFile);
   if (snapBuf) {
-    const { lines, complete } = splitLines(snapBuf.toString('utf8'));
-    const head = lines.length ? decodeLine(lines[0]!) : ({ ok: false, reason: 'the file is empty' } as const);
-    let headerOk = false;
-    if (!head.ok || !isObj(head.value) || head.value.t !== 'snapshot' || head.value.format !== FORMAT) {
+    const { starts, ends, complete } = splitLines(snapBuf);
+    const n = starts.length;
+    const head = n ? decodeLine(snapBuf, starts[0]!, ends[0]!) : ({ ok: false, reason: 'the file is empty' } as const);
+    if (!head.ok || !isObj(head.head) || head.head.t !== 'snapshot' || head.head.format !== FORMAT) {
       fail(snapFile, 1, head.ok ? 'the first line is not a ledger snapshot header' : head.reason);
     } else {
-      const version = checkVersion(snapFile, head.value);
+      const version = checkVersion(snapFile, head.head);
       fileVersion = Math.min(fileVersion, version);
-      snapSeq = typeof head.value.seq === 'number' ? head.value.seq : 0;
-      headerOk = true;
-      const expected = head.value.count;
+      snapSeq = typeof head.head.seq === 'number' ? head.head.seq : 0;
+      const expected = head.head.count;
       let seen = 0;
       let ended = false;
-      for (let i = 1; i < lines.length; i++) {
+      for (let i = 1; i < n; i++) {
         const lineNo = i + 1;
         if (ended) {
           fail(snapFile, lineNo, 'there is data after the end line');
           break;
         }
-        if (i === lines.length - 1 && !complete) {
+        if (i === n - 1 && !complete) {
           fail(snapFile, lineNo, 'the file ends in the middle of a line (it was cut short)');
           break;
         }
-        const d = decodeLine(lines[i]!);
-        if (!d.ok || !isObj(d.value)) {
+        const d = decodeLine(snapBuf, starts[i]!, ends[i]!);
+        if (!d.ok || !isObj(d.head)) {
           fail(snapFile, lineNo, d.ok ? 'the line is not an object' : d.reason);
           continue;
         }
-        if (d.value.t === 'end') {
+        if (d.head.t === 'end') {
           ended = true;
-          if (d.value.count !== seen || expected !== seen) fail(snapFile, lineNo, `the snapshot says ${String(expected)} records but holds ${seen}`);
+          if (d.head.count !== seen || expected !== seen) fail(snapFile, lineNo, `the snapshot says ${String(expected)} records but holds ${seen}`);
           continue;
         }
-        if (d.value.t !== 'rec') {
-          fail(snapFile, lineNo, `unknown line type ${JSON.stringify(d.value.t)}`);
+        if (d.head.t !== 'rec') {
+          fail(snapFile, lineNo, `unknown line type ${JSON.stringify(d.head.t)}`);
           continue;
         }
         seen++;
-        const rec = toRecord(d.value.r, version, mode === 'salvage');
-        if (typeof rec === 'string') fail(snapFile, lineNo, rec);
-        else records.set(rec.id, rec);
+        const slot = recordSlot(d.head, snapBuf, d.bodyStart, d.bodyEnd, snapFile, lineNo, version, mode);
+        if (typeof slot === 'string') fail(snapFile, lineNo, slot);
+        else records.set(slot.id, slot);
       }
-      if (!ended) fail(snapFile, lines.length + 1, `the file was cut short (no end line; ${seen} of ${String(expected)} records present)`);
+      if (!ended) fail(snapFile, n + 1, `the file was cut short (no end line; ${seen} of ${String(expected)} records present)`);
     }
-    if (!headerOk) snapSeq = 0;
   }
 
   // --- journal ---
@@ -237,46 +289,41 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
   const jBuf = readIfExists(jFile);
   let seq = snapSeq;
   let journalEntries = 0;
-  let journalGoodBytes = 0;
   let tornTail: LoadResult['tornTail'];
   if (jBuf === undefined) {
     if (snapBuf) fail(jFile, 0, 'the journal file is missing (changes since the last snapshot may be lost)');
   } else if (jBuf.length === 0 && !snapBuf) {
     // Crash while creating a brand-new ledger: nothing can have been saved yet.
   } else {
-    const { lines, complete } = splitLines(jBuf.toString('utf8'));
-    let last = lines.length - 1;
+    const { starts, ends, complete } = splitLines(jBuf);
+    let last = starts.length - 1;
     // The last line is torn if it has no newline or does not decode: drop it (its write never returned).
-    if (last >= 1) {
-      const d = complete ? decodeLine(lines[last]!) : ({ ok: false } as const);
-      if (!d.ok) {
-        const goodEnd = complete ? jBuf.lastIndexOf(0x0a, jBuf.length - 2) + 1 : jBuf.lastIndexOf(0x0a) + 1;
-        tornTail = { line: last + 1, bytes: jBuf.length - goodEnd };
-        logger.warn('ledger: dropped a partly written last journal line (an interrupted write; nothing acknowledged is lost)', {
-          file: jFile,
-          line: last + 1,
-          bytes: tornTail.bytes,
-        });
-        last--;
-      }
+    if (last >= 1 && (!complete || !decodeLine(jBuf, starts[last]!, ends[last]!).ok)) {
+      tornTail = { line: last + 1, bytes: jBuf.length - starts[last]! };
+      logger.warn('ledger: dropped a partly written last journal line (an interrupted write; nothing acknowledged is lost)', {
+        file: jFile,
+        line: last + 1,
+        bytes: tornTail.bytes,
+      });
+      last--;
     }
-    const head = lines.length ? decodeLine(lines[0]!) : ({ ok: false, reason: 'the file is empty' } as const);
-    if (!head.ok || !isObj(head.value) || head.value.t !== 'journal' || head.value.format !== FORMAT) {
+    const head = starts.length ? decodeLine(jBuf, starts[0]!, ends[0]!) : ({ ok: false, reason: 'the file is empty' } as const);
+    if (!head.ok || !isObj(head.head) || head.head.t !== 'journal' || head.head.format !== FORMAT) {
       fail(jFile, 1, head.ok ? 'the first line is not a ledger journal header' : head.reason);
     } else {
-      const version = checkVersion(jFile, head.value);
+      const version = checkVersion(jFile, head.head);
       fileVersion = Math.min(fileVersion, version);
-      const base = typeof head.value.base === 'number' ? head.value.base : 0;
+      const base = typeof head.head.base === 'number' ? head.head.base : 0;
       if (base > snapSeq) fail(jFile, 1, `the journal continues from change ${base} but the snapshot ends at change ${snapSeq} (changes in between are missing)`);
       let expect = base + 1;
       for (let i = 1; i <= last; i++) {
         const lineNo = i + 1;
-        const d = decodeLine(lines[i]!);
-        if (!d.ok || !isObj(d.value)) {
+        const d = decodeLine(jBuf, starts[i]!, ends[i]!);
+        if (!d.ok || !isObj(d.head)) {
           fail(jFile, lineNo, d.ok ? 'the line is not an object' : d.reason);
           continue;
         }
-        const e = d.value;
+        const e = d.head;
         if (typeof e.s !== 'number' || (mode === 'strict' && e.s !== expect)) {
           fail(jFile, lineNo, `the change number is ${String(e.s)} where ${expect} was expected (a change is missing or repeated)`);
           if (typeof e.s === 'number') expect = e.s + 1;
@@ -285,19 +332,20 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
         expect = e.s + 1;
         if (e.s <= seq) continue; // already in the snapshot (or repeated while salvaging)
         if (e.t === 'put') {
-          const rec = toRecord(e.r, version, mode === 'salvage');
-          if (typeof rec === 'string') {
-            fail(jFile, lineNo, rec);
+          const slot = recordSlot(e, jBuf, d.bodyStart, d.bodyEnd, jFile, lineNo, version, mode);
+          if (typeof slot === 'string') {
+            fail(jFile, lineNo, slot);
             continue;
           }
-          records.set(rec.id, rec);
+          records.set(slot.id, slot);
         } else if (e.t === 'part') {
-          const rec = typeof e.id === 'string' ? records.get(e.id) : undefined;
-          if (!rec || !rec.upload || typeof e.n !== 'number' || typeof e.etag !== 'string') {
-            fail(jFile, lineNo, `an upload part entry refers to ${rec ? 'a recording without an upload session' : `an unknown recording ${JSON.stringify(e.id)}`}`);
+          let slot = typeof e.id === 'string' ? records.get(e.id) : undefined;
+          if (slot instanceof LazyRecord) slot = materialize(slot);
+          if (!slot || !slot.upload || typeof e.n !== 'number' || typeof e.etag !== 'string') {
+            fail(jFile, lineNo, `an upload part entry refers to ${slot ? 'a recording without an upload session' : `an unknown recording ${JSON.stringify(e.id)}`}`);
             continue;
           }
-          records.set(rec.id, withPart(rec, e.n, e.etag, typeof e.at === 'number' ? e.at : rec.updatedAt));
+          records.set(slot.id, withPart(slot, e.n, e.etag, typeof e.at === 'number' ? e.at : slot.updatedAt));
         } else {
           fail(jFile, lineNo, `unknown entry type ${JSON.stringify(e.t)}`);
           continue;
@@ -306,13 +354,12 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
         journalEntries++;
       }
     }
-    journalGoodBytes = tornTail ? jBuf.length - tornTail.bytes : jBuf.length;
   }
   return {
     records,
     seq,
     journalEntries,
-    journalGoodBytes,
+    journalGoodBytes: jBuf ? jBuf.length - (tornTail?.bytes ?? 0) : 0,
     journalExists: jBuf !== undefined && jBuf.length > 0,
     snapshotExists: snapBuf !== undefined,
     fileVersion,
