@@ -37,11 +37,21 @@ async function* readMono(wavPath: string, info: WavInfo, signal?: AbortSignal): 
       read += raw.length;
       const buf = carry.length ? Buffer.concat([carry, raw]) : raw;
       const frames = Math.floor(buf.length / frameBytes);
-      const out = new Int16Array(frames);
-      for (let i = 0, o = 0; i < frames; i++, o += frameBytes) {
-        let sum = 0;
-        for (let c = 0; c < ch; c++) sum += buf.readInt16LE(o + c * 2);
-        out[i] = ch === 1 ? sum : Math.round(sum / ch);
+      // An aligned copy lets us read samples through a typed array (WAV and every platform we run on are little-endian).
+      const pcm = new Int16Array(frames * ch);
+      new Uint8Array(pcm.buffer).set(buf.subarray(0, frames * frameBytes));
+      let out: Int16Array;
+      if (ch === 1) out = pcm;
+      else if (ch === 2) {
+        out = new Int16Array(frames);
+        for (let i = 0; i < frames; i++) out[i] = (pcm[2 * i]! + pcm[2 * i + 1]!) >> 1;
+      } else {
+        out = new Int16Array(frames);
+        for (let i = 0; i < frames; i++) {
+          let sum = 0;
+          for (let c = 0; c < ch; c++) sum += pcm[i * ch + c]!;
+          out[i] = Math.round(sum / ch);
+        }
       }
       carry = Buffer.from(buf.subarray(frames * frameBytes));
       if (frames) yield out;

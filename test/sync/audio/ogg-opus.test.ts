@@ -198,3 +198,27 @@ describe('packageRawAsr (recorder .ASR -> Ogg Opus, no re-encoding)', () => {
     }
   }, 180_000); // first run encodes the fixtures
 });
+
+describe('packageRawAsr streams', () => {
+  it('writes pages while the input is still being read (never holds the whole file)', async () => {
+    const packets = 50 * 60 * 10; // 10 minutes of recorder Opus (2.4 MB) in 4000-byte chunks
+    let pulled = 0;
+    let pulledAtFirstAudioPage = -1;
+    async function* source(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < packets / 50; i++) {
+        pulled++;
+        const b = Buffer.alloc(4000, 0x11);
+        for (let k = 0; k < 50; k++) b[k * 80] = 0xb8;
+        yield b;
+      }
+    }
+    let pages = 0;
+    const r = await packageRawAsr(source(), () => {
+      pages++;
+      if (pages === 3 && pulledAtFirstAudioPage < 0) pulledAtFirstAudioPage = pulled;
+    }, { serial: 1 });
+    expect(r.packets).toBe(packets);
+    expect(pages).toBe(2 + packets / 50);
+    expect(pulledAtFirstAudioPage).toBeLessThanOrEqual(3);
+  });
+});
