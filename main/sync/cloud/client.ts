@@ -126,6 +126,26 @@ export class PlaudCloudClient {
     if (this.creds.kind === 'client') this.token = undefined;
   }
 
+  /**
+   * Check the credentials with the server ("Test connection"). Client credentials: a fresh token exchange.
+   * A static token: the contract has no "who am I" call, so an empty complete-upload is sent; it cannot
+   * complete anything, and the server checks the token before the body, so a validation answer (4xx other
+   * than 401/403) means the token was accepted. Throws a CloudError (kind 'auth' when refused).
+   */
+  async verifyCredentials(opts: CallOptions = {}): Promise<void> {
+    if (this.creds.kind === 'client') {
+      this.clearToken();
+      await this.getToken(opts);
+      return;
+    }
+    try {
+      await this.authed('post', PATHS.complete, {}, opts);
+    } catch (err) {
+      if (err instanceof CloudError && (err.kind === 'validation' || err.kind === 'not-found')) return;
+      throw err;
+    }
+  }
+
   async generatePresignedUrls(req: { filesize: number; filetype: UploadFormat }, opts: CallOptions = {}): Promise<PresignedUpload> {
     if (!Number.isSafeInteger(req.filesize) || req.filesize <= 0) {
       throw new CloudError('validation', `Cannot upload an empty or invalid file (size ${req.filesize} bytes).`);

@@ -251,6 +251,17 @@ describe('against the emulator', () => {
     expect(e.kind).toBe('not-found');
   });
 
+  it('verifies credentials: a good token, a refused token, client credentials', async () => {
+    const good = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token } });
+    await expect(good.verifyCredentials()).resolves.toBeUndefined();
+    const bad = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: 'nope-nope' } });
+    const e = await failure(bad.verifyCredentials());
+    expect(e.kind).toBe('auth');
+    expect(emu.files()).toHaveLength(0);
+    const cc = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'client', clientId: emu.clientId, clientSecret: 'wrong' } });
+    expect((await failure(cc.verifyCredentials())).message).toMatch(/client ID or client secret was refused/);
+  });
+
   it('reports a truncated token answer as a bad response', async () => {
     emu.faults.malformedJson('token', { times: 1 });
     const c = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'client', clientId: emu.clientId, clientSecret: emu.clientSecret } });
