@@ -109,8 +109,9 @@ export async function encodeWavToMp3(wavPath: string, write: PageSink, opts: Enc
   }
   // The Info frame (exact length for players and ffmpeg) must come first but needs the frame count: it is known in
   // advance from the number of input samples (lamejsFrameCount) and checked against what was written at the end.
-  // Only for the MPEG-2 rates, where the count formula was measured; other rates get no Info frame.
-  const tagged = [16_000, 22_050, 24_000].includes(info.sampleRate);
+  // Only at the recorder's 16 kHz: there a 48 kbit/s frame (216 bytes, no padding slots) has room for the 169-byte tag
+  // and the count formula was measured. Other rates get no Info frame and decode ~100 ms longer (delay/padding stay).
+  const tagged = info.sampleRate === 16_000;
   const totalSamples = info.dataBytes / (info.channels * 2);
   let bytes = 0;
   let samples = 0;
@@ -140,7 +141,7 @@ export async function encodeWavToMp3(wavPath: string, write: PageSink, opts: Enc
     if (e instanceof AudioFormatError || (e instanceof Error && e.name === 'AbortError')) throw e;
     throw new AudioFormatError('ENCODE_FAILED', `MP3 encoding failed: ${(e as Error).message}`, wavPath);
   }
-  // CBR at 16 kHz / 48 kbit/s has no padding slots, so frames = bytes / frame size; a mismatch means the Info frame
+  // CBR at 16 kHz and 48 kbit/s has no padding slots, so frames = bytes / frame size; a mismatch means the Info frame
   // announced the wrong length, and the file must not be used.
   if (tagged && frameBytes && (audioBytes % frameBytes !== 0 || audioBytes / frameBytes !== lamejsFrameCount(samples) || samples !== totalSamples)) {
     throw new AudioFormatError('ENCODE_FAILED', `MP3 encoding produced ${audioBytes} bytes for ${samples} samples, not the ${lamejsFrameCount(samples)} frames announced.`, wavPath);

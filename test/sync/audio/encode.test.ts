@@ -113,6 +113,25 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     expect(probe.stdout).toContain('LAME3.98'); // ffmpeg reports the encoder only when the tag CRC matches
   });
 
+  it('MP3 at other sample rates (no Info frame there) still encodes, to about the right length', async () => {
+    const speech = asInt16(await makeSpeechPcm(1));
+    for (const rate of [24_000, 44_100]) {
+      const h = deviceWavHeader(speech.length * 2, '1');
+      h.writeUInt16LE(1, 22); // mono
+      h.writeUInt32LE(rate, 24);
+      h.writeUInt32LE(rate * 2, 28);
+      h.writeUInt16LE(2, 32);
+      const p = join(dir, `r${rate}.WAV`);
+      await writeFile(p, Buffer.concat([h, Buffer.from(speech.buffer)]));
+      const out = join(dir, `r${rate}.mp3`);
+      const r = await encodeTo(encodeWavToMp3, p, out);
+      expect(r.durationMs).toBe(Math.round((speech.length * 1000) / rate));
+      const decoded = (await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 })).stdout;
+      const samples = decoded.length / 2;
+      expect(Math.abs(samples - speech.length)).toBeLessThanOrEqual(3 * 1152);
+    }
+  });
+
   it('a truncated WAV encodes the audio it holds', async () => {
     const full = await readFile(wavPath);
     const cut = join(dir, 'cut.WAV');
