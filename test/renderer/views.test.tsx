@@ -3,6 +3,8 @@
 // conf-backed settings store: what the user sees for each engine state, and that each control
 // reaches the engine.
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/preact';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTE, recordings, setup } from './support/harness.js';
 
@@ -119,8 +121,14 @@ describe('History', () => {
     expect(within(table).getAllByRole('row').slice(1).every((r) => r.textContent?.includes('Call'))).toBe(true);
     fireEvent.input(screen.getByLabelText('Search'), { target: { value: 'file_0000000a' } });
     expect(await screen.findByText('1 recording')).toBeTruthy();
+    // main opens only a local copy that exists
+    const local = path.join(env.libraryDir, NOTE.sn, '10.opus');
     fireEvent.click(screen.getByRole('button', { name: /^Open the recording of/ }));
-    await waitFor(() => expect(env!.opened).toEqual(['/library/880123456789012345/10.opus']));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/The local copy is missing/);
+    await mkdir(path.dirname(local), { recursive: true });
+    await writeFile(local, 'opus');
+    fireEvent.click(screen.getByRole('button', { name: /^Open the recording of/ }));
+    await waitFor(() => expect(env!.opened).toEqual([local]));
     fireEvent.input(screen.getByLabelText('Search'), { target: { value: 'nothing-like-this' } });
     expect(await screen.findByText('No recordings match these filters.')).toBeTruthy();
   });

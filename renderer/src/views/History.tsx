@@ -196,7 +196,9 @@ export function HistoryView(props: {
               data-index={i}
               tabIndex={i === tabStop ? 0 : -1}
               aria-label={`Open the recording of ${formatDateTime(e.startMs)}`}
-              onClick={() => void api.openRecording(e.id).catch((err: unknown) => onError(`Could not open the file: ${String(err)}`))}
+              onClick={() =>
+                void api.openRecording(e.id).catch((err: unknown) => onError(`Could not open the file: ${err instanceof Error ? err.message : String(err)}`))
+              }
             >
               Open
             </button>

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { configure, render } from '@testing-library/preact';
 import { App, type TabKey } from '../../../renderer/src/app.js';
 import { openSettingsStore } from '../../../main/sync/settings-store.js';
-import { createHandlers } from '../../support/bridge/handlers.js';
-import { createInProcessApi } from '../../support/bridge/in-process-api.js';
+import { createDispatch } from '../../support/bridge/handlers.js';
+import { createInProcessApi, IN_PROCESS_PAGE } from '../../support/bridge/in-process-api.js';
 import { createScriptedEngine, type ScriptedEngineOptions } from '../../support/bridge/scripted-engine.js';
-import { createSettingsHandler, MemorySecretStore } from '../../support/bridge/settings-handler.js';
+import { BridgeSecretStore } from '../../support/bridge/secrets.js';
 
 // The machine is shared by many test files at once: give slow frames room.
 configure({ asyncUtilTimeout: 5000 });
@@ -29,22 +29,35 @@ export function recordings(n: number, from = Date.UTC(2026, 10, 25, 9, 0), durat
 
 export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean; engine?: ScriptedEngineOptions; tab?: TabKey; mount?: boolean } = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'plaud-renderer-'));
-  const engine = createScriptedEngine({ tickMs: 10, throttleMs: 0, pullBps: 2_000_000, uploadBps: 1_000_000, ...o.engine });
-  const store = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
-  const secrets = new MemorySecretStore(o.secretsAvailable ?? true);
-  const settings = createSettingsHandler({ store, secrets, apply: (s) => engine.applySettings(s) });
-  if (o.signedIn ?? true) await settings.set({ credentials: { kind: 'token' }, apiToken: 'test-token' });
+  const libraryDir = path.join(dir, 'library');
+  const engine = createScriptedEngine({ tickMs: 10, throttleMs: 0, pullBps: 2_000_000, uploadBps: 1_000_000, libraryDir, ...o.engine });
+  const store = openSettingsStore(path.join(dir, 'state'), libraryDir);
+  const secrets = new BridgeSecretStore(o.secretsAvailable ?? true);
   const opened: string[] = [];
   let nextFolder: string | null = path.join(dir, 'chosen-library');
-  const dispatch = createHandlers(engine, settings, {
-    chooseLibraryFolder: async () => nextFolder,
-    openPath: async (p) => {
-      opened.push(p);
+  const dispatch = createDispatch(
+    {
+      engine,
+      settings: store,
+      secrets,
+      host: {
+        chooseLibraryFolder: async () => nextFolder,
+        openPath: async (p) => {
+          opened.push(p);
+          return '';
+        },
+      },
     },
-  });
+    new URL(IN_PROCESS_PAGE).origin,
+  );
   const api = createInProcessApi(engine, dispatch);
+  await engine.applySettings(store.get());
+  if (o.signedIn ?? true) await api.setSettings({ credentials: { kind: 'token' }, apiToken: 'test-token' });
+  api.calls.length = 0;
   const view = o.mount === false ? undefined : render(<App api={api} initialTab={o.tab} />);
   return {
+    dir,
+    libraryDir,
     engine,
     api,
     store,

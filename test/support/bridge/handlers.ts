@@ -1,17 +1,24 @@
-// One function per PlaudSyncApi request, each validating its arguments with the contract's schemas
-// exactly like main's IPC handlers, then calling the engine or the settings handler. The WebSocket
-// server and the in-process API used by component tests both dispatch through this table.
-import { invokeChannels, type InvokeChannel, type InvokeResults } from '../../../main/app/ipc/contract.js';
+// The bridge runs main's own IPC handlers (main/app/ipc/handlers.ts): the same sender check, the
+// same payload schemas, the same settings/secrets logic. Only the Electron objects around them are
+// stand-ins: a handler table instead of ipcMain, the WebSocket page as the sender, and a host for
+// the OS parts (folder picker, opening files) that records what was asked.
+import type { IpcMainInvokeEvent, WebContents } from 'electron';
+import type { InvokeChannel } from '../../../main/app/ipc/contract.js';
+import { registerIpcHandlers } from '../../../main/app/ipc/handlers.js';
+import { devServerOrigin } from '../../../main/app/origin.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
-import type { SettingsHandler } from './settings-handler.js';
+import { nullLogger } from '../../../main/sync/log.js';
+import type { Settings } from '../../../main/sync/settings.js';
+import type { BridgeSecretStore } from './secrets.js';
 
-/** What the OS would do in the real app (a folder picker, opening files); recorded for tests. */
+/** What the OS would do in the real app; recorded for tests. */
 export interface BridgeHost {
-  chooseLibraryFolder(): Promise<string | null>;
-  openPath(path: string): Promise<void>;
+  chooseLibraryFolder(defaultPath: string): Promise<string | null>;
+  /** Resolves '' on success or an error text, like shell.openPath. */
+  openPath(path: string): Promise<string>;
 }
 
-/** PlaudSyncApi method name -> IPC channel. */
+/** PlaudSyncApi method name -> IPC channel (as the preload maps them). */
 export const METHOD_CHANNELS = {
   getState: 'state:get',
   syncNow: 'sync:now',
@@ -27,48 +34,44 @@ export const METHOD_CHANNELS = {
   getHistory: 'history:query',
   openRecording: 'recording:open',
 } as const satisfies Record<string, InvokeChannel>;
-export type BridgeMethod = keyof typeof METHOD_CHANNELS;
 
-export class BridgeRequestError extends Error {
-  override name = 'BridgeRequestError';
+export interface HandlerDeps {
+  engine: SyncEngineApi;
+  settings: { get(): Settings; set(patch: Partial<Settings>): Settings };
+  secrets: BridgeSecretStore;
+  host: BridgeHost;
 }
 
-type Handlers = { [C in InvokeChannel]: (args: unknown[]) => Promise<InvokeResults[C]> };
+export type Dispatch = (method: string, args: unknown, pageUrl: string) => Promise<unknown>;
 
-export function createHandlers(engine: SyncEngineApi, settings: SettingsHandler, host: BridgeHost) {
-  const h: Handlers = {
-    'state:get': async () => engine.getState(),
-    'sync:now': async () => engine.syncNow(),
-    'sync:pause': async () => engine.pause(),
-    'sync:resume': async () => engine.resume(),
-    'queue:retry': async ([id]) => engine.retry(id as string | undefined),
-    'queue:cancel': async ([id]) => engine.cancel(id as string),
-    'settings:get': async () => settings.get(),
-    'settings:set': async ([patch]) => settings.set(patch),
-    'connection:test': async () => engine.testConnection(),
-    'library:open': async () => host.openPath((await settings.get()).libraryDir),
-    'library:choose': async () => host.chooseLibraryFolder(),
-    'history:query': async ([q]) => engine.getHistory(q as Parameters<SyncEngineApi['getHistory']>[0]),
-    'recording:open': async ([id]) => {
-      // The engine API has no lookup by id: try a text search, then walk the pages.
-      let hit = (await engine.getHistory({ text: id as string, limit: 1000 })).entries.find((e) => e.id === id);
-      for (let offset = 0; !hit; offset += 1000) {
-        const page = await engine.getHistory({ offset, limit: 1000 });
-        hit = page.entries.find((e) => e.id === id);
-        if (page.entries.length < 1000) break;
-      }
-      if (!hit) throw new BridgeRequestError(`No synced recording with id ${String(id)}`);
-      await host.openPath(hit.localPath);
+/**
+ * A dispatcher for pages of `pageOrigin` (http://127.0.0.1:port). A page of any other origin is
+ * rejected by main's own sender check.
+ */
+export function createDispatch(deps: HandlerDeps, pageOrigin: string): Dispatch {
+  const table = new Map<string, (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>>();
+  const page = { isDestroyed: () => false } as unknown as WebContents;
+  registerIpcHandlers(
+    {
+      handle: (channel, fn) => void table.set(channel, fn as never),
+      removeHandler: (channel) => void table.delete(channel),
     },
-  };
-
-  /** Validates, then runs. Unknown methods and bad payloads are refused, never acted on. */
-  return async function dispatch(method: string, args: unknown): Promise<unknown> {
-    if (!Object.hasOwn(METHOD_CHANNELS, method)) throw new BridgeRequestError(`Unknown method ${method}`);
-    const channel = METHOD_CHANNELS[method as BridgeMethod];
-    const parsed = invokeChannels[channel].args.safeParse(args);
-    if (!parsed.success) throw new BridgeRequestError(`Invalid arguments for ${method}: ${parsed.error.issues[0]?.message ?? 'rejected'}`);
-    return (h[channel] as (a: unknown[]) => Promise<unknown>)(parsed.data as unknown[]);
+    {
+      engine: deps.engine,
+      settings: deps.settings,
+      secrets: deps.secrets,
+      log: nullLogger,
+      origin: devServerOrigin(pageOrigin),
+      webContents: () => page,
+      openPath: (p) => deps.host.openPath(p),
+      chooseFolder: (d) => deps.host.chooseLibraryFolder(d),
+    },
+  );
+  return async (method, args, pageUrl) => {
+    if (!Object.hasOwn(METHOD_CHANNELS, method)) throw new Error(`Unknown method ${method}`);
+    if (!Array.isArray(args)) throw new Error(`Arguments of ${method} must be a list`);
+    const fn = table.get(METHOD_CHANNELS[method as keyof typeof METHOD_CHANNELS])!;
+    const event = { sender: page, senderFrame: { url: pageUrl, parent: null } } as unknown as IpcMainInvokeEvent;
+    return fn(event, ...(args as unknown[]));
   };
 }
-export type Dispatch = ReturnType<typeof createHandlers>;

@@ -5,11 +5,14 @@ import type { PlaudSyncApi } from '../../../main/app/ipc/contract.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
 import type { Dispatch } from './handlers.js';
 
+/** The page URL the in-process API claims; pass its origin to createDispatch. */
+export const IN_PROCESS_PAGE = 'http://127.0.0.1:1/index.html';
+
 export function createInProcessApi(engine: Pick<SyncEngineApi, 'onState' | 'onEvent'>, dispatch: Dispatch): PlaudSyncApi & { calls: { method: string; args: unknown[] }[] } {
   const calls: { method: string; args: unknown[] }[] = [];
   const call = async <T>(method: string, ...args: unknown[]): Promise<T> => {
     calls.push({ method, args });
-    const r = await dispatch(method, structuredClone(args));
+    const r = await dispatch(method, structuredClone(args), IN_PROCESS_PAGE);
     return (r === undefined ? undefined : structuredClone(r)) as T;
   };
   return {
@@ -20,6 +23,7 @@ export function createInProcessApi(engine: Pick<SyncEngineApi, 'onState' | 'onEv
     syncNow: () => call('syncNow'),
     pause: () => call('pause'),
     resume: () => call('resume'),
+    // As with ipcRenderer.invoke, an omitted optional argument is not sent.
     retry: (id) => (id === undefined ? call('retry') : call('retry', id)),
     cancel: (id) => call('cancel', id),
     getSettings: () => call('getSettings'),

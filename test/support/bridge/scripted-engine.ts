@@ -44,6 +44,8 @@ export interface ScriptedEngineOptions {
   uploadBps?: number;
   /** Bytes per millisecond of audio (the upload file; Opus at 4 kB/s by default). */
   bytesPerMs?: number;
+  /** Where the history's local copies are said to be. */
+  libraryDir?: string;
   /** false: no simulation steps (benchmarks drive the queue with setQueue). */
   simulate?: boolean;
 }
@@ -75,6 +77,7 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
   const pullBps = o.pullBps ?? 4_000_000;
   const uploadBps = o.uploadBps ?? 600_000;
   const bytesPerMs = o.bytesPerMs ?? 4;
+  const libraryDir = o.libraryDir ?? '/library';
 
   const stateListeners = new Set<(s: EngineState) => void>();
   const eventListeners = new Set<(e: EngineEvent) => void>();
@@ -273,7 +276,7 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
           durationMs: it.durationMs,
           cloudFileId: `file_${(0x100000 + history.length).toString(16)}${it.startMs.toString(36)}`,
           syncedAt: now,
-          localPath: `/library/${it.sn}/${it.relBase}.opus`,
+          localPath: `${libraryDir}/${it.sn}/${it.relBase}.opus`,
         });
         synced++;
         lastSyncAt = now;
@@ -446,7 +449,7 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
           durationMs: 60_000 + (i % 50) * 30_000,
           cloudFileId: `file_${i.toString(16).padStart(8, '0')}`,
           syncedAt: startMs + 3_600_000,
-          localPath: `/library/${dev.sn}/${i}.opus`,
+          localPath: `${libraryDir}/${dev.sn}/${i}.opus`,
         });
       }
       synced += n;

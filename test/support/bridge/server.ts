@@ -14,8 +14,7 @@ import { contentSecurityPolicy } from '../../../main/app/csp.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
 import type { EngineState } from '../../../main/sync/engine/state.js';
 import { throttleLatest } from '../../../main/sync/engine/throttle.js';
-import { createHandlers, type BridgeHost } from './handlers.js';
-import type { SettingsHandler } from './settings-handler.js';
+import { createDispatch, type BridgeHost, type HandlerDeps } from './handlers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '../../..');
@@ -33,7 +32,8 @@ const TYPES: Record<string, string> = {
 
 export interface BridgeOptions {
   engine: SyncEngineApi;
-  settings: SettingsHandler;
+  settings: HandlerDeps['settings'];
+  secrets: HandlerDeps['secrets'];
   /** The built renderer (vite build output). */
   rendererDir: string;
   host?: Partial<BridgeHost>;
@@ -69,13 +69,11 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const opened: string[] = [];
   const host: BridgeHost = {
     chooseLibraryFolder: o.host?.chooseLibraryFolder ?? (async () => null),
-    openPath:
-      o.host?.openPath ??
-      (async (p) => {
-        opened.push(p);
-      }),
+    openPath: async (p) => {
+      opened.push(p);
+      return o.host?.openPath ? o.host.openPath(p) : '';
+    },
   };
-  const dispatch = createHandlers(o.engine, o.settings, host);
   const csp = contentSecurityPolicy();
 
   const server = http.createServer((req, res) => {
@@ -132,10 +130,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, `${origin}/index.html`));
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, pageUrl: string) => {
     const send = (m: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
@@ -166,7 +164,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
         bridge.refused.push({ method, reason: 'no request id' });
         return;
       }
-      dispatch(method, msg.args).then(
+      dispatch(method, msg.args, pageUrl).then(
         (result) => send({ id, ok: true, result }),
         (err: unknown) => {
           const reason = err instanceof Error ? err.message : String(err);
@@ -186,6 +184,8 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   bridge.url = `http://127.0.0.1:${port}/`;
+  // main's handlers, with this server's origin as "our page" (their sender check uses it).
+  const dispatch = createDispatch({ engine: o.engine, settings: o.settings, secrets: o.secrets, host }, `http://127.0.0.1:${port}`);
   bridge.close = async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));
