@@ -19,6 +19,8 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/watch.js'),
     import('./commands/status.js'),
     import('./commands/retry.js'),
+    import('./commands/devices.js'),
+    import('./commands/pull.js'),
   ] as Promise<{ register(p: Command): void }>[]);
   for (const c of commands) c.register(program);
   return program;

@@ -17,6 +17,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { DeviceInfo } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { identifyVolume, type IdentifyOptions } from './identify.js';
+import { volumeCandidates } from './find.js';
 import { MODEL_FILE_NAME } from './model-file.js';
 import { UsbWatcher, type UsbAttach } from './usb.js';
 
@@ -165,20 +166,6 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     return this.running;
   }
 
-  private async candidates(): Promise<string[]> {
-    const out: string[] = [];
-    for (const root of this.roots) {
-      // The root itself may be a volume (a Windows drive letter, or --volume style use).
-      out.push(root);
-      try {
-        for (const e of await fs.readdir(root, { withFileTypes: true })) if (e.isDirectory()) out.push(path.join(root, e.name));
-      } catch {
-        // Root absent (e.g. /run/media/$USER before the first mount): nothing there.
-      }
-    }
-    return out;
-  }
-
   private async stillThere(mountPath: string): Promise<boolean> {
     try {
       return (await fs.lstat(path.join(mountPath, MODEL_FILE_NAME))).isFile();
@@ -197,7 +184,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
 
   private async pass(): Promise<void> {
     const seen = new Set<string>();
-    for (const mountPath of await this.candidates()) {
+    for (const mountPath of await volumeCandidates(this.roots)) {
       if (this.stopped) return;
       if (this.attached.has(mountPath)) {
         // Known device: a cheap presence check, no re-identification.

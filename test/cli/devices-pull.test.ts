@@ -1,0 +1,108 @@
+// `plaud-sync devices` and `plaud-sync pull` run as child processes, as a user runs them, against a recorder on a
+// real FAT32 volume (fusefat) under a temporary mount root; on a machine without fusefat the recorder is a plain
+// folder (the commands do not care), and that is said in the output.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../support/cli.js';
+import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../support/fuse.js';
+import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+
+const noFuse = fuseUnavailableReason();
+if (noFuse) console.warn(`devices/pull CLI tests use a plain folder as the recorder: ${noFuse}`);
+
+// Each child process loads the whole CLI under tsx: allow for a busy machine.
+describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
+  let work: string;
+  let mountRoot: string;
+  let volume: string;
+  let library: string;
+  let mount: FatMount | undefined;
+  let written: Map<string, Buffer>;
+  const env = () => ({ PLAUD_SYNC_STATE: path.join(work, 'state') });
+
+  beforeAll(async () => {
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-cli-devices-'));
+    mountRoot = path.join(work, 'media');
+    volume = path.join(mountRoot, 'PLAUD_NOTE');
+    library = path.join(work, 'Plaud Recordings');
+    await fs.mkdir(volume, { recursive: true });
+    // Something that is not a recorder, next to it.
+    await fs.mkdir(path.join(mountRoot, 'USBSTICK'));
+    await fs.writeFile(path.join(mountRoot, 'USBSTICK', 'notes.txt'), 'hello');
+    const spec = {
+      recordings: [
+        { kind: 'note' as const, startSec: 1709280000, seconds: 2 },
+        { kind: 'call' as const, startSec: 1709370000, seconds: 1 },
+      ],
+    };
+    if (!noFuse) {
+      const image = path.join(work, 'rec.img');
+      await makeFatImage(image, 40);
+      mount = await mountFat(image, volume);
+    }
+    written = await layOutRecorder(volume, spec);
+    // One odd file the scan must skip with a reason.
+    await fs.writeFile(path.join(volume, 'NOTES', '20240301', 'broken.WAV'), 'x');
+  });
+
+  afterAll(async () => {
+    await mount?.unmount();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('devices --json: one line per recorder with the public keys', async () => {
+    const r = await runCli(['devices', '--mount-root', mountRoot, '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ sn: TEST_SERIAL, sn_type: 'note', model: 'PLAUD NOTE', firmware: 'V0095', mountPath: volume, recordings: 2, skipped: 1 });
+  });
+
+  it('devices (human) names the recorder; an empty root says nothing was found', async () => {
+    const r = await runCli(['devices', '--mount-root', mountRoot], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Plaud Note \(note\), serial 888317426694681884, firmware V0095/);
+    expect(r.stdout).toMatch(/2 recording\(s\), 1 odd file\(s\) skipped/);
+    const empty = path.join(work, 'empty-root');
+    await fs.mkdir(empty);
+    const none = await runCli(['devices', '--mount-root', empty, '--json'], { env: env() });
+    expect(none.code).toBe(0);
+    expect(none.stdout.trim()).toBe('');
+  });
+
+  it('pull --json: events per line, verified copies, summary; a second pull copies nothing', async () => {
+    const r = await runCli(['pull', '--mount-root', mountRoot, '--library', library, '--json'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    const types = events.map((e) => e.type);
+    expect(types[0]).toBe('device');
+    expect(types).toContain('skipped');
+    expect(types).toContain('pull-start');
+    expect(types.filter((t) => t === 'recording-pulled')).toHaveLength(2);
+    const summary = events.at(-1)!;
+    expect(summary).toMatchObject({ type: 'summary', sn: TEST_SERIAL, pulled: 2, alreadyPulled: 0, failed: 0, skipped: 1, ok: true, libraryDir: library });
+    for (const [rel, buf] of written) expect((await fs.readFile(path.join(library, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
+    await fs.access(path.join(library, TEST_SERIAL, 'NOTES', '20240301', '1709280000.opus'));
+
+    const again = await runCli(['pull', '--volume', volume, '--library', library], { env: env() });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/all 2 recording\(s\) are already in the library/);
+    expect(again.stdout).toMatch(/0 recording\(s\) pulled .* 2 already there, 0 failed\. Safe to unplug\./);
+  });
+
+  it('pull fails with the reason: not a recorder, nothing found, bad format', async () => {
+    const notRec = await runCli(['pull', '--volume', path.join(mountRoot, 'USBSTICK'), '--library', library], { env: env() });
+    expect(notRec.code).toBe(1);
+    expect(notRec.stderr).toMatch(/is not a Plaud recorder/);
+    const empty = path.join(work, 'empty-root-2');
+    await fs.mkdir(empty);
+    const none = await runCli(['pull', '--mount-root', empty, '--library', library, '--json'], { env: env() });
+    expect(none.code).toBe(1);
+    expect(jsonLines(none.stdout)).toEqual([expect.objectContaining({ type: 'error', message: expect.stringMatching(/No Plaud recorder found/) })]);
+    const bad = await runCli(['pull', '--volume', volume, '--format', 'wav'], { env: env() });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/Allowed choices are opus, mp3/);
+  });
+});
