@@ -350,7 +350,7 @@ export class Ledger {
 export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Promise<Ledger> {
   const logger = opts.logger ?? nullLogger;
   const now = opts.now ?? Date.now;
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lock = acquireLock(dir, logger);
   try {
     migrateV0IfPresent(dir, logger, now());

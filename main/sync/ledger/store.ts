@@ -87,7 +87,8 @@ export function fsyncDir(dir: string): void {
 /** Replace `dir/name` with `content` atomically and durably. */
 export function writeFileAtomic(dir: string, name: string, content: string | Buffer | readonly Buffer[]): void {
   const tmp = path.join(dir, `${name}.tmp-${process.pid}`);
-  const fd = fs.openSync(tmp, 'w', 0o644);
+  // Owner-only: the ledger holds recording metadata and, while uploading, presigned URLs.
+  const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     if (Array.isArray(content)) fs.writevSync(fd, content as Buffer[]);
     else fs.writeFileSync(fd, content as string | Buffer);

@@ -90,6 +90,11 @@ export function applyTransition(prev: MutableRecord, to: RecordState, patch: Tra
     case 'synced':
       need(patch.cloudFileId, 'the cloud file id (patch.cloudFileId)');
       next.synced = { cloudFileId: patch.cloudFileId!, syncedAt: now, possibleDuplicate: patch.possibleDuplicate ?? false };
+      // The session's presigned URLs are spent (and carry signatures): do not keep them forever.
+      if (next.upload?.urls) {
+        const { urls: _urls, urlsExpireAt: _exp, ...rest } = next.upload;
+        next.upload = rest;
+      }
       break;
     case 'failed':
       need(patch.reason, 'a reason (patch.reason)');

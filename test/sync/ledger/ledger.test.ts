@@ -113,6 +113,23 @@ describe('ledger records and transitions', () => {
     expect(ledger.transition(id, 'synced', { cloudFileId: 'c', possibleDuplicate: true }).synced?.possibleDuplicate).toBe(true);
   });
 
+  it('keeps a session\'s presigned URLs while uploading and drops them once synced; files are owner-only', async () => {
+    ledger = await openLedger(dir);
+    const rec = recording(6);
+    const { id } = ledger.discover(rec, DEVICE);
+    ledger.transition(id, 'pulling');
+    ledger.transition(id, 'pulled', pulledPatch(rec, 6));
+    const urls = [{ partNumber: 1, url: 'https://s3.example/b/k?X-Amz-Signature=abc' }];
+    const up = ledger.transition(id, 'uploading', { upload: { ...uploadPatch(6).upload!, urls, urlsExpireAt: 99 } });
+    expect(up.upload?.urls).toEqual(urls);
+    ledger.transition(id, 'completing');
+    const done = ledger.transition(id, 'synced', { cloudFileId: 'c6' });
+    expect(done.upload?.urls).toBeUndefined();
+    expect(done.upload?.urlsExpireAt).toBeUndefined();
+    expect(done.upload?.fileId).toBe(up.upload?.fileId);
+    if (process.platform !== 'win32') expect(fs.statSync(path.join(dir, 'ledger.journal')).mode & 0o077).toBe(0);
+  });
+
   it('records upload parts as small entries, replacing a re-sent part', async () => {
     ledger = await openLedger(dir);
     const rec = recording(5);
