@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ledgerDir, RECORD_STATES, type LedgerRecord, type RecordState } from '../../sync/ledger/index.js';
-import { loadFiles } from '../../sync/ledger/store.js';
+import { LazyRecord, loadFiles, materialize } from '../../sync/ledger/store.js';
 import { KnownDevices } from '../../sync/engine/known-devices.js';
 import { nullLogger } from '../../sync/log.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
@@ -40,7 +40,7 @@ export interface StatusReport {
 
 export function buildStatus(stateDir: string): StatusReport {
   const loaded = loadFiles(ledgerDir(stateDir), nullLogger, 'strict');
-  const records = [...loaded.records.values()] as LedgerRecord[];
+  const records: LedgerRecord[] = [...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s));
   const known = new KnownDevices(stateDir);
   const counts = Object.fromEntries(RECORD_STATES.map((s) => [s, 0])) as Record<RecordState, number>;
   const byDevice = new Map<string, StatusReport['devices'][number]>();
