@@ -28,7 +28,7 @@ describe.skipIf(!makensis)('NSIS include', () => {
         '!macroend',
         '!define isUpdated `"" isUpdated ""`',
         `!include "${path.join(ROOT, c.nsis!.include!)}"`,
-        `OutFile "${path.join(dir, 'setup.exe')}"`,
+        `OutFile "${path.join(dir, 'plaud-sync-test.exe')}"`,
         'RequestExecutionLevel user',
         'Section',
         '  WriteUninstaller "$INSTDIR\\uninstall.exe"',
@@ -40,7 +40,7 @@ describe.skipIf(!makensis)('NSIS include', () => {
       fs.writeFileSync(path.join(dir, 'test.nsi'), script);
       // -WX: warnings are errors.
       execFileSync('makensis', ['-V2', '-WX', path.join(dir, 'test.nsi')], { stdio: 'pipe' });
-      expect(fs.statSync(path.join(dir, 'setup.exe')).size).toBeGreaterThan(10_000);
+      expect(fs.statSync(path.join(dir, 'plaud-sync-test.exe')).size).toBeGreaterThan(10_000);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
