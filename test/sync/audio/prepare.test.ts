@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareUploadFile } from '../../../main/sync/audio/prepare.js';
-import { makeDeviceRecording, oggOpusPackets } from '../../support/fixtures/audio.js';
+import { makeDeviceRecording, makeDeviceWav, oggOpusPackets } from '../../support/fixtures/audio.js';
 
 const run = promisify(execFile);
 const md5 = (b: Buffer): string => createHash('md5').update(b).digest('hex');
@@ -126,7 +126,7 @@ describe('prepareUploadFile', () => {
   it('an abort mid-write removes the .part and writes nothing', async () => {
     const dir = await outDir();
     const longWav = join(src, 'long.WAV');
-    await writeFile(longWav, (await makeDeviceRecording(30, '888317426694681884')).wav);
+    await writeFile(longWav, await makeDeviceWav(30, '888317426694681884'));
     const dest = join(dir, 'x.opus');
     const ac = new AbortController();
     const poll = setInterval(() => {
