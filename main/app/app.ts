@@ -54,6 +54,7 @@ export interface RunningApp {
   quit: QuitController;
   stateDir: string;
   logsDir: string;
+  log: Logger;
   window(): BrowserWindow | null;
   openWindow(view?: AppView): BrowserWindow;
 }
@@ -193,7 +194,9 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   engine.onState((s) => {
     push.state(s);
     tray.update(s);
+    notifier.observe(s);
   });
+  notifier.observe(engine.getState());
   engine.onEvent((e) => {
     push.send('engine:event', e);
     notifier.handle(e);
@@ -220,7 +223,7 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
 
   applyLoginItem(settings.get().startAtLogin);
 
-  running = { engine, settings, secrets, tray, push, notifier, quit, stateDir, logsDir, window: () => win, openWindow };
+  running = { engine, settings, secrets, tray, push, notifier, quit, stateDir, logsDir, log, window: () => win, openWindow };
 
   if (settings.problem) {
     void dialog.showMessageBox({ type: 'warning', message: 'Plaud Sync could not use its settings file', detail: settings.problem, buttons: ['OK'] });

@@ -2,7 +2,7 @@
 // problem (not one per file or per retry), and "Safe to unplug" when a pull finishes. All of them
 // obey the `notifications` setting. Kept free of Electron: `show` is injected.
 import type { EngineEvent } from '../sync/engine/api.js';
-import type { Problem } from '../sync/engine/state.js';
+import type { EngineState, Problem } from '../sync/engine/state.js';
 
 export interface NotifierOptions {
   enabled(): boolean;
@@ -36,6 +36,9 @@ export class Notifier {
   private readonly open = new Map<string, string>();
   /** key -> when it was last notified. */
   private readonly lastShown = new Map<string, number>();
+  /** Per device, sync summaries held while the device is still being read or uploaded. */
+  private readonly held = new Map<string, Extract<EngineEvent, { type: 'sync-finished' }>>();
+  private state: EngineState | null = null;
 
   constructor(private readonly opts: NotifierOptions) {
     this.now = opts.now ?? Date.now;
@@ -45,8 +48,12 @@ export class Notifier {
   handle(e: EngineEvent): void {
     switch (e.type) {
       case 'sync-finished': {
-        const n = syncSummary(e);
-        if (n) this.emit(n);
+        // The engine reports whenever its upload queue drains, which can happen between two files of
+        // one pull. The user gets one summary per sync: counts add up until the device is quiet.
+        if (!e.deviceId) return this.summary(e);
+        const prev = this.held.get(e.deviceId);
+        this.held.set(e.deviceId, prev ? { ...e, synced: prev.synced + e.synced, failed: prev.failed + e.failed } : e);
+        this.releaseQuiet();
         return;
       }
       case 'pull-finished': {
@@ -72,6 +79,32 @@ export class Notifier {
       default:
         return;
     }
+  }
+
+  /** Follow the engine state: a held summary goes out once its device is neither read nor uploaded. */
+  observe(s: EngineState): void {
+    this.state = s;
+    this.releaseQuiet();
+  }
+
+  private busy(deviceId: string): boolean {
+    const s = this.state;
+    if (!s) return false;
+    if (s.devices.some((d) => d.id === deviceId && d.pull.state === 'pulling')) return true;
+    return s.queue.some((q) => q.deviceId === deviceId && (q.state === 'queued' || q.state === 'pulling' || q.state === 'uploading' || q.state === 'completing'));
+  }
+
+  private releaseQuiet(): void {
+    for (const [id, e] of this.held) {
+      if (this.busy(id)) continue;
+      this.held.delete(id);
+      this.summary(e);
+    }
+  }
+
+  private summary(e: Extract<EngineEvent, { type: 'sync-finished' }>): void {
+    const n = syncSummary(e);
+    if (n) this.emit(n);
   }
 
   private emit(n: { title: string; body: string }): void {

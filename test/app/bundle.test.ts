@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as electronMock from '../support/electron-mock.js';
 import { BrowserWindow, __mock, app } from '../support/electron-mock.js';
 import type { PlaudSyncApi } from '../../main/app/ipc/contract.js';
+import { startEmulator, type Emulator } from '../support/emulator/index.js';
+import { layOutRecorder } from '../support/recorder.js';
 
 vi.mock('electron', () => import('../support/electron-mock.js'));
 
@@ -18,13 +20,20 @@ const root = path.resolve('.');
 const scratch = fs.mkdtempSync(path.join(root, 'test-artifacts', 'bundle-'));
 const outDir = path.join(scratch, 'out');
 const stateDir = path.join(scratch, 'state');
+const mountRoot = path.join(scratch, 'media');
+const libraryDir = path.join(scratch, 'library');
+let emulator: Emulator;
 
-beforeAll(() => {
+beforeAll(async () => {
+  emulator = await startEmulator();
   const r = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
   fs.symlinkSync(path.join(root, 'assets'), path.join(scratch, 'assets'));
 }, 300_000);
-afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+afterAll(async () => {
+  await emulator?.stop();
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the built app', () => {
   it('writes main as ESM, preload as CommonJS, and the renderer page', () => {
@@ -38,9 +47,13 @@ describe('the built app', () => {
     expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).main).toBe('out/main/index.js');
   });
 
-  it('boots with the real engine, and the page reaches it through the bundled preload', async () => {
+  it('boots with the real engine, the page reaches it through the bundled preload, and a plugged-in recorder syncs', async () => {
     __mock.reset();
     __mock.appPath = scratch;
+    // The settings a user would have: the emulator as API, a watched mount root, a library.
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.mkdirSync(mountRoot);
+    fs.writeFileSync(path.join(stateDir, 'settings.json'), JSON.stringify({ apiBase: emulator.baseUrl, mountRoots: [mountRoot], libraryDir }));
     process.env.PLAUD_SYNC_STATE = stateDir;
     try {
       await import(/* @vite-ignore */ path.join(outDir, 'main/index.js'));
@@ -68,9 +81,10 @@ describe('the built app', () => {
     const state = await api.getState();
     expect(state).toMatchObject({ paused: false, devices: [], queue: [] });
     expect(typeof state.seq).toBe('number');
-    const view = await api.setSettings({ concurrency: 3, apiToken: 'pl-test-token' });
+    const view = await api.setSettings({ concurrency: 3, apiToken: emulator.token });
     expect(view).toMatchObject({ concurrency: 3, hasApiToken: true, credentials: { kind: 'token' } });
-    expect(fs.readFileSync(path.join(stateDir, 'secrets.json'), 'utf8')).not.toContain('pl-test-token');
+    expect(fs.readFileSync(path.join(stateDir, 'secrets.json'), 'utf8')).not.toContain(emulator.token);
+    expect(await api.testConnection()).toMatchObject({ ok: true });
     expect(JSON.parse(fs.readFileSync(path.join(stateDir, 'settings.json'), 'utf8')).concurrency).toBe(3);
     await expect(api.setSettings({ concurrency: 100 })).rejects.toThrow(/invalid arguments/);
     const states: number[] = [];
@@ -80,9 +94,27 @@ describe('the built app', () => {
     expect((await api.getState()).paused).toBe(true);
     await api.resume();
 
+    // Plug in a recorder: its volume appears under the mount root.
+    const volume = path.join(scratch, 'staging', 'PLAUD_NOTE');
+    fs.mkdirSync(volume, { recursive: true });
+    await layOutRecorder(volume, { recordings: [{ startSec: 1_767_000_000, seconds: 2 }, { startSec: 1_767_000_600, seconds: 3, kind: 'call' }] });
+    fs.renameSync(volume, path.join(mountRoot, 'PLAUD_NOTE'));
+    await vi.waitFor(() => expect(emulator.files()).toHaveLength(2), { timeout: 40_000, interval: 200 });
+    await vi.waitFor(() => expect(__mock.notifications.map((n) => n.title)).toContain('2 recordings from Plaud Note synced'), { timeout: 10_000 });
+    const titles = __mock.notifications.map((n) => n.title);
+    expect(titles.filter((t) => t.startsWith('Safe to unplug'))).toHaveLength(1);
+    expect(titles.filter((t) => t.endsWith('synced'))).toHaveLength(1);
+    await vi.waitFor(() => expect(__mock.trays[0]!.contextMenu!.items[0]!.label).toBe('Synced just now'), { timeout: 5_000 });
+    expect(__mock.trays[0]!.image.sourcePath).toMatch(/idle\.png$/);
+    const history = await api.getHistory({});
+    expect(history.total).toBe(2);
+    expect(emulator.duplicates()).toEqual([]);
+    // The window heard about it too.
+    expect(win.webContents.sent.some((m) => m.channel === 'engine:event' && (m.args[0] as { type: string }).type === 'sync-finished')).toBe(true);
+
     // Quit: the real engine stops, then the app exits; nothing was written outside the state dir.
     app.quit();
     await vi.waitFor(() => expect(__mock.exited).toBe(0), { timeout: 20_000 });
     expect(fs.readdirSync(path.join(stateDir, 'logs')).length).toBeGreaterThan(0);
-  }, 60_000);
+  }, 120_000);
 });

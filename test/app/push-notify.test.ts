@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrowserWindow, __mock } from '../support/electron-mock.js';
-import { emptyState } from './engine-double.js';
+import { device, emptyState, item } from './engine-double.js';
 import { RendererPush } from '../../main/app/ipc/push.js';
 import { Notifier, syncSummary } from '../../main/app/notifier.js';
 import type { Problem } from '../../main/sync/engine/state.js';
@@ -98,6 +98,25 @@ describe('Notifier', () => {
     expect(shown.map((s) => s.title)).toEqual(['3 recordings from NotePin synced', '1 recording synced']);
     expect(shown[1]!.body).toBe('2 recordings could not be uploaded; Plaud Sync will try again.');
     expect(syncSummary({ type: 'sync-finished', synced: 0, failed: 1 })!.title).toBe('Sync did not finish');
+  });
+
+  it('holds a device\'s summary while it is still read or uploaded, then sends one with the totals', () => {
+    const { n, shown } = make();
+    const pulling = emptyState({ devices: [device({ id: 'd1', pull: { state: 'pulling', filesDone: 1, filesTotal: 2, bytesDone: 1, bytesTotal: 2 } })] });
+    n.observe(pulling);
+    // The queue drained between two files of the pull: no summary yet.
+    n.handle({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 1, failed: 0 });
+    expect(shown).toEqual([]);
+    n.observe(emptyState({ devices: [device({ id: 'd1' })], queue: [item('r2', { deviceId: 'd1', state: 'uploading' })] }));
+    expect(shown).toEqual([]);
+    n.handle({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 1, failed: 1 });
+    n.observe(emptyState({ devices: [device({ id: 'd1' })], queue: [item('r3', { deviceId: 'd1', state: 'waiting-retry' })] }));
+    expect(shown.map((s) => s.title)).toEqual(['2 recordings from NotePin synced']);
+    expect(shown[0]!.body).toMatch(/^1 recording could not be uploaded/);
+    // Another device's work does not hold this one.
+    n.observe(emptyState({ queue: [item('x', { deviceId: 'd2', state: 'uploading' })] }));
+    n.handle({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 1, failed: 0 });
+    expect(shown).toHaveLength(2);
   });
 
   it('"Safe to unplug" when a pull finishes', () => {
