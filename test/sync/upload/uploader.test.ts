@@ -308,6 +308,18 @@ describe('complete-upload outcomes', () => {
     await expectIdentical(r.fileId, three);
   });
 
+  it('retries a completion that timed out for the same upload id, without a duplicate', async () => {
+    emu.faults.slow({ target: 'complete', delayMs: 1500, times: 1 });
+    const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token }, timeoutMs: 500 });
+    const kinds: string[] = [];
+    const before = emu.files().length;
+    const r = await uploader({}, client).upload(job(small), { onRetry: (i) => void kinds.push(i.error.kind) });
+    expect(kinds[0]).toBe('timeout');
+    await new Promise((res) => setTimeout(res, 1500)); // let the slow first completion finish on the server too
+    expect(emu.files().length).toBe(before + 1);
+    expect(new Set(apiCalls('complete-upload').slice(-2).map((q) => q.uploadId ?? r.uploadId))).toEqual(new Set([r.uploadId]));
+  });
+
   it('reports a definite rejection of the completion plainly', async () => {
     const err = (await uploader().upload(job(small, { md5: '0'.repeat(32) })).catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('complete-rejected');
@@ -346,6 +358,22 @@ describe('API faults', () => {
     expect(err.retryable).toBe(false);
     expect(err.message).toBe('The API token was refused: enter a new one in Settings.');
     expect(err.message).not.toContain('not-a-valid-token');
+  });
+
+  it('rides out the storage endpoint going offline and coming back', async () => {
+    let back = false;
+    const r = await uploader().upload(job(small), {
+      onSessionStarted: async () => emu.goOffline('parts'),
+      onRetry: async (i) => {
+        expect(i.error.kind).toBe('network');
+        if (i.attempt >= 2 && !back) {
+          back = true;
+          await emu.goOnline();
+        }
+      },
+    });
+    expect(back).toBe(true);
+    await expectIdentical(r.fileId, small);
   });
 
   it('reports an unreachable server as a network problem', async () => {
