@@ -17,8 +17,10 @@ export const ASR_PACKET_BYTES = 80;
 export const ASR_PACKET_MS = 20;
 /** TOC byte: config 23 (CELT-only, wideband, 20 ms), mono, one frame per packet. */
 export const ASR_TOC = 0xb8;
-/** How many packets' TOC bytes we check besides the first and the last. */
-const TOC_SAMPLES = 64;
+/** Packets checked in one read at the start (1 s). */
+const HEAD_PACKETS = 50;
+/** How many more packets' TOC bytes we check, spread over the rest of the file. */
+const TOC_SAMPLES = 16;
 /** How far from the end we look for the last Ogg page (a page is at most 65,307 bytes). */
 const OGG_TAIL_BYTES = 65_307 * 2;
 
@@ -56,20 +58,24 @@ async function inspectRaw(fh: FileHandle, size: number, filePath: string): Promi
       filePath,
     );
   }
-  // The first, the last and an even spread in between: enough to tell a recorder ASR from some other file
-  // without reading all of it.
-  const picks = new Set<number>([0, frames - 1]);
+  // Every packet of the first second (one read), then an even spread and the last packet: enough to tell a recorder
+  // ASR from some other file without reading all of it. Packaging checks every packet anyway.
+  const badToc = (i: number, b: number | undefined): AudioFormatError =>
+    new AudioFormatError(
+      'ASR_BAD_TOC',
+      `The ASR file is not recorder Opus audio: packet ${i + 1} of ${frames} starts with 0x${(b ?? 0).toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
+      filePath,
+    );
+  const headPackets = Math.min(frames, HEAD_PACKETS);
+  const head = await readAt(fh, 0, headPackets * ASR_PACKET_BYTES);
+  for (let i = 0; i < headPackets; i++) if (head[i * ASR_PACKET_BYTES] !== ASR_TOC) throw badToc(i, head[i * ASR_PACKET_BYTES]);
+  const picks = new Set<number>([frames - 1]);
   const step = Math.max(1, Math.floor(frames / TOC_SAMPLES));
-  for (let i = step; i < frames && picks.size < TOC_SAMPLES + 2; i += step) picks.add(i);
+  for (let i = headPackets; i < frames && picks.size <= TOC_SAMPLES; i += step) picks.add(i);
   for (const i of [...picks].sort((a, b) => a - b)) {
+    if (i < headPackets) continue;
     const b = await readAt(fh, i * ASR_PACKET_BYTES, 1);
-    if (b[0] !== ASR_TOC) {
-      throw new AudioFormatError(
-        'ASR_BAD_TOC',
-        `The ASR file is not recorder Opus audio: packet ${i + 1} of ${frames} starts with 0x${(b[0] ?? 0).toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
-        filePath,
-      );
-    }
+    if (b[0] !== ASR_TOC) throw badToc(i, b[0]);
   }
   return { format: 'raw-opus', durationMs: frames * ASR_PACKET_MS, frames };
 }

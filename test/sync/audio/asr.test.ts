@@ -47,7 +47,7 @@ describe('inspectAsr', () => {
   });
 
   it('a wrong TOC byte in the first, a middle or the last packet is caught', async () => {
-    for (const bad of [0, 999]) {
+    for (const bad of [0, 30, 999]) {
       const b = rawAsr(1000);
       b[bad * 80] = 0xfc;
       const p = await put(b);
