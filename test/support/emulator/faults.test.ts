@@ -160,18 +160,25 @@ describe('API faults', () => {
     expect(Date.now() - t).toBeLessThan(290);
   });
 
-  it('revokes tokens: old ones 401, a fresh exchange works', async () => {
+  it('revokes exchanged tokens: they 401, a fresh exchange works, the static token stays', async () => {
     const issued = ((await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }).api_token;
     emu.faults.revokeTokens();
-    for (const t of [issued, emu.token]) {
-      const res = await postJson(emu.baseUrl, PRESIGN, t, { filesize: 10, filetype: 'opus' });
-      expect(res.status).toBe(401);
-    }
+    const refused = await postJson(emu.baseUrl, PRESIGN, issued, { filesize: 10, filetype: 'opus' });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/revoked/);
+    expect((await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10, filetype: 'opus' })).status).toBe(200);
     const fresh = ((await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }).api_token;
     expect(fresh).not.toBe(issued);
     expect((await postJson(emu.baseUrl, PRESIGN, fresh, { filesize: 10, filetype: 'opus' })).status).toBe(200);
-    // Later tests use emu.token; give the emulator's own token back.
+  });
+
+  it('revokes the static token too when asked', async () => {
+    const own = emu.token;
+    emu.faults.revokeTokens({ includeStatic: true });
+    expect((await postJson(emu.baseUrl, PRESIGN, own, { filesize: 10, filetype: 'opus' })).status).toBe(401);
+    // Later tests use emu.token; give the emulator a valid one again.
     emu.token = emu.issueToken();
+    expect((await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10, filetype: 'opus' })).status).toBe(200);
   });
 
   describe('malformed answers', () => {

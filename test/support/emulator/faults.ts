@@ -72,7 +72,7 @@ export class Faults {
   readonly expiredUploads = new Set<string>();
 
   constructor(
-    private readonly onRevokeTokens: () => void,
+    private readonly onRevokeTokens: (includeStatic: boolean) => void,
     private readonly activeUploadIds: () => string[],
   ) {}
 
@@ -146,9 +146,12 @@ export class Faults {
     });
   }
 
-  /** Invalidates every token issued so far, the emulator's own `token` included. A fresh exchange works again. */
-  revokeTokens(): void {
-    this.onRevokeTokens();
+  /**
+   * Invalidates every token the exchange issued so far; a fresh exchange works again. The emulator's own `token`
+   * (a user-supplied API token) stays valid unless `includeStatic` is set.
+   */
+  revokeTokens(opts: { includeStatic?: boolean } = {}): void {
+    this.onRevokeTokens(opts.includeStatic ?? false);
   }
 
   /** Clears every fault switch (revoked tokens stay revoked). */

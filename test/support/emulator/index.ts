@@ -47,7 +47,7 @@ export interface EmulatorOptions {
 
 export interface Emulator {
   baseUrl: string;
-  /** A valid API token (revoked by faults.revokeTokens(); issueToken() gives a new one). */
+  /** A valid API token, like a user-supplied one (revoked only by faults.revokeTokens({ includeStatic: true })). */
   token: string;
   clientId: string;
   clientSecret: string;
@@ -91,8 +91,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const backend = await S3Backend.start(path.join(dataDir, 's3'), bucket);
   // The API is created below; the fault object needs its token set, so it reaches it lazily.
   let api: PlaudApi | undefined;
+  const own = { token: '' };
   const faults = new Faults(
-    () => api?.tokens.clear(),
+    (includeStatic) => {
+      for (const t of api?.tokens ?? []) if (includeStatic || t !== own.token) api?.tokens.delete(t);
+    },
     () => state.pendingUploadIds(),
   );
   const proxy = new PartProxy(backend, faults, state);
@@ -109,11 +112,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const theApi = api;
   const token = opts.token ?? theApi.issueToken();
   theApi.tokens.add(token);
+  own.token = token;
 
   let stopped = false;
   const emulator: Emulator = {
     baseUrl: theApi.baseUrl,
-    token,
+    // Assigning a token makes it the valid static token (what a test does after revoking the old one).
+    get token() {
+      return own.token;
+    },
+    set token(value: string) {
+      own.token = value;
+      theApi.tokens.add(value);
+    },
     clientId,
     clientSecret,
     s3Endpoint: backend.endpoint,
