@@ -9,7 +9,7 @@ import { inspectAsr } from '../../../main/sync/audio/asr.js';
 import { oggCrc, oggPageCrcOk } from '../../../main/sync/audio/ogg-crc.js';
 import { buildOggPage, lacingFor, OggOpusWriter, packageRawAsr } from '../../../main/sync/audio/ogg-opus.js';
 import { pagePackets, readVerifiedOggPage, type OggPageHeader } from '../../../main/sync/audio/ogg-page.js';
-import { makeDeviceAsr, oggOpusPackets } from '../../support/fixtures/audio.js';
+import { makeDeviceAsr, makeSpeechPcm, oggOpusPackets } from '../../support/fixtures/audio.js';
 
 const run = promisify(execFile);
 
@@ -162,6 +162,29 @@ describe('packageRawAsr (recorder .ASR -> Ogg Opus, no re-encoding)', () => {
     bad[80 * 77] = 0x00;
     await expect(packageToBuffer(bad)).rejects.toMatchObject({ code: 'ASR_BAD_TOC', message: expect.stringContaining('packet 78') });
     await expect(packageToBuffer(Buffer.alloc(0))).rejects.toMatchObject({ code: 'ASR_EMPTY' });
+  });
+
+  it('pre-skip 120 lines the decoded packets up with the audio the recorder heard', async () => {
+    const { ogg } = await packageToBuffer(asr);
+    const f = join(dir, 'align.opus');
+    const wav = join(dir, 'align.wav');
+    await writeFile(f, ogg);
+    await run('opusdec', ['--quiet', '--rate', '16000', f, wav]);
+    const dec = await readFile(wav);
+    const decoded = new Int16Array(dec.buffer.slice(dec.byteOffset + 44, dec.byteOffset + dec.length - (dec.length % 2)));
+    const pcm = await makeSpeechPcm(3);
+    const speech = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
+    let best = 0;
+    let bestErr = Infinity;
+    for (let lag = -200; lag <= 200; lag++) {
+      let e = 0;
+      for (let i = 4000; i < 20_000; i++) {
+        const d = (decoded[i + lag] ?? 0) - speech[i]!;
+        e += d * d;
+      }
+      if (e < bestErr) [bestErr, best] = [e, lag];
+    }
+    expect(Math.abs(best)).toBeLessThanOrEqual(1);
   });
 
   it('stops when aborted', async () => {
