@@ -292,6 +292,8 @@ export interface PullAllOptions extends Omit<PullRecordingOptions, 'onBytes' | '
   onEvent?: (e: PullEvent) => void;
   /** Minimum interval between 'progress' events (default 100 ms); file boundaries always emit. */
   progressIntervalMs?: number;
+  /** Recordings in flight at once (default 2). */
+  concurrency?: number;
 }
 
 /** Pull every recording not yet verified in the library, oldest first; per-recording failures do not stop the rest. */
@@ -343,24 +345,36 @@ export async function pullAll(device: Device, recordings: readonly Recording[], 
     emit({ type: 'progress', ...progress });
   };
 
-  for (const rec of todo) {
+  // Two recordings in flight: while one is being fsynced and read back for verification (library disk, CPU),
+  // the next is already being read from the recorder, which is the slow part.
+  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  let next = 0;
+  let stop = false;
+  const pullOne = async (rec: Recording) => {
     progress.current = rec.key;
-    const bytesBefore = progress.bytesDone;
-    const filesBefore = progress.filesDone;
+    const recTotalBytes = (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
+    const recTotalFiles = (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
+    let recBytes = 0;
+    let recFiles = 0;
     let rolesDone = 0;
     try {
       const r = await pullRecording(device, rec, {
         ...opts,
         format,
         onBytes: (n) => {
+          recBytes += n;
           progress.bytesDone += n;
           tick(false);
         },
         onFileDone: (role) => {
+          recFiles++;
           progress.filesDone++;
           // A file found already verified counts as done without its bytes being copied.
           rolesDone += rec[role]?.size ?? 0;
-          progress.bytesDone = Math.max(progress.bytesDone, bytesBefore + rolesDone);
+          if (rolesDone > recBytes) {
+            progress.bytesDone += rolesDone - recBytes;
+            recBytes = rolesDone;
+          }
           tick(true);
         },
       });
@@ -370,18 +384,28 @@ export async function pullAll(device: Device, recordings: readonly Recording[], 
       emit({ type: 'recording-pulled', key: rec.key, recording: r });
     } catch (err) {
       const e = err instanceof LibraryError ? err : libraryWriteError(err, opts.libraryDir, rec.relBase);
-      // Count the recording's bytes as settled so the bar still reaches the end.
-      progress.bytesDone = bytesBefore + (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
-      progress.filesDone = filesBefore + (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
+      // Count the recording as settled so the bar still reaches the end.
+      progress.bytesDone += recTotalBytes - recBytes;
+      progress.filesDone += recTotalFiles - recFiles;
       if (isFatalPullError(e)) {
-        summary.stopped = { code: e.code, message: e.message };
-        emit({ type: 'pull-stopped', code: e.code, message: e.message });
-        break;
+        stop = true;
+        if (!summary.stopped) {
+          summary.stopped = { code: e.code, message: e.message };
+          emit({ type: 'pull-stopped', code: e.code, message: e.message });
+        }
+        return;
       }
       summary.failed.push({ key: rec.key, code: e.code, message: e.message });
       emit({ type: 'recording-failed', key: rec.key, code: e.code, message: e.message });
     }
-  }
+  };
+  const worker = async () => {
+    while (!stop && next < todo.length) await pullOne(todo[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  // Report in the order given (oldest first), not in completion order.
+  const order = new Map(todo.map((r, i) => [r.key, i]));
+  summary.pulled.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
   delete progress.current;
   emit({
     type: 'pull-done',
