@@ -233,7 +233,7 @@ export class Ledger {
     const header = journalHeader(this.seq, now);
     writeFileAtomic(this.dir, JOURNAL_FILE, header);
     fs.closeSync(this.fd);
-    this.fd = fs.openSync(this.journalPath, 'a');
+    this.fd = fs.openSync(this.journalPath, 'r+');
     this.journalEntries = 0;
     this.journalBytes = Buffer.byteLength(header);
   }
@@ -314,7 +314,7 @@ export class Ledger {
     this.assertWritable();
     try {
       let off = 0;
-      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);
+      while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off, this.journalBytes + off);
       fs.fdatasyncSync(this.fd);
     } catch (err) {
       // Cut whatever part of the line got in, so the next append does not follow a torn line.
@@ -370,7 +370,8 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
         fs.closeSync(fd);
       }
     }
-    const fd = fs.openSync(path.join(dir, JOURNAL_FILE), 'a');
+    // Positional writes at the known good end, not O_APPEND (some FUSE filesystems refuse O_APPEND writes).
+    const fd = fs.openSync(path.join(dir, JOURNAL_FILE), 'r+');
     const ledger = new Ledger(dir, lock, { records: loaded.records, seq: loaded.seq, journalEntries: loaded.journalEntries, journalBytes, fd }, opts);
     if (loaded.fileVersion < CURRENT_VERSION) {
       // Keep the old files, then write everything in the current format.

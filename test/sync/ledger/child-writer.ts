@@ -1,5 +1,6 @@
 // Child process for the lock and kill -9 tests (run with `node --import tsx`).
 //   hold  DIR           open the ledger, print "ready", keep it open until killed
+//   diskfull DIR        fill the (tmpfs) DIR until ENOSPC while changing records; print a JSON report
 //   churn DIR SEED      open the ledger, then change records forever; before each write print
 //                       "intent <id> <state>", after the write returns "committed <id> <state>"
 // <state> is "<state>/<parts>/<deviceDelete>" so upload parts and the delete marker are checked too.
@@ -80,4 +81,58 @@ function recordIdFor(i: number): string {
   return `${rec.sn}/${rec.relBase}#${rec.wav!.size + rec.asr!.size}`;
 }
 
+/** diskfull DIR: DIR is a small, fresh tmpfs. Fill it, hit ENOSPC, free it, carry on; print one JSON report. */
+async function diskFull() {
+  const path = await import('node:path');
+  const ldir = path.join(dir!, 'ledger');
+  const l = await openLedger(ldir);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) ids.push(l.discover(recording(i), DEVICE).id);
+  const journal = path.join(ldir, 'ledger.journal');
+  const filler = path.join(dir!, 'filler.bin');
+  const fd = fs.openSync(filler, 'w');
+  try {
+    for (;;) fs.writeSync(fd, Buffer.alloc(4096, 1));
+  } catch {
+    /* full */
+  }
+  fs.closeSync(fd);
+  let error = '';
+  let errorName = '';
+  let committed = 0;
+  const states: string[] = [];
+  for (let i = 0; i < 500 && !error; i++) {
+    try {
+      const r = l.transition(ids[0]!, i % 2 === 0 ? 'pulling' : 'discovered');
+      states.push(r.state);
+      committed++;
+    } catch (e) {
+      error = (e as Error).message;
+      errorName = (e as Error).name;
+    }
+  }
+  const inMemory = l.get(ids[0]!)!.state;
+  const journalText = fs.readFileSync(journal, 'utf8');
+  fs.rmSync(filler);
+  const after = l.transition(ids[0]!, inMemory === 'pulling' ? 'discovered' : 'pulling').state;
+  l.transition(ids[1]!, 'pulling');
+  l.transition(ids[1]!, 'pulled', pulledPatch(recording(1), 1));
+  l.close();
+  const again = await openLedger(ldir);
+  out(
+    JSON.stringify({
+      error,
+      errorName,
+      committed,
+      lastCommitted: states.at(-1),
+      inMemory,
+      journalEndsClean: journalText.endsWith('\n'),
+      after,
+      reloaded: [again.get(ids[0]!)?.state, again.get(ids[1]!)?.state, again.size],
+    }),
+  );
+  again.close();
+}
+
 if (mode === 'hold' || mode === 'churn') await main();
+if (mode === 'diskfull') await diskFull();
