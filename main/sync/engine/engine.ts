@@ -80,6 +80,8 @@ export class SyncEngine implements SyncEngineApi {
   private readonly known: KnownDevices;
   private readonly activity = new Map<string, Activity>();
   private readonly uploads = new Map<string, ActiveUpload>();
+  /** Pulls under way, including those of a recorder that has just gone away (they still write the ledger). */
+  private readonly pulls = new Set<Promise<void>>();
   private readonly problems: ProblemBoard;
   private readonly emitter = new EventEmitter();
   private readonly statePush: Throttled<EngineState>;
@@ -143,7 +145,7 @@ export class SyncEngine implements SyncEngineApi {
     // In-flight uploads stop where they are: their sessions and finished parts are in the ledger.
     for (const u of this.uploads.values()) u.abort.abort();
     for (const d of this.devices.values()) d.abort?.abort();
-    await Promise.allSettled([...this.devices.values()].map((d) => d.running));
+    await Promise.allSettled([...this.pulls]);
     await this.idleUploads();
     this.statePush.flush();
     if (this.started) this.ledger.close();
@@ -151,7 +153,7 @@ export class SyncEngine implements SyncEngineApi {
   }
 
   isPulling(): boolean {
-    return [...this.devices.values()].some((d) => d.pull.state === 'pulling');
+    return this.pulls.size > 0;
   }
 
   // ---------- public intents ----------
@@ -247,9 +249,9 @@ export class SyncEngine implements SyncEngineApi {
   /** Resolves when nothing is running and nothing is ready to run (used by the one-shot CLI pass). */
   async whenIdle(): Promise<void> {
     for (;;) {
-      await Promise.allSettled([...this.devices.values()].map((d) => d.running));
+      await Promise.allSettled([...this.pulls]);
       await this.idleUploads();
-      if (!this.hasRunnableWork() && ![...this.devices.values()].some((d) => d.running)) return;
+      if (!this.hasRunnableWork() && this.pulls.size === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -322,12 +324,15 @@ export class SyncEngine implements SyncEngineApi {
 
   private pullDevice(rt: DeviceRuntime): Promise<void> {
     if (rt.running) return rt.running;
-    rt.running = this.runPull(rt).finally(() => {
+    const running = this.runPull(rt).finally(() => {
       rt.running = undefined;
       rt.abort = undefined;
+      this.pulls.delete(running);
       this.changed();
     });
-    return rt.running;
+    rt.running = running;
+    this.pulls.add(running);
+    return running;
   }
 
   private async runPull(rt: DeviceRuntime): Promise<void> {

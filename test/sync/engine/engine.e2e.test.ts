@@ -84,7 +84,7 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     const m = await mountFat(img, path.join(tmp, 'media', name));
     mounts.push(m);
     const written = await layOutRecorder(m.dir, { serial, recordings, ...(modelLine ? { modelLine } : {}) });
-    return { mount: m, written };
+    return { mount: m, written, img };
   }
 
   async function engine(stateDir: string, over: Partial<Settings> = {}, secrets = new MemorySecretStore({ apiToken: emu.token })) {
@@ -196,6 +196,37 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     await until(() => e.records().filter((x) => x.state === 'synced').length === 2, 60_000, 'synced after outage');
     expect(e.getState().online).toBe(true);
     expect(e.getState().problems.some((p) => p.code === 'offline')).toBe(false);
+  }, 120_000);
+
+  it('unplugged mid-pull: nothing incomplete is kept, the problem says so, and the next plug-in resumes and syncs', async () => {
+    const spec = { startSec: 1_724_000_000, seconds: 2, wavRepeat: 200 };
+    const r = await recorder('recG', '888000000000000007', [spec, { startSec: 1_724_000_900, seconds: 2 }], 64);
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-state-'));
+    const { e, watcher } = await engine(stateDir);
+    await watcher.plug(r.mount.dir);
+    await until(() => e.getState().devices.some((d) => d.pull.state === 'pulling' && d.pull.bytesDone > 0), 20_000, 'pull under way');
+    await r.mount.yank();
+    watcher.unplug(r.mount.dir);
+    await until(() => e.getState().devices.every((d) => d.sn !== '888000000000000007' || !d.connected), 10_000, 'device shown away');
+    await until(() => !e.isPulling(), 10_000, 'pull stopped');
+    const afterYank = e.records().find((x) => x.relBase === relBaseOf(spec))!;
+    expect(afterYank.state).toBe('discovered');
+    expect(afterYank.attempts).toBe(0);
+    const gone = e.getState().problems.find((p) => p.code === 'device-read-error');
+    expect(gone?.message).toMatch(/went away/);
+    expect(gone?.action).toMatch(/plug/i);
+    // no file with a final name that is not complete
+    const dir = path.join(stateDir, 'library', '888000000000000007', 'NOTES');
+    const lib = await fs.readdir(path.join(dir, (await fs.readdir(dir))[0]!)).catch(() => [] as string[]);
+    expect(lib.filter((n) => n.endsWith('.WAV') && !n.startsWith('.'))).toEqual([]);
+
+    const again = await mountFat(r.img, r.mount.dir);
+    mounts.push(again);
+    await watcher.plug(again.dir);
+    await until(() => e.records().filter((x) => x.sn === '888000000000000007' && x.state === 'synced').length === 2, 60_000, 'synced after re-plug');
+    const rec = e.records().find((x) => x.relBase === relBaseOf(spec))!;
+    for (const f of rec.pulled!.files) expect(md5(await fs.readFile(f.libraryPath))).toBe(md5(r.written.get(f.relPath)!));
+    expect(e.getState().problems.some((p) => p.code === 'device-read-error')).toBe(false);
   }, 120_000);
 
   it('a full library disk: a clear problem, nothing that looks complete, the recording still on the recorder', async () => {
