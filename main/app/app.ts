@@ -81,6 +81,7 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
 
   await app.whenReady();
   if (platform === 'win32') app.setAppUserModelId('ai.plaud.sync');
+  if (platform === 'darwin') app.dock?.hide();
 
   const stateDir = o.stateDir ?? defaultStateDir(env, platform);
   const logsDir = path.join(stateDir, 'logs');
@@ -138,6 +139,11 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
     if (!win || win.isDestroyed()) {
       win = createMainWindow({ preloadPath, origin, log, isQuitting: () => quit.isQuitting(), show: true });
       push.attach(win.webContents);
+      if (platform === 'darwin' && app.dock) {
+        // A menu-bar app: a Dock icon only while its window is open.
+        win.on('show', () => void app.dock?.show());
+        win.on('hide', () => app.dock?.hide());
+      }
       push.state(engine.getState());
     }
     revealWindow(win);

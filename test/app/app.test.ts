@@ -142,6 +142,18 @@ describe('startup and wiring', () => {
   });
 });
 
+describe('macOS', () => {
+  it('shows a Dock icon only while the window is open', async () => {
+    const running = (await start({ platform: 'darwin', argv: ['electron', '.', '--hidden'] }))!;
+    expect(__mock.dockVisible).toBe(false);
+    running.openWindow();
+    expect(__mock.dockVisible).toBe(true);
+    running.window()!.close();
+    expect(__mock.dockVisible).toBe(false);
+    expect(__mock.trays[0]!.image.sourcePath).toMatch(/idleTemplate\.png$/);
+  });
+});
+
 describe('notifications', () => {
   it('a summary per sync, "Safe to unplug", one per problem; none when switched off', async () => {
     const running = (await start())!;

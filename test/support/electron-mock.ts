@@ -502,7 +502,16 @@ interface LoginItemSettings {
 class App extends EventEmitter {
   isPackaged = false;
   readonly commandLine = { appendSwitch(_s: string, _v?: string) {} };
-  dock = { hide() {}, show: async () => {} };
+  /** macOS only in Electron (undefined elsewhere); the mock always has it and records visibility. */
+  dock = {
+    hide(): void {
+      mockState.dockVisible = false;
+    },
+    show: async (): Promise<void> => {
+      mockState.dockVisible = true;
+    },
+    isVisible: (): boolean => mockState.dockVisible,
+  };
   private ready = false;
   private readyPromise: Promise<void> | null = null;
   requestSingleInstanceLock(_data?: Record<string, unknown>): boolean {
@@ -606,6 +615,7 @@ interface MockState {
   quitting: boolean;
   quitCalls: number;
   exited: number | null;
+  dockVisible: boolean;
 }
 
 function freshState(): MockState {
@@ -634,6 +644,7 @@ function freshState(): MockState {
     quitting: false,
     quitCalls: 0,
     exited: null,
+    dockVisible: true,
   };
 }
 
