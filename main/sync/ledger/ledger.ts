@@ -353,6 +353,7 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lock = acquireLock(dir, logger);
   try {
+    removeLeftoverTemps(dir, logger);
     migrateV0IfPresent(dir, logger, now());
     const loaded = loadFiles(dir, logger, 'strict');
     let journalBytes = loaded.journalGoodBytes;
@@ -387,6 +388,16 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
   } catch (err) {
     lock.release();
     throw err;
+  }
+}
+
+/** A temp file from a write that a crash interrupted before its rename: never part of the ledger. */
+function removeLeftoverTemps(dir: string, logger: Logger): void {
+  for (const f of fs.readdirSync(dir)) {
+    if (/^ledger\.(snapshot|journal)\.tmp-\d+$/.test(f)) {
+      fs.rmSync(path.join(dir, f), { force: true });
+      logger.info('ledger: removed a temp file left by an interrupted write', { file: f });
+    }
   }
 }
 

@@ -206,6 +206,16 @@ describe('persistence', () => {
     expect(ledger.get(up.id)?.upload?.parts.map((p) => p.etag)).toEqual(['p1', 'p2']);
   });
 
+  it('removes a temp snapshot left by a crash mid-compaction and loads the real files', async () => {
+    ledger = await openLedger(dir);
+    const { id } = ledger.discover(recording(3), DEVICE);
+    simulateCrash(ledger);
+    fs.writeFileSync(path.join(dir, 'ledger.snapshot.tmp-424242'), 'half a snapshot');
+    ledger = await openLedger(dir);
+    expect(ledger.get(id)?.state).toBe('discovered');
+    expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
   it('replays nothing twice when a crash comes between the snapshot and the fresh journal', async () => {
     ledger = await openLedger(dir);
     syncOne(ledger, 1);
