@@ -415,7 +415,13 @@ export class SyncEngine implements SyncEngineApi {
         if (e.code === 'ABORTED' || e.code === 'DEVICE_GONE' || abort.signal.aborted) {
           // Nothing verified was lost: the recording goes back to "on the recorder" and resumes on the next attach.
           this.ledger.transition(id, 'discovered');
-          if (e.code === 'DEVICE_GONE') stopped = e;
+          const unplugged = !this.stopping && this.devices.get(info.id) !== rt;
+          if (e.code === 'DEVICE_GONE' || unplugged) {
+            stopped =
+              e.code === 'DEVICE_GONE'
+                ? e
+                : new LibraryError('DEVICE_GONE', `The ${this.displayName(info)} was unplugged while ${rec.relBase} was being copied. Nothing incomplete was kept; plug it in again and the copy resumes.`);
+          }
           break;
         }
         failed++;
