@@ -146,7 +146,8 @@ export function HistoryView(props: {
   });
   const onKeyDown = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement | null;
-    const at = Number(target?.getAttribute('data-index') ?? NaN);
+    // A key pressed again before focus has moved (key repeat) continues from where focus is going.
+    const at = pendingFocus.current ?? Number(target?.getAttribute('data-index') ?? NaN);
     if (Number.isNaN(at)) return;
     const perPage = Math.max(1, Math.floor(viewHeight / ROW_HEIGHT) - 1);
     const moves: Record<string, number> = {
