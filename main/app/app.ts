@@ -145,8 +145,10 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
         win.on('hide', () => app.dock?.hide());
       }
       push.state(engine.getState());
+      // A new window shows itself on 'ready-to-show' (no blank flash before the page paints).
+    } else {
+      revealWindow(win);
     }
-    revealWindow(win);
     if (view) push.send('app:navigate', view);
     return win;
   };

@@ -76,7 +76,11 @@ export function createMainWindow(o: MainWindowOptions): BrowserWindow {
     event.preventDefault();
     win.hide();
   });
-  if (o.show) win.once('ready-to-show', () => win.show());
+  if (o.show)
+    win.once('ready-to-show', () => {
+      win.show();
+      win.focus();
+    });
 
   void win.loadURL(o.origin.entryUrl).catch((err: unknown) => o.log.error('window failed to load', { err }));
   return win;

@@ -59,7 +59,8 @@ describe('single instance', () => {
     expect(running.window()).toBeNull(); // started from the login item: tray only
     __mock.launchSecondInstance();
     const win = running.window()!;
-    expect(win.isVisible()).toBe(true);
+    expect(win.isVisible()).toBe(false); // shown once the page has painted, not blank before
+    await vi.waitFor(() => expect(win.isVisible()).toBe(true));
     win.close(); // hides
     expect(win.isVisible()).toBe(false);
     win.minimize();
@@ -147,7 +148,7 @@ describe('macOS', () => {
     const running = (await start({ platform: 'darwin', argv: ['electron', '.', '--hidden'] }))!;
     expect(__mock.dockVisible).toBe(false);
     running.openWindow();
-    expect(__mock.dockVisible).toBe(true);
+    await vi.waitFor(() => expect(__mock.dockVisible).toBe(true));
     running.window()!.close();
     expect(__mock.dockVisible).toBe(false);
     expect(__mock.trays[0]!.image.sourcePath).toMatch(/idleTemplate\.png$/);
