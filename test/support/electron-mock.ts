@@ -413,8 +413,8 @@ class IpcRenderer extends EventEmitter {
     try {
       return structuredClone(await h(event, ...structuredClone(args)));
     } catch (err) {
-      // Electron rewraps errors thrown in handlers.
-      throw new Error(`Error invoking remote method '${channel}': ${String(err)}`);
+      // Electron passes only the message of an error thrown in a handler, wrapped like this.
+      throw new Error(`Error invoking remote method '${channel}': Error: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }
