@@ -1,6 +1,7 @@
 // The ledger's public API. See ledger.ts (reads/writes), store.ts (files), transitions.ts (state machine).
 export { openLedger, Ledger, recordingId, recordingSize, type OpenLedgerOptions, type ChangeListener } from './ledger.js';
 export { recoverLedger, type RecoverReport } from './recover.js';
+export { readLedger } from './read.js';
 export { LedgerCorruptError, LedgerVersionError, LedgerLockedError, LedgerWriteError } from './errors.js';
 export { IllegalTransitionError, TRANSITIONS, canTransition } from './transitions.js';
 export { CURRENT_VERSION as LEDGER_VERSION } from './migrations.js';

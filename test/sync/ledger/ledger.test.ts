@@ -235,3 +235,37 @@ describe('persistence', () => {
     expect(ledger.get(r.id)?.state).toBe('discovered');
   });
 });
+
+describe('readLedger (no lock, for status while the daemon runs)', () => {
+  it('reads what a live writer has committed, while the writer holds the lock and compacts', async () => {
+    const { readLedger } = await import('../../../main/sync/ledger/index.js');
+    ledger = await openLedger(dir, { compactEntries: 7 });
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      ids.push(ledger.discover(recording(i), DEVICE).id);
+      ledger.transition(ids[i]!, 'pulling');
+      const seen = await readLedger(dir);
+      expect(seen).toHaveLength(i + 1);
+      expect(seen.find((r) => r.id === ids[i])?.state).toBe('pulling');
+    }
+    // A compaction caught half-way (new snapshot, old journal) reads correctly too.
+    const oldJournal = fs.readFileSync(path.join(dir, 'ledger.journal'));
+    ledger.transition(ids[0]!, 'discovered');
+    ledger.compact();
+    fs.writeFileSync(path.join(dir, 'ledger.journal'), oldJournal);
+    const seen = await readLedger(dir);
+    expect(seen.find((r) => r.id === ids[0])?.state).toBe('discovered');
+    expect(fs.existsSync(path.join(dir, 'ledger.lock'))).toBe(true);
+  });
+
+  it('still reports real damage after its retries', async () => {
+    const { readLedger, LedgerCorruptError } = await import('../../../main/sync/ledger/index.js');
+    ledger = await openLedger(dir);
+    ledger.discover(recording(1), DEVICE);
+    ledger.discover(recording(2), DEVICE);
+    const lines = fs.readFileSync(path.join(dir, 'ledger.journal'), 'utf8').split('\n');
+    lines[1] = 'garbage';
+    fs.writeFileSync(path.join(dir, 'ledger.journal'), lines.join('\n'));
+    await expect(readLedger(dir, { attempts: 2 })).rejects.toBeInstanceOf(LedgerCorruptError);
+  });
+});
