@@ -7,6 +7,7 @@ import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent } from '../support
 import { EngineDouble, device, emptyState, item } from './engine-double.js';
 import { startApp, type EngineContext, type RunningApp } from '../../main/app/app.js';
 import { PULLING_WARNING } from '../../main/app/quit.js';
+import { isStartAtLogin, launchedHidden, setStartAtLogin } from '../../main/app/login-item.js';
 import { nullLogger } from '../../main/sync/log.js';
 
 vi.mock('electron', () => import('../support/electron-mock.js'));
@@ -140,6 +141,28 @@ describe('startup and wiring', () => {
     app.isPackaged = true;
     await start({ platform: 'win32' });
     expect(__mock.loginItem).toMatchObject({ openAtLogin: true, args: ['--hidden'] });
+  });
+});
+
+describe('login item', () => {
+  it('Linux: an autostart entry that quotes paths with spaces and prefers the AppImage', () => {
+    const env = { XDG_CONFIG_HOME: path.join(tmp, 'cfg') };
+    const e = { platform: 'linux' as const, env, execPath: '/opt/Plaud Sync/plaud-sync', appArgs: [] };
+    setStartAtLogin(true, e);
+    const file = path.join(tmp, 'cfg/autostart/plaud-sync.desktop');
+    expect(fs.readFileSync(file, 'utf8')).toContain('Exec="/opt/Plaud Sync/plaud-sync" --hidden\n');
+    expect(isStartAtLogin(e)).toBe(true);
+    setStartAtLogin(true, { ...e, env: { ...env, APPIMAGE: '/home/u/Apps/Plaud-Sync.AppImage' } });
+    expect(fs.readFileSync(file, 'utf8')).toContain('Exec=/home/u/Apps/Plaud-Sync.AppImage --hidden\n');
+    setStartAtLogin(false, e);
+    expect(isStartAtLogin(e)).toBe(false);
+  });
+
+  it('a launch from the login item starts hidden', () => {
+    expect(launchedHidden(['plaud-sync', '--hidden'], 'win32')).toBe(true);
+    expect(launchedHidden(['plaud-sync'], 'win32')).toBe(false);
+    __mock.wasOpenedAtLogin = true;
+    expect(launchedHidden(['Plaud Sync'], 'darwin')).toBe(true);
   });
 });
 
