@@ -618,8 +618,10 @@ interface MockState {
   dockVisible: boolean;
 }
 
+let resets = 0;
 function freshState(): MockState {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'electron-mock-'));
+  // Names only: nothing is created unless the app writes there (tests pass their own state dirs).
+  const base = path.join(os.tmpdir(), `electron-mock-${process.pid}-${++resets}`);
   return {
     singleInstanceLockFree: true,
     lockRequested: false,
