@@ -64,3 +64,26 @@ export class LedgerWriteError extends Error {
     super(`Could not save the sync ledger (${file}): ${why}. The last change was not saved; free some space or fix the disk, then restart.`);
   }
 }
+
+/** The ledger folder cannot be created or written (permissions, read-only disk, a file in the way). */
+export class LedgerUnavailableError extends Error {
+  override name = 'LedgerUnavailableError';
+  readonly code = 'LEDGER_UNAVAILABLE';
+  constructor(
+    readonly dir: string,
+    override readonly cause: unknown,
+  ) {
+    const c = cause as NodeJS.ErrnoException;
+    const why =
+      c?.code === 'EACCES' || c?.code === 'EPERM'
+        ? 'permission denied'
+        : c?.code === 'EROFS'
+          ? 'the disk is read-only'
+          : c?.code === 'ENOSPC'
+            ? 'the disk is full'
+            : c?.code === 'ENOTDIR' || c?.code === 'EEXIST'
+              ? 'a file is in the way of the folder'
+              : (c?.message ?? String(cause));
+    super(`Cannot open the sync ledger in ${dir}: ${why}. Choose another state folder (--state-dir or PLAUD_SYNC_STATE) or fix its permissions.`);
+  }
+}

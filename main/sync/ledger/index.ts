@@ -2,7 +2,7 @@
 export { openLedger, Ledger, recordingId, recordingSize, type OpenLedgerOptions, type ChangeListener } from './ledger.js';
 export { recoverLedger, type RecoverReport } from './recover.js';
 export { readLedger } from './read.js';
-export { LedgerCorruptError, LedgerVersionError, LedgerLockedError, LedgerWriteError } from './errors.js';
+export { LedgerCorruptError, LedgerVersionError, LedgerLockedError, LedgerWriteError, LedgerUnavailableError } from './errors.js';
 export { IllegalTransitionError, TRANSITIONS, canTransition } from './transitions.js';
 export { CURRENT_VERSION as LEDGER_VERSION } from './migrations.js';
 export { RECORD_STATES, type LedgerRecord, type RecordState, type TransitionPatch, type StateCounts, type PulledInfo, type UploadInfo, type UploadedPart } from './types.js';

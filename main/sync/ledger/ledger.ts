@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';
 import type { Recording, SnType } from '../types.js';
-import { LedgerCorruptError, LedgerWriteError } from './errors.js';
+import { LedgerCorruptError, LedgerUnavailableError, LedgerWriteError } from './errors.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import { CURRENT_VERSION, migrateRecord } from './migrations.js';
 import {
@@ -350,8 +350,14 @@ export class Ledger {
 export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Promise<Ledger> {
   const logger = opts.logger ?? nullLogger;
   const now = opts.now ?? Date.now;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const lock = acquireLock(dir, logger);
+  let lock: LockHandle;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    lock = acquireLock(dir, logger);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code && !(err instanceof Error && err.name.startsWith('Ledger'))) throw new LedgerUnavailableError(dir, err);
+    throw err;
+  }
   try {
     removeLeftoverTemps(dir, logger);
     migrateV0IfPresent(dir, logger, now());

@@ -178,6 +178,17 @@ describe('ledger records and transitions', () => {
   });
 });
 
+describe('opening', () => {
+  it('says in plain words when the ledger folder cannot be made', async () => {
+    const file = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(file, 'x');
+    const { LedgerUnavailableError } = await import('../../../main/sync/ledger/index.js');
+    const err = await openLedger(path.join(file, 'ledger')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerUnavailableError);
+    expect((err as Error).message).toMatch(/Cannot open the sync ledger in .*not-a-folder.ledger: a file is in the way of the folder/);
+  });
+});
+
 describe('persistence', () => {
   it('reloads exactly what was written, through the journal and through a snapshot', async () => {
     ledger = await openLedger(dir, { compactEntries: 25 });
