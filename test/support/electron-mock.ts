@@ -619,9 +619,13 @@ interface MockState {
 }
 
 let resets = 0;
+const bases: string[] = [];
+// Whatever code under test wrote into the mock's userData/appData goes when the test process ends.
+process.once('exit', () => bases.forEach((b) => fs.rmSync(b, { recursive: true, force: true })));
 function freshState(): MockState {
   // Names only: nothing is created unless the app writes there (tests pass their own state dirs).
   const base = path.join(os.tmpdir(), `electron-mock-${process.pid}-${++resets}`);
+  bases.push(base);
   return {
     singleInstanceLockFree: true,
     lockRequested: false,
