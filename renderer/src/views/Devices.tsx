@@ -50,7 +50,8 @@ function DeviceCard({ device: d, now }: { device: DeviceView; now: number }) {
         <dd>{d.firmware || '–'}</dd>
         <dt>Space</dt>
         <dd>
-          {d.totalBytes !== undefined && d.freeBytes !== undefined ? (
+          {/* Some volumes (FUSE, some card readers) report no sizes: say unknown, not "0 B of 0 B". */}
+          {d.totalBytes && d.freeBytes !== undefined ? (
             <>
               {formatBytes(d.freeBytes)} free of {formatBytes(d.totalBytes)}
               <meter
@@ -62,7 +63,7 @@ function DeviceCard({ device: d, now }: { device: DeviceView; now: number }) {
               />
             </>
           ) : (
-            '–'
+            'unknown'
           )}
         </dd>
         <dt>Recordings</dt>

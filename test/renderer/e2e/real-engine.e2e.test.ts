@@ -1,0 +1,202 @@
+// The window end to end against the real engine: headless Chromium shows the built renderer served
+// by the test bridge; behind it main's IPC handlers, the real SyncEngine with the real device monitor
+// watching a mount root, the Plaud API emulator on a real S3 server, and recorders that are real FAT
+// volumes mounted with fusefat. Nothing in between is scripted.
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type SyncEngine } from '../../../main/sync/engine/engine.js';
+import { createDeviceWatcher } from '../../../main/sync/engine/monitor-port.js';
+import { openSettingsStore, type SettingsStore } from '../../../main/sync/settings-store.js';
+import { chromiumMissing, launchBrowser, type Browser } from '../../support/bridge/browser.js';
+import { buildRenderer } from '../../support/bridge/build-renderer.js';
+import { ARTIFACTS, axeViolations, screenshot } from '../../support/bridge/page.js';
+import { BridgeSecretStore } from '../../support/bridge/secrets.js';
+import { startBridge, type Bridge } from '../../support/bridge/server.js';
+import { startEmulator, type Emulator } from '../../support/emulator/index.js';
+import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
+import { layOutRecorder, type RecordingSpec } from '../../support/recorder.js';
+
+const skip = chromiumMissing() ?? fuseUnavailableReason();
+if (skip) console.warn(`real-engine window e2e skipped: ${skip}`);
+
+describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT recorder)', () => {
+  let tmp: string;
+  let media: string;
+  let emu: Emulator;
+  let engine: SyncEngine;
+  let store: SettingsStore;
+  let secrets: BridgeSecretStore;
+  let bridge: Bridge;
+  let browser: Browser;
+  const mounts: FatMount[] = [];
+
+  beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'plaud-real-e2e-'));
+    media = path.join(tmp, 'media');
+    await mkdir(media, { recursive: true });
+    const [rendererDir, emulator] = await Promise.all([buildRenderer(path.join(tmp, 'renderer')), startEmulator()]);
+    emu = emulator;
+    const stateDir = path.join(tmp, 'state');
+    store = openSettingsStore(stateDir, path.join(tmp, 'library'));
+    store.set({ apiBase: emu.baseUrl, credentials: { kind: 'token' }, mountRoots: [media] });
+    secrets = new BridgeSecretStore();
+    await secrets.set('apiToken', emu.token);
+    const watcher = createDeviceWatcher({
+      mountRoots: [media],
+      usb: false,
+      rescanIntervalMs: 1_000,
+      allowFastRescan: true,
+      followUpMs: [300, 1_000, 3_000],
+      detachGraceMs: 500,
+    });
+    engine = await createEngine({ stateDir, settings: store.get(), secrets, watcher });
+    bridge = await startBridge({ engine, settings: store, secrets, rendererDir });
+    browser = await launchBrowser();
+    await browser.page.goto(bridge.url);
+    await browser.page.getByRole('heading', { name: 'Plaud Sync' }).waitFor();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    await engine?.stop().catch(() => {});
+    for (const m of mounts.splice(0)) await m.unmount().catch(() => {});
+    await emu?.stop();
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  async function plugRecorder(name: string, serial: string, recordings: RecordingSpec[]) {
+    const img = path.join(tmp, `${name}.img`);
+    await makeFatImage(img, 64);
+    // Lay the files out before the volume appears under the mount root, as a recorder arrives complete.
+    const staging = await mountFat(img, path.join(tmp, 'staging', name));
+    await layOutRecorder(staging.dir, { serial, recordings });
+    await staging.unmount();
+    const m = await mountFat(img, path.join(media, name));
+    mounts.push(m);
+    return m;
+  }
+
+  it('mount the recorder: the card appears, progress moves, history fills, "Safe to unplug" shows', async () => {
+    const { page } = browser;
+    const t0 = 1_764_000_000;
+    const specs: RecordingSpec[] = [
+      { startSec: t0, seconds: 2, wavRepeat: 150 },
+      { startSec: t0 + 600, seconds: 3, kind: 'call' },
+      { startSec: t0 + 1200, seconds: 2 },
+    ];
+    const filesBefore = emu.files().length;
+    await plugRecorder('PLAUD_NOTE', '888000000000000101', specs);
+
+    const card = page.getByRole('article', { name: 'PLAUD NOTE' });
+    await card.waitFor({ timeout: 30_000 });
+    await expect(card.getByText('888000000000000101').isVisible()).resolves.toBe(true);
+    await expect(card.getByText('V0095').isVisible()).resolves.toBe(true);
+    await expect(card.getByText(/free of/).isVisible()).resolves.toBe(true);
+
+    // Sample the pull's progress bar while it runs: it must take several distinct, increasing values.
+    const seen: number[] = [];
+    const bar = card.getByRole('progressbar', { name: /Copying from/ });
+    const deadline = Date.now() + 60_000;
+    let shotTaken = false;
+    while (Date.now() < deadline) {
+      if (await card.getByText('Safe to unplug').isVisible()) break;
+      const v = await bar.getAttribute('value', { timeout: 200 }).catch(() => null);
+      if (v !== null && Number(v) !== seen[seen.length - 1]) seen.push(Number(v));
+      if (!shotTaken && seen.length >= 2) {
+        shotTaken = true;
+        await screenshot(page, 'real-devices-pulling');
+      }
+      await page.waitForTimeout(50);
+    }
+    await card.getByText('Safe to unplug').waitFor({ timeout: 60_000 });
+    expect(seen.length, `pull progress samples ${seen.join(',')}`).toBeGreaterThanOrEqual(2);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    await screenshot(page, 'real-devices-safe');
+
+    await page.getByRole('tab', { name: /Activity/ }).click();
+    await page.getByText('Nothing to do: every recording is synced.').waitFor({ timeout: 60_000 });
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByText('3 recordings').waitFor({ timeout: 20_000 });
+    const uploaded = emu.files().slice(filesBefore);
+    expect(uploaded).toHaveLength(3);
+    const table = page.getByRole('table', { name: 'Synced recordings' });
+    const text = (await table.textContent()) ?? '';
+    for (const f of uploaded) expect(text.includes(f.fileId) || text.includes(String(f.id))).toBe(true);
+    expect(await table.getByRole('row').filter({ hasText: 'Call' }).count()).toBe(1);
+
+    // Open the local file: main's handler checks the copy exists and asks the OS to open it.
+    await table.getByRole('button', { name: /^Open the recording of/ }).first().click();
+    await expect.poll(() => bridge.opened.length).toBe(1);
+    expect(bridge.opened[0]!.startsWith(path.join(tmp, 'library'))).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    await screenshot(page, 'real-history');
+    await page.getByRole('tab', { name: 'Devices' }).click();
+    await screenshot(page, 'real-devices');
+    await copyFile(path.join(ARTIFACTS, 'real-devices.png'), path.join(ARTIFACTS, 'window.png'));
+    expect(browser.problems).toEqual([]);
+  }, 180_000);
+
+  it('settings round trip: saved through main, kept by the store, shown again after a reload; test connection talks to the emulator', async () => {
+    const { page } = browser;
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await page.getByLabel('API base').inputValue()).toBe(emu.baseUrl);
+    const fresh = emu.issueToken();
+    await page.getByLabel('API token', { exact: true }).fill(fresh);
+    await page.getByLabel('Parallel uploads').fill('2');
+    await page.getByLabel('Upload format').selectOption('mp3');
+    await page.getByLabel('Show notifications').uncheck();
+    await page.getByLabel('Owner id', { exact: true }).fill('owner-42');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'sn' });
+    expect(await secrets.get('apiToken')).toBe(fresh);
+
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(async () => page.locator('.settings [role="status"].ok-text').textContent(), { timeout: 20_000 }).toMatch(/Connected|OK|reach/i);
+
+    await page.reload();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await page.getByLabel('Parallel uploads').inputValue()).toBe('2');
+    expect(await page.getByLabel('Upload format').inputValue()).toBe('mp3');
+    expect(await page.getByLabel('Show notifications').isChecked()).toBe(false);
+    expect(await page.getByLabel('Owner id', { exact: true }).inputValue()).toBe('owner-42');
+    expect(await page.getByLabel('API token', { exact: true }).inputValue()).toBe('');
+    expect(await page.getByLabel('API token', { exact: true }).getAttribute('placeholder')).toMatch(/Saved/);
+    // The token went in once and never came back out to the page.
+    expect(JSON.stringify(await page.evaluate(() => window.plaudSync!.getSettings()))).not.toContain(fresh);
+    await screenshot(page, 'real-settings');
+    // Back to Opus for the next case.
+    await page.getByLabel('Upload format').selectOption('opus');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Settings saved.').waitFor();
+  }, 120_000);
+
+  it('stop the emulator: a problem shows in plain words, and it clears when the emulator is back', async () => {
+    const { page } = browser;
+    await page.getByRole('tab', { name: /Problems/ }).click();
+    await page.getByText('Everything is working.').waitFor();
+    await emu.goOffline();
+    try {
+      // A second recorder arrives while the server is down: it is pulled, its upload finds no server.
+      await plugRecorder('PLAUD_NOTE2', '888000000000000102', [{ startSec: 1_764_100_000, seconds: 2 }]);
+      const problem = page.getByRole('list', { name: 'Problems' }).getByRole('listitem').first();
+      await problem.waitFor({ timeout: 60_000 });
+      expect(await problem.textContent()).toMatch(/server|reach|connection|offline/i);
+      expect(await page.getByRole('tab', { name: /Problems 1/ }).count()).toBe(1);
+      expect(await page.locator('.status').textContent()).toMatch(/Offline/);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'real-problem-offline');
+    } finally {
+      await emu.goOnline();
+    }
+    await page.getByText('Everything is working.').waitFor({ timeout: 90_000 });
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByText('4 recordings').waitFor({ timeout: 60_000 });
+    expect(browser.problems).toEqual([]);
+  }, 180_000);
+});
