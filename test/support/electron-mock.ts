@@ -659,6 +659,7 @@ const mockState: MockState = freshState();
 export const __mock = Object.assign(mockState, {
   /** Forget every window, tray, handler and recorded call; a new temp userData dir. */
   reset(): void {
+    for (const b of bases.splice(0)) fs.rmSync(b, { recursive: true, force: true });
     Object.assign(mockState, freshState());
     BrowserWindow.all.length = 0;
     ipcMain.handlers.clear();
