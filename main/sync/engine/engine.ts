@@ -328,6 +328,7 @@ export class SyncEngine implements SyncEngineApi {
       rt.running = undefined;
       rt.abort = undefined;
       this.pulls.delete(running);
+      if (!this.stopping) this.maybeSummarise();
       this.changed();
     });
     rt.running = running;
@@ -733,8 +734,9 @@ export class SyncEngine implements SyncEngineApi {
 
   // ---------- state ----------
 
+  /** One summary per sync: only when no recorder is still being read and the queue has run dry. */
   private maybeSummarise(): void {
-    if (this.uploads.size > 0 || this.hasRunnableWork()) return;
+    if (this.pulls.size > 0 || this.uploads.size > 0 || this.hasRunnableWork()) return;
     if (this.syncedSinceSummary.size === 0 && this.failedSinceSummary === 0) return;
     for (const [deviceId, synced] of this.syncedSinceSummary) {
       const d = this.devices.get(deviceId)?.info ?? this.known.get(deviceId);

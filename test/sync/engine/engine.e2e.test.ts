@@ -118,6 +118,12 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(events.some((ev) => ev.type === 'pull-finished' && ev.pulled === 3)).toBe(true);
     const snap = e.getState();
     expect(snap.devices.find((d) => d.sn === '888000000000000001')?.safeToUnplug).toBe(true);
+    // One summary for the plug-in, after the pull, with the device's total (not one per emptied queue).
+    await until(() => events.some((ev) => ev.type === 'sync-finished'), 5_000, 'sync summary');
+    const summaries = events.filter((ev) => ev.type === 'sync-finished');
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({ deviceId: 'note:888000000000000001', synced: 3 });
+    expect(events.findIndex((ev) => ev.type === 'pull-finished')).toBeLessThan(events.findIndex((ev) => ev.type === 'sync-finished'));
 
     const filesA = emu.files().slice(before);
     expect(filesA).toHaveLength(3);
