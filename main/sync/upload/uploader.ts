@@ -44,8 +44,12 @@ export interface UploadState {
   uploadId: string;
   partSize: number;
   fileSize: number;
-  /** MD5 of the file this session is for; a resume with a different file starts over. */
-  md5: string;
+  /**
+   * MD5 of the file this session is for; a resume with a different (or unknown) MD5 starts over.
+   * Undefined until the whole-file hash finishes when no MD5 was given (it runs alongside the first parts);
+   * always set once `completing` is.
+   */
+  md5?: string;
   /** Finished parts, sorted by partNumber. */
   parts: UploadedPart[];
   /** This session's presigned URLs (reusable until urlsExpireAt). */
@@ -225,8 +229,16 @@ export class MultipartUploader {
     if (info.size === 0) throw new UploadError('empty-file', `${name} is empty (0 bytes): there is nothing to upload.`, false);
     const fileSize = info.size;
 
-    const md5 = job.md5?.toLowerCase() ?? (await this.hash(job.path, signal));
-    const body = this.completeBodyTemplate(job, name, md5);
+    // Without a known MD5 the whole-file hash runs while the first parts go up (it is needed only to
+    // complete), except when resuming: a stored state is trusted only for the same content.
+    let md5 = job.md5?.toLowerCase();
+    let hashing: Promise<string> | undefined;
+    if (!md5) {
+      hashing = this.hash(job.path, signal);
+      hashing.catch(() => undefined); // awaited later; do not let an early failure go unhandled
+      if (job.resume) md5 = await hashing;
+    }
+    const md5Now = async (): Promise<string> => (md5 ??= await hashing!);
 
     let state = this.usableResume(job.resume, fileSize, md5);
     let possibleDuplicate = job.resume?.possibleDuplicate ?? false;
@@ -268,15 +280,17 @@ export class MultipartUploader {
           if (!now || now.size !== info.size || now.mtimeMs !== info.mtimeMs) {
             throw new UploadError('file-changed', `${name} changed while it was being uploaded; it will be uploaded again from the start.`, true);
           }
+          state.md5 = await md5Now();
           state.completing = true;
           await emit(state, 'completing', hooks.onCompleting);
         }
 
+        const body = this.completeBodyTemplate(job, name, await md5Now());
         const outcome = await this.complete(state, body, name, hooks, emit, resumedUnknown, signal);
         resumedUnknown = false;
         if (outcome.kind === 'done') {
           await emit(state, 'completed');
-          return { file: outcome.file, fileId: outcome.file.id, uploadId: state.uploadId, md5, bytes: fileSize, sessionsStarted, possibleDuplicate: state.possibleDuplicate };
+          return { file: outcome.file, fileId: outcome.file.id, uploadId: state.uploadId, md5: await md5Now(), bytes: fileSize, sessionsStarted, possibleDuplicate: state.possibleDuplicate };
         }
         // 404: the server forgot this upload; start again (policy point 4).
         possibleDuplicate = state.possibleDuplicate || outcome.unknownBefore;
@@ -315,8 +329,8 @@ export class MultipartUploader {
     };
   }
 
-  private usableResume(resume: UploadState | undefined, fileSize: number, md5: string): UploadState | undefined {
-    if (!resume) return undefined;
+  private usableResume(resume: UploadState | undefined, fileSize: number, md5: string | undefined): UploadState | undefined {
+    if (!resume || !md5) return undefined;
     if (resume.fileSize !== fileSize || resume.md5 !== md5 || !(resume.partSize > 0)) return undefined;
     const count = Math.max(1, Math.ceil(fileSize / resume.partSize));
     if (resume.parts.some((p) => p.partNumber < 1 || p.partNumber > count || !p.etag)) return undefined;
@@ -332,7 +346,7 @@ export class MultipartUploader {
     return state.urlsExpireAt !== undefined && state.urlsExpireAt < Date.now() + MIN_URL_LIFETIME_MS;
   }
 
-  private stateFromSession(s: PresignedUpload, fileSize: number, md5: string, possibleDuplicate: boolean): UploadState {
+  private stateFromSession(s: PresignedUpload, fileSize: number, md5: string | undefined, possibleDuplicate: boolean): UploadState {
     const expiries = s.parts.map((p) => presignedExpiry(p.url)).filter((e): e is number => e !== undefined);
     return {
       fileId: s.fileId,

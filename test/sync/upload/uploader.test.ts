@@ -209,19 +209,33 @@ describe('resume and cancel', () => {
   it('cancels cleanly on abort and resumes uploading only the missing parts', async () => {
     const ac = new AbortController();
     let saved: UploadState | undefined;
+    const md5 = await fileMd5(three); // the library knows it, as the sync engine does
     const err = (await uploader({ concurrency: 1 })
-      .upload(job(three), { onPartDone: (s) => { saved = s; if (s.parts.length === 2) ac.abort(); } }, ac.signal)
+      .upload(job(three, { md5 }), { onPartDone: (s) => { saved = s; if (s.parts.length === 2) ac.abort(); } }, ac.signal)
       .catch((e: unknown) => e)) as UploadError;
     expect(err).toBeInstanceOf(UploadError);
     expect(err.reason).toBe('aborted');
     expect(saved!.parts.map((p) => p.partNumber)).toEqual([1, 2]);
     const stateJson = JSON.parse(JSON.stringify(saved)) as UploadState; // what a ledger would store
     const putsBefore = emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).length;
-    const r = await uploader().upload(job(three, { resume: stateJson }));
+    const r = await uploader().upload(job(three, { md5, resume: stateJson }));
     expect(r.uploadId).toBe(saved!.uploadId);
     expect(r.sessionsStarted).toBe(0);
     const puts = emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).slice(putsBefore);
     expect(puts.map((q) => q.partNumber)).toEqual([3]);
+    await expectIdentical(r.fileId, three);
+  });
+
+  it('starts over rather than trust a stored state whose MD5 was not known yet', async () => {
+    const ac = new AbortController();
+    let saved: UploadState | undefined;
+    await uploader({ concurrency: 1 })
+      .upload(job(three), { onSessionStarted: (s) => { saved = s; ac.abort(); } }, ac.signal)
+      .catch(() => undefined);
+    // The hash runs alongside the first parts, so a state saved early may not carry the MD5 yet.
+    const early: UploadState = { ...saved!, md5: undefined };
+    const r = await uploader().upload(job(three, { resume: early }));
+    expect(r.uploadId).not.toBe(saved!.uploadId);
     await expectIdentical(r.fileId, three);
   });
 
