@@ -21,6 +21,7 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/retry.js'),
     import('./commands/devices.js'),
     import('./commands/pull.js'),
+    import('./commands/recover-ledger.js'),
   ] as Promise<{ register(p: Command): void }>[]);
   for (const c of commands) c.register(program);
   return program;

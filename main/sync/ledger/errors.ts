@@ -12,8 +12,8 @@ export class LedgerCorruptError extends Error {
   ) {
     super(
       `The sync ledger file ${file} is damaged${line !== undefined ? ` at line ${line}` : ''}: ${reason}. ` +
-        `Nothing was changed or deleted. Recovery (plaud-sync recover-ledger / recover()) salvages every readable ` +
-        `record and keeps the damaged file as it is.`,
+        `Nothing was changed or deleted. Run "plaud-sync recover-ledger" (with the app and daemon stopped) to salvage ` +
+        `every readable record; it keeps the damaged file as it is.`,
     );
   }
 }

@@ -27,7 +27,7 @@ async function main() {
     return;
   }
   // Small compaction threshold so kills also land during snapshot writes.
-  const l = await openLedger(dir!, { compactEntries: 40 });
+  const l = await openLedger(dir!, { compactEntries: 12 });
   out('ready');
   const index = (r: LedgerRecord) => Number(r.relBase.split('/').pop()) / 3600 - 1_709_280_000 / 3600;
   for (;;) {
