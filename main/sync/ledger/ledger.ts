@@ -231,11 +231,18 @@ export class Ledger {
     writeFileAtomic(this.dir, SNAPSHOT_FILE, snapshotBuffers(this.records.values(), this.seq, now));
     // The snapshot holds everything up to this.seq; a crash here replays nothing twice (entries <= seq are skipped).
     const header = journalHeader(this.seq, now);
-    writeFileAtomic(this.dir, JOURNAL_FILE, header);
+    // Close before replacing: Windows may refuse to rename over a file that is open.
     fs.closeSync(this.fd);
+    try {
+      writeFileAtomic(this.dir, JOURNAL_FILE, header);
+    } catch (err) {
+      // The old journal is still in place and still valid next to the new snapshot: keep using it.
+      this.fd = fs.openSync(this.journalPath, 'r+');
+      throw err;
+    }
     this.fd = fs.openSync(this.journalPath, 'r+');
     this.journalEntries = 0;
-    this.journalBytes = Buffer.byteLength(header);
+    this.journalBytes = header.length;
   }
 
   close(): void {
