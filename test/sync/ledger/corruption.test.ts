@@ -161,6 +161,30 @@ describe('damage is reported, never reset', () => {
   });
 });
 
+describe('a record that passes its checksum but not its checks (edited by hand, or a bug)', () => {
+  it('is reported with file and line when first used, not silently accepted', async () => {
+    const ids = await build(2);
+    const { crc32 } = await import('node:zlib');
+    const lines = fs.readFileSync(journal, 'utf8').split('\n');
+    // Line 4 is record 0's move to "pulled": drop its verified copy and re-sign the line.
+    const body = lines[3]!.slice(9);
+    const [head, rec] = body.split('\t') as [string, string];
+    const r = JSON.parse(rec) as Record<string, unknown>;
+    delete r.pulled;
+    const edited = `${head}\t${JSON.stringify(r)}`;
+    lines[3] = `${crc32(edited).toString(16).padStart(8, '0')} ${edited}`;
+    fs.writeFileSync(journal, lines.join('\n'));
+    const l = await openLedger(dir);
+    try {
+      expect(l.get(ids[1]!)?.state).toBe('pulled');
+      expect(() => l.get(ids[0]!)).toThrow(LedgerCorruptError);
+      expect(() => l.get(ids[0]!)).toThrow(/ledger\.journal is damaged at line 4: the record is not valid \(pulled: missing for state pulled\)/);
+    } finally {
+      l.close();
+    }
+  });
+});
+
 describe('recoverLedger', () => {
   it('salvages every valid record around a damaged line, keeps the damaged files, and the ledger opens again', async () => {
     const ids = await build(4, { compact: true });
