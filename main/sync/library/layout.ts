@@ -42,13 +42,36 @@ export function assertInside(root: string, p: string): void {
   }
 }
 
-/** Create the recording's directory and check that, with symlinks resolved, it is still inside the library. */
+/**
+ * Create the recording's directory one level at a time below the library root, refusing any existing level that is a
+ * symlink (so nothing, not even an empty folder, is created through a link that points outside the library), then
+ * check the resolved path once more.
+ */
 export async function ensurePlace(libraryDir: string, place: RecordingPlace): Promise<void> {
+  const root = path.resolve(libraryDir);
   try {
-    await fs.mkdir(place.dir, { recursive: true });
+    await fs.mkdir(root, { recursive: true });
   } catch (err) {
-    throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
+    throw libraryWriteError(err, libraryDir, 'the library folder');
   }
-  const [realRoot, realDir] = await Promise.all([fs.realpath(libraryDir), fs.realpath(place.dir)]);
+  let cur = root;
+  for (const part of path.relative(root, place.dir).split(path.sep)) {
+    cur = path.join(cur, part);
+    let st;
+    try {
+      st = await fs.lstat(cur);
+    } catch {
+      try {
+        await fs.mkdir(cur);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
+      }
+      st = await fs.lstat(cur);
+    }
+    if (st.isSymbolicLink() || !st.isDirectory()) {
+      throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to write into ${cur}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'} inside the library.`);
+    }
+  }
+  const [realRoot, realDir] = await Promise.all([fs.realpath(root), fs.realpath(place.dir)]);
   assertInside(realRoot, realDir);
 }
