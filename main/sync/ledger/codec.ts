@@ -13,6 +13,18 @@ function hex8(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
 
+/** The 8 lower-case hex digits at buf[i..i+8) as a number, or -1 (a load parses 10,000+ of these). */
+function hexAt(buf: Buffer, i: number): number {
+  let v = 0;
+  for (let k = 0; k < 8; k++) {
+    const c = buf[i + k]!;
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
 /** Encode a line from a head object and an optional body (an object, or JSON bytes kept from a load). */
 export function encodeLine(head: unknown, body?: unknown): Buffer {
   const h = JSON.stringify(head);
@@ -28,9 +40,9 @@ export type DecodeResult = { ok: true; head: unknown; bodyStart: number; bodyEnd
 /** Decode the line buf[start, end) (without its newline). bodyStart === bodyEnd when there is no body. */
 export function decodeLine(buf: Buffer, start: number, end: number): DecodeResult {
   if (end - start < 10 || buf[start + 8] !== 0x20) return { ok: false, reason: 'the line is not in ledger format (no checksum)' };
-  const field = buf.toString('latin1', start, start + 8);
-  if (!/^[0-9a-f]{8}$/.test(field)) return { ok: false, reason: 'the line is not in ledger format (bad checksum field)' };
-  if (crc32(buf.subarray(start + 9, end)) !== Number.parseInt(field, 16)) {
+  const want = hexAt(buf, start);
+  if (want < 0) return { ok: false, reason: 'the line is not in ledger format (bad checksum field)' };
+  if (crc32(buf.subarray(start + 9, end)) !== want) {
     return { ok: false, reason: 'its checksum does not match (the line was changed or partly written)' };
   }
   let tab = buf.indexOf(TAB, start + 9);
