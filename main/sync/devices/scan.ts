@@ -101,8 +101,11 @@ function readHead(abs: string, len: number): Buffer {
 class TimeSlicer {
   private start = performance.now();
   constructor(private readonly sliceMs: number) {}
-  async tick(): Promise<void> {
-    if (performance.now() - this.start < this.sliceMs) return;
+  /** True when the slice is used up: the caller then awaits yield() (no promise per step otherwise). */
+  due(): boolean {
+    return performance.now() - this.start >= this.sliceMs;
+  }
+  async yield(): Promise<void> {
     await new Promise((r) => setImmediate(r));
     this.start = performance.now();
   }
@@ -115,22 +118,24 @@ function plainError(err: unknown): string {
 }
 
 /** The WAV's audio facts from its first 512 bytes (the recorder's whole header); falls back to a full header read. */
-async function wavInfo(f: FileSeen): Promise<WavInfo> {
+function wavInfo(f: FileSeen): WavInfo | Promise<WavInfo> {
   const head = readHead(f.abs, 512);
   try {
     return parseWavHeader(head, f.size, f.abs);
   } catch (err) {
+    // A header longer than the recorder's 512 bytes: read more (rare, so async is fine here).
     if (err instanceof AudioFormatError && err.code === 'WAV_BAD_CHUNK' && head.length < f.size) return inspectWav(f.abs);
     throw err;
   }
 }
 
 /** ASR duration: raw packets are checked by size and first TOC byte (the full check happens at upload time). */
-async function asrInfo(f: FileSeen): Promise<{ format: 'raw-opus' | 'ogg-opus'; durationMs: number }> {
+type AsrFacts = { format: 'raw-opus' | 'ogg-opus'; durationMs: number };
+function asrInfo(f: FileSeen): AsrFacts | Promise<AsrFacts> {
   const head = readHead(f.abs, 4);
   if (head.toString('latin1', 0, 4) === 'OggS') {
-    const i = await inspectAsr(f.abs);
-    return { format: i.format, durationMs: i.durationMs };
+    // Ogg needs its last page for the length (async, and only for Ogg files).
+    return inspectAsr(f.abs).then((i) => ({ format: i.format, durationMs: i.durationMs }));
   }
   const stray = f.size % ASR_PACKET_BYTES;
   if (stray !== 0) {
@@ -186,7 +191,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   const groups = new Map<string, Group>();
   const toStat: { group: Group; ext: 'wav' | 'asr'; rel: string; abs: string }[] = [];
   for (const dd of dateDirs) {
-    await slicer.tick();
+    if (slicer.due()) await slicer.yield();
     let names;
     try {
       names = fss.readdirSync(dd.abs);
@@ -231,7 +236,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   const t0 = now();
   const recent: { group: Group; ext: 'wav' | 'asr'; size: number; mtimeMs: number }[] = [];
   for (const item of toStat) {
-    await slicer.tick();
+    if (slicer.due()) await slicer.yield();
     const { group, ext, rel, abs } = item;
     let st;
     try {
@@ -288,14 +293,15 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   // Headers, and build the Recording.
   const recordings: Recording[] = [];
   for (const g of groups.values()) {
-    await slicer.tick();
+    if (slicer.due()) await slicer.yield();
     let asr: Recording['asr'];
     let wav: Recording['wav'];
     let asrMs: number | undefined;
     let wavMs: number | undefined;
     if (g.asr) {
       try {
-        const i = await asrInfo(g.asr);
+        const r = asrInfo(g.asr);
+        const i = r instanceof Promise ? await r : r;
         asr = { relPath: g.asr.relPath, size: g.asr.size, mtimeMs: g.asr.mtimeMs, format: i.format };
         asrMs = i.durationMs;
       } catch (err) {
@@ -304,7 +310,8 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
     }
     if (g.wav) {
       try {
-        const i = await wavInfo(g.wav);
+        const r = wavInfo(g.wav);
+        const i = r instanceof Promise ? await r : r;
         if (i.dataBytes === 0) throw new AudioFormatError('WAV_NO_DATA', 'The WAV file holds no audio after its header.', g.wav.abs);
         wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
         wavMs = i.durationMs;
