@@ -207,3 +207,25 @@ describe('Tabs', () => {
     expect(screen.getAllByRole('tab').filter((t) => t.tabIndex === 0).map((t) => t.textContent)).toEqual(['Settings']);
   });
 });
+
+describe('Robustness', () => {
+  it('a malformed state from main shows a plain message and a way back, not a blank window', async () => {
+    env = await setup({ mount: false });
+    const { render } = await import('@testing-library/preact');
+    const { Root } = await import('../../renderer/src/root.js');
+    const good = env.engine.getState();
+    let broken = true;
+    const api = { ...env.api, getState: async () => (broken ? ({ ...good, devices: null } as unknown as typeof good) : good) };
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      render(<Root api={api} />);
+      expect((await screen.findByRole('alert')).textContent).toMatch(/ran into a problem.*Syncing continues/);
+      broken = false;
+      fireEvent.click(screen.getByRole('button', { name: 'Show the window again' }));
+      expect(await screen.findByText(/Plug your Plaud recorder/)).toBeTruthy();
+    } finally {
+      console.error = quiet;
+    }
+  });
+});
