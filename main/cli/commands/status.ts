@@ -3,9 +3,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ledgerDir, RECORD_STATES, type LedgerRecord, type RecordState } from '../../sync/ledger/index.js';
-import { LazyRecord, loadFiles, materialize } from '../../sync/ledger/store.js';
+import { readLedger } from '../../sync/ledger/read.js';
 import { KnownDevices } from '../../sync/engine/known-devices.js';
-import { nullLogger } from '../../sync/log.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 
 export interface StatusReport {
@@ -38,9 +37,8 @@ export interface StatusReport {
   problems: { id: string; path: string; error: string; at: number }[];
 }
 
-export function buildStatus(stateDir: string): StatusReport {
-  const loaded = loadFiles(ledgerDir(stateDir), nullLogger, 'strict');
-  const records: LedgerRecord[] = [...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s));
+export async function buildStatus(stateDir: string): Promise<StatusReport> {
+  const records: LedgerRecord[] = await readLedger(ledgerDir(stateDir));
   const known = new KnownDevices(stateDir);
   const counts = Object.fromEntries(RECORD_STATES.map((s) => [s, 0])) as Record<RecordState, number>;
   const byDevice = new Map<string, StatusReport['devices'][number]>();
@@ -86,8 +84,8 @@ export function register(program: Command): void {
   addStateDirOption(program.command('status'))
     .description('show recorders, recordings by state, pending bytes and recent problems')
     .option('--json', 'print one JSON object')
-    .action((flags: { stateDir?: string; json?: boolean }) => {
-      const report = buildStatus(resolveStateDir(flags));
+    .action(async (flags: { stateDir?: string; json?: boolean }) => {
+      const report = await buildStatus(resolveStateDir(flags));
       if (flags.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
         return;
