@@ -92,6 +92,17 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
     expect(again.stdout).toMatch(/0 recording\(s\) pulled .* 2 already there, 0 failed\. Safe to unplug\./);
   });
 
+  it('pull without --library fills the library named in the settings (the one the app uses)', async () => {
+    const state = path.join(work, 'state-with-library');
+    const fromSettings = path.join(work, 'Library From Settings');
+    await fs.mkdir(state, { recursive: true });
+    await fs.writeFile(path.join(state, 'settings.json'), JSON.stringify({ libraryDir: fromSettings }));
+    const r = await runCli(['pull', '--volume', volume, '--format', 'mp3', '--json'], { env: { PLAUD_SYNC_STATE: state } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'summary', libraryDir: fromSettings, pulled: 2 });
+    await fs.access(path.join(fromSettings, TEST_SERIAL, 'CALLS', '20240302', '1709370000.mp3'));
+  });
+
   it('pull fails with the reason: not a recorder, nothing found, bad format', async () => {
     const notRec = await runCli(['pull', '--volume', path.join(mountRoot, 'USBSTICK'), '--library', library], { env: env() });
     expect(notRec.code).toBe(1);

@@ -9,10 +9,13 @@ import { scanVolume } from '../../sync/devices/scan.js';
 import { traitFor } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/library/pull.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
+import { openSettingsStore } from '../../sync/settings-store.js';
+import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 import type { DeviceInfo, UploadFormat } from '../../sync/types.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom, type LinePrinter } from '../common.js';
 
 interface PullFlags {
+  stateDir?: string;
   volume?: string;
   mountRoot?: string[];
   library?: string;
@@ -77,16 +80,28 @@ async function pullDevice(device: DeviceInfo, libraryDir: string, format: Upload
   return ok;
 }
 
+/** The library the app and the engine use (settings), so `pull` fills the same one. */
+function libraryFromSettings(flags: PullFlags): string {
+  return openSettingsStore(resolveStateDir(flags), defaultLibraryDir()).get().libraryDir;
+}
+
 export function register(program: Command): void {
-  addMountRootOption(program.command('pull'))
+  addStateDirOption(addMountRootOption(program.command('pull')))
     .description('copy new recordings from the plugged-in recorder(s) into the verified local library')
     .option('--volume <path>', 'pull from the recorder mounted at this path only')
-    .option('--library <dir>', `the library folder (default: ${defaultLibraryDir()})`)
+    .option('--library <dir>', `the library folder (default: the library setting, else ${defaultLibraryDir()})`)
     .addOption(new Option('--format <format>', 'upload file to prepare').choices(['opus', 'mp3']).default('opus'))
     .option('--json', 'print one JSON event per line')
     .action(async (flags: PullFlags) => {
       const printer = linePrinter({ json: !!flags.json });
-      const libraryDir = path.resolve(flags.library ?? defaultLibraryDir());
+      let libraryDir: string;
+      try {
+        libraryDir = path.resolve(flags.library ?? libraryFromSettings(flags));
+      } catch (err) {
+        printer.error((err as Error).message);
+        process.exitCode = 1;
+        return;
+      }
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
