@@ -128,6 +128,10 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
       const copy = await fs.readFile(path.join(library, TEST_SERIAL, rel));
       expect(copy.equals(buf), rel).toBe(true);
     }
+    // The MD5s reported (and kept in the manifests) are the real MD5s of the files.
+    for (const r of summary.pulled) {
+      for (const f of r.files) expect(f.md5, f.path).toBe(createHash('md5').update(await fs.readFile(f.path)).digest('hex'));
+    }
     const done = events.at(-1)!;
     expect(done).toMatchObject({ type: 'pull-done', pulled: 4, filesDone: 7, filesTotal: 7, bytesDone: expectedBytes, bytesTotal: expectedBytes });
     expect(events[0]).toMatchObject({ type: 'pull-start', filesTotal: 7, bytesTotal: expectedBytes, recordingsTotal: 4 });
