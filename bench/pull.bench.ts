@@ -1,8 +1,9 @@
 // Pull benchmark. From one run it prints:
 //  (a) pull time (copy + MD5 while reading + fsync + read-back verification + manifest) over `cp -r` of the same
 //      files from the same source (a fusefat FAT32 volume) to the same filesystem, as a ratio (target <= 1.15).
-//      Order is cp, pull, pull, cp (ABBA) and the volume is remounted before every run, which drops FUSE's page
-//      cache for the source; destinations are fresh folders on the same disk. Upload-file preparation is measured
+//      Order is cp, pull, pull, cp (ABBA); before every run the image's page cache is dropped (dd iflag=nocache) and
+//      the volume remounted (drops FUSE's cache), so both read cold; after every run `sync` (untimed) flushes what
+//      was written. Destinations are fresh folders on the same disk. Upload-file preparation is measured
 //      separately (it is CPU work on the library copy, not part of getting the bytes off the recorder).
 //  (b) listing 10,000 recordings (scanVolume) on a local folder and on a FAT32 volume (target < 1 s).
 //  (c) CPU used by the idle DeviceMonitor (chokidar + fallback rescan + USB probe) over 30 s (target < 1% of a core).
@@ -86,6 +87,9 @@ async function benchPullVsCp(work: string): Promise<void> {
   let lib = '';
   const order: ('cp' | 'pull')[] = ['cp', 'pull', 'pull', 'cp'];
   for (const [i, what] of order.entries()) {
+    // Cold source for every run: drop the host's page cache of the image (fusefat reads it), as a freshly plugged
+    // recorder has nothing cached either.
+    await exec('dd', [`if=${image}`, 'iflag=nocache', 'count=0', 'status=none']);
     const m = await mountFat(image, volume, { readOnly: true });
     try {
       const dest = path.join(work, `${what}-${i}`);
@@ -115,7 +119,7 @@ async function benchPullVsCp(work: string): Promise<void> {
   const cp = times.cp.reduce((a, b) => a + b, 0);
   const pull = times.pull.reduce((a, b) => a + b, 0);
   const mbps = (ms: number) => ((total * 2) / 1e6 / (ms / 1000)).toFixed(1);
-  console.log(`(a) data set: ${recs.length} recordings, ${(total / 1e6).toFixed(1)} MB (WAV+ASR) on a fusefat FAT32 volume; order cp, pull, pull, cp, remount before and sync after each`);
+  console.log(`(a) data set: ${recs.length} recordings, ${(total / 1e6).toFixed(1)} MB (WAV+ASR) on a fusefat FAT32 volume; order cp, pull, pull, cp, cold source (image cache dropped, remount) before and sync after each`);
   console.log(`    cp -r : ${times.cp.map((t) => (t / 1000).toFixed(2)).join(' + ')} s  (${mbps(cp)} MB/s)`);
   console.log(`    pull  : ${times.pull.map((t) => (t / 1000).toFixed(2)).join(' + ')} s  (${mbps(pull)} MB/s; MD5 while reading, fsync, read-back verify, manifest)`);
   const cpSync = times.cpSync.reduce((a, b) => a + b, 0);

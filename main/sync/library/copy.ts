@@ -11,7 +11,6 @@ import { crc32 } from 'node:zlib';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createStreamHasher, type StreamHasher } from './hasher.js';
 import { LibraryError, libraryWriteError, midWriteError, sourceError } from './errors.js';
 
 export const COPY_CHUNK_BYTES = 1024 * 1024;
@@ -109,7 +108,6 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
   const { libraryDir, label, signal } = opts;
   let input: fs.FileHandle | undefined;
   let output: fs.FileHandle | undefined;
-  let hasher: StreamHasher | undefined;
   try {
     signal?.throwIfAborted();
     try {
@@ -122,8 +120,8 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     } catch (err) {
       throw libraryWriteError(err, libraryDir, label);
     }
-    hasher = createStreamHasher();
-    const h = hasher;
+    const hash = createHash('md5');
+    let crc = 0;
     let flushing: Promise<void> | undefined;
     let flushError: unknown;
     let sinceFlush = 0;
@@ -139,12 +137,11 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
       const n = await pending;
       if (n === 0) break;
       signal?.throwIfAborted();
-      // The hasher copies the chunk before returning, so `cur` can be reused right after.
-      const hashed = h.update(cur.subarray(0, n));
+      hash.update(cur.subarray(0, n));
+      crc = crc32(cur.subarray(0, n), crc);
       pending = readAt(spare, pos + n);
       // Keep the pending read from becoming an unhandled rejection if the write below throws first.
       pending.catch(() => {});
-      await hashed;
       let written = 0;
       try {
         while (written < n) {
@@ -167,8 +164,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
       opts.onBytes?.(n);
       [cur, spare] = [spare, cur];
     }
-    const { md5, crc } = await h.digest();
-    hasher = undefined;
+    const md5 = hash.digest('hex');
     try {
       await flushing;
       if (flushError) throw flushError;
@@ -206,7 +202,6 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     await fsyncDir(path.dirname(dest));
     return { path: dest, size: pos, md5 };
   } catch (err) {
-    hasher?.abandon();
     await output?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
     if (err instanceof LibraryError) throw err;
