@@ -1,7 +1,7 @@
 // The cloud side as the orchestrator sees it: one client + uploader per set of credentials.
 import http from 'node:http';
 import https from 'node:https';
-import { PlaudCloudClient, PATHS, isCloudError, type Credentials } from '../cloud/index.js';
+import { PlaudCloudClient, type Credentials } from '../cloud/index.js';
 import { MultipartUploader, type UploadHooks, type UploadJob, type UploadResult } from '../upload/index.js';
 import type { Logger } from '../log.js';
 import type { ConnectionTestResult } from './api.js';
@@ -23,19 +23,9 @@ export function createCloudPort(opts: { apiBase: string; credentials: Credential
     reachable: () => answersHttp(client.apiBase),
     async testConnection() {
       try {
-        if (opts.credentials.kind === 'client') {
-          client.clearToken();
-          await client.getToken();
-          return { ok: true, message: `Connected to ${client.apiBase}: the client ID and secret were accepted.` };
-        }
-        // The contract has no "who am I" call. An empty complete-upload cannot complete anything, and the
-        // server checks the token before the body: a validation answer means the token was accepted.
-        await client.completeUpload({} as never);
-        return { ok: true, message: `Connected to ${client.apiBase}.` };
+        await client.verifyCredentials();
+        return { ok: true, message: `Connected to ${client.apiBase}: the ${opts.credentials.kind === 'client' ? 'client ID and secret were' : 'API token was'} accepted.` };
       } catch (err) {
-        if (isCloudError(err) && (err.kind === 'validation' || err.kind === 'not-found' || err.kind === 'bad-response') && err.operation !== PATHS.token) {
-          return { ok: true, message: `Connected to ${client.apiBase}: the API token was accepted.` };
-        }
         return { ok: false, message: err instanceof Error ? err.message : String(err) };
       }
     },

@@ -175,8 +175,16 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(s.account).toBe('missing');
     expect(s.queue[0]!.state).toBe('waiting-account');
     expect(s.problems.some((p) => p.code === 'no-account')).toBe(true);
+    expect((await e.testConnection()).ok).toBe(false);
+    await secrets.set('apiToken', 'a-wrong-token');
+    await e.applySettings({ ...settings, credentials: { kind: 'token' } });
+    const refused = await e.testConnection();
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toMatch(/refused/i);
+    expect(refused.message).not.toContain('a-wrong-token');
     await secrets.set('apiToken', emu.token);
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
+    expect(await e.testConnection()).toMatchObject({ ok: true });
     await until(() => e.records().every((x) => x.state === 'synced'), 20_000, 'synced after credentials');
     expect(e.getState().problems.some((p) => p.code === 'no-account')).toBe(false);
   }, 60_000);
