@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator, type Emulator } from '../test/support/emulator/index.js';
+import { rcloneCopy } from './support/rclone.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -52,28 +53,6 @@ async function writeFileOfSize(file: string, size: number, random: boolean): Pro
   }
 }
 
-async function rcloneCopy(emu: Emulator, srcDir: string, round: number): Promise<number> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    RCLONE_CONFIG_EMU_TYPE: 's3',
-    RCLONE_CONFIG_EMU_PROVIDER: 'Other',
-    RCLONE_CONFIG_EMU_ENDPOINT: emu.s3Endpoint,
-    RCLONE_CONFIG_EMU_ACCESS_KEY_ID: emu.s3Credentials.accessKeyId,
-    RCLONE_CONFIG_EMU_SECRET_ACCESS_KEY: emu.s3Credentials.secretAccessKey,
-    RCLONE_CONFIG_EMU_REGION: emu.s3Credentials.region,
-    RCLONE_CONFIG_EMU_FORCE_PATH_STYLE: 'true',
-  };
-  // The AWS SDK inside rclone cannot apply a custom CA bundle to its transport; s3rver is plain http anyway.
-  delete env.AWS_CA_BUNDLE;
-  const args = [
-    'copy', srcDir, `emu:${emu.bucket}/rclone-${round}`,
-    '--s3-chunk-size', '5M', '--s3-upload-concurrency', String(CONCURRENCY), '--s3-upload-cutoff', '0',
-    '--transfers', '1', '--checkers', '1', '--s3-no-check-bucket', '--config', '/dev/null', '--retries', '1',
-  ];
-  const t0 = performance.now();
-  await run$('rclone', args, { env, maxBuffer: 16 * MiB });
-  return performance.now() - t0;
-}
 
 /**
  * The upload client runs in its own process, as rclone does, so neither side shares an event loop with the
@@ -177,11 +156,11 @@ export async function run(): Promise<void> {
           oursComplete.push(r.completeMs);
         };
         if (round % 2 === 0) {
-          theirs.push(await rcloneCopy(emu, setDir, round));
+          theirs.push(await rcloneCopy(emu, setDir, `rclone-${round}`, { concurrency: CONCURRENCY, transfers: 1 }));
           await oursOnce();
         } else {
           await oursOnce();
-          theirs.push(await rcloneCopy(emu, setDir, round));
+          theirs.push(await rcloneCopy(emu, setDir, `rclone-${round}`, { concurrency: CONCURRENCY, transfers: 1 }));
         }
       }
       const o = Math.min(...ours);

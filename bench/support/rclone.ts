@@ -22,7 +22,7 @@ export async function rcloneCopy(emu: Emulator, srcDir: string, dest: string, op
   const args = [
     'copy', srcDir, `emu:${emu.bucket}/${dest}`,
     '--s3-chunk-size', '5M', '--s3-upload-concurrency', String(opts.concurrency ?? 4), '--s3-upload-cutoff', '0',
-    '--transfers', String(opts.transfers ?? 1), '--checkers', '4', '--s3-no-check-bucket', '--config', '/dev/null', '--retries', '1',
+    '--transfers', String(opts.transfers ?? 1), '--checkers', String(opts.transfers ?? 1), '--s3-no-check-bucket', '--config', '/dev/null', '--retries', '1',
   ];
   const t0 = performance.now();
   await run('rclone', args, { env, maxBuffer: 1 << 24 });
