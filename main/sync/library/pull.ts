@@ -142,8 +142,11 @@ async function removeStaleParts(dir: string, base: string): Promise<void> {
     return;
   }
   await Promise.all(
-    // Ours are `.<base>.<ext>.<random>.part`; the audio layer's are `<base>.<ext>.part`.
-    names.filter((n) => (n.startsWith(`.${base}.`) || n.startsWith(`${base}.`)) && n.endsWith(PART_SUFFIX)).map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
+    // Ours are `.<base>.<ext>.<random>.part` (the manifest's `..<base>.manifest.json.<random>.part`);
+    // the audio layer's are `<base>.<ext>.part`.
+    names
+      .filter((n) => (n.startsWith(`.${base}.`) || n.startsWith(`..${base}.`) || n.startsWith(`${base}.`)) && n.endsWith(PART_SUFFIX))
+      .map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
   );
 }
 
