@@ -1,7 +1,9 @@
 // Everything the packaged app loads at run time must be packed, and nothing else from the source tree.
 // The run-time paths are read from the code and config (package.json main, the path.join(appRoot, ...)
 // calls in main/app, the tray's icon naming), not listed here, so a new or moved file is caught.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { TRAY_ICON_STATES } from '../../main/app/tray-state.js';
@@ -84,21 +86,27 @@ describe('files in the packaged app', () => {
     }
   });
 
-  // Only after `npm run build:app` (not run by the tests: it takes a while): the real build output.
-  const built = fs.existsSync(path.join(ROOT, 'out', 'main'));
-  if (!built) console.log('files.test: no out/ (run `npm run build:app`): skipping the checks of the real build output');
-  it.skipIf(!built)('packs every file the app build wrote, except source maps (out/ present)', () => {
+  // The real build output: out/ after `npm run build:app`, else a fresh `electron-vite build` into a scratch folder.
+  let outRoot = path.join(ROOT, 'out');
+  beforeAll(() => {
+    if (fs.existsSync(path.join(outRoot, 'main'))) return;
+    outRoot = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaud-files-')), 'out');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outRoot, '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
+  }, 300_000);
+
+  it('packs every file the app build wrote, except source maps', () => {
     const packed = appFileFilter(config, 'linux');
     const walk = (dir: string): string[] =>
-      fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
-    const files = walk('out');
+      fs.readdirSync(path.join(outRoot, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.posix.join(dir, e.name)) : [path.posix.join(dir, e.name)]));
+    const files = walk('.').map((f) => path.posix.join('out', f));
     expect(files).toContain(mainEntry);
     for (const f of files) expect(packed(f), f).toBe(!f.endsWith('.map'));
   });
 
-  it.skipIf(!built)('the built main process imports only production dependencies (out/ present)', () => {
+  it('the built main process imports only production dependencies', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    const code = fs.readFileSync(path.join(ROOT, mainEntry), 'utf8');
+    const code = fs.readFileSync(path.join(outRoot, path.relative('out', mainEntry)), 'utf8');
     const specs = [...code.matchAll(/^import\s[^;]*?from\s*"([^"]+)";?$|^import\s*"([^"]+)";?$|\bimport\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
     expect(specs).toContain('electron');
     const external = specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && s !== 'electron');
