@@ -84,7 +84,7 @@ export class SyncEngine implements SyncEngineApi {
   private readonly pulls = new Set<Promise<void>>();
   private readonly problems: ProblemBoard;
   private readonly emitter = new EventEmitter();
-  private readonly statePush: Throttled<EngineState>;
+  private readonly statePush: Throttled<void>;
   private seq = 0;
   private paused = false;
   private online = true;
@@ -110,7 +110,8 @@ export class SyncEngine implements SyncEngineApi {
       this.now,
     );
     this.known = new KnownDevices(opts.stateDir, (msg) => this.log.warn(msg));
-    this.statePush = throttleLatest((s) => this.emitter.emit('state', s), opts.stateIntervalMs ?? 100, this.now);
+    // The snapshot is built when it is delivered, not on every change: a pull reports every chunk.
+    this.statePush = throttleLatest(() => this.emitter.emit('state', this.snapshot()), opts.stateIntervalMs ?? 100, this.now);
   }
 
   // ---------- life cycle ----------
@@ -378,12 +379,20 @@ export class SyncEngine implements SyncEngineApi {
     this.changed();
     let pulled = 0;
     let failed = 0;
-    let stopped: LibraryError | null = null;
-    for (const { rec, id } of todo) {
-      if (abort.signal.aborted || this.stopping) break;
+    let stopped = null as LibraryError | null;
+    // Two recordings at a time: one's fsyncs and verification overlap the other's reads from the
+    // recorder (a pull is mostly waiting on I/O). Each still starts in oldest-first order.
+    let next = 0;
+    const halt = () => stopped !== null || abort.signal.aborted || this.stopping;
+    const worker = async () => {
+      while (!halt() && next < todo.length) {
+        const { rec, id } = todo[next++]!;
+        await pullOne(rec, id);
+      }
+    };
+    const pullOne = async (rec: Recording, id: string) => {
       const r = this.ledger.get(id)!;
       if (r.state !== 'pulling') this.ledger.transition(id, 'pulling');
-      const before = rt.pull.bytesDone;
       let copied = 0;
       this.activity.set(id, { kind: 'pull', bytesDone: 0, bytesTotal: (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0), speedBps: 0 });
       try {
@@ -394,7 +403,7 @@ export class SyncEngine implements SyncEngineApi {
           logger: this.log,
           onBytes: (n) => {
             copied += n;
-            rt.pull.bytesDone = before + copied;
+            rt.pull.bytesDone += n;
             const a = this.activity.get(id);
             if (a) a.bytesDone = copied;
             this.changed();
@@ -417,28 +426,30 @@ export class SyncEngine implements SyncEngineApi {
           // Nothing verified was lost: the recording goes back to "on the recorder" and resumes on the next attach.
           this.ledger.transition(id, 'discovered');
           const unplugged = !this.stopping && this.devices.get(info.id) !== rt;
-          if (e.code === 'DEVICE_GONE' || unplugged) {
+          if (!stopped && (e.code === 'DEVICE_GONE' || unplugged)) {
             stopped =
               e.code === 'DEVICE_GONE'
                 ? e
                 : new LibraryError('DEVICE_GONE', `The ${this.displayName(info)} was unplugged while ${rec.relBase} was being copied. Nothing incomplete was kept; plug it in again and the copy resumes.`);
           }
-          break;
+          abort.abort(); // the other recording in flight stops too
+          return;
         }
         failed++;
         this.ledger.transition(id, 'failed', { reason: e.message, code: e.code, nextTryAt: null });
         this.failedSinceSummary++;
         this.log.warn('pull failed', { id, code: e.code, err: e.message });
         if (isFatalPullError(e)) {
-          stopped = e;
-          break;
+          stopped ??= e;
+          return;
         }
         this.problems.raise({ code: 'device-read-error', deviceId: info.id, message: e.message, action: 'Choose Retry on the recording, or plug the recorder in again.' });
       } finally {
         this.activity.delete(id);
         rt.pull.filesDone++;
       }
-    }
+    };
+    await Promise.all([worker(), worker()]);
     if (stopped) {
       const code = PULL_ERROR_PROBLEM[stopped.code] ?? 'device-read-error';
       rt.pull = { ...rt.pull, state: 'error', error: stopped.message };
@@ -758,7 +769,7 @@ export class SyncEngine implements SyncEngineApi {
   private changed(): void {
     if (!this.started) return;
     this.seq++;
-    this.statePush.push(this.snapshot());
+    this.statePush.push();
   }
 
   private snapshot(): EngineState {
