@@ -210,7 +210,9 @@ export async function run(): Promise<void> {
           `(rendered/received ${(r.renderedPerSec / Math.max(1e-9, r.receivedPerSec)).toFixed(2)}); ` +
           `final state seq ${r.lastSent} sent, ${r.lastRendered} rendered: ${ok ? 'no final state dropped' : 'FINAL STATE DROPPED'}`,
       );
-      if (!ok) throw new Error(`final state dropped at throttle ${throttle} ms: sent ${r.lastSent}, received ${r.lastReceived}, rendered ${r.lastRendered}`);
+      // Unthrottled is only the comparison that shows why main throttles: its backlog is still in
+      // flight when the measurement ends. Any throttled setting must deliver the final state.
+      if (!ok && throttle > 0) throw new Error(`final state dropped at throttle ${throttle} ms: sent ${r.lastSent}, received ${r.lastReceived}, rendered ${r.lastRendered}`);
     }
   } finally {
     await browser.close();
