@@ -18,6 +18,7 @@ import { startEmulator } from '../test/support/emulator/index.js';
 import { makeDeviceAsr, makeDeviceWav } from '../test/support/fixtures/audio.js';
 import { fuseUnavailableReason, makeFatImage, mountFat } from '../test/support/fuse.js';
 import { dateFolder, writeModelTxt } from '../test/support/recorder.js';
+import { buildCli, runCli } from '../test/support/cli.js';
 import { rcloneCopy } from './support/rclone.js';
 
 const run$ = promisify(execFile);
@@ -130,6 +131,14 @@ export async function run(): Promise<void> {
     await engine.stop();
     if (synced !== N) throw new Error(`only ${synced} of ${N} recordings synced`);
 
+    // The same sync by the CLI in its own process (fresh state and library), as cp and rclone run:
+    // in-process above, the engine shares its event loop with the emulator and s3rver.
+    await buildCli();
+    const tCli = performance.now();
+    const cli = await runCli(['sync', '--mount-root', mediaRoot, '--state-dir', path.join(work, 'cli-state'), '--library', path.join(work, 'cli-library'), '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
+    const cliMs = performance.now() - tCli;
+    if (cli.code !== 0) throw new Error(`plaud-sync sync failed (${cli.code}): ${cli.stdout}${cli.stderr}`);
+
     // --- baselines on the same files, same disks ---
     // cp runs after the sync, so it may find the recorder's files in the page cache: the baseline is, if anything, flattered.
     const cpDest = path.join(work, 'cp');
@@ -147,7 +156,9 @@ export async function run(): Promise<void> {
     await m.unmount();
 
     const ratio = syncMs / (cpMs + rcloneMs);
-    console.log(`end-to-end sync of ${N} recordings: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload)`);
+    console.log(`end-to-end sync of ${N} recordings, \`plaud-sync sync\` in its own process: ${(cliMs / 1000).toFixed(2)} s`);
+    console.log(`  ratio CLI sync / (cp + rclone): ${(cliMs / (cpMs + rcloneMs)).toFixed(2)} (target <= 1.2); / (cp + sync + rclone): ${(cliMs / (cpMs + flushMs + rcloneMs)).toFixed(2)}`);
+    console.log(`end-to-end sync of ${N} recordings, engine in this process beside the emulator: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload)`);
     console.log(`baseline cp -r of the recorder: ${(cpMs / 1000).toFixed(2)} s; rclone copy of the same ${files} upload files (5M chunks, 4 transfers x 4 parts): ${(rcloneMs / 1000).toFixed(2)} s`);
     console.log(`ratio sync / (cp + rclone): ${ratio.toFixed(2)} (target <= 1.2)`);
     console.log(`ratio sync / (cp + sync + rclone): ${(syncMs / (cpMs + flushMs + rcloneMs)).toFixed(2)} (cp's data flushed to disk, as the pull's fsyncs do; flush took ${(flushMs / 1000).toFixed(2)} s)`);
