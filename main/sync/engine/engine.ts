@@ -10,7 +10,7 @@
 // failure is counted on the recording and retried with capped backoff, its next try persisted.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import { openLedger, ledgerDir, type Ledger, type LedgerRecord } from '../ledger/index.js';
+import { openLedger, ledgerDir, RECORD_STATES, type Ledger, type LedgerRecord } from '../ledger/index.js';
 import { pullRecording } from '../library/pull.js';
 import { LibraryError, isFatalPullError } from '../library/errors.js';
 import { scanVolume } from '../devices/scan.js';
@@ -30,7 +30,7 @@ import { requeue, retryFailed } from './retry.js';
 import { libraryCopyVerified, removeSourcesFromDevice } from './remove-from-device.js';
 import type { DeviceView, EngineState, HistoryEntry, HistoryQuery } from './state.js';
 import { throttleLatest, type Throttled } from './throttle.js';
-import { SpeedMeter, isPending, isUploadSideFailure, queryHistory, queueItem, type Activity } from './views.js';
+import { SpeedMeter, isUploadSideFailure, queryHistory, queueItem, type Activity } from './views.js';
 
 export interface EngineOptions {
   stateDir: string;
@@ -62,6 +62,11 @@ interface ActiveUpload {
   cancelled: boolean;
   meter: SpeedMeter;
 }
+
+/** States an upload slot can pick from (failed ones only when due, see eligible()). */
+const UPLOAD_CANDIDATE_STATES = ['pulled', 'uploading', 'completing', 'failed'] as const;
+/** Everything not yet synced or skipped. */
+const PENDING_STATES = RECORD_STATES.filter((st) => st !== 'synced' && st !== 'skipped');
 
 const PULL_ERROR_PROBLEM: Partial<Record<string, 'library-full' | 'library-unwritable' | 'device-read-error'>> = {
   DISK_FULL: 'library-full',
@@ -259,7 +264,7 @@ export class SyncEngine implements SyncEngineApi {
 
   /** Recordings not yet synced or skipped (what makes `sync` exit non-zero). */
   pendingRecords(): LedgerRecord[] {
-    return this.ledger.all().filter(isPending);
+    return this.ledger.inState(...PENDING_STATES);
   }
 
   records(): LedgerRecord[] {
@@ -536,7 +541,7 @@ export class SyncEngine implements SyncEngineApi {
     if (this.uploads.size > 0) return true;
     if (this.paused || !this.online || !this.cloud || this.account === 'refused' || this.stopping) return false;
     const now = this.now();
-    return this.ledger.all().some((r) => this.eligible(r, now));
+    return this.ledger.inState(...UPLOAD_CANDIDATE_STATES).some((r) => this.eligible(r, now));
   }
 
   private pump(): void {
@@ -545,7 +550,7 @@ export class SyncEngine implements SyncEngineApi {
     const slots = this.settings.concurrency - this.uploads.size;
     if (slots > 0) {
       const next = this.ledger
-        .all()
+        .inState(...UPLOAD_CANDIDATE_STATES)
         .filter((r) => this.eligible(r, now))
         .sort((a, b) => a.startMs - b.startMs)
         .slice(0, slots);
@@ -774,9 +779,9 @@ export class SyncEngine implements SyncEngineApi {
 
   private snapshot(): EngineState {
     const ctx = { paused: this.paused, online: this.online, accountReady: this.account === 'configured', activity: this.activity };
-    const all = this.started ? this.ledger.all() : [];
-    const queue = all
-      .filter(isPending)
+    // Only unfinished records are read: the synced history (possibly 10,000) stays unparsed.
+    const pending = this.started ? this.ledger.inState(...PENDING_STATES) : [];
+    const queue = pending
       .sort((a, b) => a.startMs - b.startMs)
       .map((r) => queueItem(r, ctx));
     const devices: DeviceView[] = [];
@@ -817,7 +822,7 @@ export class SyncEngine implements SyncEngineApi {
         queued: queue.filter((q) => q.state !== 'failed' && q.state !== 'uploading' && q.state !== 'completing' && q.state !== 'pulling').length,
         active: this.uploads.size + [...this.activity.values()].filter((a) => a.kind === 'pull').length,
         failed: queue.filter((q) => q.state === 'failed').length,
-        synced: all.length - queue.length - all.filter((r) => r.state === 'skipped').length,
+        synced: this.started ? this.ledger.counts().synced : 0,
         bytesPending,
         speedBps: speed,
         etaSec: speed > 0 ? Math.ceil(bytesPending / speed) : null,

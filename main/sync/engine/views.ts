@@ -17,11 +17,6 @@ export interface QueueContext {
   activity: ReadonlyMap<string, Activity>;
 }
 
-/** Records still on their way to the cloud (everything but synced and skipped). */
-export function isPending(r: LedgerRecord): boolean {
-  return r.state !== 'synced' && r.state !== 'skipped';
-}
-
 /** A failure that happened on the upload side, so the retry goes back to the queue (not to the recorder). */
 export function isUploadSideFailure(r: LedgerRecord): boolean {
   return r.state === 'failed' && !!r.pulled && (r.failure?.fromState === 'pulled' || r.failure?.fromState === 'uploading' || r.failure?.fromState === 'completing');
