@@ -61,6 +61,8 @@ interface ActiveUpload {
   abort: AbortController;
   cancelled: boolean;
   meter: SpeedMeter;
+  /** The account connection this upload started with; settings may replace it while the upload runs. */
+  cloud: CloudPort;
 }
 
 /** States an upload slot can pick from (failed ones only when due, see eligible()). */
@@ -590,7 +592,7 @@ export class SyncEngine implements SyncEngineApi {
 
   private async uploadOne(initial: LedgerRecord): Promise<void> {
     const cloud = this.cloud!;
-    const active: ActiveUpload = { abort: new AbortController(), cancelled: false, meter: new SpeedMeter(5_000, this.now) };
+    const active: ActiveUpload = { abort: new AbortController(), cancelled: false, meter: new SpeedMeter(5_000, this.now), cloud };
     this.uploads.set(initial.id, active);
     const id = initial.id;
     let r = initial.state === 'failed' ? requeue(this.ledger, initial) : initial;
@@ -680,6 +682,12 @@ export class SyncEngine implements SyncEngineApi {
     }
     if (active.abort.signal.aborted) return; // pause or quit: the ledger already holds the session to resume
     if ((err instanceof UploadError && err.reason === 'auth') || cloudKind === 'auth') {
+      if (active.cloud !== this.cloud) {
+        // Refused under credentials the user has since replaced: that says nothing about the new ones, so the
+        // recording simply goes back in the queue (the finally in uploadOne pumps) instead of flagging the account.
+        this.log.info('upload refused under replaced credentials; retrying with the current ones', { id });
+        return;
+      }
       this.account = 'refused';
       this.problems.raise({ code: 'auth-refused', message, action: 'Enter a new API token (or client ID and secret) in Settings.' });
       this.log.warn('credentials refused', { id });

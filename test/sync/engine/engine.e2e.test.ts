@@ -52,10 +52,10 @@ class TestWatcher implements DeviceWatcherPort {
 
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition'): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition', describe?: () => unknown): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe ? `: ${JSON.stringify(describe())}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -176,8 +176,12 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(s.queue[0]!.state).toBe('waiting-account');
     expect(s.problems.some((p) => p.code === 'no-account')).toBe(true);
     expect((await e.testConnection()).ok).toBe(false);
+    // The upload started under the wrong token is still waiting for its answer when the right token arrives:
+    // its late refusal must not mark the new credentials as refused (which would leave the recording stuck).
+    emu.faults.slow({ target: 'presign', delayMs: 2_000, times: 1 });
     await secrets.set('apiToken', 'a-wrong-token');
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
+    await until(() => e.getState().queue.some((q) => q.state === 'uploading'), 10_000, 'the upload under the wrong token to start');
     const refused = await e.testConnection();
     expect(refused.ok).toBe(false);
     expect(refused.message).toMatch(/refused/i);
@@ -185,9 +189,9 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     await secrets.set('apiToken', emu.token);
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
     expect(await e.testConnection()).toMatchObject({ ok: true });
-    await until(() => e.records().every((x) => x.state === 'synced'), 20_000, 'synced after credentials');
-    expect(e.getState().problems.some((p) => p.code === 'no-account')).toBe(false);
-  }, 60_000);
+    await until(() => e.records().every((x) => x.state === 'synced'), 45_000, 'synced after credentials', () => ({ records: e.records().map((x) => x.state), account: e.getState().account, problems: e.getState().problems.map((p) => p.code) }));
+    expect(e.getState().problems.some((p) => p.code === 'no-account' || p.code === 'auth-refused')).toBe(false);
+  }, 90_000);
 
   it('emulator down mid-upload: the queue goes offline without burning attempts and resumes when it is back', async () => {
     const r = await recorder('recD', '888000000000000004', [
