@@ -25,7 +25,7 @@ const run$ = promisify(execFile);
 const N = Number(process.env.SYNC_BENCH_RECORDINGS ?? 200);
 const SERIAL = '888123456789012345';
 
-async function layOut(root: string): Promise<{ bytes: number }> {
+export async function layOut(root: string): Promise<{ bytes: number }> {
   const asr = await makeDeviceAsr(2);
   const wav = await makeDeviceWav(2, SERIAL);
   const wavData = wav.subarray(512);

@@ -22,6 +22,8 @@ export interface PrepareUploadOptions {
   format: 'opus' | 'mp3';
   destPath: string;
   signal?: AbortSignal;
+  /** fsync the folder after the rename (default true); off when the caller fsyncs that folder right after. */
+  syncDir?: boolean;
 }
 
 export type UploadSource = 'asr-packaged' | 'asr-passthrough' | 'wav-encoded';
@@ -85,6 +87,7 @@ type Producer = (write: (chunk: Uint8Array) => Promise<void>) => Promise<{ durat
 
 export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<PreparedUpload> {
   const { wavPath, asrPath, format, destPath, signal } = opts;
+  const syncDir = opts.syncDir !== false;
   signal?.throwIfAborted();
 
   const fromWav = (path: string): Producer =>
@@ -94,7 +97,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
     if (!wavPath) {
       throw new AudioFormatError('NO_SOURCE', 'MP3 upload needs the WAV recording, and this recording has no WAV file. Choose the Opus upload format to upload its ASR audio.');
     }
-    return { ...(await writeAtomically(destPath, fromWav(wavPath), signal)), filetype: 'mp3', source: 'wav-encoded' };
+    return { ...(await writeAtomically(destPath, fromWav(wavPath), signal, syncDir)), filetype: 'mp3', source: 'wav-encoded' };
   }
 
   let asrProblem: string | undefined;
@@ -108,11 +111,11 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
             await w(chunk);
           }
           return { durationMs: info.durationMs };
-        }, signal);
+        }, signal, syncDir);
         return { ...r, filetype: 'opus', source: 'asr-passthrough' };
       }
       const r = await writeAtomically(destPath, (w) =>
-        packageRawAsr(createReadStream(asrPath, { highWaterMark: WRITE_BUFFER }) as AsyncIterable<Buffer>, w, { signal }), signal);
+        packageRawAsr(createReadStream(asrPath, { highWaterMark: WRITE_BUFFER }) as AsyncIterable<Buffer>, w, { signal }), signal, syncDir);
       return { ...r, filetype: 'opus', source: 'asr-packaged' };
     } catch (e) {
       // A damaged ASR is not the end of the recording when its WAV is there: encode that instead.
@@ -121,7 +124,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
     }
   }
   if (!wavPath) throw new AudioFormatError('NO_SOURCE', 'This recording has neither a WAV nor an ASR file to upload.');
-  const r = await writeAtomically(destPath, fromWav(wavPath), signal);
+  const r = await writeAtomically(destPath, fromWav(wavPath), signal, syncDir);
   const out: PreparedUpload = { ...r, filetype: 'opus', source: 'wav-encoded' };
   if (asrProblem !== undefined) out.asrProblem = asrProblem;
   return out;
@@ -136,6 +139,7 @@ async function writeAtomically(
   destPath: string,
   produce: Producer,
   signal: AbortSignal | undefined,
+  syncDirAfter: boolean,
 ): Promise<{ path: string; size: number; md5: string; durationMs: number }> {
   const part = `${destPath}.part`;
   let fh: FileHandle | undefined;
@@ -149,7 +153,7 @@ async function writeAtomically(
     await fh.close();
     fh = undefined;
     await rename(part, destPath);
-    await syncDir(dirname(destPath));
+    if (syncDirAfter) await syncDir(dirname(destPath));
     return { path: destPath, size: w.size, md5: w.digest(), durationMs };
   } catch (e) {
     if (fh) await fh.close().catch(() => {});

@@ -11,7 +11,8 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { openLedger, ledgerDir, RECORD_STATES, type Ledger, type LedgerRecord } from '../ledger/index.js';
-import { pullRecording } from '../library/pull.js';
+import { PULL_CONCURRENCY, pullRecording } from '../library/pull.js';
+import { ReadTurns } from '../library/read-turns.js';
 import { LibraryError, isFatalPullError } from '../library/errors.js';
 import { scanVolume } from '../devices/scan.js';
 import { UploadError, type UploadState } from '../upload/index.js';
@@ -387,8 +388,9 @@ export class SyncEngine implements SyncEngineApi {
     let pulled = 0;
     let failed = 0;
     let stopped = null as LibraryError | null;
-    // Two recordings at a time: one's fsyncs and verification overlap the other's reads from the
-    // recorder (a pull is mostly waiting on I/O). Each still starts in oldest-first order.
+    // Several recordings at a time, their reads from the recorder taking turns (ReadTurns): one's fsyncs,
+    // verification, packaging and ledger writes overlap the next one's read. Each starts in oldest-first order.
+    const readTurns = new ReadTurns();
     let next = 0;
     const halt = () => stopped !== null || abort.signal.aborted || this.stopping;
     const worker = async () => {
@@ -408,6 +410,7 @@ export class SyncEngine implements SyncEngineApi {
           format: this.settings.uploadFormat,
           signal: abort.signal,
           logger: this.log,
+          readTurns,
           onBytes: (n) => {
             copied += n;
             rt.pull.bytesDone += n;
@@ -456,7 +459,7 @@ export class SyncEngine implements SyncEngineApi {
         rt.pull.filesDone++;
       }
     };
-    await Promise.all([worker(), worker()]);
+    await Promise.all(Array.from({ length: PULL_CONCURRENCY }, worker));
     if (stopped) {
       const code = PULL_ERROR_PROBLEM[stopped.code] ?? 'device-read-error';
       rt.pull = { ...rt.pull, state: 'error', error: stopped.message };

@@ -27,6 +27,13 @@ export interface CopyOptions {
   expectedSize?: number;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
+  /** Wait for a turn before reading the source and hand it back once the last byte is read (see ReadTurns). */
+  readTurn?: (signal?: AbortSignal) => Promise<() => void>;
+  /**
+   * fsync the folder after the rename (default true). A caller that writes and fsyncs another file in the same
+   * folder right after (the pull's manifest) turns it off: that one folder fsync makes both renames durable.
+   */
+  syncDir?: boolean;
 }
 
 export interface CopyResult {
@@ -108,8 +115,10 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
   const { libraryDir, label, signal } = opts;
   let input: fs.FileHandle | undefined;
   let output: fs.FileHandle | undefined;
+  let releaseTurn: (() => void) | undefined;
   try {
     signal?.throwIfAborted();
+    if (opts.readTurn) releaseTurn = await opts.readTurn(signal);
     try {
       input = await fs.open(src, 'r');
     } catch (err) {
@@ -164,6 +173,10 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
       opts.onBytes?.(n);
       [cur, spare] = [spare, cur];
     }
+    // Everything from here on works on the library copy: let the next file's read start.
+    releaseTurn?.();
+    await input.close().catch(() => {});
+    input = undefined;
     const md5 = hash.digest('hex');
     try {
       await flushing;
@@ -199,7 +212,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     } catch (err) {
       throw libraryWriteError(err, libraryDir, label);
     }
-    await fsyncDir(path.dirname(dest));
+    if (opts.syncDir !== false) await fsyncDir(path.dirname(dest));
     return { path: dest, size: pos, md5 };
   } catch (err) {
     await output?.close().catch(() => {});
@@ -208,6 +221,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Copying ${label} was cancelled.`, { cause: err });
     throw libraryWriteError(err, libraryDir, label);
   } finally {
+    releaseTurn?.();
     await input?.close().catch(() => {});
   }
 }

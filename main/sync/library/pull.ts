@@ -3,14 +3,17 @@
 //   <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, <base>.opus|mp3, .<base>.manifest.json
 //
 // Each file is copied by copyVerified (temp name, MD5 while reading, fsync, read-back check, rename); the manifest
-// records what was verified and is written after each file, `complete` last. The upload-ready file is made from
-// the library copies, never from the device.
+// records what was verified and is written once the recording is done, `complete` set, and its folder fsync makes
+// every rename in that folder durable (one folder fsync per recording, not one per file). After a large file the
+// manifest is also written at once, so a crash does not cost copying that file again. The upload-ready file is
+// made from the library copies, never from the device.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DeviceInfo, Recording, UploadFormat } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { AudioFormatError } from '../audio/errors.js';
 import { copyVerified, PART_SUFFIX } from './copy.js';
+import { ReadTurns } from './read-turns.js';
 import { isFatalPullError, LibraryError, libraryWriteError } from './errors.js';
 import { assertInside, ensurePlace, placeOf } from './layout.js';
 import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type UploadFileEntry } from './manifest.js';
@@ -51,6 +54,8 @@ export type PrepareUploadFn = (args: {
   format: UploadFormat;
   destPath: string;
   signal?: AbortSignal;
+  /** fsync the folder after the rename (default true); the pull turns it off and fsyncs the folder once. */
+  syncDir?: boolean;
 }) => Promise<{ path: string; size: number; md5: string; filetype: UploadFormat; durationMs: number; source: string }>;
 
 export interface PullRecordingOptions {
@@ -64,7 +69,15 @@ export interface PullRecordingOptions {
   onFileDone?: (role: 'wav' | 'asr') => void;
   prepare?: PrepareUploadFn;
   logger?: Logger;
+  /** Shared by the recordings of one recorder pulled at once, so their reads from it take turns (ReadTurns). */
+  readTurns?: ReadTurns;
 }
+
+/** Recordings pulled at once from one recorder: one reading, the others finishing (see ReadTurns). */
+export const PULL_CONCURRENCY = 3;
+
+/** After copying a file this large, write the manifest at once rather than at the end of the recording. */
+export const CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
 type Device = Pick<DeviceInfo, 'sn' | 'mountPath'>;
 
@@ -183,82 +196,98 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
   let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec);
   manifest = { ...manifest, durationMs: rec.durationMs, endMs: rec.endMs };
   let copiedBytes = 0;
+  let unsaved = false;
   const save = async () => {
     manifest.updatedAt = new Date().toISOString();
     try {
       await writeManifest(place.dir, place.base, manifest);
+      unsaved = false;
     } catch (err) {
       throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
     }
   };
-
-  for (const role of SOURCE_ROLES) {
-    const src = rec[role];
-    if (!src) continue;
-    if (!plan.toCopy.includes(role)) {
-      opts.onFileDone?.(role);
-      continue;
-    }
-    const srcPath = path.resolve(mountRoot, src.relPath);
-    // The scan already refuses odd names; this guards callers that build a Recording themselves.
-    try {
-      assertInside(mountRoot, srcPath);
-    } catch {
-      throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to read ${src.relPath}: it points outside the recorder.`);
-    }
-    const name = `${place.base}.${EXT[role]}`;
-    const res = await copyVerified(srcPath, path.join(place.dir, name), {
-      libraryDir,
-      label: `${rec.relBase}.${EXT[role]}`,
-      expectedSize: src.size,
-      ...(signal ? { signal } : {}),
-      onBytes: (n) => opts.onBytes?.(n, role),
-    });
-    copiedBytes += res.size;
-    manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs };
-    manifest.complete = false;
-    await save();
-    log.debug('copied', { key: rec.key, role, size: res.size });
-    opts.onFileDone?.(role);
+  try {
+    return await pullInto();
+  } catch (err) {
+    // Unplugged, cancelled, disk trouble: keep the record of the files already verified, so the next pull does not
+    // read them from the recorder again. (Only a hard crash loses it, and then those files are simply copied again.)
+    if (unsaved) await save().catch(() => {});
+    throw err;
   }
 
-  if (format && plan.needsUpload) {
-    const prepare = opts.prepare ?? defaultPrepare;
-    const name = `${place.base}.${format}`;
-    const args: Parameters<PrepareUploadFn>[0] = { format, destPath: path.join(place.dir, name) };
-    if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
-    if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
-    if (signal) args.signal = signal;
-    let up;
-    try {
-      up = await prepare(args);
-    } catch (err) {
-      if (err instanceof AudioFormatError) {
-        throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, { cause: err });
+  // The pull itself (a declaration, hoisted above the try that calls it).
+  async function pullInto(): Promise<PulledRecording> {
+    for (const role of SOURCE_ROLES) {
+      const src = rec[role];
+      if (!src) continue;
+      if (!plan.toCopy.includes(role)) {
+        opts.onFileDone?.(role);
+        continue;
       }
-      if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
-      throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
+      const srcPath = path.resolve(mountRoot, src.relPath);
+      // The scan already refuses odd names; this guards callers that build a Recording themselves.
+      try {
+        assertInside(mountRoot, srcPath);
+      } catch {
+        throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to read ${src.relPath}: it points outside the recorder.`);
+      }
+      const name = `${place.base}.${EXT[role]}`;
+      const res = await copyVerified(srcPath, path.join(place.dir, name), {
+        libraryDir,
+        label: `${rec.relBase}.${EXT[role]}`,
+        expectedSize: src.size,
+        ...(signal ? { signal } : {}),
+        onBytes: (n) => opts.onBytes?.(n, role),
+        syncDir: false,
+        ...(opts.readTurns ? { readTurn: (sig?: AbortSignal) => opts.readTurns!.take(sig) } : {}),
+      });
+      copiedBytes += res.size;
+      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs };
+      manifest.complete = false;
+      unsaved = true;
+      if (res.size >= CHECKPOINT_BYTES) await save();
+      log.debug('copied', { key: rec.key, role, size: res.size });
+      opts.onFileDone?.(role);
     }
-    const entry: UploadFileEntry = { name, size: up.size, md5: up.md5, filetype: format, durationMs: up.durationMs, source: up.source };
-    manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
-  }
 
-  manifest.complete = true;
-  await save();
+    if (format && plan.needsUpload) {
+      const prepare = opts.prepare ?? defaultPrepare;
+      const name = `${place.base}.${format}`;
+      const args: Parameters<PrepareUploadFn>[0] = { format, destPath: path.join(place.dir, name), syncDir: false };
+      if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
+      if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
+      if (signal) args.signal = signal;
+      let up;
+      try {
+        up = await prepare(args);
+      } catch (err) {
+        if (err instanceof AudioFormatError) {
+          throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, { cause: err });
+        }
+        if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
+        throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
+      }
+      const entry: UploadFileEntry = { name, size: up.size, md5: up.md5, filetype: format, durationMs: up.durationMs, source: up.source };
+      manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
+    }
 
-  const files: PulledFile[] = [];
-  for (const role of SOURCE_ROLES) {
-    const f = manifest[role];
-    if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
+    manifest.complete = true;
+    await save();
+
+    const files: PulledFile[] = [];
+    for (const role of SOURCE_ROLES) {
+      const f = manifest[role];
+      if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
+    }
+    const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes };
+    const up = format ? manifest.upload?.[format] : undefined;
+    if (up) {
+      const p = path.join(place.dir, up.name);
+      files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
+      out.upload = { path: p, size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs, source: up.source };
+    }
+    return out;
   }
-  const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes };
-  const up = format ? manifest.upload?.[format] : undefined;
-  if (up) {
-    const p = path.join(place.dir, up.name);
-    files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
-    out.upload = { path: p, size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs, source: up.source };
-  }
-  return out;
 }
 
 // ---- Pulling many ----
@@ -295,7 +324,7 @@ export interface PullAllOptions extends Omit<PullRecordingOptions, 'onBytes' | '
   onEvent?: (e: PullEvent) => void;
   /** Minimum interval between 'progress' events (default 100 ms); file boundaries always emit. */
   progressIntervalMs?: number;
-  /** Recordings in flight at once (default 2). */
+  /** Recordings in flight at once (default PULL_CONCURRENCY). */
   concurrency?: number;
 }
 
@@ -348,9 +377,10 @@ export async function pullAll(device: Device, recordings: readonly Recording[], 
     emit({ type: 'progress', ...progress });
   };
 
-  // Two recordings in flight: while one is being fsynced and read back for verification (library disk, CPU),
-  // the next is already being read from the recorder, which is the slow part.
-  const concurrency = Math.max(1, opts.concurrency ?? 2);
+  // Several recordings in flight, their reads from the recorder taking turns: while one is being fsynced, read
+  // back, packaged and recorded, the next is already being read from the recorder, which is the slow part.
+  const concurrency = Math.max(1, opts.concurrency ?? PULL_CONCURRENCY);
+  const readTurns = opts.readTurns ?? new ReadTurns();
   let next = 0;
   let stop = false;
   const pullOne = async (rec: Recording) => {
@@ -364,6 +394,7 @@ export async function pullAll(device: Device, recordings: readonly Recording[], 
       const r = await pullRecording(device, rec, {
         ...opts,
         format,
+        readTurns,
         onBytes: (n) => {
           recBytes += n;
           progress.bytesDone += n;

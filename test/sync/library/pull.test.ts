@@ -7,7 +7,9 @@ import { scanVolume } from '../../../main/sync/devices/scan.js';
 import { placeOf } from '../../../main/sync/library/layout.js';
 import { LibraryError } from '../../../main/sync/library/errors.js';
 import { readManifest } from '../../../main/sync/library/manifest.js';
-import { isPulled, planPull, pullAll, pullRecording } from '../../../main/sync/library/pull.js';
+import { isPulled, planPull, pullAll, pullRecording, type PrepareUploadFn } from '../../../main/sync/library/pull.js';
+import { ReadTurns } from '../../../main/sync/library/read-turns.js';
+import { AudioFormatError } from '../../../main/sync/audio/errors.js';
 import type { Recording } from '../../../main/sync/types.js';
 import { layOutRecorder, TEST_SERIAL } from '../../support/recorder.js';
 
@@ -88,6 +90,55 @@ describe('library pull on plain folders', () => {
     expect(s.stopped?.code).toBe('ABORTED');
     const all = await fs.readdir(lib, { recursive: true });
     expect(all.filter((f) => /\.(WAV|ASR|part)$/.test(f))).toEqual([]);
+  });
+
+  it('reads from the recorder take turns: a copy waits for its turn and hands it back before its fsync and check', async () => {
+    const turns = new ReadTurns();
+    const held = await turns.take();
+    let bytes = 0;
+    const pulling = pullRecording(device(), recs[0]!, { libraryDir: lib, format: null, readTurns: turns, onBytes: (n) => (bytes += n) });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bytes).toBe(0);
+    held();
+    const r = await pulling;
+    expect(bytes).toBe(r.copiedBytes);
+    // Free again afterwards: every turn was handed back, also the ones of files that finished.
+    (await turns.take())();
+
+    // pullAll with several recordings in flight: never two files read from the recorder at once.
+    let holders = 0;
+    let most = 0;
+    let taken = 0;
+    const counting = new ReadTurns();
+    const take = counting.take.bind(counting);
+    counting.take = async (signal?: AbortSignal) => {
+      const release = await take(signal);
+      taken++;
+      most = Math.max(most, ++holders);
+      return () => {
+        holders--;
+        release();
+      };
+    };
+    const lib2 = path.join(work, 'lib2');
+    const s = await pullAll(device(), recs, { libraryDir: lib2, format: 'opus', concurrency: 3, readTurns: counting });
+    expect(s.pulled).toHaveLength(recs.length);
+    expect(taken).toBe(recs.reduce((n, x) => n + (x.wav ? 1 : 0) + (x.asr ? 1 : 0), 0));
+    expect(most).toBe(1);
+  });
+
+  it('a recording that fails after its files were verified keeps their record, so a retry reads nothing from the recorder again', async () => {
+    const failing: PrepareUploadFn = async () => {
+      throw new AudioFormatError('NO_SOURCE', 'made to fail by the test');
+    };
+    await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: 'opus', prepare: failing })).rejects.toMatchObject({ code: 'BAD_RECORDING' });
+    const place = placeOf(lib, recs[0]!);
+    const m = await readManifest(place.dir, place.base);
+    expect(m).toMatchObject({ complete: false, wav: { size: recs[0]!.wav!.size }, asr: { size: recs[0]!.asr!.size } });
+    const again = await pullRecording(device(), recs[0]!, { libraryDir: lib, format: 'opus' });
+    expect(again.copiedBytes).toBe(0);
+    expect(again.upload?.filetype).toBe('opus');
+    expect((await readManifest(place.dir, place.base))?.complete).toBe(true);
   });
 
   it('nothing on the recorder is modified by a pull', async () => {
