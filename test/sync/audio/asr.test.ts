@@ -64,6 +64,17 @@ describe('inspectAsr', () => {
     await expect(inspectAsr(await put(Buffer.alloc(8000)))).rejects.toMatchObject({ code: 'ASR_BAD_TOC' });
   });
 
+  it('a long recording (read in pieces, not whole) is checked the same way', async () => {
+    const frames = 40_000; // 3.2 MB, 13 min 20 s: beyond the size read in one go
+    expect(await inspectAsr(await put(rawAsr(frames)))).toEqual({ format: 'raw-opus', durationMs: frames * 20, frames });
+    for (const bad of [10, 20_000, frames - 1]) {
+      const b = rawAsr(frames);
+      // Damage a stretch wide enough that the sampling must land in it.
+      for (let i = bad; i < Math.min(frames, bad + 5_000); i++) b[i * 80] = 0x00;
+      await expect(inspectAsr(await put(b))).rejects.toMatchObject({ code: 'ASR_BAD_TOC' });
+    }
+  });
+
   describe('Ogg Opus (newer firmware)', () => {
     let ogg: Buffer;
     beforeAll(async () => {
