@@ -21,6 +21,7 @@
 // A 403 / NoSuchUpload on a PART means the presigned URLs expired or the session is gone: the session is
 // abandoned (nothing was completed, so no duplicate is possible) and a fresh one is started.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
+import { PartBuffers } from './part-buffers.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlaudCloudClient } from '../cloud/client.js';
@@ -190,12 +191,15 @@ export class MultipartUploader {
   private readonly maxApiTries: number;
   private readonly maxSessions: number;
   private readonly log: Logger;
+  /** Part buffers shared by this uploader's uploads, one per part in flight. */
+  private readonly buffers: PartBuffers;
 
   constructor(
     private readonly client: PlaudCloudClient,
     private readonly opts: UploaderOptions = {},
   ) {
     this.concurrency = Math.max(1, Math.min(16, opts.concurrency ?? 4));
+    this.buffers = new PartBuffers(this.concurrency);
     this.maxPartTries = Math.max(1, opts.maxPartTries ?? 6);
     this.maxApiTries = Math.max(1, opts.maxApiTries ?? 6);
     this.maxSessions = Math.max(1, opts.maxSessions ?? 3);
@@ -401,29 +405,37 @@ export class MultipartUploader {
     const urlOf = new Map(state.urls!.map((u) => [u.partNumber, u.url]));
 
     const worker = async () => {
-      let buf = Buffer.allocUnsafe(0);
-      while (!session.signal.aborted) {
-        const n = todo.shift();
-        if (n === undefined) return;
-        const size = sizeOf(n);
-        if (buf.length < size) buf = Buffer.allocUnsafe(size);
-        const body = buf.subarray(0, size);
-        await this.readPart(fh, body, (n - 1) * state.partSize, state);
-        const md5 = md5Hex(body);
-        const etag = await this.putWithRetries(urlOf.get(n)!, body, n, md5, hooks, session.signal, (b) => {
-          inFlight.set(n, (inFlight.get(n) ?? 0) + b);
-          progress();
-        }, () => {
+      let buf: Buffer | undefined;
+      try {
+        while (!session.signal.aborted) {
+          const n = todo.shift();
+          if (n === undefined) return;
+          const size = sizeOf(n);
+          if (!buf || buf.length < size) {
+            if (buf) this.buffers.give(buf);
+            buf = this.buffers.take(size, state.partSize);
+          }
+          const body = buf.subarray(0, size);
+          await this.readPart(fh, body, (n - 1) * state.partSize, state);
+          const md5 = md5Hex(body);
+          const etag = await this.putWithRetries(urlOf.get(n)!, body, n, md5, hooks, session.signal, (b) => {
+            inFlight.set(n, (inFlight.get(n) ?? 0) + b);
+            progress();
+          }, () => {
+            inFlight.delete(n);
+            progress();
+          });
           inFlight.delete(n);
+          confirmed += size;
+          const part = { partNumber: n, etag };
+          state.parts.push(part);
+          state.parts.sort((a, b) => a.partNumber - b.partNumber);
           progress();
-        });
-        inFlight.delete(n);
-        confirmed += size;
-        const part = { partNumber: n, etag };
-        state.parts.push(part);
-        state.parts.sort((a, b) => a.partNumber - b.partNumber);
-        progress();
-        await emit(state, 'part-done', undefined, part);
+          await emit(state, 'part-done', undefined, part);
+        }
+      } finally {
+        // Every attempt on this buffer has ended (answered, failed or destroyed), so it can serve another part.
+        if (buf) this.buffers.give(buf);
       }
     };
     const workers = Array.from({ length: Math.min(this.concurrency, todo.length) }, () =>
