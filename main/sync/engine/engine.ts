@@ -126,7 +126,9 @@ export class SyncEngine implements SyncEngineApi {
 
   /** Open the ledger, resume unfinished work, start watching for recorders. */
   async start(): Promise<void> {
-    this.ledger = await openLedger(ledgerDir(this.opts.stateDir), { logger: this.log });
+    // Group durability: journal fsyncs run in the background, shared; the points that need a change on disk
+    // before acting (complete-upload, deleting from the recorder, "pull finished") await ledger.flushed().
+    this.ledger = await openLedger(ledgerDir(this.opts.stateDir), { logger: this.log, durability: 'group' });
     this.started = true;
     for (const r of this.ledger.all()) {
       if (r.synced && (this.lastSyncAt === null || r.synced.syncedAt > this.lastSyncAt)) this.lastSyncAt = r.synced.syncedAt;
@@ -480,8 +482,20 @@ export class SyncEngine implements SyncEngineApi {
     rt.newRecordings = 0;
     rt.pull = { ...rt.pull, state: 'done' };
     this.log.info('pull finished', { id: info.id, pulled, failed });
+    // "Safe to unplug" only once the ledger holds every pulled recording on disk.
+    await this.flushLedger();
     this.emit({ type: 'pull-finished', deviceId: info.id, displayName: this.displayName(info), pulled, failed });
     await this.removeSynced(rt);
+  }
+
+  /** Wait for the ledger's pending changes to be on disk; a failure is already reported by the ledger's own error. */
+  private async flushLedger(): Promise<void> {
+    try {
+      await this.ledger.flushed();
+    } catch (err) {
+      this.log.error('ledger flush failed', { err });
+      this.problems.raise({ code: 'other', message: (err as Error).message, action: 'Check the disk that holds Plaud Sync\'s data, then restart Plaud Sync. Nothing in the library is lost.' });
+    }
   }
 
   // ---------- remove after sync ----------
@@ -496,6 +510,8 @@ export class SyncEngine implements SyncEngineApi {
       }
       try {
         this.ledger.markDeviceDelete(r.id, 'pending');
+        // The synced state and the pending mark are on disk before anything on the recorder is deleted.
+        await this.ledger.flushed();
         await removeSourcesFromDevice(rt.info.mountPath, r);
         this.ledger.markDeviceDelete(r.id, 'done');
         this.log.info('removed from recorder after sync', { id: r.id });
@@ -636,9 +652,12 @@ export class SyncEngine implements SyncEngineApi {
           onPartDone: (_s, part) => {
             r = this.ledger.recordPart(id, part.partNumber, part.etag);
           },
-          onCompleting: () => {
+          onCompleting: async () => {
             if (r.state !== 'completing') r = this.ledger.transition(id, 'completing');
             this.changed();
+            // On disk before the cloud is asked to complete: after a crash, a 'completing' record retries the same
+            // upload id instead of starting a second upload of the recording.
+            await this.ledger.flushed();
           },
           onProgress: (p) => {
             active.meter.add(p.bytesSent);

@@ -1,14 +1,14 @@
 // Child process for the lock and kill -9 tests (run with `node --import tsx`).
 //   hold  DIR           open the ledger, print "ready", keep it open until killed
 //   diskfull DIR        fill the (tmpfs) DIR until ENOSPC while changing records; print a JSON report
-//   churn DIR SEED      open the ledger, then change records forever; before each write print
+//   churn DIR SEED [group]  open the ledger (group: background fsyncs, as the engine does), then change records forever; before each write print
 //                       "intent <id> <state>", after the write returns "committed <id> <state>"
 // <state> is "<state>/<parts>/<deviceDelete>" so upload parts and the delete marker are checked too.
 import fs from 'node:fs';
 import { openLedger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
 import { DEVICE, pulledPatch, recording, uploadPatch } from './fixtures.js';
 
-const [mode, dir, seedArg] = process.argv.slice(2);
+const [mode, dir, seedArg, durability] = process.argv.slice(2);
 const out = (line: string) => fs.writeSync(1, line + '\n');
 
 export function describeRecord(r: Pick<LedgerRecord, 'state' | 'upload' | 'deviceDelete'>): string {
@@ -27,8 +27,10 @@ async function main() {
     return;
   }
   // Small compaction threshold so kills also land during snapshot writes.
-  const l = await openLedger(dir!, { compactEntries: 12 });
+  const group = durability === 'group';
+  const l = await openLedger(dir!, { compactEntries: 12, durability: group ? 'group' : 'each' });
   out('ready');
+  let writes = 0;
   const index = (r: LedgerRecord) => Number(r.relBase.split('/').pop()) / 3600 - 1_709_280_000 / 3600;
   for (;;) {
     const open = l.all().filter((r) => !(r.state === 'synced' && r.deviceDelete?.state === 'done') && r.state !== 'skipped');
@@ -73,6 +75,8 @@ async function main() {
     out(`intent ${r.id} ${intent}`);
     const after = next();
     out(`committed ${after.id} ${describeRecord(after)}`);
+    // Group mode: let the background fsyncs run (and race the compactions) as the engine's event loop does.
+    if (group && ++writes % 3 === 0) await (writes % 2 ? l.flushed() : new Promise((r) => setImmediate(r)));
   }
 }
 

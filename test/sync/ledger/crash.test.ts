@@ -29,9 +29,9 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 const describeRecord = (r: LedgerRecord) => `${r.state}/${r.upload?.parts.length ?? 0}/${r.deviceDelete?.state ?? '-'}`;
 
 /** Run the child, kill it `afterMs` after it is ready; resolve with its stdout once it is reaped. */
-function runAndKill(dir: string, seed: number, afterMs: number): Promise<string> {
+function runAndKill(dir: string, seed: number, afterMs: number, durability: 'each' | 'group'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [childJs, 'churn', dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [childJs, 'churn', dir, String(seed), durability], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -50,13 +50,13 @@ function runAndKill(dir: string, seed: number, afterMs: number): Promise<string>
 }
 
 /** One chain of trials on one ledger; returns [committed writes checked, in-flight writes found on disk]. */
-async function chain(dir: string, trials: number, seedBase: number): Promise<[number, number]> {
+async function chain(dir: string, trials: number, seedBase: number, durability: 'each' | 'group' = 'each'): Promise<[number, number]> {
   let known = new Map<string, string>(); // id -> state as loaded after the previous trial
   let totalCommitted = 0;
   let inFlightSeen = 0;
   for (let trial = 0; trial < trials; trial++) {
     const seed = seedBase + trial;
-    const out = await runAndKill(dir, seed, 20 + Math.floor(Math.random() * 250));
+    const out = await runAndKill(dir, seed, 20 + Math.floor(Math.random() * 250), durability);
     const expected = new Map(known);
     let pending: { id: string; state: string } | undefined;
     for (const line of out.split('\n')) {
@@ -93,7 +93,9 @@ async function chain(dir: string, trials: number, seedBase: number): Promise<[nu
 describe('kill -9 at random moments', () => {
   it(`the ledger loads and tells the truth after ${TRIALS} SIGKILLs`, { timeout: 120_000 }, async () => {
     // Two independent ledgers side by side: one child's fsync wait is the other's CPU time.
-    const results = await Promise.all([chain(path.join(work, 'a'), TRIALS / 2, 1000), chain(path.join(work, 'b'), TRIALS / 2, 2000)]);
+    // The second writes with group durability (fsyncs in the background, as the engine does): a kill must not
+    // lose a change whose call returned there either.
+    const results = await Promise.all([chain(path.join(work, 'a'), TRIALS / 2, 1000), chain(path.join(work, 'b'), TRIALS / 2, 2000, 'group')]);
     const committed = results.reduce((n, r) => n + r[0], 0);
     const inFlight = results.reduce((n, r) => n + r[1], 0);
     expect(committed).toBeGreaterThan(TRIALS * 3);

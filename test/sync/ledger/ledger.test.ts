@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IllegalTransitionError, openLedger, recordingId, type Ledger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { IllegalTransitionError, LedgerWriteError, openLedger, recordingId, type Ledger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
 import { DEVICE, SN, pulledPatch, recording, simulateCrash, uploadPatch } from './fixtures.js';
 
 let dir: string;
@@ -175,6 +175,60 @@ describe('ledger records and transitions', () => {
     ledger.transition(id, 'discovered');
     expect(seen).toEqual(['->discovered', 'discovered>pulling']);
     expect(ledger.get(id)?.state).toBe('discovered');
+  });
+});
+
+describe('group durability (the engine)', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('changes return without a blocking fsync; one background fsync covers a burst; flushed() waits for it', async () => {
+    ledger = await openLedger(dir, { durability: 'group' });
+    const blocking = vi.spyOn(fs, 'fdatasyncSync');
+    const background = vi.spyOn(fs, 'fdatasync');
+    for (let i = 0; i < 20; i++) syncOne(ledger, i);
+    expect(blocking).not.toHaveBeenCalled();
+    // 140 changes written in one go: the first started a background fsync, the rest wait for the next one.
+    expect(background.mock.calls.length).toBeLessThanOrEqual(1);
+    await ledger.flushed();
+    expect(background.mock.calls.length).toBe(2);
+    // Nothing left to flush: flushed() asks the disk for nothing more.
+    await ledger.flushed();
+    expect(background.mock.calls.length).toBe(2);
+    ledger.close();
+    ledger = await openLedger(dir);
+    expect(ledger.counts().synced).toBe(20);
+  });
+
+  it("'each' (the default) fsyncs every change before it returns", async () => {
+    ledger = await openLedger(dir);
+    const blocking = vi.spyOn(fs, 'fdatasyncSync');
+    syncOne(ledger, 1);
+    expect(blocking).toHaveBeenCalledTimes(7);
+  });
+
+  it('a disk that refuses the background fsync: flushed() rejects with a plain error and no change is taken after', async () => {
+    ledger = await openLedger(dir, { durability: 'group' });
+    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void setImmediate(() => cb(eio))) as unknown as typeof fs.fdatasync);
+    const { id } = ledger.discover(recording(1), DEVICE);
+    await expect(ledger.flushed()).rejects.toBeInstanceOf(LedgerWriteError);
+    await expect(ledger.flushed()).rejects.toThrow(/i\/o error/);
+    expect(() => ledger!.transition(id, 'pulling')).toThrow(/i\/o error/);
+    vi.restoreAllMocks();
+    ledger.close();
+    ledger = undefined;
+  });
+
+  it('a compaction while a background fsync is running keeps every change', async () => {
+    ledger = await openLedger(dir, { durability: 'group', compactEntries: 5 });
+    for (let i = 0; i < 12; i++) {
+      syncOne(ledger, i);
+      if (i % 4 === 0) await ledger.flushed();
+    }
+    await ledger.flushed();
+    simulateCrash(ledger);
+    ledger = await openLedger(dir);
+    expect(ledger.counts().synced).toBe(12);
   });
 });
 
