@@ -1,7 +1,7 @@
 // End-to-end sync benchmark: a 200-recording recorder (mixed sizes) on a real FAT volume (fusefat),
 // synced by the engine with the real device monitor, library, ledger and uploader against the
 // emulator on s3rver. Baseline, in the same run: `cp -r` of the recorder's files to the same disk
-// plus `rclone copy` of the same upload files to the same s3rver.
+// plus `rclone copy` of the same upload files to the same s3rver, alternating over SYNC_BENCH_ROUNDS rounds (3).
 //
 // Also: the time from the recorder's volume being mounted to the first byte pulled.
 import { execFile } from 'node:child_process';
@@ -23,6 +23,7 @@ import { rcloneCopy } from './support/rclone.js';
 
 const run$ = promisify(execFile);
 const N = Number(process.env.SYNC_BENCH_RECORDINGS ?? 200);
+const ROUNDS = Math.max(1, Number(process.env.SYNC_BENCH_ROUNDS ?? 3));
 const SERIAL = '888123456789012345';
 
 export async function layOut(root: string): Promise<{ bytes: number }> {
@@ -133,35 +134,43 @@ export async function run(): Promise<void> {
 
     // The same sync by the CLI in its own process (fresh state and library), as cp and rclone run:
     // in-process above, the engine shares its event loop with the emulator and s3rver.
+    // Rounds alternate CLI sync, cp and rclone, so a machine that slows down or speeds up meanwhile (a shared
+    // VM does) weighs on both sides alike; the median round's ratio is the result.
     await buildCli();
-    const tCli = performance.now();
-    const cli = await runCli(['sync', '--mount-root', mediaRoot, '--state-dir', path.join(work, 'cli-state'), '--library', path.join(work, 'cli-library'), '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
-    const cliMs = performance.now() - tCli;
-    if (cli.code !== 0) throw new Error(`plaud-sync sync failed (${cli.code}): ${cli.stdout}${cli.stderr}`);
-
-    // --- baselines on the same files, same disks ---
-    // cp runs after the sync, so it may find the recorder's files in the page cache: the baseline is, if anything, flattered.
-    const cpDest = path.join(work, 'cp');
-    await fs.mkdir(cpDest);
-    const t2 = performance.now();
-    await run$('cp', ['-r', `${m.dir}/NOTES`, `${m.dir}/CALLS`, cpDest]);
-    const cpMs = performance.now() - t2;
-    // The pull fsyncs every file it keeps; cp leaves its data in the page cache. `sync` shows that part.
-    const t3 = performance.now();
-    await run$('sync', []);
-    const flushMs = performance.now() - t3;
-    const flat = path.join(work, 'upload-files');
-    const files = await collectUploadFiles(lib, flat);
-    const rcloneMs = await rcloneCopy(emu, flat, 'rclone-sync-bench', { concurrency: 4, transfers: 4 });
+    const rounds: { cliMs: number; cpMs: number; flushMs: number; rcloneMs: number; files: number }[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const cliLib = path.join(work, `cli-library-${round}`);
+      const tCli = performance.now();
+      const cli = await runCli(['sync', '--mount-root', mediaRoot, '--state-dir', path.join(work, `cli-state-${round}`), '--library', cliLib, '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
+      const cliMs = performance.now() - tCli;
+      if (cli.code !== 0) throw new Error(`plaud-sync sync failed (${cli.code}): ${cli.stdout}${cli.stderr}`);
+      // --- baselines on the same files, same disks ---
+      const cpDest = path.join(work, `cp-${round}`);
+      await fs.mkdir(cpDest);
+      const t2 = performance.now();
+      await run$('cp', ['-r', `${m.dir}/NOTES`, `${m.dir}/CALLS`, cpDest]);
+      const cpMs = performance.now() - t2;
+      // The pull fsyncs every file it keeps; cp leaves its data in the page cache. `sync` shows that part.
+      const t3 = performance.now();
+      await run$('sync', []);
+      const flushMs = performance.now() - t3;
+      const flat = path.join(work, `upload-files-${round}`);
+      const files = await collectUploadFiles(cliLib, flat);
+      const rcloneMs = await rcloneCopy(emu, flat, `rclone-sync-bench-${round}`, { concurrency: 4, transfers: 4 });
+      rounds.push({ cliMs, cpMs, flushMs, rcloneMs, files });
+      console.log(`  round ${round + 1}: CLI sync ${(cliMs / 1000).toFixed(2)} s; cp -r ${(cpMs / 1000).toFixed(2)} s (+ sync ${(flushMs / 1000).toFixed(2)} s); rclone ${files} files ${(rcloneMs / 1000).toFixed(2)} s; ratio ${(cliMs / (cpMs + rcloneMs)).toFixed(2)}`);
+    }
     await m.unmount();
 
-    const ratio = syncMs / (cpMs + rcloneMs);
-    console.log(`end-to-end sync of ${N} recordings, \`plaud-sync sync\` in its own process: ${(cliMs / 1000).toFixed(2)} s`);
-    console.log(`  ratio CLI sync / (cp + rclone): ${(cliMs / (cpMs + rcloneMs)).toFixed(2)} (target <= 1.2); / (cp + sync + rclone): ${(cliMs / (cpMs + flushMs + rcloneMs)).toFixed(2)}`);
-    console.log(`end-to-end sync of ${N} recordings, engine in this process beside the emulator: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload)`);
-    console.log(`baseline cp -r of the recorder: ${(cpMs / 1000).toFixed(2)} s; rclone copy of the same ${files} upload files (5M chunks, 4 transfers x 4 parts): ${(rcloneMs / 1000).toFixed(2)} s`);
-    console.log(`ratio sync / (cp + rclone): ${ratio.toFixed(2)} (target <= 1.2)`);
-    console.log(`ratio sync / (cp + sync + rclone): ${(syncMs / (cpMs + flushMs + rcloneMs)).toFixed(2)} (cp's data flushed to disk, as the pull's fsyncs do; flush took ${(flushMs / 1000).toFixed(2)} s)`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ratios = rounds.map((r) => r.cliMs / (r.cpMs + r.rcloneMs));
+    const flushedRatios = rounds.map((r) => r.cliMs / (r.cpMs + r.flushMs + r.rcloneMs));
+    const mid = rounds[ratios.indexOf(median(ratios))]!;
+    const ratio = syncMs / (mid.cpMs + mid.rcloneMs);
+    console.log(`end-to-end sync of ${N} recordings, \`plaud-sync sync\` in its own process: ${(mid.cliMs / 1000).toFixed(2)} s (median round of ${ROUNDS})`);
+    console.log(`  ratio CLI sync / (cp + rclone), median of ${ROUNDS} rounds: ${median(ratios).toFixed(2)} (target <= 1.2); / (cp + sync + rclone): ${median(flushedRatios).toFixed(2)}`);
+    console.log(`baseline cp -r of the recorder: ${(mid.cpMs / 1000).toFixed(2)} s; rclone copy of the same ${mid.files} upload files (5M chunks, 4 transfers x 4 parts): ${(mid.rcloneMs / 1000).toFixed(2)} s`);
+    console.log(`end-to-end sync of ${N} recordings, engine in this process beside the emulator: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload); / (cp + rclone) of the median round: ${ratio.toFixed(2)}`);
     console.log(`  of which the pull (copy + MD5 + fsync + verify + packaging) took ${((pullDoneAt - mountedAt) / 1000).toFixed(2)} s; uploads overlap it`);
     console.log(`volume mounted -> first byte pulled: ${(firstByteAt - mountedAt).toFixed(0)} ms (target <= 1000 ms; mount itself took ${(mountedAt - mountStart).toFixed(0)} ms)`);
   } finally {
