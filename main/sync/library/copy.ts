@@ -11,9 +11,12 @@ import { crc32 } from 'node:zlib';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { BufferPool } from '../buffer-pool.js';
 import { LibraryError, libraryWriteError, midWriteError, sourceError } from './errors.js';
 
 export const COPY_CHUNK_BYTES = 1024 * 1024;
+/** Copy chunks: two per copy in flight (up to three recordings) plus read-backs. */
+const chunks = new BufferPool(8);
 /** Start flushing to disk after this many bytes, while reading goes on. */
 export const WRITEBACK_BYTES = 16 * 1024 * 1024;
 /** Temp files are `.<final name>.<random>.part`: hidden, and never mistaken for a finished file. */
@@ -60,7 +63,7 @@ async function readFull(fh: fs.FileHandle, buf: Buffer, pos: number): Promise<nu
 export async function crc32File(file: string, signal?: AbortSignal): Promise<{ size: number; crc: number }> {
   const fh = await fs.open(file, 'r');
   try {
-    const buf = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    const buf = chunks.take(COPY_CHUNK_BYTES, COPY_CHUNK_BYTES);
     let pos = 0;
     let crc = 0;
     for (;;) {
@@ -70,6 +73,7 @@ export async function crc32File(file: string, signal?: AbortSignal): Promise<{ s
       crc = crc32(buf.subarray(0, n), crc);
       pos += n;
     }
+    chunks.give(buf);
     return { size: pos, crc };
   } finally {
     await fh.close();
@@ -135,8 +139,8 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     let flushError: unknown;
     let sinceFlush = 0;
     // Two buffers: the next read runs while the current chunk is hashed and written.
-    let cur = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
-    let spare = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    let cur = chunks.take(COPY_CHUNK_BYTES, COPY_CHUNK_BYTES);
+    let spare = chunks.take(COPY_CHUNK_BYTES, COPY_CHUNK_BYTES);
     let pos = 0;
     const inFh = input;
     const outFh = output;
@@ -175,6 +179,10 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     }
     // Everything from here on works on the library copy: let the next file's read start.
     releaseTurn?.();
+    // The read loop ran to its end, so no read is still filling either buffer. (On the error paths they are
+    // left to the garbage collector: a read may still be in flight there.)
+    chunks.give(cur);
+    chunks.give(spare);
     await input.close().catch(() => {});
     input = undefined;
     const md5 = hash.digest('hex');

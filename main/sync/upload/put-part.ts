@@ -18,6 +18,11 @@ export interface PutPartOptions {
   onBytes?: (n: number) => void;
   /** MD5 hex of `body`; when S3 answers a plain-MD5 ETag it must match (catches corruption in transit). */
   md5?: string;
+  /**
+   * When `md5` is an expectation known beforehand rather than a hash of `body` (a one-part file's MD5 from the
+   * pull), this hashes `body` only if the ETag differs, to tell bytes changed in transit from a file changed on disk.
+   */
+  md5OfBody?: () => string;
 }
 
 /** PUT `body` to `url`; resolves with the ETag exactly as S3 returned it. Throws CloudError. */
@@ -66,7 +71,7 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
           const etag = res.headers.etag;
           if (!etag) return finish(new CloudError('bad-response', `${what}: the storage server did not return an ETag.`, { operation: what, retryable: true }));
           const plain = /^"?([0-9a-fA-F]{32})"?$/.exec(etag);
-          if (opts.md5 && plain && plain[1]!.toLowerCase() !== opts.md5) {
+          if (opts.md5 && plain && plain[1]!.toLowerCase() !== opts.md5 && (!opts.md5OfBody || plain[1]!.toLowerCase() !== opts.md5OfBody())) {
             return finish(new CloudError('bad-response', `${what}: the storage server stored different bytes than were sent (ETag mismatch).`, { operation: what, retryable: true }));
           }
           return finish(null, etag);

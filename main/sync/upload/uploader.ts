@@ -21,7 +21,7 @@
 // A 403 / NoSuchUpload on a PART means the presigned URLs expired or the session is gone: the session is
 // abandoned (nothing was completed, so no duplicate is possible) and a fresh one is started.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
-import { PartBuffers } from './part-buffers.js';
+import { BufferPool } from '../buffer-pool.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlaudCloudClient } from '../cloud/client.js';
@@ -192,14 +192,14 @@ export class MultipartUploader {
   private readonly maxSessions: number;
   private readonly log: Logger;
   /** Part buffers shared by this uploader's uploads, one per part in flight. */
-  private readonly buffers: PartBuffers;
+  private readonly buffers: BufferPool;
 
   constructor(
     private readonly client: PlaudCloudClient,
     private readonly opts: UploaderOptions = {},
   ) {
     this.concurrency = Math.max(1, Math.min(16, opts.concurrency ?? 4));
-    this.buffers = new PartBuffers(this.concurrency);
+    this.buffers = new BufferPool(this.concurrency);
     this.maxPartTries = Math.max(1, opts.maxPartTries ?? 6);
     this.maxApiTries = Math.max(1, opts.maxApiTries ?? 6);
     this.maxSessions = Math.max(1, opts.maxSessions ?? 3);
@@ -417,8 +417,12 @@ export class MultipartUploader {
           }
           const body = buf.subarray(0, size);
           await this.readPart(fh, body, (n - 1) * state.partSize, state);
-          const md5 = md5Hex(body);
-          const etag = await this.putWithRetries(urlOf.get(n)!, body, n, md5, hooks, session.signal, (b) => {
+          // A one-part file's part MD5 is the file's, already known from the pull: the ETag is checked against it
+          // and the bytes are hashed only if they differ.
+          const known = size === state.fileSize ? state.md5 : undefined;
+          const md5 = known ?? md5Hex(body);
+          const md5OfBody = known ? () => md5Hex(body) : undefined;
+          const etag = await this.putWithRetries(urlOf.get(n)!, body, n, md5, md5OfBody, hooks, session.signal, (b) => {
             inFlight.set(n, (inFlight.get(n) ?? 0) + b);
             progress();
           }, () => {
@@ -469,6 +473,7 @@ export class MultipartUploader {
     body: Buffer,
     n: number,
     md5: string,
+    md5OfBody: (() => string) | undefined,
     hooks: UploadHooks,
     signal: AbortSignal,
     onBytes: (b: number) => void,
@@ -476,7 +481,7 @@ export class MultipartUploader {
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await putPart(url, body, n, { signal, md5, onBytes, idleTimeoutMs: this.opts.partIdleTimeoutMs });
+        return await putPart(url, body, n, { signal, md5, ...(md5OfBody ? { md5OfBody } : {}), onBytes, idleTimeoutMs: this.opts.partIdleTimeoutMs });
       } catch (err) {
         onAttemptFailed();
         if (signal.aborted) throw signal.reason;

@@ -1,19 +1,20 @@
-// Part buffers reused across parts and uploads. A sync uploads hundreds of files, mostly one part each; a fresh
-// multi-megabyte buffer per upload kept the garbage collector busy on the same thread that drives the pull and the
-// ledger. Free buffers are kept only briefly after the last upload, so an idle app does not hold part-sized memory.
+// Big I/O buffers reused from one file to the next (the pull's copy chunks, the uploader's parts). A sync moves
+// hundreds of files; a fresh megabyte-sized buffer for each kept the garbage collector busy on the one thread that
+// drives the pull, the uploads and the ledger. Free buffers are dropped soon after the last one came back, so an
+// idle app holds none. Give a buffer back only when no I/O can still be writing into it.
 
-export class PartBuffers {
+export class BufferPool {
   private free: Buffer[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    /** At most this many free buffers are kept (one per part in flight is enough). */
+    /** At most this many free buffers are kept (one per buffer in flight is enough). */
     private readonly maxFree: number,
     /** Free buffers are dropped this long after the last one came back. */
     private readonly keepMs = 10_000,
   ) {}
 
-  /** A buffer of at least `size` bytes (at least `unit`, so a pooled buffer fits any part of that size). */
+  /** A buffer of at least `size` bytes (at least `unit`, so a pooled buffer fits any later request of that size). */
   take(size: number, unit: number): Buffer {
     const i = this.free.findIndex((b) => b.length >= size);
     if (i >= 0) return this.free.splice(i, 1)[0]!;
