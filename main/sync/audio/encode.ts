@@ -60,7 +60,7 @@ export async function encodeWavToOggOpus(wavPath: string, write: PageSink, opts:
     const pending = new Int16Array(frame);
     let fill = 0;
     let samples = 0;
-    const encodeFrame = (): Buffer[] => {
+    const encodeFrame = (): readonly Buffer[] => {
       // opusscript copies the bytes of a Buffer into its heap as 16-bit PCM.
       const pkt = enc.encode(Buffer.from(pending.buffer, pending.byteOffset, pending.byteLength), frame);
       fill = 0;

@@ -39,25 +39,28 @@ export function lacingFor(length: number): number[] {
 
 /** Build one complete page with its CRC. */
 export function buildOggPage(p: OggPageInput): Buffer {
-  const lacing: number[] = [];
+  let segments = 0;
   let bodyLength = 0;
   for (const pk of p.packets) {
-    lacing.push(...lacingFor(pk.length));
+    segments += Math.floor(pk.length / 255) + 1;
     bodyLength += pk.length;
   }
-  if (lacing.length > MAX_SEGMENTS) throw new RangeError(`an Ogg page holds at most 255 segments, got ${lacing.length}`);
-  const page = Buffer.alloc(27 + lacing.length + bodyLength);
+  if (segments > MAX_SEGMENTS) throw new RangeError(`an Ogg page holds at most 255 segments, got ${segments}`);
+  const page = Buffer.allocUnsafe(27 + segments + bodyLength);
   page.write('OggS', 0, 'latin1');
   page[4] = 0; // stream structure version
   page[5] = p.headerType;
   page.writeBigInt64LE(p.granule, 6);
   page.writeUInt32LE(p.serial >>> 0, 14);
   page.writeUInt32LE(p.sequence >>> 0, 18);
-  // bytes 22..25: CRC, zero while computing
-  page[26] = lacing.length;
-  page.set(lacing, 27);
-  let off = 27 + lacing.length;
+  page.writeUInt32LE(0, 22); // CRC, zero while computing
+  page[26] = segments;
+  let lace = 27;
+  let off = 27 + segments;
   for (const pk of p.packets) {
+    // Lacing: a run of 255s then the remainder (0 when the length is a multiple of 255).
+    for (let n = Math.floor(pk.length / 255); n > 0; n--) page[lace++] = 255;
+    page[lace++] = pk.length % 255;
     page.set(pk, off);
     off += pk.length;
   }
@@ -108,12 +111,17 @@ export function opusTagsPacket(vendor: string, comments: readonly string[] = [])
  * Incremental Ogg Opus stream writer. Feed packets; it hands back finished pages to write out.
  * A page is only emitted once the next packet arrives or at end(), so the last page can carry EOS.
  */
+const NO_PAGES: readonly Buffer[] = Object.freeze([]);
+
 export class OggOpusWriter {
   private readonly serial: number;
   private readonly maxPackets: number;
   private readonly opts: Required<Omit<OggOpusOptions, 'serial' | 'maxPacketsPerPage'>>;
   private sequence = 0;
-  private granulePos = 0n;
+  /** 48 kHz samples so far, as a number (exact to 2^53: millennia of audio); a BigInt per packet cost too much. */
+  private samples = 0;
+  /** Set by end(): the final granule, which may trim the last packet's padding. */
+  private finalGranule: bigint | undefined;
   /** Granule of the last page handed out. */
   private emittedGranule = 0n;
   private pending: Uint8Array[] = [];
@@ -140,7 +148,7 @@ export class OggOpusWriter {
 
   /** 48 kHz samples (including pre-skip) of the packets written so far. */
   get granule(): bigint {
-    return this.granulePos;
+    return this.finalGranule ?? BigInt(this.samples);
   }
 
   get preSkip(): number {
@@ -159,22 +167,23 @@ export class OggOpusWriter {
   }
 
   /** Add one Opus packet decoding to `samples48k` samples. Returns pages that are now complete. */
-  packet(p: Uint8Array, samples48k: number): Buffer[] {
+  packet(p: Uint8Array, samples48k: number): readonly Buffer[] {
     if (this.ended) throw new Error('OggOpusWriter: packet after end');
-    const out = this.headers();
+    let out: Buffer[] | undefined = this.started ? undefined : this.headers();
     const segs = Math.floor(p.length / 255) + 1;
     if (segs > MAX_SEGMENTS) throw new RangeError(`Opus packet of ${p.length} bytes is too large for one Ogg page`);
     if (this.pending.length >= this.maxPackets || this.pendingSegments + segs > MAX_SEGMENTS) {
-      out.push(this.page(0, this.granulePos, this.pending));
-      this.emittedGranule = this.granulePos;
+      const granule = BigInt(this.samples);
+      (out ??= []).push(this.page(0, granule, this.pending));
+      this.emittedGranule = granule;
       this.pending = [];
       this.pendingSegments = 0;
     }
     this.pending.push(p);
     this.pendingSegments += segs;
     this.packetCount++;
-    this.granulePos += BigInt(samples48k);
-    return out;
+    this.samples += samples48k;
+    return out ?? NO_PAGES;
   }
 
   /**
@@ -184,7 +193,7 @@ export class OggOpusWriter {
   end(finalGranule?: bigint): Buffer[] {
     if (this.ended) return [];
     if (this.packetCount === 0) throw new AudioFormatError('NO_SOURCE', 'There is no audio to write: the recording has no Opus packets.');
-    let g = this.granulePos;
+    let g = BigInt(this.samples);
     if (finalGranule !== undefined) {
       // End trimming may only drop samples of the packets on this last page (RFC 7845 section 4.5).
       if (finalGranule > g || finalGranule < this.emittedGranule) {
@@ -196,7 +205,7 @@ export class OggOpusWriter {
     const out = this.headers();
     out.push(this.page(PAGE_EOS, g, this.pending));
     this.pending = [];
-    this.granulePos = g;
+    this.finalGranule = g;
     return out;
   }
 
@@ -233,7 +242,9 @@ export async function packageRawAsr(
   let carry = Buffer.alloc(0);
   for await (const chunk of chunks) {
     opts.signal?.throwIfAborted();
-    const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    // Our own copy of the chunk (the writer keeps packets until their page is complete, and the caller's read
+    // buffer may be reused): one copy per chunk, then each packet is a view into it.
+    const buf = carry.length ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
     const whole = buf.length - (buf.length % ASR_PACKET_BYTES);
     const pages: Buffer[] = [];
     for (let off = 0; off < whole; off += ASR_PACKET_BYTES) {
@@ -243,8 +254,7 @@ export async function packageRawAsr(
           `The ASR file is not recorder Opus audio: packet ${writer.packets + 1} starts with 0x${buf[off]!.toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
         );
       }
-      // Copy: the writer keeps packets until their page is complete, and the read buffer may be reused.
-      pages.push(...writer.packet(Buffer.from(buf.subarray(off, off + ASR_PACKET_BYTES)), SAMPLES_PER_20MS));
+      for (const pg of writer.packet(buf.subarray(off, off + ASR_PACKET_BYTES), SAMPLES_PER_20MS)) pages.push(pg);
     }
     carry = Buffer.from(buf.subarray(whole));
     await emit(pages);

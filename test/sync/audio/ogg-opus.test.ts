@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectAsr } from '../../../main/sync/audio/asr.js';
-import { oggCrc, oggPageCrcOk } from '../../../main/sync/audio/ogg-crc.js';
+import { oggCrc, oggCrcUpdate, oggCrcUpdateBytewise, oggPageCrcOk } from '../../../main/sync/audio/ogg-crc.js';
 import { buildOggPage, lacingFor, OggOpusWriter, packageRawAsr } from '../../../main/sync/audio/ogg-opus.js';
 import { pagePackets, readVerifiedOggPage, type OggPageHeader } from '../../../main/sync/audio/ogg-page.js';
 import { makeDeviceAsr, makeSpeechPcm, oggOpusPackets } from '../../support/fixtures/audio.js';
@@ -37,6 +37,19 @@ function pages(ogg: Buffer): OggPageHeader[] {
 }
 
 describe('Ogg page bytes', () => {
+  it('the four-bytes-at-a-time CRC equals the byte-at-a-time one for every length and split', () => {
+    const data = Buffer.alloc(4099);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+    for (const len of [0, 1, 2, 3, 4, 5, 7, 8, 27, 255, 4096, 4099]) {
+      const part = data.subarray(0, len);
+      expect(oggCrcUpdate(0, part), `length ${len}`).toBe(oggCrcUpdateBytewise(0, part));
+      // Continued over a split at an odd place, as a page is checked in three pieces.
+      const cut = Math.floor(len / 3);
+      expect(oggCrcUpdate(oggCrcUpdate(0, part.subarray(0, cut)), part.subarray(cut))).toBe(oggCrcUpdateBytewise(0, part));
+    }
+    expect(oggCrcUpdate(0, Buffer.from('OggS'))).not.toBe(0);
+  });
+
   it('CRC is the Ogg one (poly 0x04C11DB7, no reflection), matching a page written by ffmpeg', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'plaud-crc-'));
     try {
