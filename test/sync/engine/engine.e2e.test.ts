@@ -6,49 +6,19 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { identifyVolume } from '../../../main/sync/devices/identify.js';
 import { SyncEngine } from '../../../main/sync/engine/engine.js';
 import type { EngineEvent } from '../../../main/sync/engine/api.js';
-import type { DeviceWatcherPort } from '../../../main/sync/engine/ports.js';
 import { jsonLineLogger } from '../../../main/sync/log.js';
 import { MemorySecretStore } from '../../../main/sync/secrets-memory.js';
 import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
-import type { DeviceInfo } from '../../../main/sync/types.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../../support/recorder.js';
+import { TestWatcher } from '../../support/test-watcher.js';
 
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`engine e2e tests skipped: ${noFuse}`);
 
-/** Drives attach/detach like the volume monitor would, with the real identification of the volume. */
-class TestWatcher implements DeviceWatcherPort {
-  private attached: ((d: DeviceInfo) => void)[] = [];
-  private detached: ((d: { id: string; mountPath: string }) => void)[] = [];
-  private mounted = new Map<string, DeviceInfo>();
-  async start() {}
-  async stop() {}
-  async rescan() {}
-  onAttached(l: (d: DeviceInfo) => void) {
-    this.attached.push(l);
-  }
-  onDetached(l: (d: { id: string; mountPath: string }) => void) {
-    this.detached.push(l);
-  }
-  async plug(mountPath: string): Promise<DeviceInfo> {
-    const info = await identifyVolume(mountPath);
-    if (!info) throw new Error(`not a recorder: ${mountPath}`);
-    this.mounted.set(mountPath, info);
-    for (const l of this.attached) l(info);
-    return info;
-  }
-  unplug(mountPath: string) {
-    const info = this.mounted.get(mountPath);
-    if (!info) return;
-    this.mounted.delete(mountPath);
-    for (const l of this.detached) l({ id: info.id, mountPath });
-  }
-}
 
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
