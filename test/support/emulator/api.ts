@@ -339,7 +339,7 @@ export class PlaudApi {
       session.uploadId,
       b.part_list.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })),
     );
-    const object = await this.backend.inspectObject(session.key);
+    const object = await this.backend.inspectObject(session.key, session.filesize);
     const refusal = this.checkObject(session, b, object);
     if (refusal) {
       // The multipart upload is used up; the object must not stay as if it were a stored file.

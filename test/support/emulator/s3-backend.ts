@@ -171,9 +171,19 @@ export class S3Backend {
    * Size, MD5 and first bytes of a stored object, from s3rver's own store: the MD5 is the one s3rver computed while
    * assembling the object (read from its store, so a 500 MiB completion does not hash the file a second time).
    */
-  async inspectObject(key: string): Promise<{ md5: string; size: number; head: Buffer }> {
+  /**
+   * Size, MD5 and first bytes of a stored object. s3rver answers CompleteMultipartUpload (and writes the .md5) when
+   * its hashing stream finishes, which can be before its file stream has written everything: given the size the
+   * object must have, wait (briefly) for the file to reach it instead of reading a half-written file.
+   */
+  async inspectObject(key: string, expectedSize?: number): Promise<{ md5: string; size: number; head: Buffer }> {
     const objectPath = this.server.store.getResourcePath(this.bucket, key, 'object');
-    const [stat, md5] = await Promise.all([fs.stat(objectPath), fs.readFile(`${objectPath}.md5`, 'utf8')]);
+    let stat = await fs.stat(objectPath);
+    for (let waited = 0; expectedSize !== undefined && stat.size < expectedSize && waited < 5_000; waited += 10) {
+      await new Promise((r) => setTimeout(r, 10));
+      stat = await fs.stat(objectPath);
+    }
+    const md5 = await fs.readFile(`${objectPath}.md5`, 'utf8');
     const fh = await fs.open(objectPath, 'r');
     try {
       const head = Buffer.alloc(Math.min(64, stat.size));
