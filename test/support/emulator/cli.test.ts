@@ -13,14 +13,16 @@ afterAll(() => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
 });
 
+/**
+ * A port that is free now, below Linux's ephemeral range (32768+): a port the kernel handed out as ephemeral can be
+ * handed to another test's listener in the second the emulator takes to start, which CI once hit (EADDRINUSE).
+ */
 function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const port = 20_000 + Math.floor(Math.random() * 10_000);
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
+    s.once('error', () => resolve(freePort()));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(port)));
   });
 }
 
