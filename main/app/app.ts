@@ -3,7 +3,7 @@
 // thin glue (and a test can hand in its own engine).
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrowserWindow, Notification, app, dialog, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, session, shell } from 'electron';
 import type { SyncEngineApi } from '../sync/engine/api.js';
 import type { Logger } from '../sync/log.js';
 import { createFileLogger } from '../sync/logfile.js';
@@ -183,6 +183,13 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
     },
     engine.getState(),
   );
+
+  // After sleep, volumes may have come and gone without an event we saw, and the network may be back: look for
+  // recorders and retry what waits now, instead of at the next periodic rescan or offline probe.
+  powerMonitor.on('resume', () => {
+    log.info('resumed from sleep; syncing');
+    void engine.syncNow().catch((err: unknown) => log.error('sync after resume failed', { err }));
+  });
 
   // Electron drops a notification's click handler once the object is garbage collected.
   const liveNotifications = new Set<Notification>();

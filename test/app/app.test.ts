@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent } from '../support/electron-mock.js';
+import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent, powerMonitor } from '../support/electron-mock.js';
 import { EngineDouble, device, emptyState, item } from './engine-double.js';
 import { startApp, type EngineContext, type RunningApp } from '../../main/app/app.js';
 import { PULLING_WARNING } from '../../main/app/quit.js';
@@ -99,6 +99,13 @@ describe('startup and wiring', () => {
     win.close();
     expect(__mock.quitCalls).toBe(0);
     expect(engine.stopped).toBe(false);
+  });
+
+  it('waking from sleep syncs: recorders plugged in meanwhile are found, waiting uploads retried', async () => {
+    await start();
+    expect(engine.callsTo('syncNow')).toHaveLength(0);
+    powerMonitor.emit('resume');
+    expect(engine.callsTo('syncNow')).toHaveLength(1);
   });
 
   it('the tray follows the engine and its menu drives it', async () => {

@@ -50,6 +50,7 @@ const CASES: [string, object][] = [
   ['IpcMain', mock.ipcMain],
   ['IpcRenderer', mock.ipcRenderer],
   ['ContextBridge', mock.contextBridge],
+  ['PowerMonitor', mock.powerMonitor],
 ];
 
 describe('electron mock shape', () => {

@@ -654,6 +654,10 @@ function freshState(): MockState {
   };
 }
 
+// Power events (sleep, resume); the test emits them.
+class PowerMonitor extends EventEmitter {}
+export const powerMonitor = new PowerMonitor();
+
 const mockState: MockState = freshState();
 
 export const __mock = Object.assign(mockState, {
@@ -666,6 +670,7 @@ export const __mock = Object.assign(mockState, {
     ipcMain.removeAllListeners();
     ipcRenderer.removeAllListeners();
     app.removeAllListeners();
+    powerMonitor.removeAllListeners();
     app.resetReady();
     session.defaultSession = new Session();
   },
@@ -679,5 +684,5 @@ export const __mock = Object.assign(mockState, {
   },
 });
 
-const electron = { app, BrowserWindow, Menu, MenuItem, Tray, Notification, nativeImage, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, dialog, session };
+const electron = { app, BrowserWindow, Menu, MenuItem, Tray, Notification, nativeImage, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, dialog, session, powerMonitor };
 export default electron;
