@@ -30,7 +30,16 @@ export function trayIconPath(iconDir: string, state: TrayIconState, platform: No
   return path.join(iconDir, platform === 'darwin' ? `${state}Template.png` : `${state}.png`);
 }
 
-export function trayMenuTemplate(view: TrayView, s: EngineState, startAtLogin: boolean, a: TrayActions): MenuItemConstructorOptions[] {
+/** A downloaded update, offered in the menu until it is installed (it also installs on quit by itself). */
+export interface ReadyUpdate {
+  version: string;
+  install(): void;
+}
+
+export function trayMenuTemplate(view: TrayView, s: EngineState, startAtLogin: boolean, a: TrayActions, update?: ReadyUpdate): MenuItemConstructorOptions[] {
+  const updateItems: MenuItemConstructorOptions[] = update
+    ? [{ id: 'install-update', label: `Restart to install version ${update.version}`, click: () => update.install() }, { type: 'separator' }]
+    : [];
   return [
     { id: 'status', label: view.status, enabled: false },
     { type: 'separator' },
@@ -44,6 +53,7 @@ export function trayMenuTemplate(view: TrayView, s: EngineState, startAtLogin: b
     { id: 'start-at-login', label: 'Start at login', type: 'checkbox', checked: startAtLogin, click: (item) => a.setStartAtLogin(item.checked) },
     { id: 'open-logs', label: 'Open logs folder', click: () => a.openLogs() },
     { type: 'separator' },
+    ...updateItems,
     { id: 'quit', label: 'Quit', click: () => a.quit() },
   ];
 }
@@ -56,6 +66,7 @@ export class TrayController {
   private iconState: TrayIconState | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
+  private readyUpdate: ReadyUpdate | undefined;
 
   constructor(
     private readonly o: TrayControllerOptions,
@@ -77,6 +88,12 @@ export class TrayController {
     this.render(s);
   }
 
+  /** Offer a downloaded update in the menu (undefined: none ready). */
+  setReadyUpdate(update: ReadyUpdate | undefined): void {
+    this.readyUpdate = update;
+    this.refresh();
+  }
+
   /** Re-render after time passed or something outside the state changed (the login item checkbox). */
   refresh(): void {
     if (this.last) this.render(this.last);
@@ -95,7 +112,7 @@ export class TrayController {
       this.iconState = view.icon;
     }
     this.tray.setToolTip(view.tooltip);
-    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(view, s, this.o.startAtLogin(), this.o.actions)));
+    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(view, s, this.o.startAtLogin(), this.o.actions, this.readyUpdate)));
   }
 
   private image(state: TrayIconState): NativeImage {

@@ -137,6 +137,23 @@ describe('TrayController', () => {
     });
   }
 
+  it('offers a downloaded update above Quit, and takes the offer back when it is gone', () => {
+    const { a } = actions();
+    const t = new TrayController({ iconDir: ICON_DIR, platform: 'linux', actions: a, startAtLogin: () => false, now: () => NOW }, states.idle!);
+    const tray = __mock.trays[0]!;
+    const installed: string[] = [];
+    t.setReadyUpdate({ version: '1.4.0', install: () => installed.push('1.4.0') });
+    expect(labels(tray.contextMenu!.items).slice(-3)).toEqual(['Restart to install version 1.4.0', '---', 'Quit']);
+    tray.contextMenu!.getMenuItemById('install-update')!.click();
+    expect(installed).toEqual(['1.4.0']);
+    // The menu is rebuilt from state changes too: the offer stays until it is withdrawn.
+    t.update(states.syncing!);
+    expect(tray.contextMenu!.getMenuItemById('install-update')).toBeTruthy();
+    t.setReadyUpdate(undefined);
+    expect(tray.contextMenu!.getMenuItemById('install-update')).toBeFalsy();
+    t.destroy();
+  });
+
   it('uses template images on macOS', () => {
     const { a } = actions();
     new TrayController({ iconDir: ICON_DIR, platform: 'darwin', actions: a, startAtLogin: () => false }, states.syncing!);
