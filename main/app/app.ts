@@ -10,7 +10,7 @@ import { createFileLogger } from '../sync/logfile.js';
 import { defaultLibraryDir, defaultStateDir } from '../sync/paths.js';
 import type { SecretStore, Settings } from '../sync/settings.js';
 import { contentSecurityPolicy, installCsp } from './csp.js';
-import type { AppView } from './ipc/contract.js';
+import type { AppView, UpdateView } from './ipc/contract.js';
 import { registerIpcHandlers } from './ipc/handlers.js';
 import { RendererPush } from './ipc/push.js';
 import { launchedHidden, setStartAtLogin } from './login-item.js';
@@ -20,6 +20,7 @@ import { PULLING_WARNING, QuitController } from './quit.js';
 import { SafeStorageSecretStore } from './secrets.js';
 import { openAppSettingsStore, type AppSettingsStore } from './settings-store.js';
 import { TrayController } from './tray.js';
+import type { UpdateStatus, Updater } from './updater.js';
 import { createMainWindow, denyAllPermissions, revealWindow } from './window.js';
 
 export interface EngineContext {
@@ -57,6 +58,15 @@ export interface RunningApp {
   log: Logger;
   window(): BrowserWindow | null;
   openWindow(view?: AppView): BrowserWindow;
+  /** Show the updater's progress in the window and the tray, and let both install a ready update. */
+  setUpdater(updater: Pick<Updater, 'status' | 'onStatus' | 'installNow'>): void;
+}
+
+/** What the window and tray show of an update status: only a download under way or a ready update. */
+export function updateView(s: UpdateStatus): UpdateView {
+  if (s.state === 'ready') return { state: 'ready', version: s.version };
+  if (s.state === 'downloading') return { state: 'downloading', version: s.version, percent: s.percent };
+  return { state: 'none' };
 }
 
 export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
@@ -110,6 +120,9 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   };
 
   const push = new RendererPush();
+  // The updater arrives after start-up (setUpdater); until then there is nothing to show or install.
+  let update: UpdateView = { state: 'none' };
+  let installUpdate: () => boolean = () => false;
   const quit = new QuitController({
     engine,
     log,
@@ -145,6 +158,7 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
         win.on('hide', () => app.dock?.hide());
       }
       push.state(engine.getState());
+      if (update.state !== 'none') push.send('update:status', update);
       // A new window shows itself on 'ready-to-show' (no blank flash before the page paints).
     } else {
       revealWindow(win);
@@ -234,11 +248,26 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
       if (next.startAtLogin !== prev.startAtLogin) applyLoginItem(next.startAtLogin);
       tray.refresh();
     },
+    installUpdate: () => installUpdate(),
   });
 
   applyLoginItem(settings.get().startAtLogin);
 
-  running = { engine, settings, secrets, tray, push, notifier, quit, stateDir, logsDir, log, window: () => win, openWindow };
+  const setUpdater: RunningApp['setUpdater'] = (updater) => {
+    installUpdate = () => updater.installNow();
+    const show = (s: UpdateStatus) => {
+      const next = updateView(s);
+      // Download progress comes in small steps; the window hears of whole percents and state changes only.
+      if (JSON.stringify(next) === JSON.stringify(update)) return;
+      update = next;
+      tray.setReadyUpdate(next.state === 'ready' ? { version: next.version, install: () => void installUpdate() } : undefined);
+      if (win && !win.isDestroyed()) push.send('update:status', next);
+    };
+    updater.onStatus(show);
+    show(updater.status());
+  };
+
+  running = { engine, settings, secrets, tray, push, notifier, quit, stateDir, logsDir, log, window: () => win, openWindow, setUpdater };
 
   if (settings.problem) {
     void dialog.showMessageBox({ type: 'warning', message: 'Plaud Sync could not use its settings file', detail: settings.problem, buttons: ['OK'] });

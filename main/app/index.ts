@@ -6,7 +6,7 @@ import { createEngine } from '../sync/engine/engine.js';
 import { createDeviceWatcher } from '../sync/engine/monitor-port.js';
 import { defaultMountRoots } from '../sync/paths.js';
 import { startApp } from './app.js';
-import { startUpdater, type UpdateStatus } from './updater.js';
+import { startUpdater } from './updater.js';
 
 async function main(): Promise<void> {
   const running = await startApp({
@@ -23,11 +23,8 @@ async function main(): Promise<void> {
   // Off in development and when no update feed is configured; never blocks start-up.
   const updater = await startUpdater({ log: running.log });
   app.on('will-quit', () => updater.stop());
-  // A downloaded update installs on quit by itself; the tray also offers to restart into it now.
-  const showUpdate = (s: UpdateStatus) =>
-    running.tray.setReadyUpdate(s.state === 'ready' ? { version: s.version, install: () => void updater.installNow() } : undefined);
-  updater.onStatus(showUpdate);
-  showUpdate(updater.status());
+  // A downloaded update installs on quit by itself; the window and the tray also offer to restart into it now.
+  running.setUpdater(updater);
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 // The window: a status line, five tabs, and the first-run guide when no account is set up yet.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { SettingsView } from '../../main/app/ipc/contract.js';
+import type { SettingsView, UpdateView } from '../../main/app/ipc/contract.js';
 import type { EngineState } from '../../main/sync/engine/state.js';
 import type { PlaudSyncApi } from './api.js';
 import { formatAgo, formatEta } from './format.js';
@@ -42,6 +42,10 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
   useEffect(() => {
     api.getSettings().then(setSettings, (e: unknown) => setActionError(`Could not load the settings: ${errMsg(e)}`));
   }, [api]);
+
+  // The app's own update (pushed by main; absent in bridges that do not offer it).
+  const [update, setUpdate] = useState<UpdateView>({ state: 'none' });
+  useEffect(() => api.onUpdate?.(setUpdate), [api]);
 
   // Every intent goes through here so a refused call is shown, never swallowed.
   const run = useCallback((what: string, p: () => Promise<unknown>) => {
@@ -96,6 +100,19 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
       {actionError && (
         <p role="alert" class="error-text banner">
           {actionError}
+        </p>
+      )}
+      {update.state === 'ready' && api.installUpdate && (
+        <p role="status" class="banner update-banner">
+          Plaud Sync {update.version} is ready. It installs when you quit, or now:{' '}
+          <button type="button" onClick={() => run('Restart to update', () => api.installUpdate!())}>
+            Restart to update
+          </button>
+        </p>
+      )}
+      {update.state === 'downloading' && (
+        <p role="status" class="banner update-banner">
+          Downloading Plaud Sync {update.version}: {update.percent}%
         </p>
       )}
       <main>

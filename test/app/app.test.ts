@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent, powerMonitor } from '../support/electron-mock.js';
+import type { UpdateStatus } from '../../main/app/updater.js';
 import { EngineDouble, device, emptyState, item } from './engine-double.js';
 import { startApp, type EngineContext, type RunningApp } from '../../main/app/app.js';
 import { PULLING_WARNING } from '../../main/app/quit.js';
@@ -106,6 +107,27 @@ describe('startup and wiring', () => {
     expect(engine.callsTo('syncNow')).toHaveLength(0);
     powerMonitor.emit('resume');
     expect(engine.callsTo('syncNow')).toHaveLength(1);
+  });
+
+  it('an update: its download and readiness reach the window and the tray, and both can install it', async () => {
+    const running = (await start())!;
+    const win = running.window() as unknown as BrowserWindow;
+    await vi.waitFor(() => expect(win.webContents.sent.some((m) => m.channel === 'state:changed')).toBe(true));
+    let listener: ((s: UpdateStatus) => void) | undefined;
+    let installs = 0;
+    let status: UpdateStatus = { state: 'idle' };
+    running.setUpdater({ status: () => status, onStatus: (l) => ((listener = l), () => {}), installNow: () => (installs++, status.state === 'ready') });
+    const updates = () => win.webContents.sent.filter((m) => m.channel === 'update:status').map((m) => m.args[0]);
+    expect(updates()).toEqual([]); // nothing to say while idle
+    listener!((status = { state: 'downloading', version: '1.4.0', percent: 10 }));
+    listener!((status = { state: 'downloading', version: '1.4.0', percent: 10 }));
+    listener!((status = { state: 'ready', version: '1.4.0' }));
+    expect(updates()).toEqual([{ state: 'downloading', version: '1.4.0', percent: 10 }, { state: 'ready', version: '1.4.0' }]);
+    const tray = __mock.trays[0]!;
+    tray.contextMenu!.getMenuItemById('install-update')!.click();
+    expect(installs).toBe(1);
+    expect(await ipcMain.handlers.get('update:install')!(makeInvokeEvent(win.webContents, win.webContents.mainFrame))).toBe(true);
+    expect(installs).toBe(2);
   });
 
   it('the tray follows the engine and its menu drives it', async () => {

@@ -153,6 +153,19 @@ describe('good messages reach the engine', () => {
     expect(((await call('state:get', ours())) as { seq: number }).seq).toBe(engine.state.seq);
   });
 
+  it('update:install restarts into a ready update only for our window, and says false when there is none', async () => {
+    expect(await call('update:install', ours())).toBe(false); // no updater wired
+    let installs = 0;
+    deps.installUpdate = () => (installs++, true);
+    const other = new BrowserWindow({ show: false });
+    await other.loadURL('https://evil.example/');
+    await expect(call('update:install', makeInvokeEvent(other.webContents, other.webContents.mainFrame))).rejects.toThrow(/Rejected update:install/);
+    expect(installs).toBe(0);
+    await expect(call('update:install', ours(), 'now')).rejects.toThrow(/invalid arguments/);
+    expect(await call('update:install', ours())).toBe(true);
+    expect(installs).toBe(1);
+  });
+
   it('engine errors reach the caller', async () => {
     await expect(call('queue:cancel', ours(), 'nope')).rejects.toThrow(/No queue item nope/);
   });
@@ -210,6 +223,7 @@ describe('preload bridge', () => {
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
     getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true,
     getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
+    onUpdate: true, installUpdate: true,
   };
 
   it('exposes exactly PlaudSyncApi as window.plaudSync, and calls go through main validation to the engine', async () => {
@@ -239,12 +253,16 @@ describe('preload bridge', () => {
     const got: unknown[][] = [];
     const off = api.onState((...args: unknown[]) => got.push(args));
     const offNav = api.onNavigate!((v) => got.push(['nav', v]));
+    const offUpdate = api.onUpdate!((u) => got.push(['update', u]));
     __mock.pushToRenderer('state:changed', emptyState({ seq: 9 }));
     __mock.pushToRenderer('app:navigate', 'settings');
+    __mock.pushToRenderer('update:status', { state: 'ready', version: '1.4.0' });
     off();
     offNav();
+    offUpdate();
     __mock.pushToRenderer('state:changed', emptyState({ seq: 10 }));
-    expect(got).toEqual([[emptyState({ seq: 9 })], ['nav', 'settings']]);
+    __mock.pushToRenderer('update:status', { state: 'none' });
+    expect(got).toEqual([[emptyState({ seq: 9 })], ['nav', 'settings'], ['update', { state: 'ready', version: '1.4.0' }]]);
     expect(ipcRenderer.listenerCount('state:changed')).toBe(0);
   });
 });

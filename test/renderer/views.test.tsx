@@ -6,6 +6,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/pr
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { UpdateView } from '../../main/app/ipc/contract.js';
 import { NOTE, recordings, setup } from './support/harness.js';
 
 let env: Awaited<ReturnType<typeof setup>> | undefined;
@@ -85,6 +86,32 @@ describe('Activity', () => {
     await waitFor(() => expect(env!.engine.getState().queue).toHaveLength(5));
     expect(env.engine.getState().queue.map((q) => q.startMs)).not.toContain(recordings(6)[5]!.startMs);
     await waitFor(() => expect(screen.getAllByRole('button', { name: /^Cancel (Note|Call)/ })).toHaveLength(5));
+  });
+});
+
+describe('Updates', () => {
+  it("shows the app's own update downloading, then ready with a button that asks main to restart into it", async () => {
+    env = await setup({ mount: false });
+    const { render, act } = await import('@testing-library/preact');
+    const { App } = await import('../../renderer/src/app.js');
+    let push: ((u: UpdateView) => void) | undefined;
+    let installs = 0;
+    const api = {
+      ...env.api,
+      onUpdate: (l: (u: UpdateView) => void) => ((push = l), () => (push = undefined)),
+      installUpdate: async () => (installs++, true),
+    };
+    render(<App api={api} />);
+    await screen.findByRole('tab', { name: 'Devices' });
+    expect(screen.queryByText(/Plaud Sync .* is ready/)).toBeNull();
+    act(() => push!({ state: 'downloading', version: '1.4.0', percent: 40 }));
+    expect(await screen.findByText('Downloading Plaud Sync 1.4.0: 40%')).toBeTruthy();
+    act(() => push!({ state: 'ready', version: '1.4.0' }));
+    expect(await screen.findByText(/Plaud Sync 1\.4\.0 is ready/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Restart to update' }));
+    await waitFor(() => expect(installs).toBe(1));
+    act(() => push!({ state: 'none' }));
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Restart to update' })).toBeNull());
   });
 });
 

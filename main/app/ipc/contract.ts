@@ -51,6 +51,7 @@ export const invokeChannels = {
   'library:choose': { args: z.tuple([]) },
   'history:query': { args: z.tuple([HistoryQuerySchema]) },
   'recording:open': { args: z.tuple([Id]) },
+  'update:install': { args: z.tuple([]) },
 } as const;
 export type InvokeChannel = keyof typeof invokeChannels;
 
@@ -68,16 +69,22 @@ export interface InvokeResults {
   'library:choose': string | null;
   'history:query': { total: number; entries: HistoryEntry[] };
   'recording:open': void;
+  /** False when no update is ready to install. */
+  'update:install': boolean;
 }
 
 /** Views the main process may ask the window to show (the tray's "Settings" item). */
 export type AppView = 'devices' | 'activity' | 'history' | 'problems' | 'settings';
+
+/** What the window shows of the app's own updates. */
+export type UpdateView = { state: 'none' } | { state: 'downloading'; version: string; percent: number } | { state: 'ready'; version: string };
 
 /** Push channels (main -> renderer, webContents.send). */
 export interface PushPayloads {
   'state:changed': EngineState;
   'engine:event': EngineEvent;
   'app:navigate': AppView;
+  'update:status': UpdateView;
 }
 export type PushChannel = keyof PushPayloads;
 
@@ -100,4 +107,8 @@ export interface PlaudSyncApi {
   openRecording(id: string): Promise<void>;
   /** Main asks the window to show a view (tray "Settings"). Optional so test bridges may omit it. */
   onNavigate?(listener: (view: AppView) => void): () => void;
+  /** The app's own update: downloading, ready to install. Optional like onNavigate. */
+  onUpdate?(listener: (u: UpdateView) => void): () => void;
+  /** Restart into a downloaded update now; resolves false when none is ready. */
+  installUpdate?(): Promise<boolean>;
 }

@@ -32,6 +32,8 @@ export interface IpcDeps {
   chooseFolder(defaultPath: string): Promise<string | null>;
   /** Side effects of a settings change outside the engine (the login item). */
   onSettingsChanged?(next: Settings, prev: Settings): void;
+  /** Restart into a downloaded update; false when none is ready (or there is no updater). */
+  installUpdate?(): boolean;
 }
 
 type Impl = { [C in InvokeChannel]: (...args: never[]) => Promise<InvokeResults[C]> | InvokeResults[C] };
@@ -109,6 +111,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
       const err = await deps.openPath(entry.localPath);
       if (err) throw new Error(`Could not open ${entry.localPath}: ${err}`);
     },
+    'update:install': () => deps.installUpdate?.() ?? false,
   };
 
   const channels = Object.keys(invokeChannels) as InvokeChannel[];
