@@ -13,6 +13,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BufferPool } from '../buffer-pool.js';
 import { LibraryError, libraryWriteError, midWriteError, sourceError } from './errors.js';
+import type { ReadTurns } from './read-turns.js';
 
 export const COPY_CHUNK_BYTES = 1024 * 1024;
 /** Copy chunks: two per copy in flight (up to three recordings) plus read-backs. */
@@ -30,8 +31,8 @@ export interface CopyOptions {
   expectedSize?: number;
   signal?: AbortSignal;
   onBytes?: (n: number) => void;
-  /** Wait for a turn before reading the source and hand it back once the last byte is read (see ReadTurns). */
-  readTurn?: (signal?: AbortSignal) => Promise<() => void>;
+  /** Wait for a turn before reading the source and hand it back once the last byte is read. */
+  readTurns?: Pick<ReadTurns, 'take'>;
   /**
    * fsync the folder after the rename (default true). A caller that writes and fsyncs another file in the same
    * folder right after (the pull's manifest) turns it off: that one folder fsync makes both renames durable.
@@ -122,7 +123,7 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
   let releaseTurn: (() => void) | undefined;
   try {
     signal?.throwIfAborted();
-    if (opts.readTurn) releaseTurn = await opts.readTurn(signal);
+    releaseTurn = await opts.readTurns?.take(signal);
     try {
       input = await fs.open(src, 'r');
     } catch (err) {

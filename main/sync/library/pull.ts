@@ -207,16 +207,6 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
     }
   };
   try {
-    return await pullInto();
-  } catch (err) {
-    // Unplugged, cancelled, disk trouble: keep the record of the files already verified, so the next pull does not
-    // read them from the recorder again. (Only a hard crash loses it, and then those files are simply copied again.)
-    if (unsaved) await save().catch(() => {});
-    throw err;
-  }
-
-  // The pull itself (a declaration, hoisted above the try that calls it).
-  async function pullInto(): Promise<PulledRecording> {
     for (const role of SOURCE_ROLES) {
       const src = rec[role];
       if (!src) continue;
@@ -239,7 +229,7 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
         ...(signal ? { signal } : {}),
         onBytes: (n) => opts.onBytes?.(n, role),
         syncDir: false,
-        ...(opts.readTurns ? { readTurn: (sig?: AbortSignal) => opts.readTurns!.take(sig) } : {}),
+        ...(opts.readTurns ? { readTurns: opts.readTurns } : {}),
       });
       copiedBytes += res.size;
       manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs };
@@ -287,6 +277,11 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       out.upload = { path: p, size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs, source: up.source };
     }
     return out;
+  } catch (err) {
+    // Unplugged, cancelled, disk trouble: keep the record of the files already verified, so the next pull does not
+    // read them from the recorder again. (Only a hard crash loses it, and then those files are simply copied again.)
+    if (unsaved) await save().catch(() => {});
+    throw err;
   }
 }
 

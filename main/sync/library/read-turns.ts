@@ -7,7 +7,7 @@ export type ReleaseTurn = () => void;
 
 export class ReadTurns {
   private busy = false;
-  private readonly waiting: { grant: () => void; reject: (err: unknown) => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
+  private readonly waiting: { grant: () => void; signal: AbortSignal | undefined; onAbort: () => void }[] = [];
 
   /** Resolves with a release function once it is this caller's turn; rejects if `signal` aborts while waiting. */
   take(signal?: AbortSignal): Promise<ReleaseTurn> {
@@ -19,7 +19,6 @@ export class ReadTurns {
     return new Promise<ReleaseTurn>((resolve, reject) => {
       const entry = {
         grant: () => resolve(this.releaser()),
-        reject,
         signal,
         onAbort: () => {
           const i = this.waiting.indexOf(entry);
