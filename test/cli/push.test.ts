@@ -2,16 +2,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../main/cli/index.js';
-import { startEmulator, type Emulator } from '../support/emulator/index.js';
-import { tempDir } from '../sync/upload/helpers.js';
+import { useEmulatorAndDir } from '../sync/upload/helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('push CLI tests skipped: ffmpeg is not installed (Debian package ffmpeg)');
 
-let emu: Emulator;
-let dir: string;
 let opus: string;
 let mp3: string;
 const ENV_KEYS = ['PLAUD_API_BASE', 'PLAUD_API_TOKEN', 'PLAUD_CLIENT_ID', 'PLAUD_CLIENT_SECRET'] as const;
@@ -36,21 +33,16 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 const lines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
+  const ctx = useEmulatorAndDir('plaud-push-');
   beforeAll(async () => {
-    emu = await startEmulator();
-    dir = await tempDir('plaud-push-');
-    opus = path.join(dir, 'Meeting 2024-03-01.opus');
-    mp3 = path.join(dir, 'interview.mp3');
+    opus = path.join(ctx.dir, 'Meeting 2024-03-01.opus');
+    mp3 = path.join(ctx.dir, 'interview.mp3');
     const sine = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=2.5:sample_rate=16000'];
     execFileSync('ffmpeg', [...sine, '-c:a', 'libopus', '-b:a', '32k', opus]);
     execFileSync('ffmpeg', [...sine, '-c:a', 'libmp3lame', '-b:a', '32k', mp3]);
     const mtime = new Date(Date.UTC(2024, 2, 1, 10, 0, 0));
     await fs.utimes(opus, mtime, mtime);
     for (const k of ENV_KEYS) delete process.env[k];
-  });
-  afterAll(async () => {
-    await emu?.stop();
-    if (dir) await fs.rm(dir, { recursive: true, force: true });
   });
   afterEach(() => {
     for (const k of ENV_KEYS) {
@@ -60,49 +52,49 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   });
 
   it('uploads each file and prints one JSON line with its cloud file id; type, duration and start come from the file', async () => {
-    const r = await run(opus, mp3, '--api-base', emu.baseUrl, '--token', emu.token, '--sn', '882123456789012345', '--json');
+    const r = await run(opus, mp3, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--sn', '882123456789012345', '--json');
     expect(r.code).toBe(0);
     const [a, b] = lines(r.out);
     expect(a).toMatchObject({ file: opus, filetype: 'opus', possibleDuplicate: false });
     expect(b).toMatchObject({ file: mp3, filetype: 'mp3' });
     for (const [line, src] of [[a!, opus], [b!, mp3]] as const) {
-      const stored = emu.files().find((f) => f.fileId === line.fileId)!;
+      const stored = ctx.emu.files().find((f) => f.fileId === line.fileId)!;
       expect(stored).toBeDefined();
-      expect((await emu.getObject(stored.fileId)).equals(await fs.readFile(src))).toBe(true);
+      expect((await ctx.emu.getObject(stored.fileId)).equals(await fs.readFile(src))).toBe(true);
       expect(stored.body).toMatchObject({ sn: '882123456789012345', sn_type: 'notepin', filename: path.basename(src) });
       expect(Math.abs(Number(stored.body.duration) - 2500)).toBeLessThan(100);
     }
-    const opusBody = emu.files().find((f) => f.fileId === a!.fileId)!.body;
+    const opusBody = ctx.emu.files().find((f) => f.fileId === a!.fileId)!.body;
     expect(opusBody.end_time).toBe(Date.UTC(2024, 2, 1, 10, 0, 0)); // mtime = end; start = mtime - duration
     expect(opusBody.start_time).toBe(Date.UTC(2024, 2, 1, 10, 0, 0) - Number(opusBody.duration));
-    expect(r.out).not.toContain(emu.token);
-    expect(r.err).not.toContain(emu.token);
+    expect(r.out).not.toContain(ctx.emu.token);
+    expect(r.err).not.toContain(ctx.emu.token);
   });
 
   it('prints "file<TAB>fileId" without --json, and honours --start-time, --duration and --owner-id', async () => {
-    const r = await run(mp3, '--api-base', emu.baseUrl, '--token', emu.token, '--owner-id', 'owner-42', '--start-time', '1709287200000', '--duration', '2000');
+    const r = await run(mp3, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--owner-id', 'owner-42', '--start-time', '1709287200000', '--duration', '2000');
     expect(r.code).toBe(0);
     const [file, fileId] = r.out.trim().split('\t');
     expect(file).toBe(mp3);
-    const stored = emu.files().find((f) => f.fileId === fileId)!;
+    const stored = ctx.emu.files().find((f) => f.fileId === fileId)!;
     expect(stored.body).toMatchObject({ owner_id: 'owner-42', sn_type: 'other', start_time: 1709287200000, end_time: 1709287202000, duration: 2000 });
   });
 
   it('takes credentials and the API base from PLAUD_* env vars, and flags win over them', async () => {
-    process.env.PLAUD_API_BASE = emu.baseUrl;
-    process.env.PLAUD_CLIENT_ID = emu.clientId;
-    process.env.PLAUD_CLIENT_SECRET = emu.clientSecret;
+    process.env.PLAUD_API_BASE = ctx.emu.baseUrl;
+    process.env.PLAUD_CLIENT_ID = ctx.emu.clientId;
+    process.env.PLAUD_CLIENT_SECRET = ctx.emu.clientSecret;
     let r = await run(opus, '--sn', '880000000000000001', '--json');
     expect(r.code).toBe(0);
     expect(lines(r.out)[0]!.fileId).toEqual(expect.any(String));
 
     process.env.PLAUD_API_TOKEN = 'wrong-token-from-env';
     process.env.PLAUD_API_BASE = 'https://api.invalid';
-    r = await run(opus, '--sn', '880000000000000001', '--json', '--token', emu.token, '--api-base', emu.baseUrl);
+    r = await run(opus, '--sn', '880000000000000001', '--json', '--token', ctx.emu.token, '--api-base', ctx.emu.baseUrl);
     expect(r.code).toBe(0);
-    expect(emu.files().find((f) => f.fileId === lines(r.out)[0]!.fileId)!.body.sn_type).toBe('note');
+    expect(ctx.emu.files().find((f) => f.fileId === lines(r.out)[0]!.fileId)!.body.sn_type).toBe('note');
 
-    r = await run(opus, '--sn', '880000000000000001', '--api-base', emu.baseUrl);
+    r = await run(opus, '--sn', '880000000000000001', '--api-base', ctx.emu.baseUrl);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/The API token was refused: enter a new one in Settings/);
     expect(r.err).not.toContain('wrong-token-from-env');
@@ -115,9 +107,9 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   });
 
   it('refuses an empty file clearly, still uploads the others, and exits 1', async () => {
-    const empty = path.join(dir, 'empty.opus');
+    const empty = path.join(ctx.dir, 'empty.opus');
     await fs.writeFile(empty, '');
-    const r = await run(empty, opus, '--api-base', emu.baseUrl, '--token', emu.token, '--sn', '880000000000000001', '--json');
+    const r = await run(empty, opus, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--sn', '880000000000000001', '--json');
     expect(r.code).toBe(1);
     const [a, b] = lines(r.out);
     expect(a).toMatchObject({ file: empty, reason: 'bad-file' });
@@ -126,10 +118,10 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   });
 
   it('explains missing credentials and identity', async () => {
-    let r = await run(opus, '--api-base', emu.baseUrl, '--sn', '1');
+    let r = await run(opus, '--api-base', ctx.emu.baseUrl, '--sn', '1');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/No credentials: pass --token/);
-    r = await run(opus, '--api-base', emu.baseUrl, '--token', 'x');
+    r = await run(opus, '--api-base', ctx.emu.baseUrl, '--token', 'x');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--sn SN .* or --owner-id ID/);
   });

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 
 export const MiB = 1024 * 1024;
 
@@ -45,4 +47,28 @@ export async function makeOpusLike(dir: string, name: string, size: number): Pro
 
 export async function tempDir(prefix = 'plaud-upload-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** An emulator and a temp dir for the calling suite: started before its tests, stopped and removed after. */
+export function useEmulatorAndDir(prefix?: string): { readonly emu: Emulator; readonly dir: string } {
+  let emu: Emulator | undefined;
+  let dir: string | undefined;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    dir = await tempDir(prefix);
+  });
+  afterAll(async () => {
+    await emu?.stop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get emu() {
+      if (!emu) throw new Error('the emulator is started in beforeAll');
+      return emu;
+    },
+    get dir() {
+      if (!dir) throw new Error('the temp dir is made in beforeAll');
+      return dir;
+    },
+  };
 }

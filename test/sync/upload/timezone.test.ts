@@ -1,12 +1,10 @@
 // timezone / zonemins: the machine's UTC offset at the recording's start, DST included, sign on both parts.
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PlaudCloudClient } from '../../../main/sync/cloud/client.js';
 import { splitOffset, zoneOffsetAt } from '../../../main/sync/upload/timezone.js';
 import { MultipartUploader } from '../../../main/sync/upload/uploader.js';
-import { startEmulator, type Emulator } from '../../support/emulator/index.js';
-import { makeOpusLike, tempDir } from './helpers.js';
+import { makeOpusLike, useEmulatorAndDir } from './helpers.js';
 
 const JAN = Date.UTC(2024, 0, 15, 12); // southern summer, northern winter
 const JUL = Date.UTC(2024, 6, 15, 12);
@@ -68,16 +66,7 @@ describe("the machine's zone (TZ)", () => {
   });
 
   describe('end to end: what complete-upload carries', () => {
-    let emu: Emulator;
-    let dir: string;
-    beforeAll(async () => {
-      emu = await startEmulator();
-      dir = await tempDir();
-    });
-    afterAll(async () => {
-      await emu?.stop();
-      if (dir) await fs.rm(dir, { recursive: true, force: true });
-    });
+    const ctx = useEmulatorAndDir();
 
     it.each([
       ['Asia/Kolkata', JUL, 5, 30],
@@ -85,10 +74,10 @@ describe("the machine's zone (TZ)", () => {
       ['Pacific/Chatham', JAN, 13, 45],
     ])('TZ=%s', async (zone, at, tz, mins) => {
       process.env.TZ = zone;
-      const file = await makeOpusLike(dir, `${zone.replace('/', '_')}.opus`, 1000);
-      const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token } });
+      const file = await makeOpusLike(ctx.dir, `${zone.replace('/', '_')}.opus`, 1000);
+      const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token } });
       const r = await new MultipartUploader(client).upload({ path: file, filetype: 'opus', snType: 'notepin', sn: '882000000000000001', startTime: at, durationMs: 1000 });
-      const stored = emu.files().find((f) => f.fileId === r.fileId)!;
+      const stored = ctx.emu.files().find((f) => f.fileId === r.fileId)!;
       expect([stored.body.timezone, stored.body.zonemins]).toEqual([tz, mins]);
       expect([r.file.timezone, r.file.zonemins]).toEqual([tz, mins]);
     });

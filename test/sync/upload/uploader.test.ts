@@ -1,16 +1,15 @@
 // The multipart uploader against the Plaud cloud emulator backed by a real S3 server (s3rver).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PlaudCloudClient } from '../../../main/sync/cloud/client.js';
 import { MultipartUploader, UploadError, type UploadHooks, type UploadJob, type UploadState } from '../../../main/sync/upload/uploader.js';
 import { fileMd5 } from '../../../main/sync/upload/md5.js';
-import { startEmulator, type Emulator } from '../../support/emulator/index.js';
-import { MiB, makeOpusLike, tempDir } from './helpers.js';
+import { startEmulator } from '../../support/emulator/index.js';
+import { MiB, makeOpusLike, useEmulatorAndDir } from './helpers.js';
 
 const PART = 5 * MiB;
-let emu: Emulator;
-let dir: string;
+const ctx = useEmulatorAndDir();
 let small: string; // one part
 let three: string; // 3 parts, last one short
 
@@ -20,34 +19,28 @@ function job(file: string, extra: Partial<UploadJob> = {}): UploadJob {
   return { path: file, filetype: 'opus', snType: 'note', sn: '880123456789012345', startTime: 1_709_280_000_000, durationMs: 60_000, ...extra };
 }
 function tokenClient(): PlaudCloudClient {
-  return new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token } });
+  return new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token } });
 }
 function uploader(opts: ConstructorParameters<typeof MultipartUploader>[1] = {}, client = tokenClient()): MultipartUploader {
   return new MultipartUploader(client, { backoff: fastRetry, ...opts });
 }
 function storedFor(fileId: string) {
-  return emu.files().filter((f) => f.fileId === fileId);
+  return ctx.emu.files().filter((f) => f.fileId === fileId);
 }
 async function expectIdentical(fileId: string, source: string) {
-  const [obj, src] = await Promise.all([emu.getObject(fileId), fs.readFile(source)]);
+  const [obj, src] = await Promise.all([ctx.emu.getObject(fileId), fs.readFile(source)]);
   expect(obj.length).toBe(src.length);
   expect(obj.equals(src)).toBe(true);
 }
 function apiCalls(suffix: string) {
-  return emu.requests().filter((r) => r.kind === 'api' && r.path.endsWith(suffix));
+  return ctx.emu.requests().filter((r) => r.kind === 'api' && r.path.endsWith(suffix));
 }
 
 beforeAll(async () => {
-  emu = await startEmulator();
-  dir = await tempDir();
-  small = await makeOpusLike(dir, 'small.opus', 300 * 1024 + 7);
-  three = await makeOpusLike(dir, 'three.opus', 2 * PART + 12345);
+  small = await makeOpusLike(ctx.dir, 'small.opus', 300 * 1024 + 7);
+  three = await makeOpusLike(ctx.dir, 'three.opus', 2 * PART + 12345);
 });
-afterAll(async () => {
-  await emu?.stop();
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-});
-afterEach(() => emu.faults.clear());
+afterEach(() => ctx.emu.faults.clear());
 
 describe('happy paths', () => {
   it('uploads a one-part file byte-identical, with the full contract body and the hooks in order', async () => {
@@ -90,7 +83,7 @@ describe('happy paths', () => {
   it('uploads an exact multiple of the part size (2 full parts) from a snake_case server', async () => {
     const snake = await startEmulator({ casing: 'snake' });
     try {
-      const file = await makeOpusLike(dir, 'exact.opus', 2 * PART);
+      const file = await makeOpusLike(ctx.dir, 'exact.opus', 2 * PART);
       const client = new PlaudCloudClient({ apiBase: snake.baseUrl, credentials: { kind: 'token', token: snake.token } });
       const r = await new MultipartUploader(client).upload(job(file, { ownerId: 'owner-1', sn: undefined }));
       const stored = snake.files().filter((f) => f.fileId === r.fileId);
@@ -104,7 +97,7 @@ describe('happy paths', () => {
   });
 
   it('refuses a 0-byte file clearly, before talking to the server', async () => {
-    const empty = path.join(dir, 'empty.opus');
+    const empty = path.join(ctx.dir, 'empty.opus');
     await fs.writeFile(empty, '');
     const before = apiCalls('generate-presigned-urls').length;
     const err = await uploader().upload(job(empty)).catch((e: unknown) => e);
@@ -117,7 +110,7 @@ describe('happy paths', () => {
 
 describe('part faults', () => {
   it('retries a part answered with 500 and keeps going', async () => {
-    emu.faults.failPart(2, { times: 2 });
+    ctx.emu.faults.failPart(2, { times: 2 });
     const retries: string[] = [];
     const r = await uploader().upload(job(three), { onRetry: (i) => void retries.push(`${i.what}#${i.attempt}:${i.error.kind}`) });
     // Other parts may see a stray keep-alive reset; part 2 must be retried exactly for its two 500s.
@@ -127,8 +120,8 @@ describe('part faults', () => {
   });
 
   it('recovers from connections reset before and after the part was stored', async () => {
-    emu.faults.resetPart(1, { when: 'before' });
-    emu.faults.resetPart(3, { when: 'after' });
+    ctx.emu.faults.resetPart(1, { when: 'before' });
+    ctx.emu.faults.resetPart(3, { when: 'after' });
     const kinds: string[] = [];
     const r = await uploader().upload(job(three), { onRetry: (i) => void kinds.push(i.error.kind) });
     expect(kinds.sort()).toEqual(['network', 'network']);
@@ -136,8 +129,8 @@ describe('part faults', () => {
   });
 
   it('honours Retry-After on 429 for parts and 503 on the API', async () => {
-    emu.faults.rateLimit({ target: 'parts', times: 1, retryAfterSeconds: 1 });
-    emu.faults.rateLimit({ target: 'presign', times: 1, retryAfterSeconds: 1, status: 503 });
+    ctx.emu.faults.rateLimit({ target: 'parts', times: 1, retryAfterSeconds: 1 });
+    ctx.emu.faults.rateLimit({ target: 'presign', times: 1, retryAfterSeconds: 1, status: 503 });
     const waits: number[] = [];
     const t0 = Date.now();
     const r = await uploader().upload(job(small), { onRetry: (i) => void waits.push(i.delayMs) });
@@ -148,18 +141,18 @@ describe('part faults', () => {
   });
 
   it('gives up on a part that always fails, with the part, the tries and the cause in the message', async () => {
-    emu.faults.failPart(1, { times: Infinity, status: 500 });
-    const before = emu.files().length;
+    ctx.emu.faults.failPart(1, { times: Infinity, status: 500 });
+    const before = ctx.emu.files().length;
     const err = (await uploader({ maxPartTries: 3 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
     expect(err).toBeInstanceOf(UploadError);
     expect(err.reason).toBe('part-failed');
     expect(err.retryable).toBe(true);
     expect(err.message).toMatch(/part 1 failed after 3 tries: .*HTTP 500/);
-    expect(emu.files().length).toBe(before);
+    expect(ctx.emu.files().length).toBe(before);
   });
 
   it('turns a stalled part into a timeout and retries it', async () => {
-    emu.faults.slow({ target: 'parts', delayMs: 1500, times: 1 });
+    ctx.emu.faults.slow({ target: 'parts', delayMs: 1500, times: 1 });
     const kinds: string[] = [];
     const r = await uploader({ partIdleTimeoutMs: 400 }).upload(job(small), { onRetry: (i) => void kinds.push(i.error.kind) });
     expect(kinds).toEqual(['timeout']);
@@ -174,21 +167,21 @@ describe('part faults', () => {
       onPartDone: () => {
         if (!expired) {
           expired = true;
-          emu.faults.expireIssuedUrls();
+          ctx.emu.faults.expireIssuedUrls();
         }
       },
     });
     expect(sessions).toHaveLength(2);
     expect(r.sessionsStarted).toBe(2);
     expect(r.uploadId).toBe(sessions[1]!.uploadId);
-    expect(emu.requests().some((q) => q.kind === 's3' && q.status === 403 && q.uploadId === sessions[0]!.uploadId)).toBe(true);
+    expect(ctx.emu.requests().some((q) => q.kind === 's3' && q.status === 403 && q.uploadId === sessions[0]!.uploadId)).toBe(true);
     expect(storedFor(r.fileId)).toHaveLength(1);
-    expect(emu.files().filter((f) => f.uploadId === sessions[0]!.uploadId)).toHaveLength(0);
+    expect(ctx.emu.files().filter((f) => f.uploadId === sessions[0]!.uploadId)).toHaveLength(0);
     await expectIdentical(r.fileId, three);
   });
 
   it('does not start a session with URLs it knows are expired when resuming', async () => {
-    emu.faults.expireUrlsAfter(1);
+    ctx.emu.faults.expireUrlsAfter(1);
     const ac = new AbortController();
     let saved: UploadState | undefined;
     const err = await uploader({ concurrency: 1 })
@@ -196,7 +189,7 @@ describe('part faults', () => {
       .catch((e: unknown) => e);
     expect((err as UploadError).reason).toBe('aborted');
     expect(saved!.urlsExpireAt).toBeLessThan(Date.now() + 2000);
-    emu.faults.expireUrlsAfter(null);
+    ctx.emu.faults.expireUrlsAfter(null);
     const sessions: string[] = [];
     const r = await uploader().upload(job(three, { resume: saved }), { onSessionStarted: (s) => void sessions.push(s.uploadId) });
     expect(sessions).toHaveLength(1);
@@ -217,11 +210,11 @@ describe('resume and cancel', () => {
     expect(err.reason).toBe('aborted');
     expect(saved!.parts.map((p) => p.partNumber)).toEqual([1, 2]);
     const stateJson = JSON.parse(JSON.stringify(saved)) as UploadState; // what a ledger would store
-    const putsBefore = emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).length;
+    const putsBefore = ctx.emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).length;
     const r = await uploader().upload(job(three, { md5, resume: stateJson }));
     expect(r.uploadId).toBe(saved!.uploadId);
     expect(r.sessionsStarted).toBe(0);
-    const puts = emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).slice(putsBefore);
+    const puts = ctx.emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).slice(putsBefore);
     expect(puts.map((q) => q.partNumber)).toEqual([3]);
     await expectIdentical(r.fileId, three);
   });
@@ -240,7 +233,7 @@ describe('resume and cancel', () => {
   });
 
   it('ignores a stored state that belongs to different file content', async () => {
-    const other = await makeOpusLike(dir, 'other.opus', 300 * 1024 + 7);
+    const other = await makeOpusLike(ctx.dir, 'other.opus', 300 * 1024 + 7);
     const first = await uploader().upload(job(small));
     const fake: UploadState = { fileId: first.fileId, uploadId: first.uploadId, partSize: PART, fileSize: 300 * 1024 + 7, md5: first.md5, parts: [{ partNumber: 1, etag: '"x"' }], completing: true, possibleDuplicate: false };
     const r = await uploader().upload(job(other, { resume: fake }));
@@ -251,7 +244,7 @@ describe('resume and cancel', () => {
 
 describe('complete-upload outcomes', () => {
   it('retries a completion that failed before taking effect', async () => {
-    emu.faults.failCompleteBefore({ times: 1 });
+    ctx.emu.faults.failCompleteBefore({ times: 1 });
     const r = await uploader().upload(job(small));
     expect(storedFor(r.fileId)).toHaveLength(1);
     expect(r.possibleDuplicate).toBe(false);
@@ -259,10 +252,10 @@ describe('complete-upload outcomes', () => {
 
   it('never duplicates when the completion took effect but the answer was lost (reset and 500)', async () => {
     for (const mode of ['reset', 500] as const) {
-      emu.faults.failCompleteAfter({ times: 1, mode });
-      const before = emu.files().length;
+      ctx.emu.faults.failCompleteAfter({ times: 1, mode });
+      const before = ctx.emu.files().length;
       const r = await uploader().upload(job(small));
-      expect(emu.files().length).toBe(before + 1);
+      expect(ctx.emu.files().length).toBe(before + 1);
       const completes = apiCalls('complete-upload').filter((q) => q.uploadId === undefined || q.uploadId === r.uploadId).slice(-2);
       expect(completes.map((q) => q.status)).toEqual([mode === 'reset' ? 0 : 500, 200]);
       expect(r.possibleDuplicate).toBe(false);
@@ -270,36 +263,36 @@ describe('complete-upload outcomes', () => {
   });
 
   it('retries the same completion when its answer is garbage, and does not duplicate', async () => {
-    emu.faults.malformedJson('complete', { times: 1, tookEffect: true });
-    const before = emu.files().length;
+    ctx.emu.faults.malformedJson('complete', { times: 1, tookEffect: true });
+    const before = ctx.emu.files().length;
     const r = await uploader().upload(job(small));
-    expect(emu.files().length).toBe(before + 1);
+    expect(ctx.emu.files().length).toBe(before + 1);
     expect(r.file.id).toBe(r.fileId);
   });
 
   it('keeps `completing` and the upload id when completion answers never arrive, then finishes on resume without a duplicate', async () => {
-    emu.faults.failCompleteAfter({ times: 3, mode: 'reset' });
+    ctx.emu.faults.failCompleteAfter({ times: 3, mode: 'reset' });
     const states: UploadState[] = [];
     const err = (await uploader({ maxApiTries: 2 }).upload(job(small), { onState: (s) => void states.push(s) }).catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('complete-unknown');
     expect(err.retryable).toBe(true);
     expect(err.message).toMatch(/same upload, so no duplicate/);
     expect(err.state!.completing).toBe(true);
-    const before = emu.files().length; // the server did store it
+    const before = ctx.emu.files().length; // the server did store it
     const r = await uploader({ maxApiTries: 3 }).upload(job(small, { resume: err.state }));
     expect(r.uploadId).toBe(err.state!.uploadId);
     expect(r.sessionsStarted).toBe(0);
-    expect(emu.files().length).toBe(before);
+    expect(ctx.emu.files().length).toBe(before);
   });
 
   it('starts a new upload when the server forgot the upload after an unknown outcome, flagged possibleDuplicate', async () => {
-    emu.faults.failCompleteBefore({ times: 1 });
+    ctx.emu.faults.failCompleteBefore({ times: 1 });
     let aborted = false;
     const r = await uploader().upload(job(small), {
       onRetry: async (i) => {
         if (i.what === 'Finishing the upload' && !aborted) {
           aborted = true;
-          await emu.abortUpload(emu.pendingUploads().at(-1)!);
+          await ctx.emu.abortUpload(ctx.emu.pendingUploads().at(-1)!);
         }
       },
     });
@@ -315,7 +308,7 @@ describe('complete-upload outcomes', () => {
     await uploader({ concurrency: 1 })
       .upload(job(three), { onPartDone: (s) => { saved = s; ac.abort(); } }, ac.signal)
       .catch(() => undefined);
-    await emu.abortUpload(saved!.uploadId);
+    await ctx.emu.abortUpload(saved!.uploadId);
     const r = await uploader().upload(job(three, { resume: saved }));
     expect(r.uploadId).not.toBe(saved!.uploadId);
     expect(r.possibleDuplicate).toBe(false);
@@ -323,14 +316,14 @@ describe('complete-upload outcomes', () => {
   });
 
   it('retries a completion that timed out for the same upload id, without a duplicate', async () => {
-    emu.faults.slow({ target: 'complete', delayMs: 1500, times: 1 });
-    const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token }, timeoutMs: 500 });
+    ctx.emu.faults.slow({ target: 'complete', delayMs: 1500, times: 1 });
+    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token }, timeoutMs: 500 });
     const kinds: string[] = [];
-    const before = emu.files().length;
+    const before = ctx.emu.files().length;
     const r = await uploader({}, client).upload(job(small), { onRetry: (i) => void kinds.push(i.error.kind) });
     expect(kinds[0]).toBe('timeout');
     await new Promise((res) => setTimeout(res, 1500)); // let the slow first completion finish on the server too
-    expect(emu.files().length).toBe(before + 1);
+    expect(ctx.emu.files().length).toBe(before + 1);
     expect(new Set(apiCalls('complete-upload').slice(-2).map((q) => q.uploadId ?? r.uploadId))).toEqual(new Set([r.uploadId]));
   });
 
@@ -345,28 +338,28 @@ describe('complete-upload outcomes', () => {
 
 describe('API faults', () => {
   it('recovers from a garbled generate-presigned-urls answer and reports a persistent one clearly', async () => {
-    emu.faults.malformedJson('presign', { times: 1, kind: 'html' });
+    ctx.emu.faults.malformedJson('presign', { times: 1, kind: 'html' });
     const r = await uploader().upload(job(small));
     expect(storedFor(r.fileId)).toHaveLength(1);
 
-    emu.faults.malformedJson('presign', { times: Infinity, kind: 'wrong-shape' });
+    ctx.emu.faults.malformedJson('presign', { times: Infinity, kind: 'wrong-shape' });
     const err = (await uploader({ maxApiTries: 2 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('start-failed');
     expect(err.message).toMatch(/answer we do not understand/);
   });
 
   it('gets a new token once on 401 with client credentials (revokeTokens)', async () => {
-    const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'client', clientId: emu.clientId, clientSecret: emu.clientSecret } });
+    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'client', clientId: ctx.emu.clientId, clientSecret: ctx.emu.clientSecret } });
     await uploader({}, client).upload(job(small));
     const tokensBefore = apiCalls('/apis/oauth/api-token').length;
-    emu.faults.revokeTokens();
+    ctx.emu.faults.revokeTokens();
     const r = await uploader({}, client).upload(job(small));
     expect(apiCalls('/apis/oauth/api-token').length).toBe(tokensBefore + 1);
     expect(storedFor(r.fileId)).toHaveLength(1);
   });
 
   it('says the static token was refused, in words a user can act on', async () => {
-    const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: 'not-a-valid-token' } });
+    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: 'not-a-valid-token' } });
     const err = (await uploader({}, client).upload(job(small)).catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('auth');
     expect(err.retryable).toBe(false);
@@ -377,12 +370,12 @@ describe('API faults', () => {
   it('rides out the storage endpoint going offline and coming back', async () => {
     let back = false;
     const r = await uploader().upload(job(small), {
-      onSessionStarted: async () => emu.goOffline('parts'),
+      onSessionStarted: async () => ctx.emu.goOffline('parts'),
       onRetry: async (i) => {
         expect(i.error.kind).toBe('network');
         if (i.attempt >= 2 && !back) {
           back = true;
-          await emu.goOnline();
+          await ctx.emu.goOnline();
         }
       },
     });
@@ -391,14 +384,14 @@ describe('API faults', () => {
   });
 
   it('reports an unreachable server as a network problem', async () => {
-    await emu.goOffline('api');
+    await ctx.emu.goOffline('api');
     try {
       const err = (await uploader({ maxApiTries: 2 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
       expect(err.reason).toBe('start-failed');
       expect(err.retryable).toBe(true);
       expect(err.message).toMatch(/refused the connection|connection was reset/);
     } finally {
-      await emu.goOnline();
+      await ctx.emu.goOnline();
     }
   });
 });
