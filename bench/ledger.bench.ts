@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openLedger, type Ledger } from '../main/sync/ledger/index.js';
+import { openLedger, recordingId, type Ledger } from '../main/sync/ledger/index.js';
 import { journalHeader, recordLine, snapshotBuffers, writeFileAtomic } from '../main/sync/ledger/store.js';
 import { applyTransition } from '../main/sync/ledger/transitions.js';
 import type { MutableRecord } from '../main/sync/ledger/types.js';
@@ -29,12 +29,13 @@ function buildRecords(): MutableRecord[] {
     const rec = recording(i);
     const size = rec.wav!.size + rec.asr!.size;
     let r: MutableRecord = {
-      id: `${rec.sn}/${rec.relBase}#${size}`,
+      id: recordingId(rec.sn, rec.relBase),
       sn: rec.sn,
       sn_type: DEVICE.sn_type,
       deviceId: DEVICE.deviceId,
       kind: rec.kind,
       relBase: rec.relBase,
+      take: 1,
       startMs: rec.startMs,
       durationMs: rec.durationMs,
       endMs: rec.endMs,

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { identifyVolume } from '../main/sync/devices/identify.js';
 import { scanVolume } from '../main/sync/devices/scan.js';
 import { DeviceMonitor } from '../main/sync/devices/watcher.js';
-import { pullAll } from '../main/sync/library/pull.js';
+import { pullAll } from '../main/sync/engine/pull-coordinator.js';
 import { prepareUploadFile } from '../main/sync/audio/prepare.js';
 import { fuseUnavailableReason, makeFatImage, mountFat } from '../test/support/fuse.js';
 import { recordingBytes, relBaseOf, writeModelTxt, type RecordingSpec } from '../test/support/recorder.js';

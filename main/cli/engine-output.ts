@@ -25,7 +25,7 @@ export function eventText(e: EngineEvent): string {
     case 'sync-finished':
       return e.synced ? `${e.synced} recording(s)${e.displayName ? ` from ${e.displayName}` : ''} synced to the cloud.` : `${e.failed} recording(s) could not be uploaded.`;
     case 'problem':
-      return `Problem: ${e.problem.message}${e.problem.action ? ` (${e.problem.action})` : ''}`;
+      return `Problem: ${e.problem.message}${e.problem.action ? ` (${e.problem.action})` : ''}${e.problem.detail ? `\n  Details: ${e.problem.detail}` : ''}`;
     case 'problem-cleared':
       return `Resolved: ${e.problemId.split('|')[0]}`;
   }

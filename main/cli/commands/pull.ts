@@ -7,7 +7,7 @@ import { findDevices } from '../../sync/devices/find.js';
 import { identifyVolume } from '../../sync/devices/identify.js';
 import { scanVolume } from '../../sync/devices/scan.js';
 import { traitFor } from '../../sync/devices/traits.js';
-import { pullAll, type PullEvent } from '../../sync/library/pull.js';
+import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';

@@ -21,6 +21,11 @@ export interface WavInfo {
   padSerial?: string;
   /** True when the file holds less audio than its header claims, or ends in a partial sample frame. */
   truncated: boolean;
+  /**
+   * The data size the header announces, when it disagrees with the audio actually present (too little or too much).
+   * The audio length never follows it: the bytes present decide (see parseWavHeader). Callers log it.
+   */
+  headerDataBytes?: number;
 }
 
 /** How much of the file inspectWav reads: the recorder's header is 512 bytes; anything beyond 64 KiB is not a WAV we know. */
@@ -68,7 +73,11 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
       // 0 and 0xFFFFFFFF are what writers leave before they finalise the header: the audio runs to end of file.
       const unfinalised = size === 0 || size === 0xffffffff;
       const claimed = unfinalised ? present : size;
-      const usable = Math.min(claimed, present);
+      // A header that announces less than the file holds is not believed either (a recorder that lost power before
+      // finalising, a firmware bug): the audio runs to the end of the file, unless what follows the announced end is
+      // a well-formed RIFF chunk that ends exactly at the end of the file (a writer that put a chunk after the audio).
+      const trailingChunk = claimed < present && chunkFillsRest(buf, body + claimed + (claimed & 1), fileSize);
+      const usable = trailingChunk ? claimed : present;
       const dataBytes = usable - (usable % f.blockAlign);
       const frames = dataBytes / f.blockAlign;
       const info: WavInfo = {
@@ -80,6 +89,7 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
         durationMs: Math.round((frames * 1000) / f.sampleRate),
         truncated: (unfinalised && present > 0) || claimed > present || dataBytes < usable,
       };
+      if (!unfinalised && claimed !== usable) info.headerDataBytes = claimed;
       if (padSerial !== undefined) info.padSerial = padSerial;
       return info;
     }
@@ -112,6 +122,19 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
     }
     pos = body + size + (size & 1); // RIFF chunks are word aligned
   }
+}
+
+/**
+ * True when `buf` (the file's first bytes) shows a chunk header at `pos` whose size reaches exactly the end of the
+ * file. Only such a chunk is taken as proof that the bytes after an announced data size are not audio. When `pos`
+ * lies beyond what was read (a long recording), nothing proves it, and the audio runs to the end of the file.
+ */
+function chunkFillsRest(buf: Buffer, pos: number, fileSize: number): boolean {
+  if (pos + 8 > buf.length) return false;
+  const id = buf.toString('latin1', pos, pos + 4);
+  if (!/^[\x20-\x7e]{4}$/.test(id) || id === 'data') return false;
+  const size = buf.readUInt32LE(pos + 4);
+  return pos + 8 + size + (size & 1) === fileSize || pos + 8 + size === fileSize;
 }
 
 /** Inspect a WAV file on disk, reading only its header region. */

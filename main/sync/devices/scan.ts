@@ -7,6 +7,10 @@
 // metadata reads the thread-pool round trip of the async API costs 4-5 times the work itself, and 10,000 recordings
 // must list in well under a second. A second stat (to catch a file still growing) is taken only for files whose mtime
 // is recent, after one short pause shared by all of them, so a volume of old recordings pays nothing for it.
+//
+// Readiness is per recording, never per file: when any file of a recording is still being written (changed within the
+// busy window, or growing between the two looks), the whole recording waits (`unsettled`) and none of its files is
+// offered, so a recording is never pulled or uploaded from one file while its partner is still being written.
 import fss from 'node:fs';
 import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +19,7 @@ import { parseWavHeader, inspectWav, type WavInfo } from '../audio/wav.js';
 import { inspectAsr, ASR_PACKET_BYTES, ASR_PACKET_MS, ASR_TOC } from '../audio/asr.js';
 import { AudioFormatError } from '../audio/errors.js';
 import type { Recording, RecordingKind, SkippedEntry } from '../types.js';
+import { mapPool } from '../worker-pool.js';
 
 export const RECORDING_FOLDERS = ['NOTES', 'CALLS'] as const;
 export type RecordingFolder = (typeof RECORDING_FOLDERS)[number];
@@ -41,6 +46,10 @@ export interface ScanOptions {
 export interface ScanResult {
   recordings: Recording[];
   skipped: SkippedEntry[];
+  /** Recordings with a file still being written: looked at again later, whole. */
+  unsettled: SkippedEntry[];
+  /** Things worth logging that did not stop a recording (e.g. a WAV header that disagrees with its audio). */
+  notes: SkippedEntry[];
 }
 
 interface FileSeen {
@@ -69,20 +78,7 @@ export function isDateFolderName(name: string): boolean {
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
 }
 
-/** Run fn over items with at most `limit` in flight. */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= items.length) return;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+export { mapPool } from '../worker-pool.js';
 
 /** One scratch buffer for every header read (the parsers copy out what they keep). */
 const scratch = Buffer.alloc(512);
@@ -155,6 +151,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   const restatDelayMs = opts.restatDelayMs ?? 400;
   const slicer = new TimeSlicer(opts.sliceMs ?? 8);
   const skipped: SkippedEntry[] = [];
+  const notes: SkippedEntry[] = [];
   const skip = (relPath: string, reason: string) => skipped.push({ relPath, reason });
 
   const rootEntries = await fs.readdir(mountPath, { withFileTypes: true });
@@ -187,7 +184,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   }
 
   // Group candidate files by recording (folder/date/base).
-  interface Group { folder: RecordingFolder; date: string; relDir: string; base: string; wav?: FileSeen; asr?: FileSeen }
+  interface Group { folder: RecordingFolder; date: string; relDir: string; base: string; wav?: FileSeen; asr?: FileSeen; unsettled?: string }
   const groups = new Map<string, Group>();
   const toStat: { group: Group; ext: 'wav' | 'asr'; rel: string; abs: string }[] = [];
   for (const dd of dateDirs) {
@@ -256,15 +253,15 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       skip(rel, 'not a regular file');
       continue;
     }
+    const age = Math.abs(t0 - st.mtimeMs);
+    if (age < busyWindowMs) {
+      // The whole recording waits, not just this file (see the top of this file).
+      group.unsettled ??= `${rel.split('/').pop()} is still being written (changed ${Math.round(age / 1000)} s ago)`;
+      continue;
+    }
     if (st.size === 0) {
       delete group[ext];
       skip(rel, 'it is empty (0 bytes)');
-      continue;
-    }
-    const age = Math.abs(t0 - st.mtimeMs);
-    if (age < busyWindowMs) {
-      delete group[ext];
-      skip(rel, `it is still being written (changed ${Math.round(age / 1000)} s ago); it will be picked up later`);
       continue;
     }
     group[ext] = { relPath: rel, abs, size: st.size, mtimeMs: st.mtimeMs };
@@ -280,8 +277,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       try {
         const st = await fs.lstat(f.abs);
         if (st.size !== size || st.mtimeMs !== mtimeMs) {
-          delete group[ext];
-          skip(f.relPath, `it is still growing (${size} then ${st.size} bytes); it will be picked up when the recording ends`);
+          group.unsettled ??= `${f.relPath.split('/').pop()} is still growing (${size} then ${st.size} bytes)`;
         }
       } catch (err) {
         delete group[ext];
@@ -292,8 +288,13 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
 
   // Headers, and build the Recording.
   const recordings: Recording[] = [];
+  const unsettled: SkippedEntry[] = [];
   for (const g of groups.values()) {
     if (slicer.due()) await slicer.yield();
+    if (g.unsettled) {
+      unsettled.push({ relPath: `${g.relDir}/${g.base}`, reason: `${g.unsettled}; the recording is copied once all its files have settled` });
+      continue;
+    }
     let asr: Recording['asr'];
     let wav: Recording['wav'];
     let asrMs: number | undefined;
@@ -315,6 +316,9 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
         if (i.dataBytes === 0) throw new AudioFormatError('WAV_NO_DATA', 'The WAV file holds no audio after its header.', g.wav.abs);
         wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
         wavMs = i.durationMs;
+        if (i.headerDataBytes !== undefined) {
+          notes.push({ relPath: g.wav.relPath, reason: `its header announces ${i.headerDataBytes} bytes of audio but ${i.dataBytes} are present; the audio present is used` });
+        }
       } catch (err) {
         skip(g.wav.relPath, plainError(err));
       }
@@ -337,5 +341,6 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   }
   recordings.sort((a, b) => a.startMs - b.startMs || a.key.localeCompare(b.key));
   skipped.sort((a, b) => a.relPath.localeCompare(b.relPath));
-  return { recordings, skipped };
+  unsettled.sort((a, b) => a.relPath.localeCompare(b.relPath));
+  return { recordings, skipped, unsettled, notes };
 }

@@ -12,7 +12,9 @@ export type QueueItemState =
   | 'waiting-account' // no credentials configured yet
   | 'waiting-network' // offline; resumes when the API answers again
   | 'paused'
-  | 'failed'; // gave up (needs the user: retry)
+  | 'failed' // gave up (needs the user: retry)
+  | 'on-recorder' // not copied yet and its recorder is not plugged in
+  | 'cancelled'; // cancelled by the user (Retry resumes it)
 
 export interface DeviceView {
   id: string;
@@ -29,6 +31,8 @@ export interface DeviceView {
   pull: { state: 'idle' | 'pulling' | 'done' | 'error'; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number; error?: string };
   /** True once everything new on this device is verified in the library. */
   safeToUnplug: boolean;
+  /** Recordings the recorder is still writing: copied once all their files have settled (looked at again by itself). */
+  waitingForRecorder?: number;
   lastSeenAt: number;
   warnings: string[];
 }
@@ -87,16 +91,27 @@ export type ProblemCode =
   | 'recording-skipped'
   | 'upload-failed'
   | 'ledger-corrupt'
+  | 'recording-changed'
+  | 'possible-duplicate'
   | 'other';
+
+/** Who acts: the user ('needs-you', shown red), nobody because it retries by itself (amber), or nobody at all. */
+export type ProblemLevel = 'needs-you' | 'retrying' | 'info';
 
 export interface Problem {
   id: string;
   code: ProblemCode;
   severity: 'error' | 'warning';
-  /** Plain words: what happened. */
+  /** Who acts (see ProblemLevel); severity is 'error' exactly when this is 'needs-you'. The engine always sets it. */
+  level?: ProblemLevel;
+  /** Plain words: what happened, one short sentence. */
   message: string;
   /** Plain words: what the user can do. */
   action?: string;
+  /** The label of the button that does the action, when there is one (the action text names it). */
+  actionLabel?: string;
+  /** The raw detail (server answers, error codes) for a "Details" disclosure; never the main message. */
+  detail?: string;
   since: number;
   deviceId?: string;
   recordingId?: string;

@@ -15,6 +15,8 @@ export interface QueueContext {
   online: boolean;
   accountReady: boolean;
   activity: ReadonlyMap<string, Activity>;
+  /** Serials of the recorders plugged in now (a recording not yet copied waits for its recorder). */
+  connectedSns?: ReadonlySet<string>;
 }
 
 /** A failure that happened on the upload side, so the retry goes back to the queue (not to the recorder). */
@@ -25,8 +27,12 @@ export function isUploadSideFailure(r: LedgerRecord): boolean {
 export function queueState(r: LedgerRecord, ctx: QueueContext): QueueItemState {
   const act = ctx.activity.get(r.id);
   if (act) return act.kind === 'pull' ? 'pulling' : r.state === 'completing' ? 'completing' : 'uploading';
-  if (r.state === 'failed') return r.failure?.nextTryAt != null ? 'waiting-retry' : 'failed';
-  if (r.state === 'discovered' || r.state === 'pulling') return 'queued';
+  if (r.state === 'failed') {
+    if (r.failure?.code === 'cancelled') return 'cancelled';
+    if (!isUploadSideFailure(r) && ctx.connectedSns && !ctx.connectedSns.has(r.sn)) return 'on-recorder';
+    return r.failure?.nextTryAt != null ? 'waiting-retry' : 'failed';
+  }
+  if (r.state === 'discovered' || r.state === 'pulling') return ctx.connectedSns && !ctx.connectedSns.has(r.sn) ? 'on-recorder' : 'queued';
   // pulled / uploading / completing, not active right now:
   if (ctx.paused) return 'paused';
   if (!ctx.accountReady) return 'waiting-account';

@@ -12,6 +12,7 @@ import type { Recording, SnType } from '../types.js';
 import { LedgerCorruptError, LedgerUnavailableError, LedgerWriteError } from './errors.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import { CURRENT_VERSION, migrateRecord } from './migrations.js';
+import { recordingId, sourceBytes } from '../recording/identity.js';
 import {
   JOURNAL_FILE,
   LazyRecord,
@@ -21,6 +22,7 @@ import {
   fsyncDir,
   journalHeader,
   loadFiles,
+  rekeyFormat1,
   materialize,
   recordLine,
   snapshotBuffers,
@@ -29,7 +31,7 @@ import {
   type Slot,
 } from './store.js';
 import { IllegalTransitionError, applyTransition } from './transitions.js';
-import { RECORD_STATES, recordSchema, type LedgerRecord, type MutableRecord, type RecordState, type StateCounts, type TransitionPatch } from './types.js';
+import { RECORD_STATES, recordSchema, type AmendPatch, type LedgerRecord, type MutableRecord, type RecordState, type StateCounts, type TransitionPatch } from './types.js';
 
 export interface OpenLedgerOptions {
   logger?: Logger;
@@ -49,14 +51,11 @@ export interface OpenLedgerOptions {
 
 export type ChangeListener = (record: LedgerRecord, previous: LedgerRecord | undefined) => void;
 
-/** The id of a recording: device serial, path on the device, and total source size. */
-export function recordingId(sn: string, relBase: string, size: number): string {
-  return `${sn}/${relBase}#${size}`;
-}
+export { recordingId };
 
-/** Total bytes of a recording's source files (the identity size). */
+/** Total bytes of a recording's source files (shown and used for progress; not identity). */
 export function recordingSize(rec: Pick<Recording, 'wav' | 'asr'>): number {
-  return (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
+  return sourceBytes(rec);
 }
 
 function deepFreeze<T>(o: T): T {
@@ -146,15 +145,15 @@ export class Ledger {
     return out;
   }
 
-  /** The record for this identity on the device, if any. */
-  find(sn: string, relBase: string, size: number, startMs: number): LedgerRecord | undefined {
-    const r = this.get(recordingId(sn, relBase, size));
-    return r && r.startMs === startMs ? r : undefined;
-  }
-
-  /** Every record for this path on this device, whatever its size (a changed file shows up here twice). */
-  findByPath(sn: string, relBase: string): LedgerRecord[] {
-    return this.bySn(sn).filter((r) => r.relBase === relBase);
+  /** Every take recorded under this name on this device, first take first. */
+  takesOf(sn: string, relBase: string): LedgerRecord[] {
+    const out: LedgerRecord[] = [];
+    for (let take = 1; ; take++) {
+      const r = this.get(recordingId(sn, relBase, take));
+      if (!r) break;
+      out.push(r);
+    }
+    return out;
   }
 
   counts(): StateCounts {
@@ -172,10 +171,14 @@ export class Ledger {
 
   // ---------- writes (each is durable when it returns) ----------
 
-  /** Add a recording seen on a device. Idempotent: an existing record is returned unchanged. */
-  discover(rec: Recording, device: { sn_type: SnType; deviceId: string }): LedgerRecord {
+  /**
+   * Add a take of a recording seen on a device (take 1 unless the name was reused: see recording/reconcile.ts).
+   * Idempotent: an existing record is returned unchanged.
+   */
+  discover(rec: Recording, device: { sn_type: SnType; deviceId: string }, extra: { take?: number; supersedes?: string } = {}): LedgerRecord {
     const size = recordingSize(rec);
-    const id = recordingId(rec.sn, rec.relBase, size);
+    const take = extra.take ?? 1;
+    const id = recordingId(rec.sn, rec.relBase, take);
     const existing = this.records.get(id);
     if (existing) return this.parsed(existing);
     const now = this.now();
@@ -189,11 +192,13 @@ export class Ledger {
       deviceId: device.deviceId,
       kind: rec.kind,
       relBase: rec.relBase,
+      take,
       startMs: rec.startMs,
       durationMs: rec.durationMs,
       endMs: rec.endMs,
       size,
       source,
+      ...(extra.supersedes ? { supersedes: extra.supersedes } : {}),
       state: 'discovered',
       createdAt: now,
       updatedAt: now,
@@ -209,6 +214,30 @@ export class Ledger {
   transition(id: string, to: RecordState, patch: TransitionPatch = {}): LedgerRecord {
     const prev = this.mustGet(id);
     const next = applyTransition(prev, to, patch, this.now());
+    return this.put(next, prev);
+  }
+
+  /** Change what a take's record knows of the recorder and the library, without a state change. */
+  amend(id: string, patch: AmendPatch): LedgerRecord {
+    const prev = this.mustGet(id);
+    const next: MutableRecord = { ...prev, updatedAt: this.now() };
+    if (patch.source) next.source = patch.source;
+    if (patch.size !== undefined) next.size = patch.size;
+    if (patch.durationMs !== undefined) {
+      next.durationMs = patch.durationMs;
+      next.endMs = next.startMs + patch.durationMs;
+    }
+    if (patch.fingerprint) next.fingerprint = patch.fingerprint;
+    if (patch.offDevice === null) delete next.offDevice;
+    else if (patch.offDevice !== undefined) next.offDevice = patch.offDevice;
+    if (patch.changedOnDevice === null) delete next.changedOnDevice;
+    else if (patch.changedOnDevice !== undefined) next.changedOnDevice = patch.changedOnDevice;
+    if (patch.pulledFiles) {
+      if (!next.pulled) throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} has no library copy to add files to.`);
+      next.pulled = { ...next.pulled, files: patch.pulledFiles };
+    }
+    const checked = recordSchema.safeParse(next);
+    if (!checked.success) throw new TypeError(`Recording ${id} cannot be changed that way: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return this.put(next, prev);
   }
 
@@ -471,6 +500,7 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
     removeLeftoverTemps(dir, logger);
     migrateV0IfPresent(dir, logger, now());
     const loaded = loadFiles(dir, logger, 'strict');
+    if (loaded.fileVersion < 2) rekeyFormat1(loaded, logger);
     let journalBytes = loaded.journalGoodBytes;
     if (!loaded.journalExists) {
       const header = journalHeader(loaded.seq, now());
@@ -536,7 +566,10 @@ function migrateV0IfPresent(dir: string, logger: Logger, now: number): void {
     if (!res.success) throw new LedgerCorruptError(v0, undefined, `recording ${key} cannot be migrated (${res.error.issues[0]?.message ?? 'invalid'})`);
     records.push(res.data);
   }
-  writeFileAtomic(dir, SNAPSHOT_FILE, snapshotBuffers(records, 0, now));
+  // v0 keyed records like format 1 (by size): re-key them as takes too.
+  const rekeyed = { records: new Map<string, Slot>(records.map((r) => [r.id, r])) };
+  rekeyFormat1(rekeyed, logger);
+  writeFileAtomic(dir, SNAPSHOT_FILE, snapshotBuffers(rekeyed.records.values(), 0, now));
   writeFileAtomic(dir, JOURNAL_FILE, journalHeader(0, now));
   const kept = `${v0}.v0-migrated-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
   fs.renameSync(v0, kept);

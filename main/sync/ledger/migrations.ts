@@ -3,10 +3,14 @@
 //
 // v0: the first layout, one `ledger.json` file `{ version: 0, recordings: { [key]: {...} } }` with
 //     the prototype's field names (status new/downloaded/uploading/uploaded/error, start in seconds).
-// v1: journal + snapshot of the LedgerRecord shape in types.ts.
-import type { MutableRecord } from './types.js';
+// v1: journal + snapshot of the LedgerRecord shape, one record per `<sn>/<relBase>#<total size>`.
+// v2: one record per take, `<sn>/<relBase>` (and `~<take>` for a name reused by another recording). Size stopped being
+//     identity, because a recording whose second file settled later got a second id and was uploaded twice. The
+//     record-level step only adds `take`; the ids change in mergeFormat1Records, which sees all records at once.
+import { recordingId } from '../recording/identity.js';
+import type { MutableRecord, RecordState } from './types.js';
 
-export const CURRENT_VERSION = 1;
+export const CURRENT_VERSION = 2;
 
 type Raw = Record<string, unknown>;
 
@@ -83,7 +87,65 @@ export const MIGRATIONS: readonly Migration[] = [
       return out;
     },
   },
+  {
+    from: 1,
+    describe: 'LedgerRecord v1 -> v2: take number (ids are re-keyed by mergeFormat1Records)',
+    record(r) {
+      return { ...r, take: typeof r.take === 'number' ? r.take : 1 };
+    },
+  },
 ];
+
+/** How far along a record is, for choosing which of several format-1 records of one recording to keep. */
+const PROGRESS: Record<RecordState, number> = { synced: 7, completing: 6, uploading: 5, pulled: 4, failed: 3, pulling: 2, discovered: 1, skipped: 0 };
+
+export interface MergeReport {
+  /** Old id -> new id of the record kept. */
+  kept: Map<string, string>;
+  /** Old ids folded into another record (their cloud files listed under alsoUploaded when they had one). */
+  folded: { oldId: string; into: string; state: RecordState; cloudFileId?: string }[];
+}
+
+/**
+ * Re-key format-1 records (`<sn>/<relBase>#<size>`) as takes of one recording each. Format 1 made a new record when a
+ * recording's size changed (a partner file settling later), so one recording can have several records: the one that
+ * got furthest is kept (synced first, earliest upload first); other uploads of it are listed under `alsoUploaded`, so
+ * nothing the cloud holds is forgotten and nothing is uploaded again; unfinished others are dropped, because they
+ * describe the same files the kept record does. Format 1 could not tell a reused name from a grown file, so every
+ * group becomes take 1.
+ */
+export function mergeFormat1Records(records: Iterable<MutableRecord>): { records: MutableRecord[]; report: MergeReport } {
+  const groups = new Map<string, MutableRecord[]>();
+  for (const r of records) {
+    const key = `${r.sn}\u0000${r.relBase}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const out: MutableRecord[] = [];
+  const report: MergeReport = { kept: new Map(), folded: [] };
+  for (const group of groups.values()) {
+    group.sort(
+      (a, b) =>
+        PROGRESS[b.state] - PROGRESS[a.state] ||
+        (a.synced?.syncedAt ?? 0) - (b.synced?.syncedAt ?? 0) ||
+        b.updatedAt - a.updatedAt,
+    );
+    const keep = group[0]!;
+    const id = recordingId(keep.sn, keep.relBase, 1);
+    const merged: MutableRecord = { ...keep, id, take: 1 };
+    for (const other of group.slice(1)) {
+      const fileId = other.synced?.cloudFileId;
+      if (fileId && fileId !== merged.synced?.cloudFileId) {
+        merged.alsoUploaded = [...(merged.alsoUploaded ?? []), { cloudFileId: fileId, syncedAt: other.synced!.syncedAt }];
+      }
+      report.folded.push({ oldId: other.id, into: id, state: other.state, ...(fileId ? { cloudFileId: fileId } : {}) });
+    }
+    report.kept.set(keep.id, id);
+    out.push(merged);
+  }
+  return { records: out, report };
+}
 
 /** Bring a raw record from `version` to CURRENT_VERSION. */
 export function migrateRecord(raw: Raw, version: number): Raw {

@@ -4,7 +4,7 @@
 // a load that looks damaged is retried a few times before it is reported.
 import { nullLogger, type Logger } from '../log.js';
 import { LedgerCorruptError, LedgerVersionError } from './errors.js';
-import { LazyRecord, loadFiles, materialize } from './store.js';
+import { LazyRecord, loadFiles, materialize, rekeyFormat1 } from './store.js';
 import type { LedgerRecord } from './types.js';
 
 export async function readLedger(dir: string, opts: { logger?: Logger; attempts?: number } = {}): Promise<LedgerRecord[]> {
@@ -12,6 +12,8 @@ export async function readLedger(dir: string, opts: { logger?: Logger; attempts?
   for (let i = 1; ; i++) {
     try {
       const loaded = loadFiles(dir, nullLogger, 'strict');
+      // An older ledger not yet opened by this version reads as it will be after its migration.
+      if (loaded.fileVersion < 2) rekeyFormat1(loaded, nullLogger);
       return [...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s));
     } catch (err) {
       if (!(err instanceof LedgerCorruptError) || err instanceof LedgerVersionError || i >= attempts) throw err;

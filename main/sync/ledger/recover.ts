@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';
 import { acquireLock } from './lock.js';
-import { JOURNAL_FILE, SNAPSHOT_FILE, journalHeader, loadFiles, snapshotBuffers, writeFileAtomic, fsyncDir, type Problem } from './store.js';
+import { JOURNAL_FILE, SNAPSHOT_FILE, journalHeader, loadFiles, rekeyFormat1, snapshotBuffers, writeFileAtomic, fsyncDir, type Problem } from './store.js';
 
 export interface RecoverReport {
   /** Records in the rebuilt ledger. */
@@ -23,6 +23,7 @@ export async function recoverLedger(dir: string, opts: { logger?: Logger; now?: 
   try {
     // A file from a newer version throws here: salvaging it would throw away what we cannot read.
     const loaded = loadFiles(dir, logger, 'salvage');
+    if (loaded.fileVersion < 2) rekeyFormat1(loaded, logger);
     const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
     const keptFiles: string[] = [];
     for (const f of [SNAPSHOT_FILE, JOURNAL_FILE]) {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { SN_TYPES } from '../types.js';
 import { decodeLine, encodeLine, splitLines } from './codec.js';
 import { LedgerCorruptError, LedgerVersionError } from './errors.js';
-import { CURRENT_VERSION, migrateRecord } from './migrations.js';
+import { CURRENT_VERSION, mergeFormat1Records, migrateRecord } from './migrations.js';
 import { RECORD_STATES, recordSchema, type MutableRecord, type RecordState } from './types.js';
 import type { Logger } from '../log.js';
 
@@ -367,6 +367,13 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
     problems,
     ...(tornTail ? { tornTail } : {}),
   };
+}
+
+/** Format 1 keyed records by size; one recording could have several. Re-key them as takes (migrations.ts). */
+export function rekeyFormat1(loaded: { records: Map<string, Slot> }, logger: Logger): void {
+  const { records, report } = mergeFormat1Records([...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s)));
+  loaded.records = new Map(records.map((r) => [r.id, r]));
+  for (const f of report.folded) logger.info('ledger: merged a format-1 record into the record of the same recording', f);
 }
 
 /** A copy of `rec` with part `n` recorded (replacing an earlier ETag for the same part). */

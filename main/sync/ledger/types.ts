@@ -1,7 +1,8 @@
-// The ledger's record type and its schema. One record per recording on a recorder, identified by
-// the device serial plus the recording's identity on the device (relative path, size, start time).
+// The ledger's record type and its schema. One record per take of a recording on a recorder, identified by the
+// device serial, the recording's path on the device and its take number (see main/sync/recording/identity.ts).
 import { z } from 'zod';
 import { SN_TYPES, UPLOAD_FORMATS } from '../types.js';
+import { fingerprintSchema } from '../recording/fingerprint.js';
 
 export const RECORD_STATES = [
   'discovered', // seen on the recorder, nothing copied yet
@@ -58,11 +59,26 @@ export const recordSchema = z.object({
   deviceId: z.string(),
   kind: z.enum(['note', 'call']),
   relBase: z.string().min(1),
+  /** 1 for the first recording under this name; 2, 3, ... for different recordings that reused it (clock reset). */
+  take: z.number().int().min(1),
   startMs: z.number(),
   durationMs: z.number().nonnegative(),
   endMs: z.number(),
-  /** Identity size: the sum of the source files' sizes on the device. */
+  /** The sum of the source files' sizes on the device, as last seen (not identity). */
   size: z.number().int().nonnegative(),
+  /** Sizes and first-bytes MD5s of the files this take was pulled from: tells this take from another one. */
+  fingerprint: fingerprintSchema.optional(),
+  /** When the recorder was last seen without this take's files (deleted there, by us or by the user). */
+  offDevice: z.number().optional(),
+  /**
+   * The recorder holds a changed version of this take (a file grew, shrank or went away) after its upload began. Not
+   * uploaded by itself: the user chooses (engine.uploadNewerVersion). Sizes as seen, to recognise the same change.
+   */
+  changedOnDevice: z.object({ at: z.number(), wavSize: z.number().optional(), asrSize: z.number().optional() }).optional(),
+  /** The take whose newer version this one is (uploadNewerVersion). */
+  supersedes: z.string().optional(),
+  /** Other cloud files of this same take (a format-1 ledger could upload a recording twice: kept, not hidden). */
+  alsoUploaded: z.array(z.object({ cloudFileId: z.string().min(1), syncedAt: z.number() })).optional(),
   source: z.object({
     wav: sourceFile.optional(),
     asr: sourceFile.extend({ format: z.enum(['raw-opus', 'ogg-opus']) }).optional(),
@@ -116,6 +132,20 @@ export interface TransitionPatch {
   nextTryAt?: number | null;
   /** Corrected duration (e.g. measured while pulling). */
   durationMs?: number;
+}
+
+/** Fields that change without a state change (ledger.amend): what the recorder shows now, the take's fingerprint. */
+export interface AmendPatch {
+  source?: MutableRecord['source'];
+  size?: number;
+  durationMs?: number;
+  fingerprint?: MutableRecord['fingerprint'];
+  /** null clears. */
+  offDevice?: number | null;
+  /** null clears. */
+  changedOnDevice?: MutableRecord['changedOnDevice'] | null;
+  /** Library copies of the source files (a partner file joined a take whose upload already began). */
+  pulledFiles?: PulledInfo['files'];
 }
 
 export type StateCounts = Record<RecordState, number>;

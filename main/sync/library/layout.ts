@@ -1,4 +1,5 @@
-// Where a recording lives in the library: <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.<ext>.
+// Where a recording lives in the library: <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.<ext>, where base is the
+// start time for a name's first take and <start>-<take> for a different recording that reused the name.
 // Every part comes from the device, so each is validated and the final directory is resolved (symlinks included)
 // and must stay inside the library.
 import fs from 'node:fs/promises';
@@ -7,18 +8,19 @@ import type { Recording } from '../types.js';
 import { SERIAL_PATTERN } from '../devices/model-file.js';
 import { FOLDER_OF_KIND, isDateFolderName } from '../devices/scan.js';
 import { LibraryError, libraryWriteError } from './errors.js';
+import { libraryBaseOf } from '../recording/identity.js';
 
 export interface RecordingPlace {
   /** Absolute directory of the recording in the library. */
   dir: string;
-  /** Base name (epoch seconds). */
+  /** Base name: epoch seconds, with `-<take>` for takes after the first. */
   base: string;
   /** Path of the directory relative to the library, POSIX separators. */
   relDir: string;
 }
 
 /** Compute (without touching the disk) where a recording goes. Throws OUTSIDE_LIBRARY / NO_SERIAL on bad parts. */
-export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' | 'relBase'>): RecordingPlace {
+export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' | 'relBase'>, take = 1): RecordingPlace {
   if (!rec.sn || !SERIAL_PATTERN.test(rec.sn)) {
     throw new LibraryError('NO_SERIAL', `This recorder has no usable serial number ("${rec.sn}"), so its recordings cannot be filed in the library.`);
   }
@@ -32,7 +34,7 @@ export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' |
   const relDir = `${rec.sn}/${FOLDER_OF_KIND[rec.kind]}/${date}`;
   const dir = path.resolve(root, rec.sn, FOLDER_OF_KIND[rec.kind], date);
   assertInside(root, dir);
-  return { dir, base, relDir };
+  return { dir, base: libraryBaseOf(base, take), relDir };
 }
 
 export function assertInside(root: string, p: string): void {

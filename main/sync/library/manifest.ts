@@ -10,7 +10,7 @@ import { fsyncDir, tempNameFor } from './copy.js';
 export const MANIFEST_VERSION = 1;
 
 const md5 = z.string().regex(/^[0-9a-f]{32}$/);
-const safeName = z.string().regex(/^[0-9]{1,12}\.[A-Za-z0-9]{1,5}$/);
+const safeName = z.string().regex(/^[0-9]{1,12}(-[0-9]{1,4})?\.[A-Za-z0-9]{1,5}$/);
 
 const CopiedFile = z.object({
   name: safeName,
@@ -19,6 +19,9 @@ const CopiedFile = z.object({
   /** Size and mtime of the source on the recorder when it was copied. */
   sourceSize: z.number().int().nonnegative(),
   sourceMtimeMs: z.number(),
+  /** MD5 of the first bytes (recording/fingerprint.ts): tells this take from another one under the same name. */
+  headLen: z.number().int().nonnegative().optional(),
+  headMd5: md5.optional(),
 });
 export type CopiedFile = z.infer<typeof CopiedFile>;
 
@@ -38,6 +41,7 @@ export const Manifest = z.object({
   sn: z.string(),
   kind: z.enum(['note', 'call']),
   relBase: z.string(),
+  take: z.number().int().min(1).optional(),
   startMs: z.number(),
   durationMs: z.number(),
   endMs: z.number(),

@@ -1,6 +1,8 @@
-// Pull recordings from a mounted recorder into the verified local library. The recorder is only ever read.
+// Pull one recording from a mounted recorder into the verified local library. The recorder is only ever read.
+// (The loop over many recordings, with read turns and progress, is engine/pull-coordinator.ts.)
 //
 //   <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, <base>.opus|mp3, .<base>.manifest.json
+//   (base is <start>-<take> for a later take of a reused name: recording/identity.ts)
 //
 // Each file is copied by copyVerified (temp name, MD5 while reading, fsync, read-back check, rename); the manifest
 // records what was verified and is written once the recording is done, `complete` set, and its folder fsync makes
@@ -14,10 +16,11 @@ import { nullLogger, type Logger } from '../log.js';
 import { AudioFormatError } from '../audio/errors.js';
 import { copyVerified, PART_SUFFIX } from './copy.js';
 import { ReadTurns } from './read-turns.js';
-import { isFatalPullError, LibraryError, libraryWriteError } from './errors.js';
+import { LibraryError, libraryWriteError } from './errors.js';
 import { assertInside, ensurePlace, placeOf } from './layout.js';
 import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type UploadFileEntry } from './manifest.js';
 import { prepareUploadFile as defaultPrepare } from './prepare.js';
+import { headOf, type Fingerprint } from '../recording/fingerprint.js';
 
 export type FileRole = 'wav' | 'asr' | 'upload';
 
@@ -46,6 +49,8 @@ export interface PulledRecording {
   upload?: UploadReady;
   /** Bytes copied from the recorder by this call (0 when everything was already verified). */
   copiedBytes: number;
+  /** The take's content fingerprint, from the verified library copies. */
+  fingerprint: Fingerprint;
 }
 
 export type PrepareUploadFn = (args: {
@@ -71,6 +76,13 @@ export interface PullRecordingOptions {
   logger?: Logger;
   /** Shared by the recordings of one recorder pulled at once, so their reads from it take turns (ReadTurns). */
   readTurns?: ReadTurns;
+  /** Which take of the name this is (default 1); it decides the library name. */
+  take?: number;
+  /**
+   * The recorder holds a longer (or otherwise changed) version of this same take and its upload has not begun:
+   * replace the library copy of a changed file instead of refusing it as a conflict.
+   */
+  replace?: boolean;
 }
 
 /** Recordings pulled at once from one recorder: one reading, the others finishing (see ReadTurns). */
@@ -105,8 +117,8 @@ async function sizeOf(p: string): Promise<number | undefined> {
 }
 
 /** What is left to do for a recording, from its manifest and a stat of each library file (no hashing). */
-export async function planPull(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null } = {}): Promise<PullPlan> {
-  const place = placeOf(libraryDir, rec);
+export async function planPull(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null; take?: number; replace?: boolean } = {}): Promise<PullPlan> {
+  const place = placeOf(libraryDir, rec, opts.take);
   const m = await readManifest(place.dir, place.base);
   const format = opts.format === undefined ? 'opus' : opts.format;
   const toCopy: ('wav' | 'asr')[] = [];
@@ -115,6 +127,11 @@ export async function planPull(libraryDir: string, rec: Recording, opts: { forma
     const src = rec[role];
     if (!src) continue;
     const done = m?.[role];
+    if (done && done.sourceSize !== src.size && opts.replace) {
+      toCopy.push(role);
+      bytesToCopy += src.size;
+      continue;
+    }
     if (done && done.sourceSize !== src.size) {
       return {
         state: 'conflict',
@@ -131,14 +148,15 @@ export async function planPull(libraryDir: string, rec: Recording, opts: { forma
   let needsUpload = false;
   if (format) {
     const up = m?.upload?.[format];
-    needsUpload = !up || (await sizeOf(path.join(place.dir, up.name))) !== up.size;
+    // A file copied now (a partner that came later, a longer version) makes the upload file again from what is there.
+    needsUpload = !up || toCopy.length > 0 || (await sizeOf(path.join(place.dir, up.name))) !== up.size;
   }
   const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
   return { state, toCopy, bytesToCopy, needsUpload };
 }
 
 /** True when every file of the recording (and the upload file of `format`, default opus) is verified in the library. */
-export async function isPulled(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null } = {}): Promise<boolean> {
+export async function isPulled(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null; take?: number } = {}): Promise<boolean> {
   try {
     return (await planPull(libraryDir, rec, opts)).state === 'pulled';
   } catch {
@@ -163,13 +181,14 @@ async function removeStaleParts(dir: string, base: string): Promise<void> {
   );
 }
 
-function newManifest(rec: Recording): Manifest {
+function newManifest(rec: Recording, take: number): Manifest {
   return {
     version: MANIFEST_VERSION,
     key: rec.key,
     sn: rec.sn,
     kind: rec.kind,
     relBase: rec.relBase,
+    ...(take > 1 ? { take } : {}),
     startMs: rec.startMs,
     durationMs: rec.durationMs,
     endMs: rec.endMs,
@@ -186,14 +205,15 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
   const { libraryDir, signal } = opts;
   const log = opts.logger ?? nullLogger;
   const format = opts.format === undefined ? 'opus' : opts.format;
-  const place = placeOf(libraryDir, rec);
-  const plan = await planPull(libraryDir, rec, { format });
+  const take = opts.take ?? 1;
+  const place = placeOf(libraryDir, rec, take);
+  const plan = await planPull(libraryDir, rec, { format, take, ...(opts.replace ? { replace: true } : {}) });
   if (plan.state === 'conflict') throw new LibraryError('CONFLICT', plan.reason ?? `${rec.relBase} conflicts with the library copy.`);
   await ensurePlace(libraryDir, place);
   await removeStaleParts(place.dir, place.base);
 
   const mountRoot = path.resolve(device.mountPath);
-  let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec);
+  let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec, take);
   manifest = { ...manifest, durationMs: rec.durationMs, endMs: rec.endMs };
   let copiedBytes = 0;
   let unsaved = false;
@@ -232,7 +252,9 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
         ...(opts.readTurns ? { readTurns: opts.readTurns } : {}),
       });
       copiedBytes += res.size;
-      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs };
+      // The fingerprint comes from the verified copy just written (in the page cache), not from the recorder.
+      const head = await headOf(path.join(place.dir, name));
+      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs, headLen: head.headLen, headMd5: head.headMd5 };
       manifest.complete = false;
       unsaved = true;
       if (res.size >= CHECKPOINT_BYTES) await save();
@@ -261,6 +283,18 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
     }
 
+    const fingerprint: Fingerprint = {};
+    for (const role of SOURCE_ROLES) {
+      const f = manifest[role];
+      if (!f || !rec[role]) continue;
+      if (f.headMd5 === undefined || f.headLen === undefined) {
+        // A copy made before fingerprints were kept: take it from the library file once and keep it.
+        const head = await headOf(path.join(place.dir, f.name));
+        manifest[role] = { ...f, headLen: head.headLen, headMd5: head.headMd5 };
+      }
+      const g = manifest[role]!;
+      fingerprint[role] = { size: g.sourceSize, headLen: g.headLen!, headMd5: g.headMd5! };
+    }
     manifest.complete = true;
     await save();
 
@@ -269,7 +303,7 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       const f = manifest[role];
       if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
     }
-    const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes };
+    const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes, fingerprint };
     const up = format ? manifest.upload?.[format] : undefined;
     if (up) {
       const p = path.join(place.dir, up.name);
@@ -285,164 +319,3 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
   }
 }
 
-// ---- Pulling many ----
-
-export interface PullProgress {
-  recordingsDone: number;
-  recordingsTotal: number;
-  filesDone: number;
-  filesTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-  /** Key of the recording being copied. */
-  current?: string;
-}
-
-export type PullEvent =
-  | ({ type: 'pull-start'; sn: string; mountPath: string; alreadyPulled: number } & PullProgress)
-  | ({ type: 'progress' } & PullProgress)
-  | { type: 'recording-pulled'; key: string; recording: PulledRecording }
-  | { type: 'recording-failed'; key: string; code: string; message: string }
-  | { type: 'pull-stopped'; code: string; message: string }
-  | ({ type: 'pull-done'; pulled: number; alreadyPulled: number; failed: number; bytesCopied: number } & PullProgress);
-
-export interface PullSummary {
-  pulled: PulledRecording[];
-  alreadyPulled: number;
-  failed: { key: string; code: string; message: string }[];
-  /** Set when the pull stopped early (recorder gone, disk full, cancelled): the rest was not tried. */
-  stopped?: { code: string; message: string };
-  bytesCopied: number;
-}
-
-export interface PullAllOptions extends Omit<PullRecordingOptions, 'onBytes' | 'onFileDone'> {
-  onEvent?: (e: PullEvent) => void;
-  /** Minimum interval between 'progress' events (default 100 ms); file boundaries always emit. */
-  progressIntervalMs?: number;
-  /** Recordings in flight at once (default PULL_CONCURRENCY). */
-  concurrency?: number;
-}
-
-/** Pull every recording not yet verified in the library, oldest first; per-recording failures do not stop the rest. */
-export async function pullAll(device: Device, recordings: readonly Recording[], opts: PullAllOptions): Promise<PullSummary> {
-  const emit = opts.onEvent ?? (() => {});
-  const format = opts.format === undefined ? 'opus' : opts.format;
-  const summary: PullSummary = { pulled: [], alreadyPulled: 0, failed: [], bytesCopied: 0 };
-  const todo: Recording[] = [];
-  const progress: PullProgress = { recordingsDone: 0, recordingsTotal: 0, filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
-
-  for (const rec of recordings) {
-    let plan: PullPlan;
-    try {
-      plan = await planPull(opts.libraryDir, rec, { format });
-    } catch (err) {
-      const e = err instanceof LibraryError ? err : libraryWriteError(err, opts.libraryDir, rec.relBase);
-      if (e.code === 'NO_SERIAL') {
-        summary.stopped = { code: e.code, message: e.message };
-        emit({ type: 'pull-stopped', code: e.code, message: e.message });
-        return summary;
-      }
-      summary.failed.push({ key: rec.key, code: e.code, message: e.message });
-      emit({ type: 'recording-failed', key: rec.key, code: e.code, message: e.message });
-      continue;
-    }
-    if (plan.state === 'pulled') {
-      summary.alreadyPulled++;
-      continue;
-    }
-    if (plan.state === 'conflict') {
-      const message = plan.reason ?? `${rec.relBase} conflicts with the library copy.`;
-      summary.failed.push({ key: rec.key, code: 'CONFLICT', message });
-      emit({ type: 'recording-failed', key: rec.key, code: 'CONFLICT', message });
-      continue;
-    }
-    todo.push(rec);
-    progress.filesTotal += (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
-    progress.bytesTotal += (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
-  }
-  progress.recordingsTotal = todo.length;
-  emit({ type: 'pull-start', sn: device.sn, mountPath: device.mountPath, alreadyPulled: summary.alreadyPulled, ...progress });
-
-  const interval = opts.progressIntervalMs ?? 100;
-  let lastEmit = 0;
-  const tick = (force: boolean) => {
-    const now = Date.now();
-    if (!force && now - lastEmit < interval) return;
-    lastEmit = now;
-    emit({ type: 'progress', ...progress });
-  };
-
-  // Several recordings in flight, their reads from the recorder taking turns: while one is being fsynced, read
-  // back, packaged and recorded, the next is already being read from the recorder, which is the slow part.
-  const concurrency = Math.max(1, opts.concurrency ?? PULL_CONCURRENCY);
-  const readTurns = opts.readTurns ?? new ReadTurns();
-  let next = 0;
-  let stop = false;
-  const pullOne = async (rec: Recording) => {
-    progress.current = rec.key;
-    const recTotalBytes = (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
-    const recTotalFiles = (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
-    let recBytes = 0;
-    let recFiles = 0;
-    let rolesDone = 0;
-    try {
-      const r = await pullRecording(device, rec, {
-        ...opts,
-        format,
-        readTurns,
-        onBytes: (n) => {
-          recBytes += n;
-          progress.bytesDone += n;
-          tick(false);
-        },
-        onFileDone: (role) => {
-          recFiles++;
-          progress.filesDone++;
-          // A file found already verified counts as done without its bytes being copied.
-          rolesDone += rec[role]?.size ?? 0;
-          if (rolesDone > recBytes) {
-            progress.bytesDone += rolesDone - recBytes;
-            recBytes = rolesDone;
-          }
-          tick(true);
-        },
-      });
-      summary.pulled.push(r);
-      summary.bytesCopied += r.copiedBytes;
-      progress.recordingsDone++;
-      emit({ type: 'recording-pulled', key: rec.key, recording: r });
-    } catch (err) {
-      const e = err instanceof LibraryError ? err : libraryWriteError(err, opts.libraryDir, rec.relBase);
-      // Count the recording as settled so the bar still reaches the end.
-      progress.bytesDone += recTotalBytes - recBytes;
-      progress.filesDone += recTotalFiles - recFiles;
-      if (isFatalPullError(e)) {
-        stop = true;
-        if (!summary.stopped) {
-          summary.stopped = { code: e.code, message: e.message };
-          emit({ type: 'pull-stopped', code: e.code, message: e.message });
-        }
-        return;
-      }
-      summary.failed.push({ key: rec.key, code: e.code, message: e.message });
-      emit({ type: 'recording-failed', key: rec.key, code: e.code, message: e.message });
-    }
-  };
-  const worker = async () => {
-    while (!stop && next < todo.length) await pullOne(todo[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
-  // Report in the order given (oldest first), not in completion order.
-  const order = new Map(todo.map((r, i) => [r.key, i]));
-  summary.pulled.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
-  delete progress.current;
-  emit({
-    type: 'pull-done',
-    pulled: summary.pulled.length,
-    alreadyPulled: summary.alreadyPulled,
-    failed: summary.failed.length,
-    bytesCopied: summary.bytesCopied,
-    ...progress,
-  });
-  return summary;
-}

@@ -79,7 +79,7 @@ describe('scanVolume', () => {
     // A recording still being written: modified just now.
     await put(root, 'NOTES/20240301/1709280600.ASR', asr, Date.now() / 1000);
 
-    const { recordings, skipped } = await scanVolume(root, TEST_SERIAL);
+    const { recordings, skipped, unsettled } = await scanVolume(root, TEST_SERIAL);
     await fs.rm(outside, { recursive: true, force: true });
     expect(recordings.map((r) => r.relBase)).toEqual(['NOTES/20240301/1709280000']);
     const reasons = Object.fromEntries(skipped.map((s) => [s.relPath, s.reason]));
@@ -95,8 +95,9 @@ describe('scanVolume', () => {
     expect(reasons['NOTES/misc']).toMatch(/not a date folder/);
     expect(reasons['NOTES/20240301/1709280500.WAV']).toMatch(/symbolic link/);
     expect(reasons['NOTES/20240303']).toMatch(/symbolic link/);
-    expect(reasons['NOTES/20240301/1709280600.ASR']).toMatch(/still being written/);
-    expect(skipped).toHaveLength(13);
+    // Not skipped: the whole recording waits until it settles, and is looked at again.
+    expect(unsettled).toEqual([{ relPath: 'NOTES/20240301/1709280600', reason: expect.stringMatching(/still being written/) }]);
+    expect(skipped).toHaveLength(12);
   });
 
   it('catches a file that grows between two looks', async () => {
@@ -106,14 +107,29 @@ describe('scanVolume', () => {
     await put(root, rel, asr, Date.now() / 1000 - 30);
     const file = path.join(root, rel);
     const grow = setTimeout(() => void fs.appendFile(file, asr.subarray(0, 80)), 100);
-    const { recordings, skipped } = await scanVolume(root, TEST_SERIAL, { restatDelayMs: 400 });
+    const { recordings, skipped, unsettled } = await scanVolume(root, TEST_SERIAL, { restatDelayMs: 400 });
     clearTimeout(grow);
     expect(recordings).toEqual([]);
-    expect(skipped[0]?.reason).toMatch(/still growing/);
+    expect(skipped).toEqual([]);
+    expect(unsettled[0]?.reason).toMatch(/still growing/);
+  });
+
+  it('a recording waits whole: a settled WAV is not offered while its ASR is still being written', async () => {
+    const { wav, asr } = await makeDeviceRecording(1, TEST_SERIAL);
+    await put(root, 'NOTES/20240301/1709280000.WAV', wav);
+    await put(root, 'NOTES/20240301/1709280000.ASR', asr, Date.now() / 1000);
+    const first = await scanVolume(root, TEST_SERIAL);
+    expect(first.recordings).toEqual([]);
+    expect(first.unsettled.map((u) => u.relPath)).toEqual(['NOTES/20240301/1709280000']);
+    // Settled: both files at once.
+    await fs.utimes(path.join(root, 'NOTES/20240301/1709280000.ASR'), 1709280001, 1709280001);
+    const second = await scanVolume(root, TEST_SERIAL);
+    expect(second.recordings).toHaveLength(1);
+    expect(second.recordings[0]).toMatchObject({ wav: { size: wav.length }, asr: { size: asr.length } });
   });
 
   it('a volume without NOTES or CALLS has nothing to list', async () => {
-    expect(await scanVolume(root, TEST_SERIAL)).toEqual({ recordings: [], skipped: [] });
+    expect(await scanVolume(root, TEST_SERIAL)).toEqual({ recordings: [], skipped: [], unsettled: [], notes: [] });
   });
 });
 

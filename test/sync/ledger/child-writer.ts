@@ -5,7 +5,7 @@
 //                       "intent <id> <state>", after the write returns "committed <id> <state>"
 // <state> is "<state>/<parts>/<deviceDelete>" so upload parts and the delete marker are checked too.
 import fs from 'node:fs';
-import { openLedger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
+import { openLedger, recordingId, type LedgerRecord } from '../../../main/sync/ledger/index.js';
 import { DEVICE, pulledPatch, recording, uploadPatch } from './fixtures.js';
 
 const [mode, dir, seedArg, durability] = process.argv.slice(2);
@@ -82,7 +82,7 @@ async function main() {
 
 function recordIdFor(i: number): string {
   const rec = recording(i);
-  return `${rec.sn}/${rec.relBase}#${rec.wav!.size + rec.asr!.size}`;
+  return recordingId(rec.sn, rec.relBase);
 }
 
 /** diskfull DIR: DIR is a small, fresh tmpfs. Fill it, hit ENOSPC, free it, carry on; print one JSON report. */

@@ -155,7 +155,7 @@ describe('damage is reported, never reset', () => {
     const json = JSON.stringify(head);
     lines[0] = `${crc32(json).toString(16).padStart(8, '0')} ${json}`;
     fs.writeFileSync(snapshot, lines.join('\n'));
-    const e = await expectCorrupt(snapshot, 1, /newer version of Plaud Sync \(format 7; this version reads up to 1\)/);
+    const e = await expectCorrupt(snapshot, 1, /newer version of Plaud Sync \(format 7; this version reads up to 2\)/);
     expect(e).toBeInstanceOf(LedgerVersionError);
     await expect(recoverLedger(dir)).rejects.toBeInstanceOf(LedgerVersionError);
   });

@@ -33,18 +33,19 @@ describe('ledger records and transitions', () => {
     ledger = await openLedger(dir);
     const rec = recording(1);
     const a = ledger.discover(rec, DEVICE);
-    expect(a.id).toBe(recordingId(SN, rec.relBase, rec.wav!.size + rec.asr!.size));
-    expect(a).toMatchObject({ sn: SN, sn_type: 'note', deviceId: DEVICE.deviceId, kind: 'note', relBase: rec.relBase, startMs: rec.startMs, state: 'discovered', attempts: 0 });
+    expect(a.id).toBe(recordingId(SN, rec.relBase));
+    expect(a).toMatchObject({ sn: SN, sn_type: 'note', deviceId: DEVICE.deviceId, kind: 'note', relBase: rec.relBase, take: 1, startMs: rec.startMs, state: 'discovered', attempts: 0 });
     const b = ledger.discover(rec, DEVICE);
     expect(b).toBe(a);
     expect(ledger.size).toBe(1);
-    // The same path with another size is another recording (the file changed on the device).
+    // Size is not identity: the same name with another size is the same record (the recording model decides takes).
     const grown = { ...rec, wav: { ...rec.wav!, size: rec.wav!.size + 64000 } };
-    const c = ledger.discover(grown, DEVICE);
-    expect(c.id).not.toBe(a.id);
-    expect(ledger.findByPath(SN, rec.relBase).map((r) => r.id).sort()).toEqual([a.id, c.id].sort());
-    expect(ledger.find(SN, rec.relBase, a.size, rec.startMs)?.id).toBe(a.id);
-    expect(ledger.find(SN, rec.relBase, a.size, rec.startMs + 1)).toBeUndefined();
+    expect(ledger.discover(grown, DEVICE)).toBe(a);
+    // A different recording that reused the name is a second take, with an id of its own.
+    const c = ledger.discover(grown, DEVICE, { take: 2 });
+    expect(c.id).toBe(recordingId(SN, rec.relBase, 2));
+    expect(c.take).toBe(2);
+    expect(ledger.takesOf(SN, rec.relBase).map((r) => r.id)).toEqual([a.id, c.id]);
     // A second recorder with the same file names does not collide.
     const other = ledger.discover(recording(1, '888999999999999999'), { sn_type: 'note', deviceId: 'note:888999999999999999' });
     expect(other.id).not.toBe(a.id);
@@ -288,7 +289,7 @@ describe('persistence', () => {
     ledger.compact(); // snapshot written, journal reset
     // Put the old journal back, as if the crash came right after the snapshot's rename.
     fs.writeFileSync(path.join(dir, 'ledger.journal'), journalBefore);
-    const parts = ledger.get(recordingId(SN, recording(1).relBase, ledger.all()[0]!.size))!.upload!.parts;
+    const parts = ledger.get(recordingId(SN, recording(1).relBase))!.upload!.parts;
     simulateCrash(ledger);
     ledger = await openLedger(dir);
     expect(ledger.all()[0]!.upload!.parts).toEqual(parts);

@@ -23,9 +23,10 @@ describe('format versions and migrations', () => {
     const original = fs.readFileSync(fixture);
     let l = await openLedger(dir);
     expect(l.size).toBe(4);
-    const [synced] = l.findByPath('888123456789012345', 'NOTES/20240301/1709280000');
+    const [synced] = l.takesOf('888123456789012345', 'NOTES/20240301/1709280000');
     expect(synced).toMatchObject({
-      id: '888123456789012345/NOTES/20240301/1709280000#3840512',
+      id: '888123456789012345/NOTES/20240301/1709280000',
+      take: 1,
       state: 'synced',
       sn_type: 'note',
       deviceId: 'note:888123456789012345',
@@ -36,13 +37,13 @@ describe('format versions and migrations', () => {
       synced: { cloudFileId: 'f-0001', syncedAt: 1709290000000, possibleDuplicate: false },
     });
     expect(synced!.pulled?.upload).toMatchObject({ md5: '9e107d9d372bb6826bd81d3542a419d6', filetype: 'mp3' });
-    const [call] = l.findByPath('888123456789012345', 'CALLS/20240302/1709366400');
+    const [call] = l.takesOf('888123456789012345', 'CALLS/20240302/1709366400');
     expect(call).toMatchObject({ state: 'pulled', kind: 'call', source: { asr: { format: 'raw-opus', size: 480000 } } });
     expect(call!.pulled?.upload.filetype).toBe('opus');
-    const [err] = l.findByPath('882000000000000001', 'NOTES/20240303/1709452800');
+    const [err] = l.takesOf('882000000000000001', 'NOTES/20240303/1709452800');
     expect(err).toMatchObject({ state: 'failed', sn_type: 'notepin', attempts: 1, failure: { reason: 'device unplugged during copy', nextTryAt: null } });
     // An interrupted v0 copy is not trusted: it is pulled again.
-    expect(l.findByPath('882000000000000001', 'NOTES/20240304/1709539200')[0]?.state).toBe('discovered');
+    expect(l.takesOf('882000000000000001', 'NOTES/20240304/1709539200')[0]?.state).toBe('discovered');
     // Migrated records take part in the state machine like any other.
     l.transition(err!.id, 'discovered');
     l.close();
