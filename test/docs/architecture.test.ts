@@ -22,8 +22,10 @@ export function importsOf(source: string): Import[] {
   for (const m of source.matchAll(/(?:^|[;\n])\s*(?:import|export)\s+(type\s+)?[^;'"]*?\bfrom\s*(['"])([^'"]+)\2/g)) {
     found.push({ spec: m[3]!, typeOnly: !!m[1] });
   }
-  for (const m of source.matchAll(/(?:^|[;\n])\s*import\s*(['"])([^'"]+)\1/g)) found.push({ spec: m[2]!, typeOnly: false });
-  for (const m of source.matchAll(/\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g)) found.push({ spec: m[2]!, typeOnly: false });
+  for (const m of source.matchAll(/(?:^|[;\n])\s*import\s*(['"])([^'"]+)\1/g))
+    found.push({ spec: m[2]!, typeOnly: false });
+  for (const m of source.matchAll(/\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g))
+    found.push({ spec: m[2]!, typeOnly: false });
   return found;
 }
 
@@ -78,7 +80,7 @@ describe('the import scanner', () => {
       "export * from './f.js';",
       "import './side-effect.js';",
       "const g = await import('./g.js');",
-      "const s = 'not from here'; const t = \"x\";",
+      'const s = \'not from here\'; const t = "x";',
     ].join('\n');
     expect(importsOf(src)).toEqual([
       { spec: 'node:fs', typeOnly: false },
@@ -98,17 +100,28 @@ describe('what never imports what (docs/architecture.md)', () => {
 
   it('main/sync imports neither electron nor the app, the CLI, the preload or the renderer', () => {
     expect(sync.length).toBeGreaterThan(50);
-    const bad = sync.filter((e) => e.to === 'electron' || e.to.startsWith('electron/') || ['main/app', 'main/cli', 'preload', 'renderer'].some((d) => under(e.to, d)));
+    const bad = sync.filter(
+      (e) =>
+        e.to === 'electron' ||
+        e.to.startsWith('electron/') ||
+        ['main/app', 'main/cli', 'preload', 'renderer'].some((d) => under(e.to, d)),
+    );
     expect(bad.map(show)).toEqual([]);
   });
 
   it('main/app and main/cli never import each other', () => {
-    const bad = [...edges('main/app').filter((e) => under(e.to, 'main/cli')), ...edges('main/cli').filter((e) => under(e.to, 'main/app'))];
+    const bad = [
+      ...edges('main/app').filter((e) => under(e.to, 'main/cli')),
+      ...edges('main/cli').filter((e) => under(e.to, 'main/app')),
+    ];
     expect(bad.map(show)).toEqual([]);
   });
 
   it('inside main/sync, each part imports only the parts it is allowed to', () => {
-    const parts = fs.readdirSync(path.join(ROOT, 'main/sync'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const parts = fs
+      .readdirSync(path.join(ROOT, 'main/sync'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     // Every part is in the table or is the engine, so a new part has to be placed in docs/architecture.md too.
     expect(parts.filter((p) => p !== 'engine' && !(p in PART_MAY_IMPORT))).toEqual([]);
     const bad = sync.filter((e) => {

@@ -23,7 +23,10 @@ async function cliCommands(): Promise<{ name: string; flags: string[] }[]> {
   const program = await buildProgram();
   return program.commands
     .filter((c) => c.name() !== 'help')
-    .map((c) => ({ name: c.name(), flags: c.options.map((o) => o.long).filter((l): l is string => !!l && l !== '--help') }));
+    .map((c) => ({
+      name: c.name(),
+      flags: c.options.map((o) => o.long).filter((l): l is string => !!l && l !== '--help'),
+    }));
 }
 
 /** What docs/cli.md leaves out: a command with no `plaud-sync <name>` heading, or a flag its section never names. */
@@ -65,7 +68,9 @@ describe('relative links in README, CONTRIBUTING and docs/', () => {
   it('every one points at a file (and heading) that exists', () => {
     const files = pages();
     expect(files.length).toBeGreaterThan(10);
-    const broken = brokenLinks(files, { root: ROOT, expectedLater: EXPECTED_LATER }).map((b) => `${path.relative(ROOT, b.from)}:${b.line} (${b.target}): ${b.reason}`);
+    const broken = brokenLinks(files, { root: ROOT, expectedLater: EXPECTED_LATER }).map(
+      (b) => `${path.relative(ROOT, b.from)}:${b.line} (${b.target}): ${b.reason}`,
+    );
     expect(broken).toEqual([]);
   });
 
@@ -94,16 +99,33 @@ describe('relative links in README, CONTRIBUTING and docs/', () => {
         ].join('\n'),
       );
       const broken = brokenLinks([from], { root: dir, expectedLater: ['docs/later.md'] });
-      expect(broken.map((b) => `${b.line} ${b.target}`)).toEqual(['2 docs/gone.md', '2 docs/there.md#nowhere', '2 assets/none.png', '3 #readme-title']);
+      expect(broken.map((b) => `${b.line} ${b.target}`)).toEqual([
+        '2 docs/gone.md',
+        '2 docs/there.md#nowhere',
+        '2 assets/none.png',
+        '3 #readme-title',
+      ]);
       // Once the expected file exists, its anchors are checked like any other page's.
       page('docs/later.md', '# Later\n');
-      expect(brokenLinks([page('b.md', '[x](docs/later.md#later) [y](docs/later.md#nope)')], { root: dir, expectedLater: ['docs/later.md'] }).map((b) => b.target)).toEqual(['docs/later.md#nope']);
+      expect(
+        brokenLinks([page('b.md', '[x](docs/later.md#later) [y](docs/later.md#nope)')], {
+          root: dir,
+          expectedLater: ['docs/later.md'],
+        }).map((b) => b.target),
+      ).toEqual(['docs/later.md#nope']);
     });
 
     it('makes anchors the way GitHub does', () => {
-      expect([...headingAnchors('# `plaud-sync push`\n## Set-up (from source)\n## Notes\n## Notes\n')]).toEqual(['plaud-sync-push', 'set-up-from-source', 'notes', 'notes-1']);
+      expect([...headingAnchors('# `plaud-sync push`\n## Set-up (from source)\n## Notes\n## Notes\n')]).toEqual([
+        'plaud-sync-push',
+        'set-up-from-source',
+        'notes',
+        'notes-1',
+      ]);
       expect(relativeLinks('x.md', 'a [b](c.md "title") <d>').map((l) => l.target)).toEqual(['c.md']);
-      expect(relativeLinks('x.md', 'one\nsee [the\ntable](t.md#x)').map((l) => `${l.line} ${l.target}`)).toEqual(['3 t.md#x']);
+      expect(relativeLinks('x.md', 'one\nsee [the\ntable](t.md#x)').map((l) => `${l.line} ${l.target}`)).toEqual([
+        '3 t.md#x',
+      ]);
     });
   });
 });
@@ -122,6 +144,10 @@ describe('docs/cli.md documents the whole CLI', () => {
       { name: 'retry', flags: ['--all-failed', '--all'] },
       { name: 'watch', flags: [] },
     ];
-    expect(undocumented(doc, commands)).toEqual(['plaud-sync status --json', 'plaud-sync retry --all', 'plaud-sync watch']);
+    expect(undocumented(doc, commands)).toEqual([
+      'plaud-sync status --json',
+      'plaud-sync retry --all',
+      'plaud-sync watch',
+    ]);
   });
 });
