@@ -59,10 +59,11 @@ const under = (p: string, dir: string) => p === dir || p.startsWith(dir + '/');
 /** The engine's parts, and which other parts each may import (engine/ ties them together and may use all). */
 const PART_MAY_IMPORT: Record<string, string[]> = {
   audio: [],
-  ledger: [],
+  recording: ['ledger'],
+  ledger: ['recording'],
   cloud: [],
   devices: ['audio'],
-  library: ['audio', 'devices'],
+  library: ['audio', 'devices', 'recording'],
   upload: ['audio', 'cloud'],
 };
 
