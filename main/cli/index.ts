@@ -22,6 +22,7 @@ export async function buildProgram(): Promise<Command> {
     import('./commands/devices.js'),
     import('./commands/pull.js'),
     import('./commands/recover-ledger.js'),
+    import('./commands/upload-newer-version.js'),
   ] as Promise<{ register(p: Command): void }>[]);
   for (const c of commands) c.register(program);
   return program;

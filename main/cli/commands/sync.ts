@@ -8,11 +8,20 @@ import { attachPrinter, summaryLine, type Printer } from '../engine-output.js';
 
 export const EXIT_PENDING = 1;
 export const EXIT_INTERRUPTED = 130;
+/** How long one pass waits for recordings the recorder is still writing before it reports them as pending. */
+export const DEFAULT_WAIT_FOR_RECORDER_S = 15;
 
 export function register(program: Command): void {
   addEngineOptions(program.command('sync'))
     .description('pull new recordings from attached recorders and upload everything pending, then exit (0 = nothing left pending)')
-    .action(async (flags: EngineFlags) => {
+    .option('--wait-for-recorder <seconds>', 'how long to wait for recordings the recorder is still writing', String(DEFAULT_WAIT_FOR_RECORDER_S))
+    .action(async (flags: EngineFlags & { waitForRecorder?: string }) => {
+      const waitS = Number(flags.waitForRecorder ?? DEFAULT_WAIT_FOR_RECORDER_S);
+      if (!Number.isFinite(waitS) || waitS < 0) {
+        process.stderr.write(`--wait-for-recorder takes a number of seconds (got "${flags.waitForRecorder}").\n`);
+        process.exitCode = 2;
+        return;
+      }
       const ctx = engineContext(flags);
       // One pass: a USB attach cannot happen usefully here, so only the volumes are looked at.
       const watcher = createDeviceWatcher({ mountRoots: ctx.mountRoots, logger: ctx.logger, usb: false, rescanIntervalMs: 60_000 });
@@ -30,12 +39,24 @@ export function register(program: Command): void {
         await engine.start();
         if (!interrupted) await engine.syncNow();
         if (!interrupted) await engine.whenIdle();
+        // A recording the recorder is still writing is looked at again by the engine every few seconds; a one-shot
+        // pass gives it a bounded time, then reports it as pending.
+        const waitUntil = Date.now() + waitS * 1000;
+        if (!interrupted && engine.unsettledOnRecorders() > 0) {
+          printer.line({ type: 'waiting', recordings: engine.unsettledOnRecorders() }, 'Waiting for the recorder to finish writing...');
+        }
+        while (!interrupted && engine.unsettledOnRecorders() > 0 && Date.now() < waitUntil) {
+          await new Promise((r) => setTimeout(r, 250));
+          await engine.whenIdle();
+        }
+        const waiting = interrupted ? 0 : engine.unsettledOnRecorders();
         const pending = interrupted ? [] : engine.pendingRecords();
         const all = interrupted ? [] : engine.records();
         const summary = {
           type: 'summary' as const,
           synced: all.filter((r) => r.state === 'synced').length,
-          pending: pending.filter((r) => r.state !== 'failed').length,
+          pending: pending.filter((r) => r.state !== 'failed').length + waiting,
+          waitingForRecorder: waiting,
           failed: pending.filter((r) => r.state === 'failed').length,
           problems: engine.getState().problems.map((p) => ({ code: p.code, message: p.message, action: p.action })),
         };
@@ -48,7 +69,8 @@ export function register(program: Command): void {
         for (const r of pending.filter((x) => x.state === 'failed')) {
           printer.human(`  failed: ${r.relBase} (${r.sn}): ${r.failure?.reason ?? 'unknown reason'}`);
         }
-        process.exitCode = pending.length === 0 ? 0 : EXIT_PENDING;
+        if (waiting) printer.human(`  ${waiting === 1 ? 'One recording is' : `${waiting} recordings are`} still being written on the recorder; run sync again once it has finished.`);
+        process.exitCode = pending.length === 0 && waiting === 0 ? 0 : EXIT_PENDING;
       } catch (err) {
         await engine.stop().catch(() => {});
         throw err;

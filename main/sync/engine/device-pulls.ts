@@ -158,7 +158,7 @@ export class PullSide {
       const role = /\.WAV$/i.test(f.relPath) ? 'wav' : /\.ASR$/i.test(f.relPath) ? 'asr' : undefined;
       if (!role) continue;
       try {
-        const h = await headOf(f.libraryPath);
+        const h = await headOf(f.libraryPath, role);
         fp[role] = { size: r.source[role]?.size ?? h.size, headLen: h.headLen, headMd5: h.headMd5 };
       } catch {
         return undefined;
@@ -187,7 +187,7 @@ export class PullSide {
       const mount = path.resolve(info.mountPath);
       const decision = await reconcile(takes, rec, {
         fingerprintOf: this.fingerprintOf,
-        deviceHead: (role, len) => headOf(path.resolve(mount, rec[role]!.relPath), len),
+        deviceHead: (role, len) => headOf(path.resolve(mount, rec[role]!.relPath), role, len),
         isUploading: (id) => this.hooks.isUploading(id),
       });
       const sourceNow = { source: this.sourceOf(rec), size: sourceBytes(rec), durationMs: rec.durationMs, offDevice: null } as const;
@@ -430,6 +430,7 @@ export class PullSide {
     rt.newRecordings = 0;
     rt.pull = { ...rt.pull, state: 'done' };
     log.info('pull finished', { id: info.id, pulled, failed, unsettled: rt.unsettled });
+    this.known.visited(info.id, { at: this.ctx.now(), recordingsOnDevice: rt.recordingsOnDevice, waitingForRecorder: rt.unsettled, pulled });
     // "Safe to unplug" only once the ledger holds every pulled recording on disk.
     await this.ctx.flushLedger();
     this.ctx.emit({ type: 'pull-finished', deviceId: info.id, displayName: displayName(info), pulled, failed });

@@ -338,7 +338,7 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
     }
     for (const k of this.pulls.known.list()) {
       if (this.pulls.devices.has(k.id)) continue;
-      devices.push({ ...k, connected: false, recordingsOnDevice: 0, newRecordings: 0, pull: { state: 'idle', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 }, safeToUnplug: true, warnings: [] });
+      devices.push({ ...k, connected: false, recordingsOnDevice: k.lastVisit?.recordingsOnDevice ?? 0, newRecordings: 0, pull: { state: 'idle', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 }, safeToUnplug: true, warnings: [] });
     }
     let speed = 0;
     let bytesPending = 0;

@@ -12,6 +12,17 @@ const KnownDevice = z.object({
   model: z.string(),
   firmware: z.string(),
   lastSeenAt: z.number(),
+  /** What the last look at the recorder found: shown while it is not plugged in, and read by `status`. */
+  lastVisit: z
+    .object({
+      at: z.number(),
+      recordingsOnDevice: z.number().int().nonnegative(),
+      /** Recordings the recorder was still writing (copied once they settle). */
+      waitingForRecorder: z.number().int().nonnegative(),
+      /** Recordings copied from it in that visit. */
+      pulled: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type KnownDevice = z.infer<typeof KnownDevice>;
 const FileSchema = z.object({ version: z.literal(1), devices: z.array(KnownDevice) });
@@ -40,7 +51,20 @@ export class KnownDevices {
   }
 
   remember(d: DeviceInfo, now: number): void {
-    this.map.set(d.id, { id: d.id, sn: d.sn, sn_type: d.sn_type, model: d.model, firmware: d.firmware, lastSeenAt: now });
+    const prev = this.map.get(d.id);
+    this.map.set(d.id, { id: d.id, sn: d.sn, sn_type: d.sn_type, model: d.model, firmware: d.firmware, lastSeenAt: now, ...(prev?.lastVisit ? { lastVisit: prev.lastVisit } : {}) });
+    this.save();
+  }
+
+  /** Record what a look at an attached recorder found. */
+  visited(id: string, visit: NonNullable<KnownDevice['lastVisit']>): void {
+    const prev = this.map.get(id);
+    if (!prev) return;
+    this.map.set(id, { ...prev, lastSeenAt: visit.at, lastVisit: visit });
+    this.save();
+  }
+
+  private save(): void {
     try {
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;

@@ -33,6 +33,8 @@ export interface DeviceView {
   safeToUnplug: boolean;
   /** Recordings the recorder is still writing: copied once all their files have settled (looked at again by itself). */
   waitingForRecorder?: number;
+  /** What the last look at this recorder found (for a recorder not plugged in now). */
+  lastVisit?: { at: number; recordingsOnDevice: number; waitingForRecorder: number; pulled: number };
   lastSeenAt: number;
   warnings: string[];
 }

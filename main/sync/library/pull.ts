@@ -253,7 +253,7 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       });
       copiedBytes += res.size;
       // The fingerprint comes from the verified copy just written (in the page cache), not from the recorder.
-      const head = await headOf(path.join(place.dir, name));
+      const head = await headOf(path.join(place.dir, name), role);
       manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs, headLen: head.headLen, headMd5: head.headMd5 };
       manifest.complete = false;
       unsaved = true;
@@ -289,7 +289,7 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       if (!f || !rec[role]) continue;
       if (f.headMd5 === undefined || f.headLen === undefined) {
         // A copy made before fingerprints were kept: take it from the library file once and keep it.
-        const head = await headOf(path.join(place.dir, f.name));
+        const head = await headOf(path.join(place.dir, f.name), role);
         manifest[role] = { ...f, headLen: head.headLen, headMd5: head.headMd5 };
       }
       const g = manifest[role]!;

@@ -1,5 +1,6 @@
-// Telling takes apart by content. A fingerprint holds, per file, its size and an MD5 of its first bytes (64 KiB, or
-// the whole file when shorter). Two looks at a name show the same take when every file they have in common starts
+// Telling takes apart by content. A fingerprint holds, per file, its size and an MD5 of its first bytes of audio
+// (64 KiB, or less when the file is shorter). For a WAV the bytes hashed start after the recorder's 512-byte header,
+// because a recorder that finishes or extends a file rewrites the sizes in its header: the audio is what identifies. Two looks at a name show the same take when every file they have in common starts
 // with the same bytes: a file that grew keeps its beginning, a partner file that appeared later is not compared, and a
 // different recording under a reused name differs in its first second of audio (64 KiB is 1 s of WAV, 16 s of ASR).
 //
@@ -10,9 +11,12 @@ import fs from 'node:fs/promises';
 import { z } from 'zod';
 
 export const HEAD_BYTES = 64 * 1024;
+/** Where the hashed bytes start, per role: the WAV's audio begins at 0x200 on the recorder; raw ASR has no header. */
+export const HEAD_OFFSET: Readonly<Record<'wav' | 'asr', number>> = { wav: 0x200, asr: 0 };
 
 export const fileFingerprintSchema = z.object({
   size: z.number().int().nonnegative(),
+  /** Bytes hashed, from HEAD_OFFSET of the file's role. */
   headLen: z.number().int().nonnegative(),
   headMd5: z.string().regex(/^[0-9a-f]{32}$/),
 });
@@ -24,16 +28,17 @@ export type Fingerprint = z.infer<typeof fingerprintSchema>;
 export type Role = 'wav' | 'asr';
 export const ROLES: readonly Role[] = ['asr', 'wav'];
 
-/** MD5 of the first `len` bytes of a file (fewer when the file is shorter: then headLen says how many). */
-export async function headOf(file: string, len = HEAD_BYTES): Promise<FileFingerprint> {
+/** MD5 of `len` bytes of a file from its role's HEAD_OFFSET (fewer when the file is shorter: headLen says how many). */
+export async function headOf(file: string, role: Role, len = HEAD_BYTES): Promise<FileFingerprint> {
   const fh = await fs.open(file, 'r');
   try {
     const { size } = await fh.stat();
-    const want = Math.min(len, size);
+    const offset = HEAD_OFFSET[role];
+    const want = Math.max(0, Math.min(len, size - offset));
     const buf = Buffer.alloc(want);
     let got = 0;
     while (got < want) {
-      const { bytesRead } = await fh.read(buf, got, want - got, got);
+      const { bytesRead } = await fh.read(buf, got, want - got, offset + got);
       if (bytesRead === 0) break;
       got += bytesRead;
     }
@@ -73,7 +78,7 @@ export async function relate(
     if (k && !n) removed = true;
     if (!k && n) added = true;
     if (!k || !n) continue;
-    if (n.size < k.headLen) return 'different'; // shorter than the part we know: not a longer version of it
+    if (n.size < HEAD_OFFSET[role] + k.headLen) return 'different'; // shorter than the part we know: not a longer version
     const h = await readHead(role, k.headLen);
     if (h.headLen !== k.headLen || h.headMd5 !== k.headMd5) return 'different';
     common++;
