@@ -6,7 +6,7 @@ import { scanVolume, type ScanResult } from '../devices/scan.js';
 import { traitFor } from '../devices/traits.js';
 import { LibraryError } from '../library/errors.js';
 import type { LedgerRecord } from '../ledger/index.js';
-import { headOf, type Fingerprint } from '../recording/fingerprint.js';
+import { QUICK_BYTES, headOf, type Fingerprint } from '../recording/fingerprint.js';
 import { sourceBytes } from '../recording/identity.js';
 import { reconcile } from '../recording/reconcile.js';
 import type { DeviceInfo, Recording } from '../types.js';
@@ -28,6 +28,12 @@ export interface DeviceRuntime {
   running?: Promise<void>;
   warnings: string[];
   relookTimer?: NodeJS.Timeout;
+  /** Known takes whose first bytes were checked on the recorder during this plug-in (see verifyKnown). */
+  verified: Set<string>;
+  /** Known takes to check after this pull (trusted by size and time until then). */
+  toVerify: { rec: Recording; id: string }[];
+  /** Look again once the current pass ends (a known name turned out to hold another recording). */
+  again?: boolean;
 }
 
 const PULL_ERROR_PROBLEM: Partial<Record<string, 'library-full' | 'library-unwritable' | 'device-read-error'>> = {
@@ -83,7 +89,10 @@ export class PullSide {
       unsettled: 0,
       pull: { state: 'idle', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 },
       warnings: [],
+      verified: new Set(),
+      toVerify: [],
     };
+    if (prev) prev.verified.clear(); // a new plug-in: the recorder may have changed while it was away
     rt.info = info;
     rt.warnings = [...info.warnings];
     this.devices.set(info.id, rt);
@@ -159,7 +168,7 @@ export class PullSide {
       if (!role) continue;
       try {
         const h = await headOf(f.libraryPath, role);
-        fp[role] = { size: r.source[role]?.size ?? h.size, headLen: h.headLen, headMd5: h.headMd5 };
+        fp[role] = { size: r.source[role]?.size ?? h.size, headLen: h.headLen, headMd5: h.headMd5, ...(h.quickMd5 ? { quickMd5: h.quickMd5 } : {}) };
       } catch {
         return undefined;
       }
@@ -202,6 +211,7 @@ export class PullSide {
         case 'known': {
           let r = decision.record;
           seen.add(r.id);
+          if (!rt.verified.has(r.id) && (r.pulled || r.state === 'synced')) rt.toVerify.push({ rec, id: r.id });
           if (r.offDevice !== undefined || !sameSource(r, rec)) r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
           if (r.state === 'skipped' && r.skipped?.reason.startsWith('gone:')) r = ledger.transition(r.id, 'discovered');
           if (needsPull(r)) jobs.push({ rec, take: r.take });
@@ -274,6 +284,10 @@ export class PullSide {
       this.pulls.delete(running);
       if (!this.ctx.stopping) this.hooks.settled();
       this.ctx.changed();
+      if (rt.again && !this.ctx.stopping && this.devices.get(rt.info.id) === rt) {
+        rt.again = false;
+        void this.pullDevice(rt);
+      }
     });
     rt.running = running;
     this.pulls.add(running);
@@ -435,7 +449,39 @@ export class PullSide {
     await this.ctx.flushLedger();
     this.ctx.emit({ type: 'pull-finished', deviceId: info.id, displayName: displayName(info), pulled, failed });
     this.scheduleRelook(rt);
+    await this.verifyKnown(rt, abort.signal);
     await this.removeSynced(rt);
+  }
+
+  /**
+   * Known takes were trusted by their sizes and times. Once the new ones are copied, check the first 4 KiB of each on
+   * the recorder, once per plug-in: a recording deleted and replaced by another with the same name, size and time while
+   * the recorder was away (a clock reset) is caught here, marked gone, and the next pass takes the new one as a take of
+   * its own.
+   */
+  private async verifyKnown(rt: DeviceRuntime, signal: AbortSignal): Promise<void> {
+    const { ledger, log } = this.ctx;
+    const mount = path.resolve(rt.info.mountPath);
+    const items = rt.toVerify.splice(0);
+    for (const { rec, id } of items) {
+      if (signal.aborted || this.ctx.stopping || this.devices.get(rt.info.id) !== rt) return;
+      if (rt.verified.has(id)) continue;
+      const r = ledger.get(id);
+      const fp = r && (await this.fingerprintOf(r));
+      const role = rec.asr && fp?.asr?.quickMd5 ? 'asr' : rec.wav && fp?.wav?.quickMd5 ? 'wav' : undefined;
+      if (!r || !fp || !role) continue;
+      let quick: string | undefined;
+      try {
+        quick = (await headOf(path.resolve(mount, rec[role]!.relPath), role, QUICK_BYTES)).quickMd5;
+      } catch {
+        return; // unplugged or unreadable: the next plug-in checks again
+      }
+      rt.verified.add(id);
+      if (quick === fp[role]!.quickMd5) continue;
+      log.warn('a known name on the recorder holds a different recording now (a clock reset?): taking it as a new take', { id });
+      ledger.amend(id, { offDevice: this.ctx.now() });
+      rt.again = true;
+    }
   }
 
   // ---------- remove after sync ----------

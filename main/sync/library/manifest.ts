@@ -22,6 +22,7 @@ const CopiedFile = z.object({
   /** MD5 of the first bytes (recording/fingerprint.ts): tells this take from another one under the same name. */
   headLen: z.number().int().nonnegative().optional(),
   headMd5: md5.optional(),
+  quickMd5: md5.optional(),
 });
 export type CopiedFile = z.infer<typeof CopiedFile>;
 

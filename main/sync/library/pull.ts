@@ -254,7 +254,7 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       copiedBytes += res.size;
       // The fingerprint comes from the verified copy just written (in the page cache), not from the recorder.
       const head = await headOf(path.join(place.dir, name), role);
-      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs, headLen: head.headLen, headMd5: head.headMd5 };
+      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs, headLen: head.headLen, headMd5: head.headMd5, ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}) };
       manifest.complete = false;
       unsaved = true;
       if (res.size >= CHECKPOINT_BYTES) await save();
@@ -287,13 +287,13 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
     for (const role of SOURCE_ROLES) {
       const f = manifest[role];
       if (!f || !rec[role]) continue;
-      if (f.headMd5 === undefined || f.headLen === undefined) {
+      if (f.headMd5 === undefined || f.headLen === undefined || f.quickMd5 === undefined) {
         // A copy made before fingerprints were kept: take it from the library file once and keep it.
         const head = await headOf(path.join(place.dir, f.name), role);
-        manifest[role] = { ...f, headLen: head.headLen, headMd5: head.headMd5 };
+        manifest[role] = { ...f, headLen: head.headLen, headMd5: head.headMd5, ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}) };
       }
       const g = manifest[role]!;
-      fingerprint[role] = { size: g.sourceSize, headLen: g.headLen!, headMd5: g.headMd5! };
+      fingerprint[role] = { size: g.sourceSize, headLen: g.headLen!, headMd5: g.headMd5!, ...(g.quickMd5 ? { quickMd5: g.quickMd5 } : {}) };
     }
     manifest.complete = true;
     await save();

@@ -11,6 +11,12 @@ import fs from 'node:fs/promises';
 import { z } from 'zod';
 
 export const HEAD_BYTES = 64 * 1024;
+/**
+ * The quick check: an MD5 of the first 4 KiB of audio, read for every known recording once per plug-in after the pull,
+ * so a recording deleted and replaced by another of the same name, size and time while unplugged is still noticed,
+ * at a cost of one small read per file.
+ */
+export const QUICK_BYTES = 4096;
 /** Where the hashed bytes start, per role: the WAV's audio begins at 0x200 on the recorder; raw ASR has no header. */
 export const HEAD_OFFSET: Readonly<Record<'wav' | 'asr', number>> = { wav: 0x200, asr: 0 };
 
@@ -19,6 +25,8 @@ export const fileFingerprintSchema = z.object({
   /** Bytes hashed, from HEAD_OFFSET of the file's role. */
   headLen: z.number().int().nonnegative(),
   headMd5: z.string().regex(/^[0-9a-f]{32}$/),
+  /** MD5 of the first QUICK_BYTES of those bytes (fewer when the file is shorter). */
+  quickMd5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
 export type FileFingerprint = z.infer<typeof fileFingerprintSchema>;
 
@@ -42,7 +50,12 @@ export async function headOf(file: string, role: Role, len = HEAD_BYTES): Promis
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    return { size, headLen: got, headMd5: crypto.createHash('md5').update(buf.subarray(0, got)).digest('hex') };
+    return {
+      size,
+      headLen: got,
+      headMd5: crypto.createHash('md5').update(buf.subarray(0, got)).digest('hex'),
+      quickMd5: crypto.createHash('md5').update(buf.subarray(0, Math.min(got, QUICK_BYTES))).digest('hex'),
+    };
   } finally {
     await fh.close();
   }
