@@ -3,7 +3,7 @@
 // thin glue (and a test can hand in its own engine).
 import fs from 'node:fs';
 import path from 'node:path';
-import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, session, shell } from 'electron';
+import { BrowserWindow, Notification, app, dialog, powerMonitor, session, shell } from 'electron';
 import type { SyncEngineApi } from '../sync/engine/api.js';
 import type { Logger } from '../sync/log.js';
 import { createFileLogger } from '../sync/logfile.js';
@@ -11,7 +11,7 @@ import { defaultLibraryDir, defaultStateDir } from '../sync/paths.js';
 import type { SecretStore, Settings } from '../sync/settings.js';
 import { contentSecurityPolicy, installCsp } from './csp.js';
 import type { AppView, UpdateView } from './ipc/contract.js';
-import { registerIpcHandlers } from './ipc/handlers.js';
+import { registerWindowIpc } from './ipc/electron-ipc.js';
 import { RendererPush } from './ipc/push.js';
 import { launchedHidden, setStartAtLogin } from './login-item.js';
 import { Notifier } from './notifier.js';
@@ -231,7 +231,7 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
     notifier.handle(e);
   });
 
-  registerIpcHandlers(ipcMain, {
+  registerWindowIpc({
     engine,
     settings,
     secrets,

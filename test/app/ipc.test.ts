@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrowserWindow, WebContents, WebFrameMain, __mock, ipcMain, ipcRenderer, makeInvokeEvent, session } from '../support/electron-mock.js';
 import { EngineDouble, emptyState, item } from './engine-double.js';
 import { registerIpcHandlers, type IpcDeps } from '../../main/app/ipc/handlers.js';
-import { invokeChannels, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
+import { invokeChannels, ipcWire, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
 import { fileOrigin, devServerOrigin } from '../../main/app/origin.js';
 import { SafeStorageSecretStore } from '../../main/app/secrets.js';
 import { defaultSettings, type Settings } from '../../main/sync/settings.js';
@@ -220,6 +220,9 @@ describe('good messages reach the engine', () => {
 });
 
 describe('preload bridge', () => {
+  // The build writes the table's wire rows into the preload (electron.vite.config.ts); the same here.
+  beforeEach(() => vi.stubGlobal('__PLAUD_IPC__', ipcWire()));
+  afterEach(() => vi.unstubAllGlobals());
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
     getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true,
     getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
@@ -252,8 +255,8 @@ describe('preload bridge', () => {
     const api = __mock.exposed.plaudSync as PlaudSyncApi;
     const got: unknown[][] = [];
     const off = api.onState((...args: unknown[]) => got.push(args));
-    const offNav = api.onNavigate!((v) => got.push(['nav', v]));
-    const offUpdate = api.onUpdate!((u) => got.push(['update', u]));
+    const offNav = api.onNavigate((v) => got.push(['nav', v]));
+    const offUpdate = api.onUpdate((u) => got.push(['update', u]));
     __mock.pushToRenderer('state:changed', emptyState({ seq: 9 }));
     __mock.pushToRenderer('app:navigate', 'settings');
     __mock.pushToRenderer('update:status', { state: 'ready', version: '1.4.0' });

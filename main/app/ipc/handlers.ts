@@ -11,7 +11,7 @@ import type { Logger } from '../../sync/log.js';
 import type { SecretName, SecretStore, Settings } from '../../sync/settings.js';
 import type { RendererOrigin } from '../origin.js';
 import { checkSender } from './sender.js';
-import { invokeChannels, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
+import { ipcRows, type InvokeArgs, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
 
 export class IpcRejectedError extends Error {
   constructor(message: string) {
@@ -36,7 +36,8 @@ export interface IpcDeps {
   installUpdate?(): boolean;
 }
 
-type Impl = { [C in InvokeChannel]: (...args: never[]) => Promise<InvokeResults[C]> | InvokeResults[C] };
+/** One handler per invoke channel of the table: a channel without one does not compile. */
+type Impl = { [C in InvokeChannel]: (...args: InvokeArgs[C]) => Promise<InvokeResults[C]> | InvokeResults[C] };
 
 export async function settingsView(deps: Pick<IpcDeps, 'settings' | 'secrets'>): Promise<SettingsView> {
   return {
@@ -82,10 +83,10 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     'sync:now': () => deps.engine.syncNow(),
     'sync:pause': () => deps.engine.pause(),
     'sync:resume': () => deps.engine.resume(),
-    'queue:retry': (id?: string) => deps.engine.retry(id),
-    'queue:cancel': (id: string) => deps.engine.cancel(id),
+    'queue:retry': (id) => deps.engine.retry(id),
+    'queue:cancel': (id) => deps.engine.cancel(id),
     'settings:get': () => settingsView(deps),
-    'settings:set': (patch: SettingsPatch) => applySettingsPatch(deps, patch),
+    'settings:set': (patch) => applySettingsPatch(deps, patch),
     'connection:test': () => deps.engine.testConnection(),
     'library:open': async () => {
       const dir = deps.settings.get().libraryDir;
@@ -99,7 +100,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
       remember(res.entries);
       return res;
     },
-    'recording:open': async (id: string) => {
+    'recording:open': async (id) => {
       let entry = known.get(id);
       if (!entry) {
         const found = await deps.engine.getHistory({ text: id, limit: 1000 });
@@ -114,9 +115,11 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     'update:install': () => deps.installUpdate?.() ?? false,
   };
 
-  const channels = Object.keys(invokeChannels) as InvokeChannel[];
-  for (const channel of channels) {
-    const schema = invokeChannels[channel].args;
+  const channels: InvokeChannel[] = [];
+  for (const [, row] of ipcRows) {
+    if (row.direction !== 'invoke') continue;
+    const { channel, args: schema } = row;
+    channels.push(channel);
     const fn = impl[channel] as (...args: unknown[]) => unknown;
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       const verdict = checkSender(event, deps.webContents(), deps.origin);
