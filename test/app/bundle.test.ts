@@ -65,7 +65,14 @@ describe('the built app', () => {
     }
     const win = BrowserWindow.getAllWindows()[0]!;
     expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, preload: path.join(outDir, 'preload/index.cjs') });
-    expect(win.webContents.getURL()).toBe('file://' + path.join(outDir, 'renderer/index.html'));
+    expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
+    // app:// serves the built page and every file it links (relative paths), with the CSP header.
+    const serve = electronMock.protocol.handlers.get('app')!;
+    const page = await serve(new Request('app://plaud-sync/index.html'));
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    const links = [...(await page.text()).matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThanOrEqual(2);
+    for (const l of links) expect((await serve(new Request(`app://plaud-sync/${l}`))).status, l).toBe(200);
     expect(__mock.trays[0]!.image.isEmpty()).toBe(false);
     expect(__mock.dialogs.filter((d) => d.kind === 'error')).toEqual([]);
 
