@@ -66,7 +66,10 @@ describe('npm start without the Electron runtime', () => {
     if (process.platform === 'win32') return; // the fake runtime is a shell script
     const dist = tmp();
     const record = path.join(tmp(), 'argv.json');
-    const fake = path.join(dist, 'electron');
+    // Where Electron's index.js looks under ELECTRON_OVERRIDE_DIST_PATH (path.txt names it once installed).
+    const pathTxt = path.join(root, 'node_modules/electron/path.txt');
+    const fake = path.join(dist, fs.existsSync(pathTxt) ? fs.readFileSync(pathTxt, 'utf8') : 'electron');
+    fs.mkdirSync(path.dirname(fake), { recursive: true });
     fs.writeFileSync(fake, `#!/bin/sh\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }))' "${record}" "$@"\nexit 7\n`);
     fs.chmodSync(fake, 0o755);
     const r = await run(['--no-build', '--', '--enable-logging'], { ELECTRON_OVERRIDE_DIST_PATH: dist, ELECTRON_MIRROR: 'http://127.0.0.1:1/' });
