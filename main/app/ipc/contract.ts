@@ -91,7 +91,7 @@ export const ipc = {
   testConnection: invoke('connection:test', none, carries<ConnectionTestResult>()),
   /** Opens the configured library folder (never a path the page names). */
   openLibrary: invoke('library:open', none, carries<void>()),
-  /** The native folder picker; the chosen folder becomes the library. Null when cancelled. */
+  /** The native folder picker, run by main: the chosen folder (null when cancelled), the only new libraryDir settings:set accepts. */
   chooseLibraryFolder: invoke('library:choose', none, carries<string | null>()),
   getHistory: invoke('history:query', z.tuple([HistoryQuerySchema]), carries<{ total: number; entries: HistoryEntry[] }>()),
   openRecording: invoke('recording:open', z.tuple([Id]), carries<void>()),
@@ -129,8 +129,10 @@ export type PlaudSyncApi = { [M in InvokeMethod]: (...args: z.input<Table[M]['ar
 /** Every row as [method, row], typed for loops that derive an API or a registration from the table. */
 export const ipcRows = Object.entries(ipc) as { [M in ApiMethod]: [M, Table[M]] }[ApiMethod][];
 
-/** The table without its schemas: what the preload needs, built into it (electron.vite.config.ts) so that
- * the sandboxed preload does not carry zod. */
+/**
+ * The table without its schemas: what the preload needs, built into it (electron.vite.config.ts) so that
+ * the sandboxed preload does not carry zod.
+ */
 export type IpcWire = { method: ApiMethod; channel: InvokeChannel | PushChannel; direction: 'invoke' | 'push' }[];
 export const ipcWire = (): IpcWire => ipcRows.map(([method, row]) => ({ method, channel: row.channel, direction: row.direction }));
 
