@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import { mergeConfig, type UserConfig } from 'vite';
+import { ipcWire } from './main/app/ipc/contract.js';
 import renderer from './renderer/vite.config.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -20,6 +21,9 @@ export default defineConfig({
     },
   },
   preload: {
+    // The IPC table's wire part (method, channel, direction), written into the preload: the table itself
+    // holds zod schemas the sandboxed preload has no use for (main validates).
+    define: { __PLAUD_IPC__: JSON.stringify(ipcWire()) },
     build: {
       target: 'node22',
       sourcemap: 'inline',

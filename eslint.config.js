@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const RAW_IPC = 'Raw IPC (ipcMain, ipcRenderer, webContents.send) belongs in main/app/ipc/ or preload/: add a row to the table in main/app/ipc/contract.ts.';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
@@ -15,6 +17,34 @@ export default tseslint.config(
     // Plain JavaScript entry points run in Node.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', __dirname: 'readonly', require: 'readonly', module: 'writable' } },
+  },
+  {
+    // Raw IPC lives in two rooms only: main/app/ipc/ (handlers, pushes) and preload/. Everything else goes
+    // through them, so every message passes the contract's table, its schemas and the sender check.
+    files: ['main/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx', 'scripts/**/*.ts'],
+    ignores: ['main/app/ipc/**'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: RAW_IPC }] }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "MemberExpression[property.name=/^ipc(Main|Renderer)$/]", message: RAW_IPC },
+        { selector: "MemberExpression[property.name='send'][object.property.name='webContents']", message: RAW_IPC },
+        { selector: "MemberExpression[property.name='send'][object.name='webContents']", message: RAW_IPC },
+      ],
+    },
+  },
+  {
+    // The window imports from main only the IPC contract (types, and the state types it re-exports).
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The window talks to main only through window.plaudSync.' }],
+          patterns: [{ regex: '(^|/)main/(?!app/ipc/contract\\.js$)', message: 'The renderer imports from main only main/app/ipc/contract.js, which re-exports the types it needs.' }],
+        },
+      ],
+    },
   },
   {
     // The engine runs headless (CLI, tests) and must never depend on Electron.

@@ -1,7 +1,7 @@
-// The window's Content Security Policy, sent as a response header for every page the session
-// loads (the renderer's index.html carries the same policy in a <meta> tag, which also covers
-// file:// loads where no response headers exist). No inline or remote script, no eval, no
-// plugins, no framing, and network access only to our own origin.
+// The window's Content Security Policy, sent as a response header with every file app:// serves
+// (protocol.ts) and added to every other response the session loads (the dev server). The
+// renderer's index.html carries the same policy in a <meta> tag as well. No inline or remote
+// script, no eval, no plugins, no framing, and network access only to our own origin.
 import type { Session } from 'electron';
 
 export function contentSecurityPolicy(devSources: string[] = []): string {

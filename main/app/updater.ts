@@ -3,12 +3,13 @@
 // (app not packaged) and when no update feed is configured.
 //
 // Where the feed comes from, first match wins:
-//   1. `feed` passed by the caller (e.g. from settings),
-//   2. PLAUD_UPDATE_URL (generic provider: a folder holding latest*.yml and the installers) or
-//      PLAUD_UPDATE_GITHUB=owner/repo (GitHub Releases),
-//   3. resources/app-update.yml, written by electron-builder when the release was built with a feed
-//      (scripts/dist.mjs passes the same env vars to the build).
-// Updates are code we will run: a feed URL must be https (plain http only on loopback, for testing).
+//   1. `feed` passed by the caller (tests; nothing in the app passes one today),
+//   2. resources/app-update.yml, written by electron-builder when the release was built with a feed
+//      (PLAUD_UPDATE_URL / PLAUD_UPDATE_GITHUB given to scripts/dist.ts at build time).
+// The environment cannot repoint an installed app: PLAUD_UPDATE_* at run time are ignored (and
+// logged), since whoever can set a user's environment could otherwise choose the code it runs next.
+// Updates are code we will run: a feed URL must be https (plain http only on loopback, for testing),
+// and electron-updater's signature checks apply to whatever feed (docs/window-security.md).
 import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, redactString, type Logger } from '../sync/log.js';
@@ -72,10 +73,11 @@ export interface UpdaterOptions {
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
-const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,99})$/;
+/** Build-time inputs (scripts/dist.ts); an installed app ignores them at run time. */
+export const ENV_FEED_VARIABLES = ['PLAUD_UPDATE_URL', 'PLAUD_UPDATE_GITHUB', 'PLAUD_UPDATE_CHANNEL'] as const;
 
 export type FeedResolution =
-  | { kind: 'feed'; feed: UpdateFeed; source: 'option' | 'env' }
+  | { kind: 'feed'; feed: UpdateFeed; source: 'option' }
   | { kind: 'bundled'; path: string }
   | { kind: 'none' }
   | { kind: 'invalid'; detail: string };
@@ -96,28 +98,13 @@ export function checkFeedUrl(raw: string): { ok: true; url: string } | { ok: fal
   return { ok: false, detail: `the update feed must use https (got ${u.protocol}//${u.host}); updates are code the app will run` };
 }
 
-export function resolveFeed(opts: { feed?: UpdateFeed; env?: NodeJS.ProcessEnv; resourcesPath?: string }): FeedResolution {
-  const env = opts.env ?? {};
+export function resolveFeed(opts: { feed?: UpdateFeed; resourcesPath?: string }): FeedResolution {
   if (opts.feed) {
     if (opts.feed.provider === 'generic') {
       const c = checkFeedUrl(opts.feed.url);
       return c.ok ? { kind: 'feed', feed: { ...opts.feed, url: c.url }, source: 'option' } : { kind: 'invalid', detail: c.detail };
     }
     return { kind: 'feed', feed: opts.feed, source: 'option' };
-  }
-  const url = env.PLAUD_UPDATE_URL?.trim();
-  if (url) {
-    const c = checkFeedUrl(url);
-    const channel = env.PLAUD_UPDATE_CHANNEL?.trim();
-    return c.ok ? { kind: 'feed', feed: { provider: 'generic', url: c.url, ...(channel ? { channel } : {}) }, source: 'env' } : { kind: 'invalid', detail: c.detail };
-  }
-  const gh = env.PLAUD_UPDATE_GITHUB?.trim();
-  if (gh) {
-    const [owner, repo, ...rest] = gh.split('/');
-    if (!owner || !repo || rest.length > 0 || !GITHUB_NAME.test(owner) || !GITHUB_NAME.test(repo)) {
-      return { kind: 'invalid', detail: `PLAUD_UPDATE_GITHUB must be "owner/repo" (got "${gh}")` };
-    }
-    return { kind: 'feed', feed: { provider: 'github', owner, repo }, source: 'env' };
   }
   if (opts.resourcesPath) {
     const p = path.join(opts.resourcesPath, 'app-update.yml');
@@ -175,7 +162,10 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
     log.debug('updates off: development build');
     return disabledUpdater({ state: 'disabled', reason: 'development' });
   }
-  const resolution = resolveFeed({ feed: opts.feed, env: opts.env ?? process.env, resourcesPath: opts.resourcesPath ?? process.resourcesPath });
+  const env = opts.env ?? process.env;
+  const ignored = ENV_FEED_VARIABLES.filter((k) => env[k]?.trim());
+  if (ignored.length > 0) log.warn('update feed from the environment ignored: an installed app updates only from the feed it was built with', { ignored });
+  const resolution = resolveFeed({ feed: opts.feed, resourcesPath: opts.resourcesPath ?? process.resourcesPath });
   if (resolution.kind === 'none') {
     log.info('updates off: no update feed configured');
     return disabledUpdater({ state: 'disabled', reason: 'unconfigured' });

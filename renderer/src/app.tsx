@@ -1,7 +1,7 @@
 // The window: a status line, five tabs, and the first-run guide when no account is set up yet.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { SettingsView, UpdateView } from '../../main/app/ipc/contract.js';
-import type { EngineState } from '../../main/sync/engine/state.js';
+import type { EngineState } from '../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from './api.js';
 import { formatAgo, formatEta } from './format.js';
 import { useEngineState, useNow } from './store.js';

@@ -2,7 +2,7 @@
 // Main already throttles pushes; this coalesces whatever still arrives faster than the screen can
 // draw, and never drops the final state (the last one accepted is always the one rendered).
 import { useEffect, useState } from 'preact/hooks';
-import type { EngineState } from '../../main/sync/engine/state.js';
+import type { EngineState } from '../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from './api.js';
 
 type Schedule = (fn: () => void) => () => void;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent, powerMonitor } from '../support/electron-mock.js';
+import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent, powerMonitor, protocol } from '../support/electron-mock.js';
 import type { UpdateStatus } from '../../main/app/updater.js';
 import { EngineDouble, device, emptyState, item } from './engine-double.js';
 import { startApp, type EngineContext, type RunningApp } from '../../main/app/app.js';
@@ -16,7 +16,12 @@ vi.mock('electron', () => import('../support/electron-mock.js'));
 let tmp: string;
 let engine: EngineDouble;
 let ctx: EngineContext | null;
-const appRoot = path.resolve('.');
+// An app folder as the build leaves it: out/renderer (served over app://) and the tray icons.
+const appRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'app-root-'));
+fs.mkdirSync(path.join(appRoot, 'out', 'renderer'), { recursive: true });
+fs.writeFileSync(path.join(appRoot, 'out', 'renderer', 'index.html'), '<!doctype html><title>Plaud Sync</title>');
+fs.symlinkSync(path.resolve('assets'), path.join(appRoot, 'assets'));
+process.once('exit', () => fs.rmSync(appRoot, { recursive: true, force: true }));
 
 async function start(over: { argv?: string[]; platform?: NodeJS.Platform; stopTimeoutMs?: number } = {}): Promise<RunningApp | null> {
   return startApp({
@@ -81,6 +86,17 @@ describe('startup and wiring', () => {
     expect(ctx!.settings.autoSync).toBe(true);
     expect(ctx!.secrets.canStore()).toBe(true);
     expect(engine.listenerCount()).toEqual({ state: 1, event: 1 });
+  });
+
+  it('serves the window from app://, a privileged scheme declared before ready, never from file://', async () => {
+    const running = (await start())!;
+    expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    const win = running.window() as unknown as BrowserWindow;
+    expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
+    const page = await protocol.handlers.get('app')!(new Request('app://plaud-sync/index.html'));
+    expect(await page.text()).toContain('<title>Plaud Sync</title>');
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    expect((await protocol.handlers.get('app')!(new Request('app://plaud-sync/..%2F..%2Fassets%2Ftray%2Fidle.png'))).status).toBe(403);
   });
 
   it('opens the window, pushes state once the page loaded, and keeps running when it is closed', async () => {

@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as electronMock from '../support/electron-mock.js';
 import { BrowserWindow, __mock, app } from '../support/electron-mock.js';
-import type { PlaudSyncApi } from '../../main/app/ipc/contract.js';
+import { ipc, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { layOutRecorder } from '../support/recorder.js';
 
@@ -43,6 +43,8 @@ describe('the built app', () => {
     expect(preload).not.toMatch(/^\s*(import|export)\s/m);
     // A sandboxed preload can require nothing but electron (and a few built-ins): no other module.
     expect([...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1])).toEqual(['electron']);
+    // The IPC table's wire rows are written in at build time; its zod schemas stay in main.
+    expect(preload).not.toMatch(/ZodError|\$ZodType/);
     expect(fs.existsSync(path.join(outDir, 'renderer/index.html'))).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).main).toBe('out/main/index.js');
   });
@@ -63,7 +65,14 @@ describe('the built app', () => {
     }
     const win = BrowserWindow.getAllWindows()[0]!;
     expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, preload: path.join(outDir, 'preload/index.cjs') });
-    expect(win.webContents.getURL()).toBe('file://' + path.join(outDir, 'renderer/index.html'));
+    expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
+    // app:// serves the built page and every file it links (relative paths), with the CSP header.
+    const serve = electronMock.protocol.handlers.get('app')!;
+    const page = await serve(new Request('app://plaud-sync/index.html'));
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
+    const links = [...(await page.text()).matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThanOrEqual(2);
+    for (const l of links) expect((await serve(new Request(`app://plaud-sync/${l}`))).status, l).toBe(200);
     expect(__mock.trays[0]!.image.isEmpty()).toBe(false);
     expect(__mock.dialogs.filter((d) => d.kind === 'error')).toEqual([]);
 
@@ -77,6 +86,7 @@ describe('the built app', () => {
     };
     vm.runInNewContext(`(function (exports, require, module) {${code}\n})`, { console, Error, TypeError, Promise })(module.exports, sandboxRequire, module);
     const api = __mock.exposed.plaudSync as PlaudSyncApi;
+    expect(Object.keys(api).sort()).toEqual(Object.keys(ipc).sort());
 
     const state = await api.getState();
     expect(state).toMatchObject({ paused: false, devices: [], queue: [] });

@@ -31,7 +31,7 @@ function ownMembers(obj: object): string[] {
 }
 
 // Test-only helpers and recorded data, named so nobody mistakes them for Electron API.
-const HELPERS = new Set(['sent', 'windowOpenHandler', 'finishLoad', 'simulateDestroyed', 'attemptNavigation', 'attemptWindowOpen', 'resetReady', 'options', 'focused', 'visible', 'minimized', 'destroyed', 'loading', 'ready', 'readyPromise', 'all', 'sourcePath', 'size', 'template', 'image', 'toolTip', 'contextMenu', 'shown', 'opts', 'handlers', 'permissionRequestHandler', 'permissionCheckHandler', 'headersListener', 'title', 'body']);
+const HELPERS = new Set(['sent', 'windowOpenHandler', 'finishLoad', 'simulateDestroyed', 'attemptNavigation', 'attemptWindowOpen', 'resetReady', 'options', 'focused', 'visible', 'minimized', 'destroyed', 'loading', 'ready', 'readyPromise', 'all', 'sourcePath', 'size', 'template', 'image', 'toolTip', 'contextMenu', 'shown', 'opts', 'handlers', 'permissionRequestHandler', 'permissionCheckHandler', 'headersListener', 'title', 'body', 'privileged']);
 
 const CASES: [string, object][] = [
   ['App', mock.app],
@@ -51,6 +51,7 @@ const CASES: [string, object][] = [
   ['IpcRenderer', mock.ipcRenderer],
   ['ContextBridge', mock.contextBridge],
   ['PowerMonitor', mock.powerMonitor],
+  ['Protocol', mock.protocol],
 ];
 
 describe('electron mock shape', () => {

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, WebContents, WebFrameMain, __mock, ipcMain, ipcRenderer, makeInvokeEvent, session } from '../support/electron-mock.js';
+import { BrowserWindow, WebContents, WebFrameMain, __mock, app, ipcMain, ipcRenderer, makeInvokeEvent, protocol, session } from '../support/electron-mock.js';
 import { EngineDouble, emptyState, item } from './engine-double.js';
 import { registerIpcHandlers, type IpcDeps } from '../../main/app/ipc/handlers.js';
-import { invokeChannels, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
-import { fileOrigin, devServerOrigin } from '../../main/app/origin.js';
+import { invokeChannels, ipcWire, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
+import { appOrigin, devServerOrigin } from '../../main/app/origin.js';
+import { APP_SCHEME, rendererFiles } from '../../main/app/protocol.js';
 import { SafeStorageSecretStore } from '../../main/app/secrets.js';
 import { defaultSettings, type Settings } from '../../main/sync/settings.js';
 import type { LogFields } from '../../main/sync/log.js';
@@ -20,7 +21,7 @@ let warnings: { msg: string; fields?: LogFields }[];
 let settings: Settings;
 let opened: string[];
 let deps: IpcDeps;
-const origin = fileOrigin('/opt/plaud-sync/out/renderer/index.html');
+const origin = appOrigin();
 
 function recordingLog() {
   return { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: LogFields) => warnings.push({ msg, fields }) };
@@ -33,6 +34,10 @@ beforeEach(async () => {
   warnings = [];
   opened = [];
   settings = defaultSettings(path.join(tmp, 'library'));
+  await app.whenReady();
+  fs.mkdirSync(path.join(tmp, 'renderer'));
+  fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>Plaud Sync</title>');
+  protocol.handle(APP_SCHEME, rendererFiles(path.join(tmp, 'renderer'), ''));
   win = new BrowserWindow({ show: false });
   await win.loadURL(origin.entryUrl);
   __mock.rendererWebContents = win.webContents;
@@ -76,8 +81,10 @@ describe('IPC sender checks', () => {
   it('rejects our window when its frame shows a foreign page', async () => {
     const foreign = new WebFrameMain('https://evil.example/', 7);
     await expect(call('sync:pause', makeInvokeEvent(win.webContents, foreign))).rejects.toThrow(/foreign page/);
-    const otherFile = new WebFrameMain('file:///tmp/evil.html', 8);
-    await expect(call('sync:pause', makeInvokeEvent(win.webContents, otherFile))).rejects.toThrow(/foreign page/);
+    for (const [i, url] of ['file:///tmp/evil.html', 'app://evil/index.html', 'app://plaud-sync/other.html', 'file:///opt/plaud-sync/out/renderer/index.html'].entries()) {
+      const other = new WebFrameMain(url, 8 + i * 100);
+      await expect(call('sync:pause', makeInvokeEvent(win.webContents, other))).rejects.toThrow(/foreign page/);
+    }
     expect(engine.callsTo('pause')).toHaveLength(0);
   });
 
@@ -217,9 +224,43 @@ describe('good messages reach the engine', () => {
     expect(opened).not.toContain('/etc/passwd');
     expect(await call('library:choose', ours())).toBe('/chosen');
   });
+
+  it('the library folder changes only to the one the user picked in the native folder picker; library:open opens only that', async () => {
+    const before = settings.libraryDir;
+    const elsewhere = path.join(tmp, 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    // The page names a folder (an existing one, even): refused, nothing changes, nothing is opened there.
+    await expect(call('settings:set', ours(), { libraryDir: elsewhere })).rejects.toThrow(/only be changed with "Choose…"/);
+    expect(settings.libraryDir).toBe(before);
+    expect(engine.callsTo('applySettings')).toHaveLength(0);
+    expect(warnings.at(-1)).toMatchObject({ msg: 'ipc rejected: library folder not picked by the user', fields: { libraryDir: elsewhere } });
+    await call('library:open', ours());
+    expect(opened).toEqual([before]);
+    // Saving the whole form (the current folder) is fine.
+    await call('settings:set', ours(), { libraryDir: before, concurrency: 2 });
+    expect(settings.concurrency).toBe(2);
+
+    // The user picks a folder: that one, and only that one, may now be saved.
+    const picked = path.join(tmp, 'picked');
+    deps.chooseFolder = async () => picked;
+    expect(await call('library:choose', ours())).toBe(picked);
+    await expect(call('settings:set', ours(), { libraryDir: elsewhere })).rejects.toThrow(/Choose…/);
+    await call('settings:set', ours(), { libraryDir: picked });
+    expect(settings.libraryDir).toBe(picked);
+    await call('library:open', ours());
+    expect(opened.at(-1)).toBe(picked);
+    // A cancelled picker allows nothing new.
+    deps.chooseFolder = async () => null;
+    expect(await call('library:choose', ours())).toBeNull();
+    await expect(call('settings:set', ours(), { libraryDir: before })).rejects.toThrow(/Choose…/);
+    expect(settings.libraryDir).toBe(picked);
+  });
 });
 
 describe('preload bridge', () => {
+  // The build writes the table's wire rows into the preload (electron.vite.config.ts); the same here.
+  beforeEach(() => vi.stubGlobal('__PLAUD_IPC__', ipcWire()));
+  afterEach(() => vi.unstubAllGlobals());
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
     getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true,
     getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
@@ -252,8 +293,8 @@ describe('preload bridge', () => {
     const api = __mock.exposed.plaudSync as PlaudSyncApi;
     const got: unknown[][] = [];
     const off = api.onState((...args: unknown[]) => got.push(args));
-    const offNav = api.onNavigate!((v) => got.push(['nav', v]));
-    const offUpdate = api.onUpdate!((u) => got.push(['update', u]));
+    const offNav = api.onNavigate((v) => got.push(['nav', v]));
+    const offUpdate = api.onUpdate((u) => got.push(['update', u]));
     __mock.pushToRenderer('state:changed', emptyState({ seq: 9 }));
     __mock.pushToRenderer('app:navigate', 'settings');
     __mock.pushToRenderer('update:status', { state: 'ready', version: '1.4.0' });

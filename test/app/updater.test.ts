@@ -104,7 +104,8 @@ function loadRealUpdater(): Promise<AutoUpdaterLike> {
 function options(extra: Partial<UpdaterOptions> = {}): UpdaterOptions {
   return {
     app,
-    env: { PLAUD_UPDATE_URL: feed.url },
+    env: {},
+    feed: { provider: 'generic', url: feed.url },
     resourcesPath: path.join(tmp, 'resources'),
     loadAutoUpdater: loadRealUpdater,
     ...(process.env.DEBUG_UPDATER ? { log: { debug: console.log, info: console.log, warn: console.log, error: console.log } } : {}),
@@ -154,9 +155,9 @@ describe('updater: off', () => {
     expect(feed.requests).toEqual([]);
   });
 
-  it('is disabled in a packaged app without a feed (no env, no app-update.yml)', async () => {
+  it('is disabled in a packaged app without a feed (no app-update.yml)', async () => {
     app.isPackaged = true;
-    updater = await startUpdater(options({ env: {} }));
+    updater = await startUpdater(options({ feed: undefined }));
     expect(updater.status()).toEqual({ state: 'disabled', reason: 'unconfigured' });
     await updater.checkNow();
     expect(loads).toBe(0);
@@ -165,7 +166,7 @@ describe('updater: off', () => {
 
   it('refuses a plain-http feed that is not on this machine', async () => {
     app.isPackaged = true;
-    updater = await startUpdater(options({ env: { PLAUD_UPDATE_URL: 'http://updates.example.com/plaud/' } }));
+    updater = await startUpdater(options({ feed: { provider: 'generic', url: 'http://updates.example.com/plaud/' } }));
     expect(updater.status()).toMatchObject({ state: 'disabled', reason: 'invalid-config', detail: expect.stringMatching(/https/) });
     expect(loads).toBe(0);
   });
@@ -243,7 +244,7 @@ describe('updater: on', () => {
 
   it('reports a feed that does not exist', async () => {
     app.isPackaged = true;
-    updater = await startUpdater(options({ env: { PLAUD_UPDATE_URL: `${feed.url}/missing` } }));
+    updater = await startUpdater(options({ feed: { provider: 'generic', url: `${feed.url}/missing` } }));
     expect(await updater.checkNow()).toMatchObject({ state: 'error', message: expect.stringMatching(/404/) });
   });
 
@@ -261,28 +262,50 @@ describe('updater: on', () => {
 });
 
 describe('feed resolution', () => {
-  it('prefers an explicit feed, then env, then the bundled app-update.yml', () => {
+  it('prefers an explicit feed, then the bundled app-update.yml', () => {
     const resourcesPath = path.join(tmp, 'resources');
-    expect(resolveFeed({ env: {}, resourcesPath })).toEqual({ kind: 'none' });
+    expect(resolveFeed({ resourcesPath })).toEqual({ kind: 'none' });
     fs.writeFileSync(path.join(resourcesPath, 'app-update.yml'), 'provider: generic\nurl: https://a.example/\n');
-    expect(resolveFeed({ env: {}, resourcesPath })).toEqual({ kind: 'bundled', path: path.join(resourcesPath, 'app-update.yml') });
-    expect(resolveFeed({ env: { PLAUD_UPDATE_GITHUB: 'plaud-sync/plaud-sync' }, resourcesPath })).toEqual({
-      kind: 'feed',
-      feed: { provider: 'github', owner: 'plaud-sync', repo: 'plaud-sync' },
-      source: 'env',
-    });
-    expect(resolveFeed({ feed: { provider: 'generic', url: 'https://b.example/x' }, env: { PLAUD_UPDATE_GITHUB: 'a/b' } })).toMatchObject({
+    expect(resolveFeed({ resourcesPath })).toEqual({ kind: 'bundled', path: path.join(resourcesPath, 'app-update.yml') });
+    expect(resolveFeed({ feed: { provider: 'generic', url: 'https://b.example/x' }, resourcesPath })).toMatchObject({
       kind: 'feed',
       feed: { url: 'https://b.example/x/' },
       source: 'option',
     });
-    expect(resolveFeed({ env: { PLAUD_UPDATE_GITHUB: '../etc' } })).toMatchObject({ kind: 'invalid' });
+    expect(resolveFeed({ feed: { provider: 'generic', url: 'http://b.example/x' } })).toMatchObject({ kind: 'invalid' });
+  });
+
+  it('an installed app ignores PLAUD_UPDATE_* in its environment: it updates only from the feed it was built with', async () => {
+    app.isPackaged = true;
+    const warnings: { msg: string; fields?: unknown }[] = [];
+    const log = { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: unknown) => warnings.push({ msg, fields }) };
+    // A valid feed in the environment, no feed built in: updates stay off and the feed hears nothing.
+    const env = { PLAUD_UPDATE_URL: feed.url, PLAUD_UPDATE_GITHUB: 'evil/evil' };
+    updater = await startUpdater(options({ feed: undefined, env, log }));
+    expect(updater.status()).toEqual({ state: 'disabled', reason: 'unconfigured' });
+    await updater.checkNow();
+    expect(loads).toBe(0);
+    expect(feed.requests).toEqual([]);
+    expect(warnings).toContainEqual({ msg: expect.stringMatching(/environment ignored/), fields: { ignored: ['PLAUD_UPDATE_URL', 'PLAUD_UPDATE_GITHUB'] } });
+    updater.stop();
+    // With a feed built in, that one is used, and the environment's is not.
+    const other = await startFeed();
+    try {
+      fs.writeFileSync(path.join(tmp, 'resources', 'app-update.yml'), `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`);
+      updater = await startUpdater(options({ feed: undefined, env: { PLAUD_UPDATE_URL: other.url } }));
+      await updater.checkNow();
+      await until(updater, 'ready');
+      expect(feed.requests[0]).toBe('latest-linux.yml');
+      expect(other.requests).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('uses a bundled app-update.yml as is when the build was made with a feed', async () => {
     app.isPackaged = true;
     fs.writeFileSync(path.join(tmp, 'resources', 'app-update.yml'), `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`);
-    updater = await startUpdater(options({ env: {} }));
+    updater = await startUpdater(options({ feed: undefined }));
     expect(updater.status().state).toBe('idle');
     await updater.checkNow();
     await until(updater, 'ready');

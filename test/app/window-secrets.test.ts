@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, MockEvent, __mock, session, WebContents } from '../support/electron-mock.js';
+import { BrowserWindow, MockEvent, __mock, app, protocol, session, WebContents } from '../support/electron-mock.js';
 import { createMainWindow, denyAllPermissions, revealWindow } from '../../main/app/window.js';
 import { contentSecurityPolicy, installCsp } from '../../main/app/csp.js';
-import { fileOrigin, resolveRendererOrigin } from '../../main/app/origin.js';
+import { appOrigin, resolveRendererOrigin } from '../../main/app/origin.js';
+import { APP_SCHEME, rendererFiles } from '../../main/app/protocol.js';
 import { SafeStorageSecretStore, SecretStorageUnavailableError } from '../../main/app/secrets.js';
 import { openAppSettingsStore } from '../../main/app/settings-store.js';
 import { openSettingsStore } from '../../main/sync/settings-store.js';
@@ -29,16 +30,22 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the window', () => {
-  const origin = fileOrigin('/opt/app/out/renderer/index.html');
+  const origin = appOrigin();
+  beforeEach(async () => {
+    // What startApp does: app:// serves the built renderer.
+    await app.whenReady();
+    fs.mkdirSync(path.join(tmp, 'renderer'));
+    fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>Plaud Sync</title>');
+    protocol.handle(APP_SCHEME, rendererFiles(path.join(tmp, 'renderer'), contentSecurityPolicy()));
+  });
   const make = (quitting = false) => createMainWindow({ preloadPath: '/opt/app/out/preload/index.cjs', origin, log, isQuitting: () => quitting, show: true }) as unknown as BrowserWindow;
 
   it('is isolated, sandboxed and without Node, and loads only our page', async () => {
     const win = make();
     const wp = win.options.webPreferences!;
     expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: '/opt/app/out/preload/index.cjs' });
-    await new Promise((r) => setImmediate(r));
-    expect(win.webContents.getURL()).toBe('file:///opt/app/out/renderer/index.html');
-    expect(win.isVisible()).toBe(true); // shown on ready-to-show
+    expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
+    await vi.waitFor(() => expect(win.isVisible()).toBe(true)); // shown on ready-to-show, once app:// served the page
   });
 
   it('denies navigation, redirects, webviews and window.open', () => {
@@ -111,8 +118,9 @@ describe('the window', () => {
 
   it('uses the dev server only for an unpackaged app', () => {
     const env = { ELECTRON_RENDERER_URL: 'http://localhost:5173' };
-    expect(resolveRendererOrigin({ isPackaged: false, env, rendererIndex: '/a/index.html' }).entryUrl).toBe('http://localhost:5173/');
-    expect(resolveRendererOrigin({ isPackaged: true, env, rendererIndex: '/a/index.html' }).entryUrl).toBe('file:///a/index.html');
+    expect(resolveRendererOrigin({ isPackaged: false, env }).entryUrl).toBe('http://localhost:5173/');
+    expect(resolveRendererOrigin({ isPackaged: true, env }).entryUrl).toBe('app://plaud-sync/index.html');
+    expect(resolveRendererOrigin({ isPackaged: false, env: {} }).entryUrl).toBe('app://plaud-sync/index.html');
   });
 });
 

@@ -103,6 +103,38 @@ export const session = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// protocol (the default session's)
+
+const BUILTIN_SCHEMES = new Set(['http', 'https', 'file', 'data', 'about', 'blob', 'devtools', 'chrome']);
+type ProtocolHandler = (request: Request) => Response | Promise<Response>;
+interface CustomScheme {
+  scheme: string;
+  privileges?: { standard?: boolean; secure?: boolean; bypassCSP?: boolean; allowServiceWorkers?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean; stream?: boolean; codeCache?: boolean };
+}
+
+class Protocol {
+  readonly handlers = new Map<string, ProtocolHandler>();
+  /** Test record: the schemes registered as privileged (before ready). */
+  privileged: CustomScheme[] = [];
+  registerSchemesAsPrivileged(customSchemes: CustomScheme[]): void {
+    if (app.isReady()) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+    this.privileged.push(...structuredClone(customSchemes));
+  }
+  handle(scheme: string, handler: ProtocolHandler): void {
+    if (!app.isReady()) throw new Error('protocol.handle must be called after the app is ready');
+    if (this.handlers.has(scheme)) throw new Error(`Failed to register protocol: ${scheme}`);
+    this.handlers.set(scheme, handler);
+  }
+  unhandle(scheme: string): void {
+    this.handlers.delete(scheme);
+  }
+  isProtocolHandled(scheme: string): boolean {
+    return this.handlers.has(scheme);
+  }
+}
+export const protocol = new Protocol();
+
+// ---------------------------------------------------------------------------------------------
 // WebContents, frames, windows
 
 export class WebFrameMain {
@@ -154,6 +186,19 @@ export class WebContents extends EventEmitter {
     this.loading = true;
     this.mainFrame.url = url;
     this.emit('did-start-loading');
+    // Like Chromium: a custom scheme is fetched through its protocol.handle handler (an error answer
+    // fails the load), and a scheme nobody handles cannot load at all.
+    const scheme = url.slice(0, Math.max(0, url.indexOf(':')));
+    const handler = protocol.handlers.get(scheme);
+    if (handler || !BUILTIN_SCHEMES.has(scheme)) {
+      const res = handler ? await handler(new Request(url)) : null;
+      if (!res?.ok) {
+        this.loading = false;
+        const [code, name] = res ? [-6, 'ERR_FILE_NOT_FOUND'] : [-302, 'ERR_UNKNOWN_URL_SCHEME'];
+        this.emit('did-fail-load', new MockEvent(), code, name, url, true);
+        throw new Error(`${name} (${code}) loading '${url}'`);
+      }
+    }
     if (!mockState.autoFinishLoad) return;
     await new Promise((r) => setImmediate(r));
     this.finishLoad();
@@ -673,6 +718,8 @@ export const __mock = Object.assign(mockState, {
     powerMonitor.removeAllListeners();
     app.resetReady();
     session.defaultSession = new Session();
+    protocol.handlers.clear();
+    protocol.privileged = [];
   },
   /** What the OS does when the user starts the app again while it runs. */
   launchSecondInstance(argv: string[] = ['plaud-sync'], cwd = process.cwd()): void {
@@ -684,5 +731,5 @@ export const __mock = Object.assign(mockState, {
   },
 });
 
-const electron = { app, BrowserWindow, Menu, MenuItem, Tray, Notification, nativeImage, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, dialog, session, powerMonitor };
+const electron = { app, BrowserWindow, Menu, MenuItem, Tray, Notification, nativeImage, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, dialog, session, powerMonitor, protocol };
 export default electron;

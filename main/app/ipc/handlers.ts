@@ -11,7 +11,7 @@ import type { Logger } from '../../sync/log.js';
 import type { SecretName, SecretStore, Settings } from '../../sync/settings.js';
 import type { RendererOrigin } from '../origin.js';
 import { checkSender } from './sender.js';
-import { invokeChannels, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
+import { ipcRows, type InvokeArgs, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
 
 export class IpcRejectedError extends Error {
   constructor(message: string) {
@@ -36,7 +36,8 @@ export interface IpcDeps {
   installUpdate?(): boolean;
 }
 
-type Impl = { [C in InvokeChannel]: (...args: never[]) => Promise<InvokeResults[C]> | InvokeResults[C] };
+/** One handler per invoke channel of the table: a channel without one does not compile. */
+type Impl = { [C in InvokeChannel]: (...args: InvokeArgs[C]) => Promise<InvokeResults[C]> | InvokeResults[C] };
 
 export async function settingsView(deps: Pick<IpcDeps, 'settings' | 'secrets'>): Promise<SettingsView> {
   return {
@@ -47,10 +48,20 @@ export async function settingsView(deps: Pick<IpcDeps, 'settings' | 'secrets'>):
   };
 }
 
-/** Applies a patch: secrets first (they may be refused), then the validated settings, then the engine. */
-export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch): Promise<SettingsView> {
+export const LIBRARY_DIR_REFUSED = 'The library folder can only be changed with "Choose…", which asks you in the system\'s folder picker.';
+
+/**
+ * Applies a patch: secrets first (they may be refused), then the validated settings, then the engine.
+ * The page never names a folder: a `libraryDir` is accepted only when it is the current one or the
+ * one the user just picked in the native folder picker (`pickedLibraryDir`).
+ */
+export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch, pickedLibraryDir: string | null = null): Promise<SettingsView> {
   const { apiToken, clientSecret, ...rest } = patch;
   const prev = deps.settings.get();
+  if (rest.libraryDir !== undefined && rest.libraryDir !== prev.libraryDir && rest.libraryDir !== pickedLibraryDir) {
+    deps.log.warn('ipc rejected: library folder not picked by the user', { libraryDir: rest.libraryDir });
+    throw new IpcRejectedError(LIBRARY_DIR_REFUSED);
+  }
   const next: Partial<Settings> = { ...rest };
   // Checked before anything is stored: a token must never be saved for a plain-http remote API.
   if (rest.apiBase !== undefined) next.apiBase = checkApiBase(rest.apiBase);
@@ -72,6 +83,8 @@ export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch): P
 export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, deps: IpcDeps): () => void {
   // Recordings the window was shown; "open" only ever opens one of these, never a path it names.
   const known = new Map<string, HistoryEntry>();
+  // The folder the user last picked in the native dialog: the only new library folder settings:set takes.
+  let pickedLibraryDir: string | null = null;
   const remember = (entries: HistoryEntry[]) => {
     for (const e of entries) known.set(e.id, e);
     if (known.size > 50_000) for (const k of [...known.keys()].slice(0, known.size - 50_000)) known.delete(k);
@@ -82,24 +95,33 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     'sync:now': () => deps.engine.syncNow(),
     'sync:pause': () => deps.engine.pause(),
     'sync:resume': () => deps.engine.resume(),
-    'queue:retry': (id?: string) => deps.engine.retry(id),
-    'queue:cancel': (id: string) => deps.engine.cancel(id),
+    'queue:retry': (id) => deps.engine.retry(id),
+    'queue:cancel': (id) => deps.engine.cancel(id),
     'settings:get': () => settingsView(deps),
-    'settings:set': (patch: SettingsPatch) => applySettingsPatch(deps, patch),
+    'settings:set': async (patch) => {
+      const view = await applySettingsPatch(deps, patch, pickedLibraryDir);
+      if (patch.libraryDir !== undefined && patch.libraryDir === pickedLibraryDir) pickedLibraryDir = null;
+      return view;
+    },
     'connection:test': () => deps.engine.testConnection(),
+    // Only ever the configured folder, which the page cannot name (see applySettingsPatch).
     'library:open': async () => {
       const dir = deps.settings.get().libraryDir;
       fs.mkdirSync(dir, { recursive: true });
       const err = await deps.openPath(dir);
       if (err) throw new Error(`Could not open the library folder ${dir}: ${err}`);
     },
-    'library:choose': () => deps.chooseFolder(deps.settings.get().libraryDir),
+    'library:choose': async () => {
+      const dir = await deps.chooseFolder(deps.settings.get().libraryDir);
+      if (dir !== null) pickedLibraryDir = dir;
+      return dir;
+    },
     'history:query': async (q) => {
       const res = await deps.engine.getHistory(q);
       remember(res.entries);
       return res;
     },
-    'recording:open': async (id: string) => {
+    'recording:open': async (id) => {
       let entry = known.get(id);
       if (!entry) {
         const found = await deps.engine.getHistory({ text: id, limit: 1000 });
@@ -114,9 +136,11 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     'update:install': () => deps.installUpdate?.() ?? false,
   };
 
-  const channels = Object.keys(invokeChannels) as InvokeChannel[];
-  for (const channel of channels) {
-    const schema = invokeChannels[channel].args;
+  const channels: InvokeChannel[] = [];
+  for (const [, row] of ipcRows) {
+    if (row.direction !== 'invoke') continue;
+    const { channel, args: schema } = row;
+    channels.push(channel);
     const fn = impl[channel] as (...args: unknown[]) => unknown;
     ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       const verdict = checkSender(event, deps.webContents(), deps.origin);

@@ -1,5 +1,5 @@
 // The queue: what is being copied, uploaded or waiting, with progress, speed, ETA and the controls.
-import type { DeviceView, EngineState, QueueItemState, QueueItemView } from '../../../main/sync/engine/state.js';
+import type { DeviceView, EngineState, QueueItemState, QueueItemView } from '../../../main/app/ipc/contract.js';
 import { formatBytes, formatDateTime, formatDuration, formatEta, formatSpeed } from '../format.js';
 
 export interface ActivityActions {

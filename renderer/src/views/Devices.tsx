@@ -1,5 +1,5 @@
 // One card per recorder: what it is, how full it is, what is new on it, and whether it may be unplugged.
-import type { DeviceView } from '../../../main/sync/engine/state.js';
+import type { DeviceView } from '../../../main/app/ipc/contract.js';
 import { formatAgo, formatBytes } from '../format.js';
 import { RecorderIcon } from './icons.js';
 

@@ -1,7 +1,7 @@
 // First run: the three things a new user must do once, in order.
 import { useState } from 'preact/hooks';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
-import type { ConnectionTestResult } from '../../../main/sync/engine/api.js';
+import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -2,7 +2,7 @@
 // (getHistory is asked for PAGE entries at a time, only for the pages in view), so 10,000 entries
 // cost the same to show as 50.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { DeviceView, HistoryEntry, HistoryQuery } from '../../../main/sync/engine/state.js';
+import type { DeviceView, HistoryEntry, HistoryQuery } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
 import { formatDateTime, formatDuration, parseDateInput } from '../format.js';
 

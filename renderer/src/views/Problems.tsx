@@ -1,5 +1,5 @@
 // Problems in plain words, each with the one thing the user can do about it.
-import type { Problem } from '../../../main/sync/engine/state.js';
+import type { Problem } from '../../../main/app/ipc/contract.js';
 import { formatAgo } from '../format.js';
 
 export interface ProblemActions {

@@ -1,7 +1,7 @@
 // Settings: account, identity, library, behaviour. Secrets are write-only: the form never shows them.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ConnectionTestResult } from '../../../main/sync/engine/api.js';
+import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
 import { formFromView, isDirty, patchFromForm, type FieldName, type FormError, type SettingsForm } from '../settings-form.js';

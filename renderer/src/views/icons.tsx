@@ -1,5 +1,5 @@
 // Recorder pictures as inline SVG (no image files to load, recoloured by CSS for light and dark).
-import type { SnType } from '../../../main/sync/types.js';
+import type { SnType } from '../../../main/app/ipc/contract.js';
 
 export function RecorderIcon({ snType }: { snType: SnType }) {
   // Note: a card-sized slab; NotePin: a capsule; NotePro: a wider slab with a screen strip.

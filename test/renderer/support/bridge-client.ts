@@ -1,16 +1,14 @@
 // Lives under test/renderer (DOM typings) though it belongs to the bridge in test/support/bridge.
 // Runs in the page (served as /bridge.js, a same-origin file: the CSP forbids inline scripts) before
-// the renderer's module. Defines `window.plaudSync` with exactly the preload's PlaudSyncApi, carried
-// over a WebSocket to the bridge server: requests with ids, answers by id, state and event pushes.
-import type { PlaudSyncApi } from '../../../main/app/ipc/contract.js';
-import type { EngineEvent } from '../../../main/sync/engine/api.js';
-import type { EngineState } from '../../../main/sync/engine/state.js';
+// the renderer's module. Defines `window.plaudSync` with exactly the preload's PlaudSyncApi, derived
+// like the preload from the contract's IPC table (its wire rows, which the server writes in as
+// __PLAUD_IPC__), carried over a WebSocket to the bridge server: requests with ids, answers by id,
+// pushes by channel (state, events, navigation, the app's update).
+import type { EngineState, IpcWire, PlaudSyncApi, PushChannel } from '../../../main/app/ipc/contract.js';
 
-type Msg =
-  | { id: number; ok: true; result?: unknown }
-  | { id: number; ok: false; error: string }
-  | { push: 'state:changed'; payload: EngineState }
-  | { push: 'engine:event'; payload: EngineEvent };
+declare const __PLAUD_IPC__: IpcWire;
+
+type Msg = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string } | { push: PushChannel; payload: unknown };
 
 interface BridgeStats {
   states: number;
@@ -30,8 +28,7 @@ declare global {
   const ws = new WebSocket(url.href);
   const outbox: string[] = [];
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  const stateListeners = new Set<(s: EngineState) => void>();
-  const eventListeners = new Set<(e: EngineEvent) => void>();
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const stats: BridgeStats = { states: 0, lastSeq: -1, events: 0 };
   let nextId = 1;
   let closed = false;
@@ -49,12 +46,9 @@ declare global {
     if ('push' in m) {
       if (m.push === 'state:changed') {
         stats.states++;
-        stats.lastSeq = m.payload.seq;
-        for (const l of stateListeners) l(m.payload);
-      } else {
-        stats.events++;
-        for (const l of eventListeners) l(m.payload);
-      }
+        stats.lastSeq = (m.payload as EngineState).seq;
+      } else if (m.push === 'engine:event') stats.events++;
+      for (const l of [...(listeners.get(m.push) ?? [])]) l(m.payload);
       return;
     }
     const p = pending.get(m.id);
@@ -76,30 +70,19 @@ declare global {
       else outbox.push(text);
     });
   };
-  const subscribe = <T>(set: Set<(v: T) => void>, l: (v: T) => void) => {
-    set.add(l);
+  const subscribe = (channel: string, l: unknown) => {
+    if (typeof l !== 'function') throw new TypeError('listener must be a function');
+    const set = listeners.get(channel) ?? new Set();
+    listeners.set(channel, set);
+    set.add(l as (p: unknown) => void);
     return () => {
-      set.delete(l);
+      set.delete(l as (p: unknown) => void);
     };
   };
 
-  const api: PlaudSyncApi = {
-    getState: () => call('getState'),
-    onState: (l) => subscribe(stateListeners, l),
-    onEvent: (l) => subscribe(eventListeners, l),
-    syncNow: () => call('syncNow'),
-    pause: () => call('pause'),
-    resume: () => call('resume'),
-    retry: (id) => call('retry', id),
-    cancel: (id) => call('cancel', id),
-    getSettings: () => call('getSettings'),
-    setSettings: (patch) => call('setSettings', patch),
-    testConnection: () => call('testConnection'),
-    openLibrary: () => call('openLibrary'),
-    chooseLibraryFolder: () => call('chooseLibraryFolder'),
-    getHistory: (q) => call('getHistory', q),
-    openRecording: (id) => call('openRecording', id),
-  };
+  const api = Object.fromEntries(
+    __PLAUD_IPC__.map(({ method, channel, direction }) => [method, direction === 'invoke' ? (...args: unknown[]) => call(method, ...args) : (l: unknown) => subscribe(channel, l)]),
+  ) as PlaudSyncApi;
   // Like contextBridge: a frozen object the page cannot replace.
   Object.defineProperty(window, 'plaudSync', { value: Object.freeze(api), writable: false, configurable: false });
   Object.defineProperty(window, '__plaudBridge', { value: stats, writable: false, configurable: false });

@@ -3,7 +3,7 @@
 // stand-ins: a handler table instead of ipcMain, the WebSocket page as the sender, and a host for
 // the OS parts (folder picker, opening files) that records what was asked.
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
-import type { InvokeChannel } from '../../../main/app/ipc/contract.js';
+import { ipc, type InvokeMethod } from '../../../main/app/ipc/contract.js';
 import { registerIpcHandlers } from '../../../main/app/ipc/handlers.js';
 import { devServerOrigin } from '../../../main/app/origin.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
@@ -16,24 +16,14 @@ export interface BridgeHost {
   chooseLibraryFolder(defaultPath: string): Promise<string | null>;
   /** Resolves '' on success or an error text, like shell.openPath. */
   openPath(path: string): Promise<string>;
+  /** "Restart to update": false when no update is ready (the default). */
+  installUpdate?(): boolean;
 }
 
-/** PlaudSyncApi method name -> IPC channel (as the preload maps them). */
-export const METHOD_CHANNELS = {
-  getState: 'state:get',
-  syncNow: 'sync:now',
-  pause: 'sync:pause',
-  resume: 'sync:resume',
-  retry: 'queue:retry',
-  cancel: 'queue:cancel',
-  getSettings: 'settings:get',
-  setSettings: 'settings:set',
-  testConnection: 'connection:test',
-  openLibrary: 'library:open',
-  chooseLibraryFolder: 'library:choose',
-  getHistory: 'history:query',
-  openRecording: 'recording:open',
-} as const satisfies Record<string, InvokeChannel>;
+/** True for the API methods that are requests (the rest are push subscriptions), from the contract's table. */
+export function isInvokeMethod(method: string): method is InvokeMethod {
+  return Object.hasOwn(ipc, method) && ipc[method as keyof typeof ipc].direction === 'invoke';
+}
 
 export interface HandlerDeps {
   engine: SyncEngineApi;
@@ -65,12 +55,13 @@ export function createDispatch(deps: HandlerDeps, pageOrigin: string): Dispatch 
       webContents: () => page,
       openPath: (p) => deps.host.openPath(p),
       chooseFolder: (d) => deps.host.chooseLibraryFolder(d),
+      installUpdate: () => deps.host.installUpdate?.() ?? false,
     },
   );
   return async (method, args, pageUrl) => {
-    if (!Object.hasOwn(METHOD_CHANNELS, method)) throw new Error(`Unknown method ${method}`);
+    if (!isInvokeMethod(method)) throw new Error(`Unknown method ${method}`);
     if (!Array.isArray(args)) throw new Error(`Arguments of ${method} must be a list`);
-    const fn = table.get(METHOD_CHANNELS[method as keyof typeof METHOD_CHANNELS])!;
+    const fn = table.get(ipc[method].channel)!;
     const event = { sender: page, senderFrame: { url: pageUrl, parent: null } } as unknown as IpcMainInvokeEvent;
     return fn(event, ...(args as unknown[]));
   };

@@ -1,8 +1,9 @@
 // The test bridge: serves the built renderer over loopback HTTP, adds /bridge.js (the page side of
 // the bridge, which defines window.plaudSync) ahead of the app's module, and carries PlaudSyncApi
-// calls and state/event pushes over a WebSocket at /bridge. Behind it: a SyncEngineApi (the real
-// engine, or the scripted one) and a settings handler. Pushes follow main's rules: state snapshots
-// throttled with the newest always delivered, events in order.
+// calls and pushes over a WebSocket at /bridge. Behind it: a SyncEngineApi (the real engine, or the
+// scripted one) and a settings handler. Pushes follow main's rules: state snapshots throttled with the
+// newest always delivered, events in order; the test sends the others (navigation, the app's update)
+// with push(), as main does.
 import { readFile, realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { transformWithEsbuild } from 'vite';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../../main/app/csp.js';
+import { ipcWire, type PushChannel, type PushPayloads } from '../../../main/app/ipc/contract.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
 import type { EngineState } from '../../../main/sync/engine/state.js';
 import { throttleLatest } from '../../../main/sync/engine/throttle.js';
@@ -52,6 +54,8 @@ export interface Bridge {
   /** States pushed to pages (after throttling). */
   pushedStates: number;
   lastPushedSeq: number;
+  /** Sends a push to every connected page, as main's webContents.send would. */
+  push<C extends PushChannel>(channel: C, payload: PushPayloads[C]): void;
   close(): Promise<void>;
 }
 
@@ -59,7 +63,8 @@ let clientJs: Promise<string> | undefined;
 async function buildClient(): Promise<string> {
   const src = await readFile(CLIENT_SOURCE, 'utf8');
   const out = await transformWithEsbuild(src, CLIENT_SOURCE, { loader: 'ts', format: 'iife', target: 'chrome120' });
-  return out.code;
+  // The table's wire rows, as the app's build writes them into the preload; in a block, so no page global.
+  return `{\nconst __PLAUD_IPC__ = ${JSON.stringify(ipcWire())};\n${out.code}}\n`;
 }
 
 export async function startBridge(o: BridgeOptions): Promise<Bridge> {
@@ -69,6 +74,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const opened: string[] = [];
   const host: BridgeHost = {
     chooseLibraryFolder: o.host?.chooseLibraryFolder ?? (async () => null),
+    installUpdate: o.host?.installUpdate,
     openPath: async (p) => {
       opened.push(p);
       return o.host?.openPath ? o.host.openPath(p) : '';
@@ -119,6 +125,9 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     refused: [],
     pushedStates: 0,
     lastPushedSeq: -1,
+    push: (channel, payload) => {
+      for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(JSON.stringify({ push: channel, payload }));
+    },
     close: async () => {},
   };
 
