@@ -1,4 +1,4 @@
-// Builds the window into out/renderer. The app loads it from file://, so every asset path is relative.
+// Builds the window into out/renderer. The app serves it from its own app:// scheme; asset paths stay relative.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 

@@ -126,6 +126,13 @@ export class EngineDouble implements SyncEngineApi {
     if (!this.state.queue.some((q) => q.id === id)) throw new Error(`No queue item ${id}`);
     this.setState({ queue: this.state.queue.filter((q) => q.id !== id) });
   }
+  async uploadNewerVersion(id: string): Promise<string> {
+    this.record('uploadNewerVersion', [id]);
+    const p = this.state.problems.find((x) => x.code === 'recording-changed' && x.recordingId === id);
+    if (!p) throw new Error(`The recorder holds no newer version of ${id}.`);
+    this.setState({ problems: this.state.problems.filter((x) => x !== p) });
+    return `${id}~2`;
+  }
   async getHistory(q: HistoryQuery): Promise<{ total: number; entries: HistoryEntry[] }> {
     this.record('getHistory', [q]);
     const hits = this.history.filter((h) => (!q.text || h.id.includes(q.text) || h.localPath.includes(q.text)) && (!q.deviceId || h.deviceId === q.deviceId) && (!q.kind || h.kind === q.kind));

@@ -47,6 +47,7 @@ describe('the IPC table', () => {
       resume: 'invoke sync:resume',
       retry: 'invoke queue:retry',
       cancel: 'invoke queue:cancel',
+      uploadNewerVersion: 'invoke recording:upload-newer',
       getSettings: 'invoke settings:get',
       setSettings: 'invoke settings:set',
       testConnection: 'invoke connection:test',

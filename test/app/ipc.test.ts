@@ -262,7 +262,7 @@ describe('preload bridge', () => {
   beforeEach(() => vi.stubGlobal('__PLAUD_IPC__', ipcWire()));
   afterEach(() => vi.unstubAllGlobals());
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
-    getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true,
+    getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true, uploadNewerVersion: true,
     getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
     onUpdate: true, installUpdate: true,
   };

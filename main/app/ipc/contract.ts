@@ -86,6 +86,8 @@ export const ipc = {
   /** No id: retry everything that failed. */
   retry: invoke('queue:retry', z.tuple([Id.optional()]), carries<void>()),
   cancel: invoke('queue:cancel', z.tuple([Id]), carries<void>()),
+  /** A recording that changed on the recorder after its upload: upload the newer version as a recording of its own. */
+  uploadNewerVersion: invoke('recording:upload-newer', z.tuple([Id]), carries<string>()),
   getSettings: invoke('settings:get', none, carries<SettingsView>()),
   setSettings: invoke('settings:set', z.tuple([SettingsPatchSchema]), carries<SettingsView>()),
   testConnection: invoke('connection:test', none, carries<ConnectionTestResult>()),

@@ -97,6 +97,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     'sync:resume': () => deps.engine.resume(),
     'queue:retry': (id) => deps.engine.retry(id),
     'queue:cancel': (id) => deps.engine.cancel(id),
+    'recording:upload-newer': (id) => deps.engine.uploadNewerVersion(id),
     'settings:get': () => settingsView(deps),
     'settings:set': async (patch) => {
       const view = await applySettingsPatch(deps, patch, pickedLibraryDir);

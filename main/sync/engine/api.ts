@@ -29,6 +29,11 @@ export interface SyncEngineApi {
   /** Retry one recording, or every failed one when id is omitted. */
   retry(id?: string): Promise<void>;
   cancel(id: string): Promise<void>;
+  /**
+   * A recording that changed on the recorder after its upload (problem 'recording-changed'): upload what the recorder
+   * holds now, once, as a recording of its own. Resolves with the new recording's id.
+   */
+  uploadNewerVersion(id: string): Promise<string>;
   getHistory(q: HistoryQuery): Promise<{ total: number; entries: HistoryEntry[] }>;
   testConnection(): Promise<ConnectionTestResult>;
   /** Apply changed settings (credentials are read from the SecretStore). */

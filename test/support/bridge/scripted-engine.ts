@@ -331,6 +331,13 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
       if (queue.length === before) throw new Error(`Nothing to cancel with id ${id}`);
       changed();
     },
+    async uploadNewerVersion(id: string) {
+      const before = problems.length;
+      problems = problems.filter((p) => !(p.code === 'recording-changed' && p.recordingId === id));
+      if (problems.length === before) throw new Error(`The recorder holds no newer version of ${id}.`);
+      changed();
+      return `${id}~2`;
+    },
     async getHistory(q: HistoryQuery) {
       const text = q.text?.toLowerCase();
       const hits = history
