@@ -1,0 +1,88 @@
+// Fields the engine is about to send (issue 12) that today's state types do not declare yet. Every
+// one is optional or a widened union, so the window compiles against today's engine and uses the new
+// fields as soon as they arrive. Nothing here is sent back to main.
+import type {
+  DeviceView,
+  EngineState,
+  EngineTotals,
+  HistoryEntry,
+  Problem,
+  QueueItemState,
+  QueueItemView,
+} from '../../main/sync/engine/state.js';
+
+/** Item states named for the user. Today's engine sends a subset (and "failed" for a cancel). */
+export type ItemState = QueueItemState | 'on-recorder' | 'waiting-settle' | 'cancelled';
+
+export interface PhaseTotals {
+  bytesDone: number;
+  bytesTotal: number;
+  speedBps: number;
+  etaSec: number | null;
+}
+
+export interface QueueItemX extends Omit<QueueItemView, 'state'> {
+  state: ItemState;
+  /** Which side of the sync the bytes belong to: the recorder's (copy) or the upload's. */
+  phase?: 'copy' | 'upload';
+  /** Machine-readable reason of a failure, e.g. "cancelled". */
+  errorCode?: string;
+}
+
+export interface LastVisit {
+  at: number;
+  recordingsOnDevice: number;
+  synced: number;
+}
+
+export interface DeviceX extends DeviceView {
+  lastVisit?: LastVisit;
+}
+
+export interface TotalsX extends EngineTotals {
+  copy?: PhaseTotals;
+  upload?: PhaseTotals;
+}
+
+export type Severity = 'needs-you' | 'retrying' | 'info';
+
+export interface ProblemX extends Omit<Problem, 'severity' | 'code'> {
+  code: Problem['code'] | (string & {});
+  severity: Problem['severity'] | Severity;
+  /** Raw text for the "Details" disclosure. */
+  detail?: string;
+  /** The button's label; the action text names it. */
+  actionLabel?: string;
+}
+
+export interface HistoryEntryX extends HistoryEntry {
+  /** Size of the library's playable file, when the engine sends it. */
+  sizeBytes?: number;
+}
+
+export interface EngineStateX extends Omit<EngineState, 'devices' | 'queue' | 'totals' | 'problems'> {
+  devices: DeviceX[];
+  queue: QueueItemX[];
+  totals: TotalsX;
+  problems: ProblemX[];
+}
+
+/** Widens a snapshot to the extended shape (a type-level view; the object is not copied). */
+export const extend = (s: EngineState): EngineStateX => s as unknown as EngineStateX;
+
+/** Today's "error" / "warning" map onto the new names. */
+export function severityOf(p: Pick<ProblemX, 'severity'>): Severity {
+  if (p.severity === 'error' || p.severity === 'needs-you') return 'needs-you';
+  if (p.severity === 'warning' || p.severity === 'retrying') return 'retrying';
+  return 'info';
+}
+
+/**
+ * Cancelled by the user. Today the engine marks a cancel as "failed" with the reason "Cancelled by
+ * you…" (its ledger code "cancelled" does not reach the view); the new engine sends state "cancelled".
+ */
+export function isCancelled(item: Pick<QueueItemX, 'state' | 'errorCode' | 'error'>): boolean {
+  if (item.state === 'cancelled') return true;
+  if (item.state !== 'failed') return false;
+  return item.errorCode === 'cancelled' || /^Cancelled by you\b/.test(item.error ?? '');
+}
