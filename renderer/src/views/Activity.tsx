@@ -104,7 +104,8 @@ const CHIP: Record<Shown, string> = {
 export function stateLabel(item: QueueItemX, ctx: { online: boolean; now: number }): string {
   const shown = shownState(item, ctx);
   if (shown === 'waiting-retry' && item.nextRetryAt !== undefined) {
-    return `Waiting to retry in ${Math.max(1, Math.ceil((item.nextRetryAt - ctx.now) / 1000))} s`;
+    const sec = Math.max(1, Math.ceil((item.nextRetryAt - ctx.now) / 1000));
+    return `Waiting to retry in ${sec < 90 ? `${sec} s` : formatEta(sec)}`;
   }
   return LABEL[shown];
 }

@@ -66,9 +66,10 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
           <h3 id={titleId}>
             {name} <span class="muted serial-tail">{serialTail(d.sn)}</span>
           </h3>
-          <DeviceStatus device={d} now={now} />
         </div>
       </header>
+      {/* Under the header, the pill has the card's full width: it never has to wrap. */}
+      <DeviceStatus device={d} now={now} />
       <dl class="facts">
         <dt>Type</dt>
         <dd>{snTypeWords(d.sn_type)}</dd>

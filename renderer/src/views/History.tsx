@@ -299,7 +299,7 @@ export function HistoryView(props: {
             type="search"
             value={text}
             onInput={(e) => setText(e.currentTarget.value)}
-            placeholder="Yesterday, 5 Apr 2026, serial, file id…"
+            placeholder="A day, a serial, a file id"
           />
         </label>
         <label>
@@ -381,7 +381,7 @@ function DayInput(props: { id: string; label: string; field: ReturnType<typeof u
         type="text"
         class="day-input"
         value={field.text}
-        placeholder="Sun 5 Apr 2026"
+        placeholder="e.g. Yesterday"
         aria-invalid={field.invalid}
         aria-describedby={field.invalid ? `${id}-error` : undefined}
         onInput={(e) => field.setText(e.currentTarget.value)}

@@ -90,7 +90,8 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const filesBefore = emu.files().length;
     await plugRecorder('PLAUD_NOTE', '888000000000000101', specs);
 
-    const card = page.getByRole('article', { name: 'PLAUD NOTE' });
+    // The model's display name and the serial's last digits, not the volume's "PLAUD NOTE".
+    const card = page.getByRole('article', { name: 'Plaud Note 0101' });
     await card.waitFor({ timeout: 30_000 });
     await expect(card.getByText('888000000000000101').isVisible()).resolves.toBe(true);
     await expect(card.getByText('V0095').isVisible()).resolves.toBe(true);
@@ -125,8 +126,21 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const uploaded = emu.files().slice(filesBefore);
     expect(uploaded).toHaveLength(3);
     const table = page.getByRole('table', { name: 'Synced recordings' });
+    // The cloud file ids are behind each row's Details, not in a column.
+    const ids: string[] = [];
+    const detailsButtons = table.getByRole('button', { name: /^Details of the recording of/ });
+    for (let i = 0; i < 3; i++) {
+      await detailsButtons.nth(i).click();
+      ids.push((await page.getByRole('region', { name: 'Recording details' }).locator('dd.mono').first().textContent()) ?? '');
+    }
+    await screenshot(page, 'real-history-details');
+    await page.getByRole('button', { name: 'Close details' }).click();
+    for (const f of uploaded) expect(ids.includes(f.fileId) || ids.includes(String(f.id))).toBe(true);
+    // Rows read as a library: a day's name, lengths in s/min, the recorder by name; no bare serials or ids.
     const text = (await table.textContent()) ?? '';
-    for (const f of uploaded) expect(text.includes(f.fileId) || text.includes(String(f.id))).toBe(true);
+    expect(text).toContain('Plaud Note 0101');
+    expect(text).not.toContain('PLAUD');
+    for (const f of uploaded) expect(text).not.toContain(f.fileId);
     expect(await table.getByRole('row').filter({ hasText: 'Call' }).count()).toBe(1);
 
     // Open the local file: main's handler checks the copy exists and asks the OS to open it.
@@ -151,10 +165,13 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByLabel('Parallel uploads').fill('2');
     await page.getByLabel('Upload format').selectOption('mp3');
     await page.getByLabel('Show notifications').uncheck();
+    // Owner id is only editable once "An owner id" is chosen.
+    expect(await page.getByLabel('Owner id', { exact: true }).isDisabled()).toBe(true);
+    await page.getByLabel('An owner id').check();
     await page.getByLabel('Owner id', { exact: true }).fill('owner-42');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
-    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'sn' });
+    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'owner_id' });
     expect(await secrets.get('apiToken')).toBe(fresh);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
@@ -172,8 +189,9 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     // The token went in once and never came back out to the page.
     expect(JSON.stringify(await page.evaluate(() => window.plaudSync!.getSettings()))).not.toContain(fresh);
     await screenshot(page, 'real-settings');
-    // Back to Opus for the next case.
+    // Back to Opus and the serial for the next case.
     await page.getByLabel('Upload format').selectOption('opus');
+    await page.getByLabel('The recorder (its serial number)').check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
   }, 120_000);

@@ -65,7 +65,7 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
       ),
     );
     const id = engine.plug({ ...NOTE, recordings: recordings(4, Date.UTC(2026, 10, 25, 9), 120_000) });
-    const card = page.getByRole('article', { name: 'PLAUD NOTE' });
+    const card = page.getByRole('article', { name: 'Plaud Note 2345' });
     await card.getByText('Safe to unplug').waitFor({ timeout: 20_000 });
     await page.getByRole('tab', { name: /Activity/ }).click();
     await page.getByText('Nothing to do: every recording is synced.').waitFor({ timeout: 30_000 });
@@ -73,7 +73,7 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
     await page.getByText('4 recordings').waitFor();
     engine.unplug(id);
     await page.getByRole('tab', { name: 'Devices' }).click();
-    await card.getByText(/Not connected/).waitFor();
+    await card.getByText(/Not plugged in/).waitFor();
 
     // The API object is the contract, frozen; an invalid payload is refused by main's handlers.
     const keys = await page.evaluate(() => Object.keys(window.plaudSync!).sort());
