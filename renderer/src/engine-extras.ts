@@ -70,8 +70,15 @@ export interface EngineStateX extends Omit<EngineState, 'devices' | 'queue' | 't
 /** Widens a snapshot to the extended shape (a type-level view; the object is not copied). */
 export const extend = (s: EngineState): EngineStateX => s as unknown as EngineStateX;
 
-/** Today's "error" / "warning" map onto the new names. */
-export function severityOf(p: Pick<ProblemX, 'severity'>): Severity {
+/** Problems that clear by themselves once the server answers again: the user need not act. */
+const RETRIES_BY_ITSELF = new Set(['offline', 'server-error', 'rate-limited']);
+
+/**
+ * Today's "error" / "warning" map onto the new names; today's engine also calls being offline an
+ * "error", so for the old names the kind of problem decides first. New names are taken as sent.
+ */
+export function severityOf(p: Pick<ProblemX, 'severity' | 'code'>): Severity {
+  if ((p.severity === 'error' || p.severity === 'warning') && RETRIES_BY_ITSELF.has(p.code)) return 'retrying';
   if (p.severity === 'error' || p.severity === 'needs-you') return 'needs-you';
   if (p.severity === 'warning' || p.severity === 'retrying') return 'retrying';
   return 'info';

@@ -135,6 +135,26 @@ describe('Problems speak plainly', () => {
     env.engine.refuseAuth();
     await waitFor(() => expect(badge().className).toContain('badge-needs-you'));
   });
+
+  it("today's engine calls offline an 'error' with the raw cause in parentheses: amber, one sentence, the cause behind Details", async () => {
+    env = await setup({ mount: false });
+    const offline = problem({
+      id: 'offline',
+      code: 'offline',
+      severity: 'error',
+      message:
+        'The Plaud cloud cannot be reached (Starting the upload (generate-presigned-urls) failed: the server refused the connection.). Uploads wait and resume by themselves.',
+      action: 'Check the internet connection.',
+    });
+    render(<App api={withExtras(env.api, { state: (s) => ({ ...s, problems: [offline] }) })} initialTab="problems" />);
+    const sentence = await screen.findByText('The Plaud cloud cannot be reached.');
+    const item = sentence.closest('li')!;
+    expect(within(item).getByText('Retrying by itself').className).toContain('chip-warn');
+    const details = item.querySelector('details')!.textContent!;
+    expect(details).toContain('Starting the upload (generate-presigned-urls) failed: the server refused the connection.');
+    expect(details).toContain('Uploads wait and resume by themselves.');
+    expect(screen.getByRole('tab', { name: /Problems/ }).querySelector('.badge')!.className).toContain('badge-retrying');
+  });
 });
 
 const item = (id: string, state: string, o: Partial<QueueItemX> = {}): QueueItemX =>

@@ -48,7 +48,7 @@ export const SEVERITY: Record<Severity, { label: string; chip: string }> = {
 };
 
 /** The worst severity among the problems, for the tab's badge colour. */
-export function worstSeverity(problems: Pick<ProblemX, 'severity'>[]): Severity | null {
+export function worstSeverity(problems: Pick<ProblemX, 'severity' | 'code'>[]): Severity | null {
   const all = problems.map(severityOf);
   return all.includes('needs-you') ? 'needs-you' : all.includes('retrying') ? 'retrying' : all.length ? 'info' : null;
 }
@@ -64,9 +64,39 @@ const plural = (s: string) => s.replace(/\b(\d+) (\w+)\(s\)/g, (_m, n: string, w
 export function splitMessage(p: Pick<ProblemX, 'message' | 'detail'>): { sentence: string; detail?: string } {
   const msg = plural(p.message.trim());
   if (p.detail) return { sentence: msg, detail: p.detail };
-  const m = /^(.+?[.!?])\s+(\S[\s\S]*)$/.exec(msg);
-  if (!m || m[1]!.includes('(')) return { sentence: msg };
-  return { sentence: m[1]!, detail: m[2]! };
+  const { text, raw } = takeRawParens(msg);
+  const m = /^(.+?[.!?])\s+(\S[\s\S]*)$/.exec(text);
+  const rest = [m?.[2], ...raw].filter((x): x is string => !!x);
+  return { sentence: m ? m[1]! : text, ...(rest.length ? { detail: rest.join('\n') } : {}) };
+}
+
+/**
+ * Long parentheses are where today's engine puts the raw error ("… cannot be reached (Starting the
+ * upload (generate-presigned-urls) failed: …)."): they move out of the sentence, nested ones whole.
+ */
+function takeRawParens(msg: string): { text: string; raw: string[] } {
+  const raw: string[] = [];
+  let text = msg;
+  for (let from = 0; ; ) {
+    const i = text.indexOf(' (', from);
+    if (i < 0) break;
+    let depth = 0;
+    let j = i + 1;
+    for (; j < text.length; j++) {
+      if (text[j] === '(') depth++;
+      else if (text[j] === ')' && --depth === 0) break;
+    }
+    if (j >= text.length) break;
+    const inner = text.slice(i + 2, j);
+    if (inner.length < 24) {
+      from = j;
+      continue;
+    }
+    raw.push(inner);
+    text = text.slice(0, i) + text.slice(j + 1);
+    from = i;
+  }
+  return { text: text.replace(/\s+([.,;!?])/g, '$1'), raw };
 }
 
 export function diagnostics(p: ProblemX): string {

@@ -274,6 +274,22 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     expect(b.problems).toEqual([]);
   });
 
+  it('Problems: "Copy diagnostics" puts the sentence, the action and the raw detail on the clipboard', async () => {
+    const b = await open();
+    const { page } = b;
+    await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(bridge.url).origin });
+    await page.getByRole('tab', { name: /^Problems/ }).click();
+    const first = page.getByRole('list', { name: 'Problems' }).getByRole('listitem').first();
+    await first.getByText('Details').click();
+    await first.getByRole('button', { name: 'Copy diagnostics' }).click();
+    await first.getByText(/^Copied/).waitFor();
+    const text = (await page.evaluate('navigator.clipboard.readText()')) as string;
+    expect(text).toContain('One recording could not be uploaded.');
+    expect(text).toContain('What to do: Choose Retry upload to send it again.');
+    expect(text).toContain('complete-upload answered HTTP 500 after 6 tries');
+    expect(b.problems).toEqual([]);
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`every view with a rich state: axe finds nothing, and a screenshot of each (${scheme})`, async () => {
       const b = await open({ colorScheme: scheme, viewport: { width: 1040, height: 720 } });
