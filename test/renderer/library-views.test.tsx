@@ -51,6 +51,7 @@ describe('History is a library', () => {
     expect(r3!.querySelector('.day-name')?.textContent).toBe('Yesterday');
     expect(r3!.classList.contains('day-start')).toBe(true);
     expect(r3!.textContent).toContain('30 s');
+    expect(table.classList.contains('no-size')).toBe(false);
     // Every row names its day for a screen reader.
     expect(r2!.textContent).toMatch(/^Today08:15/);
 

@@ -133,6 +133,8 @@ describe('History', () => {
     const rows = () => within(table).getAllByRole('row').length - 1;
     expect(rows()).toBeGreaterThan(5);
     expect(rows()).toBeLessThan(60);
+    // No sizes from this engine: no empty Size column.
+    expect(table.classList.contains('no-size')).toBe(true);
     // Newest first; only the first page was asked for. The cloud file id is behind Details, not a column.
     const firstRow = within(table).getAllByRole('row')[1]!;
     expect(firstRow.textContent).not.toContain('file_0000270f');

@@ -288,6 +288,8 @@ export function HistoryView(props: {
     );
   }
 
+  // Today's engine sends no sizes: then no empty Size column.
+  const withSize = [...pages.current.values(), ...stale.current.values()].some((pg) => pg.some((e) => e.sizeBytes !== undefined));
   const filtered = !!(query.text || query.deviceId || query.kind || query.fromMs !== undefined || query.toMs !== undefined);
   return (
     <div class="history">
@@ -335,7 +337,7 @@ export function HistoryView(props: {
               ? '1 recording'
               : `${total.toLocaleString('en')} recordings`}
       </p>
-      <div role="table" aria-label="Synced recordings" aria-rowcount={count + 1} class="vtable">
+      <div role="table" aria-label="Synced recordings" aria-rowcount={count + 1} class={`vtable${withSize ? '' : ' no-size'}`}>
         <div role="rowgroup">
           <div role="row" class="vrow vhead" aria-rowindex={1}>
             <span role="columnheader" class="c-day">Day</span>

@@ -290,6 +290,24 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     expect(b.problems).toEqual([]);
   });
 
+  it('first run in dark mode: the account help is there, axe finds nothing', async () => {
+    const store2 = openSettingsStore(path.join(tmp, 'state-first-run'), path.join(tmp, 'library2'));
+    const b2 = await startBridge({ engine, settings: store2, secrets: new BridgeSecretStore(), rendererDir: path.join(tmp, 'renderer') });
+    try {
+      const b = await launchBrowser({ colorScheme: 'dark' });
+      browsers.push(b);
+      await b.page.goto(b2.url);
+      await b.page.getByRole('heading', { name: 'Welcome to Plaud Sync' }).waitFor();
+      await b.page.getByText(/developer platform gives an app/).waitFor();
+      expect(await b.page.getByRole('button', { name: 'Finish' }).isDisabled()).toBe(true);
+      expect(await axeViolations(b.page)).toEqual([]);
+      await screenshot(b.page, 'library-first-run-dark');
+      expect(b.problems).toEqual([]);
+    } finally {
+      await b2.close();
+    }
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`every view with a rich state: axe finds nothing, and a screenshot of each (${scheme})`, async () => {
       const b = await open({ colorScheme: scheme, viewport: { width: 1040, height: 720 } });
