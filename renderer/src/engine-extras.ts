@@ -21,7 +21,9 @@ export interface PhaseTotals {
   etaSec: number | null;
 }
 
-export interface QueueItemX extends Omit<QueueItemView, 'state'> {
+// Each extension omits the fields it declares, so it still compiles once the engine's own types gain
+// them (with the same or a narrower shape).
+export interface QueueItemX extends Omit<QueueItemView, 'state' | 'phase' | 'errorCode'> {
   state: ItemState;
   /** Which side of the sync the bytes belong to: the recorder's (copy) or the upload's. */
   phase?: 'copy' | 'upload';
@@ -29,33 +31,43 @@ export interface QueueItemX extends Omit<QueueItemView, 'state'> {
   errorCode?: string;
 }
 
+/** What the last look at a recorder found. Counts the engine does not send are left out of the card. */
 export interface LastVisit {
   at: number;
   recordingsOnDevice: number;
-  synced: number;
+  /** Recordings synced (uploaded) from it on that visit. */
+  synced?: number;
+  /** Recordings copied into the library on that visit. */
+  pulled?: number;
+  /** Recordings it was still writing then. */
+  waitingForRecorder?: number;
 }
 
-export interface DeviceX extends DeviceView {
+export interface DeviceX extends Omit<DeviceView, 'lastVisit' | 'waitingForRecorder'> {
   lastVisit?: LastVisit;
+  /** Recordings the recorder is still writing (copied once they settle). */
+  waitingForRecorder?: number;
 }
 
-export interface TotalsX extends EngineTotals {
+export interface TotalsX extends Omit<EngineTotals, 'copy' | 'upload'> {
   copy?: PhaseTotals;
   upload?: PhaseTotals;
 }
 
 export type Severity = 'needs-you' | 'retrying' | 'info';
 
-export interface ProblemX extends Omit<Problem, 'severity' | 'code'> {
+export interface ProblemX extends Omit<Problem, 'severity' | 'code' | 'level' | 'detail' | 'actionLabel'> {
   code: Problem['code'] | (string & {});
   severity: Problem['severity'] | Severity;
+  /** Who acts; when sent it decides the colour (severity then stays 'error' / 'warning'). */
+  level?: Severity;
   /** Raw text for the "Details" disclosure. */
   detail?: string;
   /** The button's label; the action text names it. */
   actionLabel?: string;
 }
 
-export interface HistoryEntryX extends HistoryEntry {
+export interface HistoryEntryX extends Omit<HistoryEntry, 'sizeBytes'> {
   /** Size of the library's playable file, when the engine sends it. */
   sizeBytes?: number;
 }
@@ -77,7 +89,8 @@ const RETRIES_BY_ITSELF = new Set(['offline', 'server-error', 'rate-limited']);
  * Today's "error" / "warning" map onto the new names; today's engine also calls being offline an
  * "error", so for the old names the kind of problem decides first. New names are taken as sent.
  */
-export function severityOf(p: Pick<ProblemX, 'severity' | 'code'>): Severity {
+export function severityOf(p: Pick<ProblemX, 'severity' | 'code' | 'level'>): Severity {
+  if (p.level) return p.level;
   if ((p.severity === 'error' || p.severity === 'warning') && RETRIES_BY_ITSELF.has(p.code)) return 'retrying';
   if (p.severity === 'error' || p.severity === 'needs-you') return 'needs-you';
   if (p.severity === 'warning' || p.severity === 'retrying') return 'retrying';

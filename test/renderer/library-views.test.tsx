@@ -137,6 +137,26 @@ describe('Problems speak plainly', () => {
     await waitFor(() => expect(badge().className).toContain('badge-needs-you'));
   });
 
+  it("the engine's 'level' decides the colour when it sends one (severity then stays error / warning)", async () => {
+    env = await setup({ mount: false });
+    const extra = [
+      { ...problem({ id: 'a', code: 'offline', severity: 'error', message: 'Offline for a while.' }), level: 'needs-you' as const },
+      { ...problem({ id: 'b', code: 'upload-failed', severity: 'warning', message: 'A recording is retried.' }), level: 'retrying' as const },
+      { ...problem({ id: 'c', code: 'other', severity: 'warning', message: 'Just so you know.' }), level: 'info' as const },
+    ];
+    render(<App api={withExtras(env.api, { state: (s) => ({ ...s, problems: extra }) })} initialTab="problems" />);
+    const chipOf = async (msg: string) => within((await screen.findByText(msg)).closest('li')!).getByText(/Needs you|Retrying by itself|For your information/).textContent;
+    expect(await chipOf('Offline for a while.')).toBe('Needs you');
+    expect(await chipOf('A recording is retried.')).toBe('Retrying by itself');
+    expect(await chipOf('Just so you know.')).toBe('For your information');
+    // Needs-you first.
+    expect(screen.getAllByRole('listitem').map((li) => li.querySelector('.problem-message')!.textContent)).toEqual([
+      'Needs you Offline for a while.',
+      'Retrying by itself A recording is retried.',
+      'For your information Just so you know.',
+    ]);
+  });
+
   it("today's engine calls offline an 'error' with the raw cause in parentheses: amber, one sentence, the cause behind Details", async () => {
     env = await setup({ mount: false });
     const offline = problem({
@@ -302,6 +322,37 @@ describe('Device cards', () => {
     // A state change (one unplugged) does not reorder the others among themselves.
     env.engine.unplug(idNote);
     await waitFor(() => expect(names()).toEqual(['Plaud Note 1111', 'Plaud Note 2345', 'Plaud NotePin 9999']));
+  });
+
+  it('a last visit with copied (not synced) counts and recordings still being written says so in words', async () => {
+    env = await setup({ mount: false, engine: { pullBps: 200_000_000, uploadBps: 200_000_000 } });
+    const id = env.engine.plug({ ...NOTE, recordings: [] });
+    const idB = env.engine.plug({ ...NOTE, sn: '880000000000001111', recordings: [] });
+    await env.engine.idle();
+    env.engine.unplug(id);
+    render(
+      <App
+        api={withExtras(env.api, {
+          state: (s) => ({
+            ...s,
+            devices: s.devices.map((d) =>
+              d.id === id
+                ? { ...d, lastVisit: { at: at(0, 9, 30), recordingsOnDevice: 5, pulled: 3, waitingForRecorder: 2 } }
+                : d.id === idB
+                  ? { ...d, waitingForRecorder: 1 }
+                  : d,
+            ),
+          }),
+        })}
+      />,
+    );
+    const away = within(await screen.findByRole('article', { name: 'Plaud Note 2345' }));
+    expect(away.getByText('5 on the recorder at its last visit; 2 are still being written – copied once the recorder finishes them')).toBeTruthy();
+    expect(away.getByText('Last copied')).toBeTruthy();
+    expect(away.getByText('3 recordings, 09:30')).toBeTruthy();
+    expect(away.queryByText('Last synced')).toBeNull();
+    const here = within(screen.getByRole('article', { name: 'Plaud Note 1111' }));
+    expect(here.getByText(/; 1 is still being written – copied once the recorder finishes it$/)).toBeTruthy();
   });
 
   it('an unplug mid-copy says which recorder and how many recordings are still on it', async () => {

@@ -110,7 +110,7 @@ export function stateLabel(item: QueueItemX, ctx: { online: boolean; now: number
   return LABEL[shown];
 }
 
-export function itemTitle(item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'deviceId'>, devices: DeviceView[], now: number): string {
+export function itemTitle(item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'deviceId'>, devices: Pick<DeviceView, 'id' | 'sn_type' | 'model'>[], now: number): string {
   const dev = devices.find((d) => d.id === item.deviceId);
   const kind = item.kind === 'call' ? 'Call' : 'Note';
   const from = dev ? recorderName(dev) : `the recorder ${item.sn}`;

@@ -20,6 +20,12 @@ export function sortDevices<D extends Pick<DeviceX, 'connected' | 'sn_type' | 'm
 /** "14:02" today, "Yesterday 14:02", else "Sun 5 Apr 2026 14:02". */
 const when = (ms: number, now: number) => (startOfDay(ms) === startOfDay(now) ? formatClock(ms) : `${dayLabel(ms, now)} ${formatClock(ms)}`);
 
+const recordingsCount = (n: number) => `${n} recording${n === 1 ? '' : 's'}`;
+
+/** ", 2 still being written – copied once the recorder finishes them" (nothing when none). */
+const stillWriting = (n: number | undefined) =>
+  n ? `; ${n} ${n === 1 ? 'is' : 'are'} still being written – copied once the recorder finishes ${n === 1 ? 'it' : 'them'}` : '';
+
 export function DevicesView({ devices, queue = [], copy, now }: { devices: DeviceX[]; queue?: QueueItemX[]; copy?: PhaseTotals; now: number }) {
   if (devices.length === 0) {
     return (
@@ -94,23 +100,34 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
             <dt>Recordings</dt>
             <dd>
               {d.recordingsOnDevice} on the recorder, {d.newRecordings} new
+              {stillWriting(d.waitingForRecorder)}
             </dd>
           </>
         )}
         {!d.connected && d.lastVisit && (
           <>
             <dt>Recordings</dt>
-            <dd>{d.lastVisit.recordingsOnDevice} on the recorder at its last visit</dd>
-          </>
-        )}
-        {d.lastVisit && (
-          <>
-            <dt>Last synced</dt>
             <dd>
-              {d.lastVisit.synced} recording{d.lastVisit.synced === 1 ? '' : 's'}, {when(d.lastVisit.at, now)}
+              {d.lastVisit.recordingsOnDevice} on the recorder at its last visit
+              {stillWriting(d.lastVisit.waitingForRecorder)}
             </dd>
           </>
         )}
+        {d.lastVisit?.synced !== undefined ? (
+          <>
+            <dt>Last synced</dt>
+            <dd>
+              {recordingsCount(d.lastVisit.synced)}, {when(d.lastVisit.at, now)}
+            </dd>
+          </>
+        ) : d.lastVisit?.pulled !== undefined ? (
+          <>
+            <dt>Last copied</dt>
+            <dd>
+              {recordingsCount(d.lastVisit.pulled)}, {when(d.lastVisit.at, now)}
+            </dd>
+          </>
+        ) : null}
       </dl>
       {d.pull.state === 'pulling' && (
         <div class="pull">

@@ -32,7 +32,7 @@ function useDayField(now: number) {
 
 export function HistoryView(props: {
   api: PlaudSyncApi;
-  devices: DeviceView[];
+  devices: Pick<DeviceView, 'id' | 'sn' | 'sn_type' | 'model'>[];
   /** Changes whenever something new was synced: the list refreshes in place. */
   syncedCount: number;
   now: number;

@@ -48,7 +48,7 @@ export const SEVERITY: Record<Severity, { label: string; chip: string }> = {
 };
 
 /** The worst severity among the problems, for the tab's badge colour. */
-export function worstSeverity(problems: Pick<ProblemX, 'severity' | 'code'>[]): Severity | null {
+export function worstSeverity(problems: Pick<ProblemX, 'severity' | 'code' | 'level'>[]): Severity | null {
   const all = problems.map(severityOf);
   return all.includes('needs-you') ? 'needs-you' : all.includes('retrying') ? 'retrying' : all.length ? 'info' : null;
 }
