@@ -6,6 +6,7 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/src/app.js';
+import { countsLine } from '../../renderer/src/views/Activity.js';
 import type { ProblemX, QueueItemX } from '../../renderer/src/engine-extras.js';
 import { NOTE, setup } from './support/harness.js';
 import { withExtras } from './support/extend-state.js';
@@ -243,6 +244,15 @@ describe('Activity: one state per item, named for the user', () => {
     expect(screen.getByRole('tab', { name: /Activity/ }).textContent).toBe('Activity 6');
     fireEvent.click(within(row(9)).getByRole('button', { name: /^Resume/ }));
     await waitFor(() => expect(env!.api.calls).toContainEqual({ method: 'retry', args: ['r9'] }));
+  });
+
+  it('the counts line says nothing of "0 to go" when only cancelled or waiting-on-the-recorder items are left', () => {
+    const ctx = { online: true, now: Date.now() };
+    expect(countsLine([item('r1', 'cancelled')], ctx)).toBe('1 cancelled');
+    expect(countsLine([item('r1', 'on-recorder'), item('r2', 'failed', { error: 'Cancelled by you. Choose Retry to upload it.' })], ctx)).toBe(
+      '1 still on the recorder, 1 cancelled',
+    );
+    expect(countsLine([item('r1', 'queued'), item('r2', 'on-recorder')], ctx)).toBe('1 to go – 1 waiting, 1 still on the recorder');
   });
 
   it('copy and upload each show their own bytes, speed and time left; offline shows no countdown, no "Uploading", nothing active', async () => {

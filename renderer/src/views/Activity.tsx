@@ -5,7 +5,7 @@ import type { DeviceView } from '../../../main/sync/engine/state.js';
 import { formatLength, formatWhen } from '../dates.js';
 import { isCancelled, type EngineStateX, type ItemState, type PhaseTotals, type QueueItemX } from '../engine-extras.js';
 import { formatBytes, formatEta, formatSpeed } from '../format.js';
-import { recorderName } from '../recorder-name.js';
+import { recorderName, serialTail } from '../recorder-name.js';
 
 export interface ActivityActions {
   syncNow(): void;
@@ -113,7 +113,8 @@ export function stateLabel(item: QueueItemX, ctx: { online: boolean; now: number
 export function itemTitle(item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'deviceId'>, devices: Pick<DeviceView, 'id' | 'sn_type' | 'model'>[], now: number): string {
   const dev = devices.find((d) => d.id === item.deviceId);
   const kind = item.kind === 'call' ? 'Call' : 'Note';
-  const from = dev ? recorderName(dev) : `the recorder ${item.sn}`;
+  // The serial's last digits tell two recorders of one model apart, as on the device cards.
+  const from = dev ? `${recorderName(dev)} ${serialTail(item.sn)}` : `the recorder ${item.sn}`;
   return `${kind} ${formatWhen(item.startMs, now)} from ${from}`;
 }
 
@@ -138,6 +139,7 @@ export function countsLine(items: QueueItemX[], ctx: { online: boolean; now: num
   if (onRec) parts.push(`${onRec} still on the recorder`);
   if (cancelled) parts.push(`${cancelled} cancelled`);
   const toGo = moving + waiting;
+  if (toGo === 0) return parts.join(', ');
   return `${toGo} to go${parts.length ? ` – ${parts.join(', ')}` : ''}`;
 }
 

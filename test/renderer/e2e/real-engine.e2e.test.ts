@@ -211,6 +211,24 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       expect(await page.locator('.status').textContent()).toMatch(/Offline/);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, 'real-problem-offline');
+      // Offline, the waiting upload is neither "Uploading" nor "in 0 s"; Cancel leaves it grey
+      // "Cancelled" with Resume (not a red failure), and Resume puts it back in line.
+      await page.getByRole('tab', { name: /^Activity/ }).click();
+      const row = page.getByRole('list', { name: 'Queue' }).getByRole('listitem').first();
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.textContent()).not.toMatch(/Uploading|in 0 s/);
+      const state = async () => (await row.locator('.chip').textContent()) ?? '';
+      console.log(`offline queue row: ${await state()}`);
+      await row.getByRole('button', { name: /^Cancel/ }).click();
+      await expect.poll(state, { timeout: 20_000 }).toBe('Cancelled');
+      expect(await page.locator('.summary').textContent()).toBe('1 cancelled');
+      expect(await row.locator('.chip').getAttribute('class')).toContain('chip-muted');
+      expect(await row.getByText('Needs you').count()).toBe(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'real-activity-cancelled');
+      await row.getByRole('button', { name: /^Resume/ }).click();
+      await expect.poll(state, { timeout: 20_000 }).not.toBe('Cancelled');
+      await page.getByRole('tab', { name: /^Problems/ }).click();
     } finally {
       await emu.goOnline();
     }
