@@ -45,6 +45,7 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
       } else {
         setView(await api.setSettings({ credentials: { kind: 'none' }, ...(mode === 'token' ? { apiToken: '' } : { clientSecret: '' }) }));
       }
+      // The engine's words send the user to Settings; in the guide the field is right here.
       setTest(result);
     } catch (e) {
       setError(`Could not save the account: ${errMsg(e)}`);
@@ -116,7 +117,7 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
               Connect and test
             </button>
             <p role="status" class={test ? (test.ok ? 'ok-text' : 'error-text') : ''}>
-              {test ? (test.ok ? test.message : `${test.message} Nothing was saved; check it and try again.`) : ''}
+              {test ? (test.ok ? test.message : `${test.message.replace(/ in Settings\b/, '')} Nothing was saved; check it and try again.`) : ''}
             </p>
           </div>
         </li>

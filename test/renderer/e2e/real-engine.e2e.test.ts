@@ -237,4 +237,45 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByText('4 recordings').waitFor({ timeout: 60_000 });
     expect(browser.problems).toEqual([]);
   }, 180_000);
+  it('first run with a wrong token: the emulator refuses it, nothing is saved, Finish stays disabled; a good token then finishes', async () => {
+    const dir = path.join(tmp, 'first-run');
+    const media2 = path.join(dir, 'media');
+    await mkdir(media2, { recursive: true });
+    const store2 = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
+    store2.set({ apiBase: emu.baseUrl, mountRoots: [media2] });
+    const secrets2 = new BridgeSecretStore();
+    const watcher2 = createDeviceWatcher({ mountRoots: [media2], usb: false, rescanIntervalMs: 5_000, allowFastRescan: false, followUpMs: [], detachGraceMs: 500 });
+    const engine2 = await createEngine({ stateDir: path.join(dir, 'state'), settings: store2.get(), secrets: secrets2, watcher: watcher2 });
+    const bridge2 = await startBridge({ engine: engine2, settings: store2, secrets: secrets2, rendererDir: path.join(tmp, 'renderer') });
+    const b = await launchBrowser();
+    try {
+      const { page } = b;
+      await page.goto(bridge2.url);
+      await page.getByRole('heading', { name: 'Welcome to Plaud Sync' }).waitFor();
+      const finish = page.getByRole('button', { name: 'Finish' });
+      await page.getByLabel('API token', { exact: true }).fill('not-a-real-token');
+      await page.getByRole('button', { name: 'Connect and test' }).click();
+      await page.getByText(/Nothing was saved/).waitFor({ timeout: 30_000 });
+      const said = (await page.locator('.first-run [role="status"].error-text').textContent()) ?? '';
+      expect(said).toMatch(/refused|token/i);
+      expect(said).not.toContain('Settings');
+      expect(await secrets2.get('apiToken')).toBeUndefined();
+      expect(store2.get().credentials).toEqual({ kind: 'none' });
+      expect(await finish.isDisabled()).toBe(true);
+      await screenshot(page, 'real-first-run-refused');
+
+      const good = emu.issueToken();
+      await page.getByLabel('API token', { exact: true }).fill(good);
+      await page.getByRole('button', { name: 'Connect and test' }).click();
+      await expect.poll(() => finish.isDisabled(), { timeout: 30_000 }).toBe(false);
+      expect(await secrets2.get('apiToken')).toBe(good);
+      await finish.click();
+      await page.getByText(/Plug your Plaud recorder/).waitFor();
+      expect(b.problems).toEqual([]);
+    } finally {
+      await b.close();
+      await bridge2.close();
+      await engine2.stop().catch(() => {});
+    }
+  }, 120_000);
 });
