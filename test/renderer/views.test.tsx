@@ -30,7 +30,7 @@ describe('Devices', () => {
     expect(c.getByText('V0095')).toBeTruthy();
     expect(c.getByText('50.0 GB free of 64.0 GB')).toBeTruthy();
     expect(c.getByText('7 on the recorder, 3 new')).toBeTruthy();
-    expect(await c.findByText(/Copying recordings: \d of 3 copied/)).toBeTruthy();
+    expect(await c.findByText(/Copying recordings: \d of 3 copied · [\d.]+ [KM]?B of 720 KB/)).toBeTruthy();
     expect(c.queryByText('Safe to unplug')).toBeNull();
     expect(await c.findByText('Safe to unplug', {}, { timeout: 5000 })).toBeTruthy();
     expect(c.getByText('7 on the recorder, 0 new')).toBeTruthy();

@@ -132,8 +132,9 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
       {d.pull.state === 'pulling' && (
         <div class="pull">
           <span>
-            Copying recordings: {d.pull.filesDone} of {d.pull.filesTotal} copied
-            {copy ? ` · ${phaseLine(copy).split(' · ').slice(1).join(' · ')}` : ''}
+            {/* The bar measures bytes: the text names them too, so the two always agree. */}
+            Copying recordings: {d.pull.filesDone} of {d.pull.filesTotal} copied ·{' '}
+            {phaseLine({ bytesDone: d.pull.bytesDone, bytesTotal: d.pull.bytesTotal, speedBps: copy?.speedBps ?? 0, etaSec: copy?.etaSec ?? null })}
           </span>
           <progress max={Math.max(1, d.pull.bytesTotal)} value={d.pull.bytesDone} aria-label={`Copying from ${name}`} />
         </div>

@@ -201,6 +201,8 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     }))()`)) as { text: string; lines: number; inside: boolean }[];
     expect(pills.length).toBe(3);
     for (const p of pills) expect(p, p.text).toMatchObject({ lines: 1, inside: true });
+    // The card's text names what its bar measures (bytes), with the copy phase's speed and time left.
+    expect(await page.getByRole('article', { name: 'Plaud Note 2345' }).textContent()).toContain('Copying recordings: 0 of 1 copied · 0 B of 7.2 MB · 1.8 MB/s · 1 s left');
     const order = await page.locator('.card h3').allTextContents();
     expect(order).toEqual(['Plaud Note 2345', 'Plaud Note 1111', 'Plaud NotePin 9999']);
     expect(b.problems).toEqual([]);
