@@ -4,25 +4,30 @@ import type { SettingsView, UpdateView } from '../../main/app/ipc/contract.js';
 import type { EngineState } from '../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from './api.js';
 import { formatAgo, formatEta } from './format.js';
+import { extend } from './engine-extras.js';
 import { useEngineState, useNow } from './store.js';
-import { ActivityView } from './views/Activity.js';
+import { ActivityView, isToGo, phaseTotals, shownState } from './views/Activity.js';
 import { DevicesView } from './views/Devices.js';
 import { FirstRun } from './views/FirstRun.js';
 import { HistoryView } from './views/History.js';
-import { ProblemsView } from './views/Problems.js';
-import { SettingsPanel } from './views/Settings.js';
+import { ProblemsView, worstSeverity } from './views/Problems.js';
+import { SettingsPanel, type SettingsDraft } from './views/Settings.js';
 import { TabPanel, Tabs, type TabDef } from './views/Tabs.js';
 
 export type TabKey = 'devices' | 'activity' | 'history' | 'problems' | 'settings';
 
-export function statusLine(s: EngineState, now: number): string {
+export function statusLine(state: EngineState, now: number): string {
+  const s = extend(state);
   if (!s.online) return 'Offline – waiting for the Plaud server';
   if (s.account === 'missing') return 'Not signed in – connect your Plaud account in Settings';
   if (s.account === 'refused') return 'The Plaud account was refused – check Settings';
   if (s.paused) return 'Paused';
-  const pending = s.totals.active + s.totals.queued;
+  const ctx = { online: s.online, now };
+  const pending = s.queue.filter((q) => isToGo(shownState(q, ctx))).length;
   if (pending > 0) {
-    const eta = s.totals.etaSec !== null ? ` · ${formatEta(s.totals.etaSec)} left` : '';
+    // Time left only from the upload phase: the recorder's bytes never divided by the upload speed.
+    const up = phaseTotals(s, ctx).upload;
+    const eta = up && up.etaSec !== null && up.etaSec > 0 && up.speedBps > 0 ? ` · ${formatEta(up.etaSec)} left` : '';
     return `Syncing ${pending} recording${pending === 1 ? '' : 's'}${eta}`;
   }
   if (s.lastSyncAt !== null) return `Synced ${formatAgo(s.lastSyncAt, now)}`;
@@ -32,15 +37,25 @@ export function statusLine(s: EngineState, now: number): string {
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initialTab?: TabKey }) {
-  const { state, error: stateError } = useEngineState(api);
+  const { state: raw, error: stateError } = useEngineState(api);
+  const state = raw ? extend(raw) : null;
   const now = useNow();
   const [tab, setTab] = useState<TabKey>(initialTab);
   const [settings, setSettings] = useState<SettingsView | null>(null);
-  const [firstRunDismissed, setFirstRunDismissed] = useState(false);
+  // The guide is for a first start only: decided once, from the settings the window opened with. Choosing
+  // "Not signed in yet" later in Settings must not send the user back into it.
+  const [firstRun, setFirstRun] = useState<boolean | null>(null);
+  const [draft, setDraft] = useState<SettingsDraft | null>(null);
   const [actionError, setActionError] = useState('');
 
   useEffect(() => {
-    api.getSettings().then(setSettings, (e: unknown) => setActionError(`Could not load the settings: ${errMsg(e)}`));
+    api.getSettings().then(
+      (v) => {
+        setSettings(v);
+        setFirstRun((f) => f ?? v.credentials.kind === 'none');
+      },
+      (e: unknown) => setActionError(`Could not load the settings: ${errMsg(e)}`),
+    );
   }, [api]);
 
   // The app's own update (pushed by main; absent in bridges that do not offer it).
@@ -61,7 +76,7 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
     openSettings: () => setTab('settings'),
   };
 
-  if (settings && settings.credentials.kind === 'none' && !firstRunDismissed) {
+  if (settings && firstRun) {
     return (
       <main class="app" data-state-seq={state?.seq}>
         <FirstRun
@@ -69,10 +84,10 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
           settings={settings}
           onDone={(v) => {
             setSettings(v);
-            setFirstRunDismissed(true);
+            setFirstRun(false);
             setTab('devices');
           }}
-          onSkip={() => setFirstRunDismissed(true)}
+          onSkip={() => setFirstRun(false)}
         />
       </main>
     );
@@ -80,10 +95,10 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
 
   const tabs: TabDef<TabKey>[] = [
     { key: 'devices', label: 'Devices' },
-    { key: 'activity', label: 'Activity', badge: state ? state.queue.length : 0 },
+    { key: 'activity', label: 'Activity', badge: state ? state.queue.filter((q) => isToGo(shownState(q, { online: state.online, now }))).length : 0 },
     { key: 'history', label: 'History' },
-    { key: 'problems', label: 'Problems', badge: state ? state.problems.length : 0 },
-    { key: 'settings', label: 'Settings' },
+    { key: 'problems', label: 'Problems', badge: state ? state.problems.length : 0, tone: state ? worstSeverity(state.problems) ?? undefined : undefined },
+    { key: 'settings', label: draft ? 'Settings (unsaved)' : 'Settings' },
   ];
 
   return (
@@ -91,7 +106,7 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
       <header class="topbar">
         <h1>Plaud Sync</h1>
         <p class={`status ${state && !state.online ? 'status-offline' : ''}`}>
-          {state ? statusLine(state, now) : stateError ? `Cannot reach the sync engine: ${stateError}` : 'Starting…'}
+          {raw ? statusLine(raw, now) : stateError ? `Cannot reach the sync engine: ${stateError}` : 'Starting…'}
         </p>
         <nav aria-label="Sections">
           <Tabs tabs={tabs} selected={tab} onSelect={setTab} label="Sections" />
@@ -118,15 +133,15 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
       <main>
         <TabPanel id={tab}>
           {tab === 'settings' ? (
-            <SettingsPanel api={api} onSaved={setSettings} />
+            <SettingsPanel api={api} onSaved={setSettings} draft={draft} onDraft={setDraft} />
           ) : !state ? (
             <p role="status">Loading…</p>
           ) : tab === 'devices' ? (
-            <DevicesView devices={state.devices} now={now} />
+            <DevicesView devices={state.devices} queue={state.queue} copy={state.totals.copy} now={now} />
           ) : tab === 'activity' ? (
             <ActivityView state={state} now={now} actions={actions} />
           ) : tab === 'history' ? (
-            <HistoryView api={api} devices={state.devices} syncedCount={state.totals.synced} onError={setActionError} />
+            <HistoryView api={api} devices={state.devices} syncedCount={state.totals.synced} now={now} onError={setActionError} />
           ) : (
             <ProblemsView problems={state.problems} now={now} actions={actions} />
           )}

@@ -145,3 +145,114 @@ describe('First run', () => {
     expect(env.store.get().libraryDir).toBe(before);
   });
 });
+
+describe('Settings (issue 12)', () => {
+  it('unsaved edits survive a tab switch, the save bar says so, and Discard brings the saved values back', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    fireEvent.input(input('Parallel uploads'), { target: { value: '7' } });
+    fireEvent.click(input('Show notifications'));
+    expect(screen.getByText('You have unsaved changes.').closest('.savebar')).toBeTruthy();
+    expect(screen.getByRole('tab', { name: /Settings/ }).textContent).toBe('Settings (unsaved)');
+    fireEvent.click(screen.getByRole('tab', { name: 'Devices' }));
+    await screen.findByText(/Plug your Plaud recorder/);
+    fireEvent.click(screen.getByRole('tab', { name: /Settings/ }));
+    await screen.findByRole('heading', { name: 'Settings' });
+    expect(input('Parallel uploads').value).toBe('7');
+    expect(input('Show notifications').checked).toBe(false);
+    expect(env.store.get().concurrency).toBe(4); // not saved behind the user's back
+    fireEvent.click(screen.getByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(input('Parallel uploads').value).toBe('4'));
+    expect(screen.getByRole('tab', { name: /Settings/ }).textContent).toBe('Settings');
+  });
+
+  it('account first, API base under a closed "Advanced" that opens on its error, errors next to their field', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    const form = document.querySelector('form.settings')!;
+    expect(form.querySelector('legend')!.textContent).toBe('Plaud account');
+    expect(form.querySelector('input')!.getAttribute('name')).toBe('credKind');
+    const advanced = input('API base').closest('details')!;
+    expect(advanced.querySelector('summary')!.textContent).toBe('Advanced');
+    expect(advanced.open).toBe(false);
+    fireEvent.input(input('API base'), { target: { value: 'http://api.example.com' } });
+    fireEvent.input(input('Parallel uploads'), { target: { value: '3' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(advanced.open).toBe(true));
+    const err = document.getElementById(input('API base').getAttribute('aria-describedby')!)!;
+    expect(err.textContent).toMatch(/must start with https:\/\//);
+    expect(err.closest('.field')).toBe(input('API base').closest('.field'));
+    // Fixing the field clears its error; the next error sits by its own field.
+    fireEvent.input(input('API base'), { target: { value: 'https://api.plaud.ai' } });
+    fireEvent.input(input('Parallel uploads'), { target: { value: '0' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const err2 = await waitFor(() => document.getElementById(input('Parallel uploads').getAttribute('aria-describedby')!)!);
+    expect(err2.textContent).toMatch(/from 1 to 16/);
+    expect(err2.closest('.field')).toBe(input('Parallel uploads').closest('.field'));
+    expect(input('API base').getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('"Owner id" is disabled while the serial is chosen', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    expect(input('Owner id').disabled).toBe(true);
+    fireEvent.click(screen.getByLabelText('An owner id'));
+    await waitFor(() => expect(input('Owner id').disabled).toBe(false));
+    fireEvent.click(screen.getByLabelText('The recorder (its serial number)'));
+    await waitFor(() => expect(input('Owner id').disabled).toBe(true));
+  });
+
+  it('choosing "Not signed in yet" and saving stays in Settings, not back in the first-run guide', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    fireEvent.click(screen.getByLabelText('Not signed in yet'));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Settings saved.')).toBeTruthy();
+    expect(env.store.get().credentials).toEqual({ kind: 'none' });
+    expect(screen.queryByRole('heading', { name: 'Welcome to Plaud Sync' })).toBeNull();
+    expect(screen.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected')).toBe('true');
+  });
+});
+
+describe('First run (issue 12)', () => {
+  it('a refused token is not saved and Finish stays disabled until the connection test passes; it says where tokens come from', async () => {
+    env = await setup({ signedIn: false, mount: false });
+    const { render } = await import('@testing-library/preact');
+    const { App } = await import('../../renderer/src/app.js');
+    const e = env;
+    // The server refuses this one token (the scripted engine's refusal, triggered by what was saved).
+    const api = {
+      ...e.api,
+      setSettings: async (p: Parameters<typeof e.api.setSettings>[0]) => {
+        const v = await e.api.setSettings(p);
+        if (p.apiToken === 'revoked-token') e.engine.refuseAuth();
+        return v;
+      },
+    };
+    render(<App api={api} />);
+    await screen.findByRole('heading', { name: 'Welcome to Plaud Sync' });
+    expect(screen.getByText(/API token:/).parentElement!.textContent).toMatch(/sign in to Plaud's developer platform .* create an API token/);
+    expect(screen.getByText(/Client id and secret:/).parentElement!.textContent).toMatch(/trades them for a fresh token/);
+    const finish = screen.getByRole('button', { name: 'Finish' }) as HTMLButtonElement;
+
+    fireEvent.input(input('API token'), { target: { value: 'revoked-token' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Connect and test' }));
+    expect(await screen.findByText(/The API token was refused.*Nothing was saved/)).toBeTruthy();
+    await waitFor(() => expect(env!.store.get().credentials).toEqual({ kind: 'none' }));
+    expect(await env.secrets.get('apiToken')).toBeUndefined();
+    expect(finish.disabled).toBe(true);
+
+    env.engine.goOffline();
+    fireEvent.input(input('API token'), { target: { value: 'good-token' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Connect and test' }));
+    expect(await screen.findByText(/Could not reach the Plaud server.*Nothing was saved/)).toBeTruthy();
+    expect(await env.secrets.get('apiToken')).toBeUndefined();
+    expect(finish.disabled).toBe(true);
+
+    env.engine.goOnline();
+    fireEvent.click(screen.getByRole('button', { name: 'Connect and test' }));
+    expect(await screen.findByText('Connected to https://api.plaud.ai')).toBeTruthy();
+    expect(await env.secrets.get('apiToken')).toBe('good-token');
+    await waitFor(() => expect(finish.disabled).toBe(false));
+  });
+});

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpdateView } from '../../main/app/ipc/contract.js';
+import { formatWhen } from '../../renderer/src/dates.js';
 import { NOTE, recordings, setup } from './support/harness.js';
 
 let env: Awaited<ReturnType<typeof setup>> | undefined;
@@ -21,20 +22,24 @@ describe('Devices', () => {
     env = await setup({ engine: { pullBps: 200_000 } });
     expect(await screen.findByText(/Plug your Plaud recorder/)).toBeTruthy();
     const id = env.engine.plug({ ...NOTE, oldRecordings: 4, recordings: recordings(3) });
-    const card = await screen.findByRole('article', { name: 'PLAUD NOTE' });
+    // The model's display name and the serial's last digits, not the recorder's "PLAUD NOTE".
+    const card = await screen.findByRole('article', { name: 'Plaud Note 2345' });
     const c = within(card);
-    expect(c.getByText('note')).toBeTruthy();
+    expect(c.getByText('Note')).toBeTruthy();
     expect(c.getByText(NOTE.sn)).toBeTruthy();
     expect(c.getByText('V0095')).toBeTruthy();
     expect(c.getByText('50.0 GB free of 64.0 GB')).toBeTruthy();
     expect(c.getByText('7 on the recorder, 3 new')).toBeTruthy();
-    expect(await c.findByText(/Copying recordings: \d of 3/)).toBeTruthy();
+    expect(await c.findByText(/Copying recordings: \d of 3 copied · [\d.]+ [KM]?B of 720 KB/)).toBeTruthy();
     expect(c.queryByText('Safe to unplug')).toBeNull();
     expect(await c.findByText('Safe to unplug', {}, { timeout: 5000 })).toBeTruthy();
     expect(c.getByText('7 on the recorder, 0 new')).toBeTruthy();
     env.engine.unplug(id);
-    expect(await c.findByText(/Not connected · last seen just now/)).toBeTruthy();
+    expect(await c.findByText(/Not plugged in · last seen just now/)).toBeTruthy();
     expect(c.queryByText('Safe to unplug')).toBeNull();
+    // Not plugged in and no last visit sent: no made-up "0 on the recorder · Space unknown".
+    expect(c.queryByText(/on the recorder/)).toBeNull();
+    expect(c.queryByText('Space')).toBeNull();
   });
 });
 
@@ -44,10 +49,10 @@ describe('Activity', () => {
     env.engine.plug({ ...NOTE, recordings: recordings(6) });
     const list = await screen.findByRole('list', { name: 'Queue' });
     await waitFor(() => expect(within(list).getAllByText('Uploading').length).toBe(4), { timeout: 5000 });
-    const bar = within(list).getAllByRole('progressbar', { name: /Progress of Note 2026-11-25/ })[0] as HTMLProgressElement;
+    const bar = within(list).getAllByRole('progressbar', { name: /Progress of Note .*25 Nov 2026 \d\d:\d\d from Plaud Note/ })[0] as HTMLProgressElement;
     expect(bar.max).toBe(240_000);
     await waitFor(() => expect(bar.value).toBeGreaterThan(0));
-    expect(screen.getAllByText('20.0 KB/s').length).toBeGreaterThan(0);
+    await waitFor(() => expect(screen.getAllByText(/· 20\.0 KB\/s/).length).toBeGreaterThan(0));
 
     fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
     await waitFor(() => expect(env!.engine.getState().paused).toBe(true));
@@ -67,7 +72,7 @@ describe('Activity', () => {
     env.engine.plug({ ...NOTE, recordings: recs });
     expect(await screen.findByText(/Waiting to retry in (30|29) s/, {}, { timeout: 5000 })).toBeTruthy();
     expect(screen.getByText(/The upload was interrupted/)).toBeTruthy();
-    const retry = screen.getByRole('button', { name: /^Retry Note 2026-11-25/ });
+    const retry = screen.getByRole('button', { name: /^Retry Note .*25 Nov 2026/ });
     fireEvent.click(retry);
     await waitFor(() => expect(env!.api.calls).toContainEqual({ method: 'retry', args: [expect.stringContaining(NOTE.sn)] }));
     // Retried at once (not after 30 s): the queue drains and both land in history.
@@ -80,7 +85,7 @@ describe('Activity', () => {
     env = await setup({ tab: 'activity', engine: { uploadBps: 1_000 } });
     env.engine.plug({ ...NOTE, recordings: recordings(6) });
     await waitFor(() => expect(screen.getAllByRole('button', { name: /^Cancel (Note|Call)/ })).toHaveLength(6));
-    await waitFor(() => expect(screen.getAllByText('Queued')).toHaveLength(2));
+    await waitFor(() => expect(screen.getAllByText('Copied, waiting to upload')).toHaveLength(2));
     const cancel = screen.getAllByRole('button', { name: /^Cancel (Note|Call)/ });
     fireEvent.click(cancel[cancel.length - 1]!);
     await waitFor(() => expect(env!.engine.getState().queue).toHaveLength(5));
@@ -128,8 +133,14 @@ describe('History', () => {
     const rows = () => within(table).getAllByRole('row').length - 1;
     expect(rows()).toBeGreaterThan(5);
     expect(rows()).toBeLessThan(60);
-    // Newest first; only the first page was asked for.
-    expect(within(table).getAllByRole('row')[1]!.textContent).toContain('file_0000270f');
+    // No sizes from this engine: no empty Size column.
+    expect(table.classList.contains('no-size')).toBe(true);
+    // Newest first; only the first page was asked for. The cloud file id is behind Details, not a column.
+    const firstRow = within(table).getAllByRole('row')[1]!;
+    expect(firstRow.textContent).not.toContain('file_0000270f');
+    fireEvent.click(within(firstRow).getByRole('button', { name: /^Details of the recording of/ }));
+    expect(within(screen.getByRole('region', { name: 'Recording details' })).getByText('file_0000270f')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Close details' }));
     const queries = () => env!.api.calls.filter((c) => c.method === 'getHistory').map((c) => c.args[0] as { offset: number; limit: number });
     expect(queries().every((q) => q.offset === 0 && q.limit === 200)).toBe(true);
 
@@ -138,7 +149,8 @@ describe('History', () => {
     scroller.scrollTop = 40 * 7_000;
     fireEvent.scroll(scroller);
     await waitFor(() => expect(within(table).getAllByRole('row')[1]!.getAttribute('aria-rowindex')).toBe(String(7_000 - 8 + 2)));
-    await waitFor(() => expect(table.textContent).toContain(`file_${(10_000 - 1 - 7_000).toString(16).padStart(8, '0')}`));
+    const at7000 = Date.UTC(2025, 0, 1) + (10_000 - 1 - 7_000) * 3_600_000;
+    await waitFor(() => expect(within(table).getByRole('button', { name: `Open the recording of ${formatWhen(at7000, Date.now())}` })).toBeTruthy());
     expect(queries().map((q) => q.offset)).toEqual(expect.arrayContaining([6_800]));
     expect(queries().length).toBeLessThan(6);
 

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
 import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
+import { AccountHelp } from './AccountHelp.js';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -17,6 +18,8 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
+  // Save, test, and take the account back out when the server refuses it: a refused token must not
+  // stay saved as if it worked. (The API has no "test before save": the test uses the saved account.)
   const connect = async () => {
     setError('');
     setTest(null);
@@ -24,15 +27,26 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
     if (mode === 'client' && (!clientId.trim() || !secret.trim())) return setError('Enter the client id and the secret.');
     setBusy(true);
     try {
-      const v = await api.setSettings(
+      const saved = await api.setSettings(
         mode === 'token'
           ? { credentials: { kind: 'token' }, apiToken: token.trim() }
           : { credentials: { kind: 'client', clientId: clientId.trim() }, clientSecret: secret.trim() },
       );
-      setView(v);
-      setToken('');
-      setSecret('');
-      setTest(await api.testConnection());
+      let result: ConnectionTestResult;
+      try {
+        result = await api.testConnection();
+      } catch (e) {
+        result = { ok: false, message: errMsg(e) };
+      }
+      if (result.ok) {
+        setView(saved);
+        setToken('');
+        setSecret('');
+      } else {
+        setView(await api.setSettings({ credentials: { kind: 'none' }, ...(mode === 'token' ? { apiToken: '' } : { clientSecret: '' }) }));
+      }
+      // The engine's words send the user to Settings; in the guide the field is right here.
+      setTest(result);
     } catch (e) {
       setError(`Could not save the account: ${errMsg(e)}`);
     } finally {
@@ -50,7 +64,8 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
     }
   };
 
-  const connected = view.credentials.kind !== 'none';
+  // Finish only once this run's connection test passed.
+  const connected = view.credentials.kind !== 'none' && test?.ok === true;
   return (
     <section class="first-run" aria-labelledby="first-run-title">
       <h1 id="first-run-title">Welcome to Plaud Sync</h1>
@@ -76,6 +91,7 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
               A client id and secret
             </label>
           </fieldset>
+          <AccountHelp id="fr-help" />
           {mode === 'token' ? (
             <div class="field">
               <label for="fr-token">API token</label>
@@ -101,7 +117,7 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
               Connect and test
             </button>
             <p role="status" class={test ? (test.ok ? 'ok-text' : 'error-text') : ''}>
-              {test?.message ?? (connected ? 'An account is saved.' : '')}
+              {test ? (test.ok ? test.message : `${test.message.replace(/ in Settings\b/, '')} Nothing was saved; check it and try again.`) : ''}
             </p>
           </div>
         </li>
@@ -122,12 +138,15 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
         </p>
       )}
       <div class="row">
-        <button type="button" class="primary" disabled={!connected} onClick={() => props.onDone(view)}>
+        <button type="button" class="primary" disabled={!connected} aria-describedby="fr-finish-hint" onClick={() => props.onDone(view)}>
           Finish
         </button>
         <button type="button" onClick={() => props.onSkip()}>
           Skip for now
         </button>
+        <p id="fr-finish-hint" class="muted">
+          {connected ? 'Ready.' : 'Finish becomes available once “Connect and test” succeeds.'}
+        </p>
       </div>
     </section>
   );

@@ -4,23 +4,42 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
+import { AccountHelp } from './AccountHelp.js';
 import { formFromView, isDirty, patchFromForm, type FieldName, type FormError, type SettingsForm } from '../settings-form.js';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (v: SettingsView) => void }) {
+export interface SettingsDraft {
+  form: SettingsForm;
+}
+
+export function SettingsPanel(props: {
+  api: PlaudSyncApi;
+  onSaved?: (v: SettingsView) => void;
+  /** Unsaved edits kept by the App, so a tab switch does not lose them. */
+  draft?: SettingsDraft | null;
+  onDraft?: (d: SettingsDraft | null) => void;
+}) {
+  const { api, onSaved, onDraft } = props;
   const [view, setView] = useState<SettingsView | null>(null);
-  const [form, setForm] = useState<SettingsForm | null>(null);
+  const [form, setFormState] = useState<SettingsForm | null>(props.draft?.form ?? null);
   const [error, setError] = useState<FormError | null>(null);
   const [status, setStatus] = useState('');
   const [test, setTest] = useState<ConnectionTestResult | null>(null);
   const [busy, setBusy] = useState(false);
+  const [advanced, setAdvanced] = useState(false);
+
+  // Every edit is reported up, so the App can hand it back when the user returns to this tab.
+  const setForm = (f: SettingsForm, v: SettingsView | null = view) => {
+    setFormState(f);
+    onDraft?.(v && isDirty(f, v) ? { form: f } : null);
+  };
 
   useEffect(() => {
     api.getSettings().then(
       (v) => {
         setView(v);
-        setForm(formFromView(v));
+        setFormState((f) => f ?? formFromView(v));
       },
       (e: unknown) => setError({ message: `Could not load the settings: ${errMsg(e)}` }),
     );
@@ -33,12 +52,14 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
   const set = <K extends FieldName>(k: K, value: SettingsForm[K]) => {
     setForm({ ...form, [k]: value });
     setStatus('');
+    if (error?.field === k) setError(null);
   };
 
   const save = async (): Promise<boolean> => {
     const r = patchFromForm(form, view);
     if ('error' in r) {
       setError(r.error);
+      if (r.error.field === 'apiBase') setAdvanced(true);
       setStatus('');
       return false;
     }
@@ -46,7 +67,7 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
     try {
       const v = await api.setSettings(r.patch);
       setView(v);
-      setForm(formFromView(v));
+      setForm(formFromView(v), v);
       setError(null);
       setStatus('Settings saved.');
       onSaved?.(v);
@@ -77,11 +98,14 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
       const dir = await api.chooseLibraryFolder();
       if (dir) set('libraryDir', dir);
     } catch (e) {
-      setError({ message: `Could not open the folder picker: ${errMsg(e)}` });
+      setError({ field: 'libraryDir', message: `Could not open the folder picker: ${errMsg(e)}` });
     }
   };
 
-  const invalid = (f: FieldName) => (error?.field === f ? { 'aria-invalid': true, 'aria-describedby': 'settings-error' } : {});
+  /** A field's error sits under the field itself, and the input points at it. */
+  const errorFor = (f: FieldName) => (error?.field === f ? error.message : undefined);
+  const invalid = (f: FieldName) => (error?.field === f ? { 'aria-invalid': true, 'aria-describedby': `${fieldId(f)}-error` } : {});
+  const dirty = isDirty(form, view);
 
   return (
     <form
@@ -96,15 +120,6 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
       <h2 id="settings-title">Settings</h2>
 
       <Group legend="Plaud account">
-        <Field id="s-apiBase" label="API base">
-          <input
-            id="s-apiBase"
-            type="url"
-            value={form.apiBase}
-            onInput={(e) => set('apiBase', e.currentTarget.value)}
-            {...invalid('apiBase')}
-          />
-        </Field>
         <fieldset class="radios">
           <legend>Sign in with</legend>
           {(
@@ -127,7 +142,7 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
           </p>
         )}
         {form.credKind === 'token' && (
-          <Field id="s-apiToken" label="API token">
+          <Field id="s-apiToken" label="API token" error={errorFor('apiToken')}>
             <input
               id="s-apiToken"
               type="password"
@@ -142,10 +157,10 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
         )}
         {form.credKind === 'client' && (
           <>
-            <Field id="s-clientId" label="Client id">
+            <Field id="s-clientId" label="Client id" error={errorFor('clientId')}>
               <input id="s-clientId" type="text" value={form.clientId} onInput={(e) => set('clientId', e.currentTarget.value)} {...invalid('clientId')} />
             </Field>
-            <Field id="s-clientSecret" label="Client secret">
+            <Field id="s-clientSecret" label="Client secret" error={errorFor('clientSecret')}>
               <input
                 id="s-clientSecret"
                 type="password"
@@ -158,6 +173,12 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
               />
             </Field>
           </>
+        )}
+        {form.credKind !== 'none' && (
+          <details class="help-disclosure">
+            <summary>Where do I get these?</summary>
+            <AccountHelp id="s-account-help" />
+          </details>
         )}
         <div class="row">
           <button type="button" disabled={busy} onClick={() => void testConnection()}>
@@ -184,19 +205,26 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
             An owner id
           </label>
         </fieldset>
-        <Field id="s-ownerId" label="Owner id">
-          <input id="s-ownerId" type="text" value={form.ownerId} onInput={(e) => set('ownerId', e.currentTarget.value)} {...invalid('ownerId')} />
+        <Field id="s-ownerId" label="Owner id" error={errorFor('ownerId')}>
+          <input
+            id="s-ownerId"
+            type="text"
+            value={form.ownerId}
+            disabled={form.identity === 'sn'}
+            onInput={(e) => set('ownerId', e.currentTarget.value)}
+            {...invalid('ownerId')}
+          />
         </Field>
       </Group>
 
       <Group legend="Library">
-        <Field id="s-libraryDir" label="Library folder">
+        <Field id="s-libraryDir" label="Library folder" error={errorFor('libraryDir')}>
           <div class="row">
             <input id="s-libraryDir" type="text" readOnly value={form.libraryDir} {...invalid('libraryDir')} />
             <button type="button" onClick={() => void chooseFolder()}>
               Choose…
             </button>
-            <button type="button" onClick={() => void api.openLibrary().catch((e: unknown) => setError({ message: errMsg(e) }))}>
+            <button type="button" onClick={() => void api.openLibrary().catch((e: unknown) => setError({ field: 'libraryDir', message: errMsg(e) }))}>
               Open library
             </button>
           </div>
@@ -207,7 +235,7 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
             <option value="mp3">MP3</option>
           </select>
         </Field>
-        <Field id="s-concurrency" label="Parallel uploads">
+        <Field id="s-concurrency" label="Parallel uploads" error={errorFor('concurrency')}>
           <input
             id="s-concurrency"
             type="number"
@@ -238,20 +266,36 @@ export function SettingsPanel({ api, onSaved }: { api: PlaudSyncApi; onSaved?: (
         <Check id="s-notifications" label="Show notifications" checked={form.notifications} onChange={(v) => set('notifications', v)} />
       </Group>
 
-      {error && (
-        <p id="settings-error" role="alert" class="error-text">
-          {error.message}
-        </p>
-      )}
-      <div class="row">
+      <details class="group advanced" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
+        <summary>Advanced</summary>
+        <Field id="s-apiBase" label="API base" error={errorFor('apiBase')}>
+          <input id="s-apiBase" type="url" value={form.apiBase} onInput={(e) => set('apiBase', e.currentTarget.value)} {...invalid('apiBase')} />
+        </Field>
+        <p class="muted">The address of the Plaud server. Change it only if Plaud support asks you to.</p>
+      </details>
+
+      {/* Sticky: the save bar stays in view however far the form is scrolled. */}
+      <div class="savebar row">
         <button type="submit" class="primary" disabled={busy}>
           Save
         </button>
-        <p role="status">{status}</p>
+        {dirty && (
+          <button type="button" onClick={() => (setForm(formFromView(view)), setError(null), setStatus('Changes discarded.'))}>
+            Discard changes
+          </button>
+        )}
+        <p role="status">{dirty && !status ? 'You have unsaved changes.' : status}</p>
+        {error && !error.field && (
+          <p role="alert" class="error-text">
+            {error.message}
+          </p>
+        )}
       </div>
     </form>
   );
 }
+
+const fieldId = (f: FieldName) => `s-${f}`;
 
 function Group({ legend, children }: { legend: string; children: ComponentChildren }) {
   return (
@@ -262,11 +306,16 @@ function Group({ legend, children }: { legend: string; children: ComponentChildr
   );
 }
 
-function Field({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
+function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: ComponentChildren }) {
   return (
     <div class="field">
       <label for={id}>{label}</label>
       {children}
+      {error && (
+        <p id={`${id}-error`} role="alert" class="field-error">
+          {error}
+        </p>
+      )}
     </div>
   );
 }

@@ -6,6 +6,8 @@ export interface TabDef<K extends string> {
   key: K;
   label: string;
   badge?: number;
+  /** Badge colour by severity: red needs the user, amber retries by itself; default is the busy blue. */
+  tone?: 'needs-you' | 'retrying' | 'info';
 }
 
 export function Tabs<K extends string>(props: {
@@ -55,7 +57,7 @@ export function Tabs<K extends string>(props: {
             {t.badge ? (
               <>
                 {' '}
-                <span class="badge">{t.badge}</span>
+                <span class={`badge${t.tone ? ` badge-${t.tone}` : ''}`}>{t.badge}</span>
               </>
             ) : null}
           </button>

@@ -90,7 +90,8 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const filesBefore = emu.files().length;
     await plugRecorder('PLAUD_NOTE', '888000000000000101', specs);
 
-    const card = page.getByRole('article', { name: 'PLAUD NOTE' });
+    // The model's display name and the serial's last digits, not the volume's "PLAUD NOTE".
+    const card = page.getByRole('article', { name: 'Plaud Note 0101' });
     await card.waitFor({ timeout: 30_000 });
     await expect(card.getByText('888000000000000101').isVisible()).resolves.toBe(true);
     await expect(card.getByText('V0095').isVisible()).resolves.toBe(true);
@@ -125,8 +126,21 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const uploaded = emu.files().slice(filesBefore);
     expect(uploaded).toHaveLength(3);
     const table = page.getByRole('table', { name: 'Synced recordings' });
+    // The cloud file ids are behind each row's Details, not in a column.
+    const ids: string[] = [];
+    const detailsButtons = table.getByRole('button', { name: /^Details of the recording of/ });
+    for (let i = 0; i < 3; i++) {
+      await detailsButtons.nth(i).click();
+      ids.push((await page.getByRole('region', { name: 'Recording details' }).locator('dd.mono').first().textContent()) ?? '');
+    }
+    await screenshot(page, 'real-history-details');
+    await page.getByRole('button', { name: 'Close details' }).click();
+    for (const f of uploaded) expect(ids.includes(f.fileId) || ids.includes(String(f.id))).toBe(true);
+    // Rows read as a library: a day's name, lengths in s/min, the recorder by name; no bare serials or ids.
     const text = (await table.textContent()) ?? '';
-    for (const f of uploaded) expect(text.includes(f.fileId) || text.includes(String(f.id))).toBe(true);
+    expect(text).toContain('Plaud Note 0101');
+    expect(text).not.toContain('PLAUD');
+    for (const f of uploaded) expect(text).not.toContain(f.fileId);
     expect(await table.getByRole('row').filter({ hasText: 'Call' }).count()).toBe(1);
 
     // Open the local file: main's handler checks the copy exists and asks the OS to open it.
@@ -151,10 +165,13 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByLabel('Parallel uploads').fill('2');
     await page.getByLabel('Upload format').selectOption('mp3');
     await page.getByLabel('Show notifications').uncheck();
+    // Owner id is only editable once "An owner id" is chosen.
+    expect(await page.getByLabel('Owner id', { exact: true }).isDisabled()).toBe(true);
+    await page.getByLabel('An owner id').check();
     await page.getByLabel('Owner id', { exact: true }).fill('owner-42');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
-    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'sn' });
+    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'owner_id' });
     expect(await secrets.get('apiToken')).toBe(fresh);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
@@ -172,8 +189,9 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     // The token went in once and never came back out to the page.
     expect(JSON.stringify(await page.evaluate(() => window.plaudSync!.getSettings()))).not.toContain(fresh);
     await screenshot(page, 'real-settings');
-    // Back to Opus for the next case.
+    // Back to Opus and the serial for the next case.
     await page.getByLabel('Upload format').selectOption('opus');
+    await page.getByLabel('The recorder (its serial number)').check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
   }, 120_000);
@@ -193,6 +211,24 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       expect(await page.locator('.status').textContent()).toMatch(/Offline/);
       expect(await axeViolations(page)).toEqual([]);
       await screenshot(page, 'real-problem-offline');
+      // Offline, the waiting upload is neither "Uploading" nor "in 0 s"; Cancel leaves it grey
+      // "Cancelled" with Resume (not a red failure), and Resume puts it back in line.
+      await page.getByRole('tab', { name: /^Activity/ }).click();
+      const row = page.getByRole('list', { name: 'Queue' }).getByRole('listitem').first();
+      await row.waitFor({ timeout: 30_000 });
+      expect(await row.textContent()).not.toMatch(/Uploading|in 0 s/);
+      const state = async () => (await row.locator('.chip').textContent()) ?? '';
+      console.log(`offline queue row: ${await state()}`);
+      await row.getByRole('button', { name: /^Cancel/ }).click();
+      await expect.poll(state, { timeout: 20_000 }).toBe('Cancelled');
+      expect(await page.locator('.summary').textContent()).toBe('1 cancelled');
+      expect(await row.locator('.chip').getAttribute('class')).toContain('chip-muted');
+      expect(await row.getByText('Needs you').count()).toBe(0);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'real-activity-cancelled');
+      await row.getByRole('button', { name: /^Resume/ }).click();
+      await expect.poll(state, { timeout: 20_000 }).not.toBe('Cancelled');
+      await page.getByRole('tab', { name: /^Problems/ }).click();
     } finally {
       await emu.goOnline();
     }
@@ -201,4 +237,45 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByText('4 recordings').waitFor({ timeout: 60_000 });
     expect(browser.problems).toEqual([]);
   }, 180_000);
+  it('first run with a wrong token: the emulator refuses it, nothing is saved, Finish stays disabled; a good token then finishes', async () => {
+    const dir = path.join(tmp, 'first-run');
+    const media2 = path.join(dir, 'media');
+    await mkdir(media2, { recursive: true });
+    const store2 = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
+    store2.set({ apiBase: emu.baseUrl, mountRoots: [media2] });
+    const secrets2 = new BridgeSecretStore();
+    const watcher2 = createDeviceWatcher({ mountRoots: [media2], usb: false, rescanIntervalMs: 5_000, allowFastRescan: false, followUpMs: [], detachGraceMs: 500 });
+    const engine2 = await createEngine({ stateDir: path.join(dir, 'state'), settings: store2.get(), secrets: secrets2, watcher: watcher2 });
+    const bridge2 = await startBridge({ engine: engine2, settings: store2, secrets: secrets2, rendererDir: path.join(tmp, 'renderer') });
+    const b = await launchBrowser();
+    try {
+      const { page } = b;
+      await page.goto(bridge2.url);
+      await page.getByRole('heading', { name: 'Welcome to Plaud Sync' }).waitFor();
+      const finish = page.getByRole('button', { name: 'Finish' });
+      await page.getByLabel('API token', { exact: true }).fill('not-a-real-token');
+      await page.getByRole('button', { name: 'Connect and test' }).click();
+      await page.getByText(/Nothing was saved/).waitFor({ timeout: 30_000 });
+      const said = (await page.locator('.first-run [role="status"].error-text').textContent()) ?? '';
+      expect(said).toMatch(/refused|token/i);
+      expect(said).not.toContain('Settings');
+      expect(await secrets2.get('apiToken')).toBeUndefined();
+      expect(store2.get().credentials).toEqual({ kind: 'none' });
+      expect(await finish.isDisabled()).toBe(true);
+      await screenshot(page, 'real-first-run-refused');
+
+      const good = emu.issueToken();
+      await page.getByLabel('API token', { exact: true }).fill(good);
+      await page.getByRole('button', { name: 'Connect and test' }).click();
+      await expect.poll(() => finish.isDisabled(), { timeout: 30_000 }).toBe(false);
+      expect(await secrets2.get('apiToken')).toBe(good);
+      await finish.click();
+      await page.getByText(/Plug your Plaud recorder/).waitFor();
+      expect(b.problems).toEqual([]);
+    } finally {
+      await b.close();
+      await bridge2.close();
+      await engine2.stop().catch(() => {});
+    }
+  }, 120_000);
 });
