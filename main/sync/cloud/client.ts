@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { DEFAULT_API_BASE } from '../settings.js';
 import { nullLogger, type Logger } from '../log.js';
 import type { UploadFormat } from '../types.js';
-import { checkApiBase } from './api-base.js';
+import { checkApiBase, partUrlProblem } from './api-base.js';
 import { CloudError, networkError, statusError } from './errors.js';
 import {
   CompleteUploadBodySchema,
@@ -155,6 +155,10 @@ export class PlaudCloudClient {
     if (!parsed.ok) throw this.badResponse(PATHS.presign, parsed.problem);
     const misfit = checkSessionFits(parsed.value, req.filesize);
     if (misfit) throw this.badResponse(PATHS.presign, misfit);
+    for (const p of parsed.value.parts) {
+      const problem = partUrlProblem(p.url, this.apiBase);
+      if (problem) throw new CloudError('insecure', `${OPERATION[PATHS.presign]}: ${problem}.`, { operation: OPERATION[PATHS.presign], retryable: false });
+    }
     return parsed.value;
   }
 
