@@ -36,6 +36,22 @@ interface Garbage extends Counted {
   tookEffect: boolean;
 }
 
+/** What a custom answer may look at: the request's headers (so a test can echo one, as a careless server does). */
+export interface AnsweredRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+export interface CustomAnswer extends Counted {
+  endpoint: ApiEndpoint;
+  status: number;
+  contentType: string;
+  body: string | ((req: AnsweredRequest) => string);
+  /** The body is sent this many times over (streamed, so a huge answer costs the emulator no memory). */
+  repeat: number;
+  /** Send without Content-Length (chunked), so the client cannot tell the size up front. */
+  chunked: boolean;
+}
+
 function matches(target: FaultTarget, where: 'parts' | ApiEndpoint): boolean {
   if (target === 'all') return true;
   if (target === 'parts') return where === 'parts';
@@ -66,6 +82,7 @@ export class Faults {
   private slows: Slow[] = [];
   private completeFailures: CompleteFailure[] = [];
   private garbage: Garbage[] = [];
+  private customAnswers: CustomAnswer[] = [];
   /** Lifetime (seconds) of presigned URLs issued from now on; null = the default hour. */
   urlExpirySeconds: number | null = null;
   /** Upload ids whose already-issued URLs answer 403 "Request has expired". */
@@ -147,6 +164,28 @@ export class Faults {
   }
 
   /**
+   * `endpoint` answers exactly this, `times` times, without taking effect: any status (default 200), any content type
+   * (default text/html), a body (or a function of the request, e.g. to echo its Authorization header) sent `repeat`
+   * times over. For hostile answers: secrets planted in an HTML page or a JSON error, or a body of hundreds of MB.
+   */
+  customAnswer(
+    endpoint: ApiEndpoint,
+    opts: { times?: number; status?: number; contentType?: string; body: string | ((req: AnsweredRequest) => string); repeat?: number; chunked?: boolean },
+  ): void {
+    const repeat = opts.repeat ?? 1;
+    if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`repeat must be a whole number >= 1 (got ${repeat})`);
+    this.customAnswers.push({
+      endpoint,
+      times: times(opts.times),
+      status: opts.status ?? 200,
+      contentType: opts.contentType ?? 'text/html',
+      body: opts.body,
+      repeat,
+      chunked: opts.chunked ?? false,
+    });
+  }
+
+  /**
    * Invalidates every token the exchange issued so far; a fresh exchange works again. The emulator's own `token`
    * (a user-supplied API token) stays valid unless `includeStatic` is set.
    */
@@ -162,6 +201,7 @@ export class Faults {
     this.slows = [];
     this.completeFailures = [];
     this.garbage = [];
+    this.customAnswers = [];
     this.urlExpirySeconds = null;
     this.expiredUploads.clear();
   }
@@ -187,6 +227,10 @@ export class Faults {
   /** @internal */
   takeCompleteFailure(phase: 'before' | 'after'): CompleteFailure | undefined {
     return take(this.completeFailures, (f) => f.phase === phase);
+  }
+  /** @internal */
+  takeCustomAnswer(endpoint: ApiEndpoint): CustomAnswer | undefined {
+    return take(this.customAnswers, (f) => f.endpoint === endpoint);
   }
   /** @internal */
   takeGarbage(endpoint: ApiEndpoint): Garbage | undefined {
