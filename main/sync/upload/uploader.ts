@@ -28,7 +28,7 @@ import type { PlaudCloudClient } from '../cloud/client.js';
 import { partUrlProblem } from '../cloud/api-base.js';
 import { CloudError, isCloudError } from '../cloud/errors.js';
 import type { CompleteUploadBody, FileModel, PresignedUpload } from '../cloud/schemas.js';
-import { nullLogger, type Logger } from '../log.js';
+import { nullLogger, redactString, type Logger } from '../log.js';
 import type { SnType, UploadFormat } from '../types.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { fileMd5 } from './md5.js';
@@ -150,7 +150,8 @@ export class UploadError extends Error {
     readonly state?: UploadState,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // Upload errors become ledger failure reasons, problems and CLI output: no secret may ride along.
+    super(redactString(message), options);
   }
 }
 
