@@ -78,6 +78,7 @@ function times(n: number | undefined): number {
 export class Faults {
   private partFailures = new Map<number, PartFailure>();
   private partResets = new Map<number, PartReset>();
+  private partCorruptions = new Map<number, Counted>();
   private rateLimits: RateLimit[] = [];
   private slows: Slow[] = [];
   private completeFailures: CompleteFailure[] = [];
@@ -101,6 +102,14 @@ export class Faults {
   /** Destroys the connection of a PUT of part `partNumber`: 'before' storing it (default) or 'after' it was stored. */
   resetPart(partNumber: number, opts: { times?: number; when?: 'before' | 'after' } = {}): void {
     this.partResets.set(partNumber, { times: times(opts.times), when: opts.when ?? 'before' });
+  }
+
+  /**
+   * The bytes of a PUT of part `partNumber` arrive with one bit flipped (corruption in transit): the part is stored
+   * so, and answered as S3 would, with the MD5 of what it received as ETag, which is not the MD5 of what was sent.
+   */
+  corruptPart(partNumber: number, opts: { times?: number } = {}): void {
+    this.partCorruptions.set(partNumber, { times: times(opts.times) });
   }
 
   /** Answers 429 (or `status`, e.g. 503) with a Retry-After header, `times` times, on `target` (default 'all'). */
@@ -197,6 +206,7 @@ export class Faults {
   clear(): void {
     this.partFailures.clear();
     this.partResets.clear();
+    this.partCorruptions.clear();
     this.rateLimits = [];
     this.slows = [];
     this.completeFailures = [];
@@ -208,6 +218,10 @@ export class Faults {
 
   // ---- used by the servers ----
 
+  /** @internal */
+  takePartCorruption(partNumber: number): Counted | undefined {
+    return takeFromMap(this.partCorruptions, partNumber);
+  }
   /** @internal */
   takeRateLimit(where: 'parts' | ApiEndpoint): RateLimit | undefined {
     return take(this.rateLimits, (f) => matches(f.target, where));
