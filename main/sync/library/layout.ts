@@ -85,16 +85,20 @@ const SYSTEM_FS = new Map<number, string>([
   [0xcafe4a11, 'bpf'],
 ]);
 const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
-/** The library root must answer within this; a stalled network share or a system folder fails fast instead of hanging. */
-export const LIBRARY_ROOT_TIMEOUT_MS = 1000;
+/**
+ * The library root must answer within this, so a stalled network share or stuck disk fails with words instead of
+ * hanging the pull. Generous enough for an external disk spinning up; a system folder is refused at once anyway.
+ */
+export const LIBRARY_ROOT_TIMEOUT_MS = 15_000;
 
 /**
- * Make sure the library root exists and can hold files, within LIBRARY_ROOT_TIMEOUT_MS. Refuses a root under /proc,
+ * Make sure the library root exists and can hold files, within LIBRARY_ROOT_TIMEOUT_MS (or opts.timeoutMs). Refuses a root under /proc,
  * /sys or /dev (after resolving symlinks) or on a kernel filesystem, and creates missing levels one at a time
  * (never a recursive mkdir, which can spin forever). Returns the resolved root.
  */
-export async function ensureLibraryRoot(libraryDir: string): Promise<string> {
+export async function ensureLibraryRoot(libraryDir: string, opts: { timeoutMs?: number } = {}): Promise<string> {
   const root = path.resolve(libraryDir);
+  const timeoutMs = opts.timeoutMs ?? LIBRARY_ROOT_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -102,10 +106,10 @@ export async function ensureLibraryRoot(libraryDir: string): Promise<string> {
         reject(
           new LibraryError(
             'LIBRARY_UNWRITABLE',
-            `The library folder ${root} did not answer within ${LIBRARY_ROOT_TIMEOUT_MS / 1000} s (a disconnected network share or a stuck disk?). Check it, or choose another library folder.`,
+            `The library folder ${root} did not answer within ${timeoutMs / 1000} s (a disconnected network share or a stuck disk?). Check it, or choose another library folder.`,
           ),
         ),
-      LIBRARY_ROOT_TIMEOUT_MS,
+      timeoutMs,
     );
   });
   try {

@@ -3,7 +3,9 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuseUnavailableReason, makeFatImage, mountFat } from '../../support/fuse.js';
 import { ensureLibraryRoot, ensurePlace, placeOf } from '../../../main/sync/library/layout.js';
 import { LibraryError } from '../../../main/sync/library/errors.js';
 
@@ -52,4 +54,28 @@ describe.skipIf(process.platform !== 'linux')('library root on a system filesyst
     const { err } = await refusal(ensureLibraryRoot(file));
     expect(err.message).toMatch(/is a file, not a folder/);
   });
+});
+
+describe.skipIf(!!fuseUnavailableReason())('library root on a volume that stops answering', () => {
+  it('fails after the timeout with a clear error instead of hanging', async () => {
+    const img = path.join(tmp, 'stuck.img');
+    await makeFatImage(img, 40);
+    const mount = await mountFat(img, path.join(tmp, 'stuck'));
+    // The FUSE daemon is our child; stopping it makes every call on the volume wait, like a dropped network share.
+    const pid = Number(execFileSync('pgrep', ['-f', `fusefat .*${img}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const lib = path.join(mount.dir, 'library');
+      const { err, ms } = await refusal(ensureLibraryRoot(lib, { timeoutMs: 500 }));
+      expect(ms).toBeGreaterThanOrEqual(450);
+      expect(ms).toBeLessThan(5000);
+      expect(err.message).toBe(
+        `The library folder ${lib} did not answer within 0.5 s (a disconnected network share or a stuck disk?). Check it, or choose another library folder.`,
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await mount.unmount();
+    }
+  }, 30_000);
 });
