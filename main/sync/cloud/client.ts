@@ -236,7 +236,7 @@ export class PlaudCloudClient {
       if (axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
         throw new CloudError(
           'bad-response',
-          `${what}: The Plaud server sent an answer of more than 1 MiB, far bigger than any answer of the API, so it was not read further (a proxy or captive portal in the way?). It will be retried.`,
+          `${what}: The Plaud server sent an answer of more than 1 MiB, far bigger than any answer of the API, so it was not read further (a proxy or captive portal in the way?).`,
           { operation: what },
         );
       }
@@ -252,7 +252,7 @@ export class PlaudCloudClient {
       return JSON.parse(text);
     } catch {
       // Redact the whole answer first, then cut: a secret cut in half is no longer recognised.
-      const start = redactString(text).slice(0, 40);
+      const start = this.scrub(text).slice(0, 40);
       throw this.badResponse(path, `the answer is not valid JSON (HTTP ${res.status}, ${text.length} bytes${text ? `, starting "${start}"` : ''})`);
     }
   }
