@@ -87,6 +87,12 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     expect(third.code).toBe(0);
     expect(lines(third.out)[0]).toMatchObject({ fileId: line.fileId, alreadyUploaded: true });
     expect(ctx.emu.files()).toHaveLength(1);
+
+    // Asked for in so many words, it is uploaded again.
+    const again = await run(...args, '--again');
+    expect(again.code, again.err).toBe(0);
+    expect(lines(again.out)[0]!.fileId).not.toBe(line.fileId);
+    expect(ctx.emu.files()).toHaveLength(2);
   }, 90_000);
 
   it('PLAUD_SYNC_STATE places the journal like --state-dir does; a damaged entry is replaced, with a log line', async () => {

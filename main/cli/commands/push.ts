@@ -28,6 +28,7 @@ export interface PushOptions {
   clientSecretFile?: string;
   stateDir?: string;
   verbose?: boolean;
+  again?: boolean;
   sn?: string;
   snType?: SnType;
   ownerId?: string;
@@ -108,6 +109,7 @@ export function register(program: Command): void {
     })
     .option('--json', 'print one JSON object per file')
     .option('--verbose', 'also print the log to stderr')
+    .option('--again', 'upload a file again even though an earlier push of it finished (makes a second cloud file)')
     .action(async (files: string[], opts: PushOptions) => {
       process.exitCode = await push(files, opts);
     });
@@ -174,12 +176,12 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
         };
         const { entry, problem } = await journal.read(key);
         if (problem) logger.warn(`push journal entry unusable, starting afresh: ${problem}`, { file });
-        if (entry?.result) {
+        if (entry?.result && !opts.again) {
           logger.info('push: already uploaded earlier', { file, fileId: entry.result.fileId });
           out({ file, fileId: entry.result.fileId, uploadId: entry.result.uploadId, md5, bytes: probe.size, filetype: probe.filetype, durationMs, startTime, possibleDuplicate: entry.result.possibleDuplicate, alreadyUploaded: true });
           continue;
         }
-        if (entry?.state) logger.info('push: resuming an earlier upload of this file', { file, completing: entry.state.completing, parts: entry.state.parts.length });
+        if (entry?.state && !entry.result) logger.info('push: resuming an earlier upload of this file', { file, completing: entry.state.completing, parts: entry.state.parts.length });
         const r = await uploader.upload(
           {
             path: file,
@@ -191,7 +193,7 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
             startTime,
             durationMs,
             md5,
-            ...(entry?.state ? { resume: entry.state } : {}),
+            ...(entry?.state && !entry.result ? { resume: entry.state } : {}),
           },
           {
             // Persisted before the upload goes on: a complete-upload is sent only once its state is on disk.
