@@ -1,8 +1,15 @@
 // Option helpers and output shared by CLI commands: repeatable options, the mount-root option, and a printer that
 // writes one JSON object per line (--json) or plain sentences with a live progress line on a terminal.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { redactString } from '../sync/log.js';
 import { defaultMountRoots } from '../sync/paths.js';
+
+/** A mistake in how the command was called (exit 2), found after parsing, e.g. a required choice left out. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
 
 /** Commander reducer for an option that may be given several times. */
 export const collectRepeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -39,10 +46,10 @@ export function linePrinter(opts: { json: boolean; out?: NodeJS.WritableStream &
   };
   return {
     event(obj, text) {
-      if (opts.json) out.write(JSON.stringify(obj) + '\n');
+      if (opts.json) out.write(redactString(JSON.stringify(obj)) + '\n');
       else if (text !== undefined) {
         clearLive();
-        out.write(text + '\n');
+        out.write(redactString(text) + '\n');
       }
     },
     progress(text) {
@@ -60,8 +67,8 @@ export function linePrinter(opts: { json: boolean; out?: NodeJS.WritableStream &
     },
     error(message, extra) {
       clearLive();
-      if (opts.json) out.write(JSON.stringify({ type: 'error', message, ...(extra ?? {}) }) + '\n');
-      err.write(`plaud-sync: ${message}\n`);
+      if (opts.json) out.write(redactString(JSON.stringify({ type: 'error', message, ...(extra ?? {}) })) + '\n');
+      err.write(redactString(`plaud-sync: ${message}`) + '\n');
     },
     close() {
       clearLive();
@@ -75,3 +82,59 @@ export function formatBytes(n: number): string {
   if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
   return `${(n / 1e9).toFixed(2)} GB`;
 }
+
+/**
+ * Read a secret from a file (a daemon's token, from systemd's $CREDENTIALS_DIRECTORY or a file only its user can
+ * read). A file that group or others can read is refused with the chmod that fixes it: a secret in a readable file
+ * is no secret. The value is trimmed (a trailing newline is what editors leave).
+ */
+export function readSecretFile(file: string, what: string): string {
+  const abs = path.resolve(file);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (err) {
+    throw new UsageError(`The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  if (!st.isFile()) throw new UsageError(`The ${what} file ${abs} is not a regular file.`);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
+    throw new UsageError(`The ${what} file ${abs} can be read by other users (mode ${mode}), so it is refused. Make it private with: chmod 600 ${abs}`);
+  }
+  let value: string;
+  try {
+    value = fs.readFileSync(abs, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  if (!value) throw new UsageError(`The ${what} file ${abs} is empty.`);
+  return value;
+}
+
+/**
+ * One secret from, in order: its flag, its file flag, its environment variable, its file variable. Giving both the
+ * value and the file in the same place is a mistake worth saying.
+ */
+export function secretFrom(
+  flag: string | undefined,
+  fileFlag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  names: { flag: string; fileFlag: string; env: string; envFile: string; what: string },
+): string | undefined {
+  if (flag !== undefined && fileFlag !== undefined) throw new UsageError(`Use either ${names.flag} or ${names.fileFlag}, not both.`);
+  if (flag !== undefined) return flag;
+  if (fileFlag !== undefined) return readSecretFile(fileFlag, names.what);
+  if (env[names.env] && env[names.envFile]) throw new UsageError(`Set either ${names.env} or ${names.envFile}, not both.`);
+  if (env[names.env]) return env[names.env];
+  if (env[names.envFile]) return readSecretFile(env[names.envFile]!, names.what);
+  return undefined;
+}
+
+export const TOKEN_NAMES = { flag: '--token', fileFlag: '--token-file', env: 'PLAUD_API_TOKEN', envFile: 'PLAUD_API_TOKEN_FILE', what: 'API token' };
+export const CLIENT_SECRET_NAMES = {
+  flag: '--client-secret',
+  fileFlag: '--client-secret-file',
+  env: 'PLAUD_CLIENT_SECRET',
+  envFile: 'PLAUD_CLIENT_SECRET_FILE',
+  what: 'client secret',
+};

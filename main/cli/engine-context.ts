@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createFileLogger } from '../sync/logfile.js';
+import { CLIENT_SECRET_NAMES, secretFrom, TOKEN_NAMES } from './common.js';
 import { jsonLineLogger, type Logger } from '../sync/log.js';
 import { defaultLibraryDir, defaultMountRoots, defaultStateDir } from '../sync/paths.js';
 import { MemorySecretStore } from '../sync/secrets-memory.js';
@@ -16,6 +17,8 @@ export interface EngineFlags {
   token?: string;
   clientId?: string;
   clientSecret?: string;
+  tokenFile?: string;
+  clientSecretFile?: string;
   mountRoot?: string[];
   json?: boolean;
   verbose?: boolean;
@@ -36,6 +39,8 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--token <token>', 'Plaud API token (or PLAUD_API_TOKEN)')
     .option('--client-id <id>', 'client id, exchanged with the secret for a token (or PLAUD_CLIENT_ID)')
     .option('--client-secret <secret>', 'client secret (or PLAUD_CLIENT_SECRET)')
+    .option('--token-file <file>', 'read the API token from a file only you can read (or PLAUD_API_TOKEN_FILE)')
+    .option('--client-secret-file <file>', 'read the client secret from a file only you can read (or PLAUD_CLIENT_SECRET_FILE)')
     .option('--json', 'print one JSON object per line')
     .option('--verbose', 'also print the log to stderr');
 }
@@ -55,9 +60,10 @@ export function resolveStateDir(flags: { stateDir?: string }, env: NodeJS.Proces
 export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = process.env): EngineContext {
   const stateDir = resolveStateDir(flags, env);
   const stored = openSettingsStore(stateDir, defaultLibraryDir()).get();
-  const token = flags.token ?? env.PLAUD_API_TOKEN;
+  // A daemon takes its secrets from files (systemd's LoadCredential=), kept out of the process list and environment.
+  const token = secretFrom(flags.token, flags.tokenFile, env, TOKEN_NAMES);
   const clientId = flags.clientId ?? env.PLAUD_CLIENT_ID;
-  const clientSecret = flags.clientSecret ?? env.PLAUD_CLIENT_SECRET;
+  const clientSecret = secretFrom(flags.clientSecret, flags.clientSecretFile, env, CLIENT_SECRET_NAMES);
   // Flags win over the environment, which wins over stored settings. Overrides are for this run only.
   const settings: Settings = {
     ...stored,

@@ -3,6 +3,7 @@
 import type { EngineEvent } from '../sync/engine/api.js';
 import type { EngineState } from '../sync/engine/state.js';
 import type { SyncEngine } from '../sync/engine/engine.js';
+import { redactString } from '../sync/log.js';
 
 export interface Printer {
   line(obj: object, text: string): void;
@@ -58,13 +59,14 @@ export function attachPrinter(engine: SyncEngine, opts: { json: boolean; out?: N
     if (tty && lastProgress) out.write('\r\x1b[K');
     lastProgress = '';
   };
+  // Every line goes through the redactor whole, the last gate before the terminal or a script's pipe.
   const human = (text: string) => {
     if (opts.json) return;
     clear();
-    out.write(text + '\n');
+    out.write(redactString(text) + '\n');
   };
   const line = (obj: object, text: string) => {
-    if (opts.json) out.write(JSON.stringify(obj) + '\n');
+    if (opts.json) out.write(redactString(JSON.stringify(obj)) + '\n');
     else human(text);
   };
   const offEvent = engine.onEvent((e) => line(e, eventText(e)));

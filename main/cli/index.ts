@@ -1,6 +1,8 @@
 // The headless entry: `plaud-sync <command>`. Every command runs the same engine as the app.
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
+import { redactString } from '../sync/log.js';
+import { UsageError } from './common.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
@@ -28,15 +30,28 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+/** Exit code of a usage error (unknown option, invalid choice, missing argument), as the README promises. */
+export const EXIT_USAGE = 2;
+
+/**
+ * Run the CLI. Commander reports usage errors with exit code 1; scripts are promised 2, so every CommanderError that
+ * is not help or --version becomes 2. Any other failure is printed in one redacted line and exits 1.
+ */
 export async function main(argv: string[]): Promise<void> {
   const program = await buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
-    throw err;
+    if (err instanceof UsageError) {
+      process.stderr.write(redactString(`plaud-sync: ${err.message}`) + '\n');
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    process.stderr.write(redactString(`plaud-sync: ${err instanceof Error ? err.message : String(err)}`) + '\n');
+    process.exitCode = 1;
   }
 }

@@ -1,5 +1,6 @@
 // Structured logging for the engine. Nothing that crosses this interface may hold a secret:
-// redact() masks known secret-bearing keys and bearer tokens before anything is written.
+// redact() masks known secret-bearing keys, bearer tokens, presigned signatures and every secret value registered
+// with registerSecret() before anything is written.
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -15,9 +16,47 @@ const SECRET_KEY = /(token|secret|password|authorization|api[_-]?key|credential)
 const BEARER = /(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 // Presigned URLs carry a signature; keep host and path, drop the query.
 const SIGNED_QUERY = /(https?:\/\/[^\s?"']+)\?[^\s"']*X-Amz-[^\s"']*/g;
+// The same signature parts seen outside a whole URL (an echoed query, a header, an S3 error page).
+const AMZ_PARAM = /(X-Amz-(?:Signature|Credential|Security-Token)\s*[=:]\s*)[^&\s"'<>,;]+/gi;
 
+/** Secrets shorter than this are not redacted by value (they would blank out ordinary words); real ones are longer. */
+export const MIN_SECRET_LENGTH = 8;
+const MAX_LIVE_SECRETS = 256;
+/** Every secret value this process knows, in the forms it may be printed in. Insertion-ordered for the cap. */
+const live = new Map<string, true>();
+let ordered: string[] = [];
+
+/**
+ * Tell the redactor about a secret this process holds (a token, a client secret, their base64 credentials, a token
+ * from the exchange, a presigned signature). From then on every string that goes through redactString() has it,
+ * and its URL- and JSON-escaped forms, replaced. Short values are ignored (see MIN_SECRET_LENGTH).
+ */
+export function registerSecret(value: string | undefined | null): void {
+  const v = value?.trim();
+  if (!v || v.length < MIN_SECRET_LENGTH) return;
+  for (const form of new Set([v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)])) {
+    live.delete(form);
+    live.set(form, true);
+  }
+  while (live.size > MAX_LIVE_SECRETS) live.delete(live.keys().next().value!);
+  // Longest first, so a secret that contains another is replaced whole.
+  ordered = [...live.keys()].sort((a, b) => b.length - a.length);
+}
+
+/** Forget every registered secret (tests). */
+export function clearSecrets(): void {
+  live.clear();
+  ordered = [];
+}
+
+/**
+ * Remove every known secret and every secret-shaped thing from a string. Call it on the WHOLE text before cutting
+ * it short: a cut secret is no longer recognisable.
+ */
 export function redactString(s: string): string {
-  return s.replace(BEARER, '$1 [redacted]').replace(SIGNED_QUERY, '$1?[signed]');
+  let out = s;
+  for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out.replace(BEARER, '$1 [redacted]').replace(SIGNED_QUERY, '$1?[signed]').replace(AMZ_PARAM, '$1[redacted]');
 }
 
 export function redact(value: unknown, depth = 0): unknown {

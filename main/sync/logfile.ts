@@ -27,7 +27,8 @@ export function createFileLogger(dir: string, opts: FileLoggerOptions = {}): Log
   const keepDays = opts.keepDays ?? 14;
   const minLevel = opts.minLevel ?? 'info';
   const now = opts.now ?? (() => new Date());
-  fs.mkdirSync(dir, { recursive: true });
+  // Logs say which recordings exist and when: the user's business only (a created folder 0700, files 0600).
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   let currentDay = '';
   let size = 0;
 
@@ -65,7 +66,7 @@ export function createFileLogger(dir: string, opts: FileLoggerOptions = {}): Log
         fs.renameSync(file, file + '.1');
         size = 0;
       }
-      fs.appendFileSync(file, line);
+      fs.appendFileSync(file, line, { mode: 0o600 });
       size += Buffer.byteLength(line);
     } catch {
       // A full or read-only disk must not crash the sync; the state model still reports problems.

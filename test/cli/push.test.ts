@@ -2,7 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../main/cli/index.js';
 import { useEmulatorAndDir } from '../sync/upload/helpers.js';
 
@@ -11,7 +11,7 @@ if (!hasFfmpeg) console.warn('push CLI tests skipped: ffmpeg is not installed (D
 
 let opus: string;
 let mp3: string;
-const ENV_KEYS = ['PLAUD_API_BASE', 'PLAUD_API_TOKEN', 'PLAUD_CLIENT_ID', 'PLAUD_CLIENT_SECRET'] as const;
+const ENV_KEYS = ['PLAUD_API_BASE', 'PLAUD_API_TOKEN', 'PLAUD_CLIENT_ID', 'PLAUD_CLIENT_SECRET', 'PLAUD_API_TOKEN_FILE', 'PLAUD_CLIENT_SECRET_FILE', 'PLAUD_SYNC_STATE'] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -43,6 +43,10 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
     const mtime = new Date(Date.UTC(2024, 2, 1, 10, 0, 0));
     await fs.utimes(opus, mtime, mtime);
     for (const k of ENV_KEYS) delete process.env[k];
+  });
+  beforeEach(() => {
+    // push keeps its journal and log in the state folder: never the real per-user one.
+    process.env.PLAUD_SYNC_STATE = path.join(ctx.dir, 'state');
   });
   afterEach(() => {
     for (const k of ENV_KEYS) {

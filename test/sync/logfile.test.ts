@@ -16,6 +16,7 @@ describe('daily file logger', () => {
     expect(text).not.toMatch(/sekrit|s2"|abc\.def|zz/);
     const entry = JSON.parse(text.trim());
     expect(entry).toMatchObject({ level: 'info', file: 'a.opus', token: '[redacted]' });
+    if (process.platform !== 'win32') expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.existsSync(path.join(dir, 'plaud-sync-2025-11-01.log'))).toBe(false);
     for (let i = 0; i < 10; i++) log.warn('filler line number ' + i);
     expect(fs.existsSync(file + '.1')).toBe(true);
@@ -25,5 +26,14 @@ describe('daily file logger', () => {
     now = new Date('2026-01-02T00:00:01Z');
     log.error('next day');
     expect(fs.readFileSync(path.join(dir, logFileName(now)), 'utf8')).toContain('next day');
+  });
+});
+
+describe('log folder', () => {
+  it.skipIf(process.platform === 'win32')('is created private to the user', () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'plaud-log-'));
+    const dir = path.join(parent, 'logs');
+    createFileLogger(dir).info('x');
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

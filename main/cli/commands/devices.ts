@@ -5,20 +5,26 @@ import type { Command } from 'commander';
 import { findDevices } from '../../sync/devices/find.js';
 import { scanVolume } from '../../sync/devices/scan.js';
 import { traitFor } from '../../sync/devices/traits.js';
+import { openSettingsStore } from '../../sync/settings-store.js';
+import { defaultLibraryDir } from '../../sync/paths.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom } from '../common.js';
+import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 
 interface DevicesFlags {
   mountRoot?: string[];
+  stateDir?: string;
   json?: boolean;
 }
 
 export function register(program: Command): void {
-  addMountRootOption(program.command('devices'))
+  addStateDirOption(addMountRootOption(program.command('devices')))
     .description('list the Plaud recorders mounted now')
     .option('--json', 'print one JSON object per recorder per line')
     .action(async (flags: DevicesFlags) => {
       const printer = linePrinter({ json: !!flags.json });
-      const roots = mountRootsFrom(flags);
+      // Without --mount-root, the mount roots saved in the state folder's settings (as sync and watch use), else the OS's.
+      const saved = flags.mountRoot?.length ? undefined : savedMountRoots(flags);
+      const roots = saved?.length ? saved : mountRootsFrom(flags);
       const devices = await findDevices(roots);
       if (!devices.length && !flags.json) console.log(`No Plaud recorder found under ${roots.join(', ')}.`);
       for (const d of devices) {
@@ -61,4 +67,12 @@ export function register(program: Command): void {
       }
       printer.close();
     });
+}
+
+function savedMountRoots(flags: DevicesFlags): string[] | undefined {
+  try {
+    return openSettingsStore(resolveStateDir(flags), defaultLibraryDir()).get().mountRoots;
+  } catch {
+    return undefined; // unreadable settings are the engine commands' business; listing devices goes on
+  }
 }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { ledgerDir, openLedger, LedgerLockedError } from '../../sync/ledger/index.js';
 import { retryFailed } from '../../sync/engine/retry.js';
+import { UsageError } from '../common.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 
 export function register(program: Command): void {
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .option('--all-failed', 'retry every failed recording')
     .option('--json', 'print one JSON object')
     .action(async (id: string | undefined, flags: { stateDir?: string; allFailed?: boolean; json?: boolean }) => {
-      if (!id && !flags.allFailed) throw new Error('Name a recording id, or use --all-failed.');
+      if (!id && !flags.allFailed) throw new UsageError('Name a recording id, or use --all-failed.');
       let ledger;
       try {
         ledger = await openLedger(ledgerDir(resolveStateDir(flags)));

@@ -5,9 +5,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
 import { DEFAULT_API_BASE } from '../settings.js';
-import { nullLogger, type Logger } from '../log.js';
+import { nullLogger, redactString, registerSecret, type Logger } from '../log.js';
 import type { UploadFormat } from '../types.js';
-import { checkApiBase } from './api-base.js';
+import { checkApiBase, partUrlProblem } from './api-base.js';
 import { CloudError, networkError, statusError } from './errors.js';
 import {
   CompleteUploadBodySchema,
@@ -57,6 +57,9 @@ const OPERATION: Record<string, string> = {
   [PATHS.unbind]: 'Unbinding the device',
 };
 
+/** No API answer of the contract comes near this; a bigger one is a proxy page, a loop or an attack. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
 export class PlaudCloudClient {
   readonly apiBase: string;
   private readonly http: AxiosInstance;
@@ -75,6 +78,12 @@ export class PlaudCloudClient {
       throw new CloudError('auth', 'Both a client ID and a client secret are needed: enter them in Settings.');
     }
     if (this.creds.kind === 'token') this.token = this.creds.token.trim();
+    // From here on no message, log line or output of this process may carry these, whatever path it takes.
+    if (this.creds.kind === 'token') registerSecret(this.creds.token);
+    else {
+      registerSecret(this.creds.clientSecret);
+      registerSecret(Buffer.from(`${this.creds.clientId}:${this.creds.clientSecret}`).toString('base64'));
+    }
     this.log = opts.logger ?? nullLogger;
     this.http = axios.create({
       baseURL: this.apiBase,
@@ -84,6 +93,8 @@ export class PlaudCloudClient {
       responseType: 'text',
       transformResponse: [(d: unknown) => d],
       maxRedirects: 0,
+      // Read at most this much of any answer (axios stops the stream past it), so a huge answer cannot eat memory.
+      maxContentLength: MAX_ANSWER_BYTES,
       headers: { Accept: 'application/json' },
       httpAgent: new http.Agent({ keepAlive: true }),
       httpsAgent: new https.Agent({ keepAlive: true }),
@@ -112,6 +123,7 @@ export class PlaudCloudClient {
           throw new CloudError('auth', 'The client ID or client secret was refused: check them in Settings.', { status: res.status, operation: OPERATION[PATHS.token] });
         }
         const body = this.parseJson(res, PATHS.token, TokenAnswerSchema);
+        registerSecret(body.api_token);
         this.token = body.api_token;
         return body.api_token;
       })().finally(() => {
@@ -155,6 +167,10 @@ export class PlaudCloudClient {
     if (!parsed.ok) throw this.badResponse(PATHS.presign, parsed.problem);
     const misfit = checkSessionFits(parsed.value, req.filesize);
     if (misfit) throw this.badResponse(PATHS.presign, misfit);
+    for (const p of parsed.value.parts) {
+      const problem = partUrlProblem(p.url, this.apiBase);
+      if (problem) throw new CloudError('insecure', `${OPERATION[PATHS.presign]}: ${problem}.`, { operation: OPERATION[PATHS.presign], retryable: false });
+    }
     return parsed.value;
   }
 
@@ -217,6 +233,13 @@ export class PlaudCloudClient {
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       if (axios.isAxiosError(err) && err.code === 'ERR_FR_TOO_MANY_REDIRECTS') throw this.badResponse(path, 'too many redirects');
+      if (axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
+        throw new CloudError(
+          'bad-response',
+          `${what}: The Plaud server sent an answer of more than 1 MiB, far bigger than any answer of the API, so it was not read further (a proxy or captive portal in the way?).`,
+          { operation: what },
+        );
+      }
       throw networkError(what, err);
     } finally {
       this.log.debug('api call', { method, path });
@@ -228,7 +251,9 @@ export class PlaudCloudClient {
     try {
       return JSON.parse(text);
     } catch {
-      throw this.badResponse(path, `the answer is not valid JSON (HTTP ${res.status}, ${text.length} bytes${text ? `, starting "${this.scrub(text.slice(0, 40))}"` : ''})`);
+      // Redact the whole answer first, then cut: a secret cut in half is no longer recognised.
+      const start = this.scrub(text).slice(0, 40);
+      throw this.badResponse(path, `the answer is not valid JSON (HTTP ${res.status}, ${text.length} bytes${text ? `, starting "${start}"` : ''})`);
     }
   }
 
@@ -256,12 +281,12 @@ export class PlaudCloudClient {
       msg = undefined;
     }
     if (typeof msg !== 'string' || !msg.trim()) return undefined;
-    return this.scrub(msg.trim().slice(0, 200));
+    return this.scrub(msg.trim()).slice(0, 200);
   }
 
-  /** Remove our own secrets from any text that may end up in a message. */
+  /** Remove secrets from any text that may end up in a message: every registered one, and our own short ones too. */
   private scrub(text: string): string {
-    let out = text;
+    let out = redactString(text);
     const secrets = [this.token, this.creds.kind === 'token' ? this.creds.token : this.creds.clientSecret].filter((s): s is string => !!s && s.length >= 4);
     for (const s of secrets) out = out.split(s).join('[redacted]');
     return out;

@@ -12,7 +12,8 @@ export type CloudErrorKind =
   | 'timeout' // no answer in time: outcome unknown; retryable
   | 'not-found' // 404: the server does not know this thing (e.g. an abandoned upload)
   | 'bad-response' // the answer did not match the contract
-  | 'config'; // our own setup is unusable (bad base URL, plain http to a remote host)
+  | 'config' // our own setup is unusable (bad base URL, plain http to a remote host)
+  | 'insecure'; // the server asked us to send a recording somewhere our TLS rule forbids (never retried)
 
 const RETRYABLE: ReadonlySet<CloudErrorKind> = new Set(['rate-limited', 'server', 'network', 'timeout']);
 

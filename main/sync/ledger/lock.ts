@@ -18,14 +18,27 @@ interface LockInfo {
 /** Ledger dirs this process holds (a second open in the same process is refused too). */
 const heldHere = new Set<string>();
 
-function procStart(pid: number): string | undefined {
+/** The fields of /proc/PID/stat after the ")" that ends the command name (field 3, the state, first). */
+function procStatFields(pid: number): string[] | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime) counted after the ")" that ends the command name.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function procStart(pid: number): string | undefined {
+  return procStatFields(pid)?.[19]; // field 22, starttime
+}
+
+/**
+ * A killed process stays a zombie until its parent reaps it, and a zombie still answers kill(pid, 0). It holds
+ * nothing any more, so a restart straight after a crash must not wait for the reaping (Linux: state Z or X).
+ */
+function isZombie(pid: number): boolean {
+  const state = procStatFields(pid)?.[0];
+  return state === 'Z' || state === 'X' || state === 'x';
 }
 
 function alive(info: LockInfo): boolean {
@@ -36,6 +49,7 @@ function alive(info: LockInfo): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
+  if (isZombie(info.pid)) return false;
   if (info.procStart !== undefined) {
     const now = procStart(info.pid);
     if (now !== undefined && now !== info.procStart) return false; // pid reused by another process

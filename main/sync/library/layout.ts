@@ -50,12 +50,7 @@ export function assertInside(root: string, p: string): void {
  * check the resolved path once more.
  */
 export async function ensurePlace(libraryDir: string, place: RecordingPlace): Promise<void> {
-  const root = path.resolve(libraryDir);
-  try {
-    await fs.mkdir(root, { recursive: true });
-  } catch (err) {
-    throw libraryWriteError(err, libraryDir, 'the library folder');
-  }
+  const root = await ensureLibraryRoot(libraryDir);
   let cur = root;
   for (const part of path.relative(root, place.dir).split(path.sep)) {
     cur = path.join(cur, part);
@@ -76,4 +71,99 @@ export async function ensurePlace(libraryDir: string, place: RecordingPlace): Pr
   }
   const [realRoot, realDir] = await Promise.all([fs.realpath(root), fs.realpath(place.dir)]);
   assertInside(realRoot, realDir);
+}
+
+// Filesystems made by the kernel for itself: nothing can be stored there, and Node's recursive mkdir loops forever
+// on some of them (procfs answers ENOENT to every mkdir). Magic numbers from statfs(2).
+const SYSTEM_FS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x73636673, 'securityfs'],
+  [0x1cd1, 'devpts'],
+  [0xcafe4a11, 'bpf'],
+]);
+const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
+/**
+ * The library root must answer within this, so a stalled network share or stuck disk fails with words instead of
+ * hanging the pull. Generous enough for an external disk spinning up; a system folder is refused at once anyway.
+ */
+export const LIBRARY_ROOT_TIMEOUT_MS = 15_000;
+
+/**
+ * Make sure the library root exists and can hold files, within LIBRARY_ROOT_TIMEOUT_MS (or opts.timeoutMs). Refuses a root under /proc,
+ * /sys or /dev (after resolving symlinks) or on a kernel filesystem, and creates missing levels one at a time
+ * (never a recursive mkdir, which can spin forever). Returns the resolved root.
+ */
+export async function ensureLibraryRoot(libraryDir: string, opts: { timeoutMs?: number } = {}): Promise<string> {
+  const root = path.resolve(libraryDir);
+  const timeoutMs = opts.timeoutMs ?? LIBRARY_ROOT_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new LibraryError(
+            'LIBRARY_UNWRITABLE',
+            `The library folder ${root} did not answer within ${timeoutMs / 1000} s (a disconnected network share or a stuck disk?). Check it, or choose another library folder.`,
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([makeRoot(root, libraryDir), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return root;
+}
+
+async function makeRoot(root: string, libraryDir: string): Promise<void> {
+  // The nearest level that exists decides where the rest would be created.
+  const missing: string[] = [];
+  let existing = root;
+  for (;;) {
+    try {
+      await fs.lstat(existing);
+      break;
+    } catch (err) {
+      const parent = path.dirname(existing);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === existing) throw libraryWriteError(err, libraryDir, 'the library folder');
+      missing.unshift(path.basename(existing));
+      existing = parent;
+    }
+  }
+  let real: string;
+  let type: number | undefined;
+  try {
+    real = path.join(await fs.realpath(existing), ...missing);
+    type = (await fs.statfs(existing)).type;
+  } catch (err) {
+    throw libraryWriteError(err, libraryDir, 'the library folder');
+  }
+  const systemDir = process.platform === 'win32' ? undefined : SYSTEM_DIRS.find((d) => real === d || real.startsWith(d + '/'));
+  const systemFs = type === undefined ? undefined : SYSTEM_FS.get(type);
+  if (systemDir || systemFs) {
+    throw new LibraryError(
+      'LIBRARY_UNWRITABLE',
+      `The library folder ${root} is ${systemDir ? `inside ${systemDir}` : `on the ${systemFs} filesystem`}, which the system keeps for itself: recordings cannot be stored there. Choose a folder in your home or on a data disk.`,
+    );
+  }
+  let cur = existing;
+  for (const part of missing) {
+    cur = path.join(cur, part);
+    try {
+      await fs.mkdir(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw libraryWriteError(err, libraryDir, 'the library folder');
+    }
+  }
+  const st = await fs.stat(root).catch((err: unknown) => {
+    throw libraryWriteError(err, libraryDir, 'the library folder');
+  });
+  if (!st.isDirectory()) throw new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${root} is a file, not a folder. Choose another library folder.`);
 }

@@ -72,7 +72,13 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
           if (!etag) return finish(new CloudError('bad-response', `${what}: the storage server did not return an ETag.`, { operation: what, retryable: true }));
           const plain = /^"?([0-9a-fA-F]{32})"?$/.exec(etag);
           if (opts.md5 && plain && plain[1]!.toLowerCase() !== opts.md5 && (!opts.md5OfBody || plain[1]!.toLowerCase() !== opts.md5OfBody())) {
-            return finish(new CloudError('bad-response', `${what}: the storage server stored different bytes than were sent (ETag mismatch).`, { operation: what, retryable: true }));
+            return finish(
+              new CloudError(
+                'bad-response',
+                `${what}: the storage server stored different bytes than were sent (ETag mismatch: it answered ETag ${etag}, the MD5 of the part is ${opts.md5}).`,
+                { operation: what, retryable: true },
+              ),
+            );
           }
           return finish(null, etag);
         }

@@ -25,9 +25,10 @@ import { BufferPool } from '../buffer-pool.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { PlaudCloudClient } from '../cloud/client.js';
+import { partUrlProblem } from '../cloud/api-base.js';
 import { CloudError, isCloudError } from '../cloud/errors.js';
 import type { CompleteUploadBody, FileModel, PresignedUpload } from '../cloud/schemas.js';
-import { nullLogger, type Logger } from '../log.js';
+import { nullLogger, redactString, type Logger } from '../log.js';
 import type { SnType, UploadFormat } from '../types.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { fileMd5 } from './md5.js';
@@ -135,7 +136,8 @@ export type UploadFailureReason =
   | 'part-failed'
   | 'sessions-exhausted'
   | 'complete-rejected'
-  | 'complete-unknown';
+  | 'complete-unknown'
+  | 'insecure';
 
 export class UploadError extends Error {
   override readonly name = 'UploadError';
@@ -148,7 +150,8 @@ export class UploadError extends Error {
     readonly state?: UploadState,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    // Upload errors become ledger failure reasons, problems and CLI output: no secret may ride along.
+    super(redactString(message), options);
   }
 }
 
@@ -339,6 +342,8 @@ export class MultipartUploader {
     const count = Math.max(1, Math.ceil(fileSize / resume.partSize));
     if (resume.parts.some((p) => p.partNumber < 1 || p.partNumber > count || !p.etag)) return undefined;
     if (!resume.completing && resume.urls && resume.urls.length !== count) return undefined;
+    // Links stored by an older version were never checked against the TLS rule: a fresh session gets checked ones.
+    if (!resume.completing && resume.urls?.some((u) => partUrlProblem(u.url, this.client.apiBase))) return undefined;
     if (resume.completing && resume.parts.length !== count) return undefined;
     return structuredClone({ ...resume, parts: [...resume.parts].sort((a, b) => a.partNumber - b.partNumber) });
   }
@@ -397,12 +402,17 @@ export class MultipartUploader {
     progress();
     if (todo.length === 0) return;
 
+    const urlOf = new Map(state.urls!.map((u) => [u.partNumber, u.url]));
+    // The last gate before bytes leave: whatever produced these links, a recording goes out only over TLS.
+    for (const n of todo) {
+      const problem = partUrlProblem(urlOf.get(n) ?? '', this.client.apiBase);
+      if (problem) throw new UploadError('insecure', `Upload of part ${n} refused: ${problem}.`, false, undefined);
+    }
     // One controller for this session: a lost session or a hard failure stops the other workers.
     const session = new AbortController();
     const onOuterAbort = () => session.abort(signal!.reason);
     signal?.addEventListener('abort', onOuterAbort, { once: true });
     let failure: unknown;
-    const urlOf = new Map(state.urls!.map((u) => [u.partNumber, u.url]));
 
     const worker = async () => {
       let buf: Buffer | undefined;
@@ -519,7 +529,7 @@ export class MultipartUploader {
         if (signal?.aborted || !isCloudError(err)) throw err;
         const retryable = err.retryable || err.kind === 'bad-response';
         if (!retryable || attempt >= this.maxApiTries) {
-          const reason = err.kind === 'auth' ? 'auth' : 'start-failed';
+          const reason = err.kind === 'auth' ? 'auth' : err.kind === 'insecure' ? 'insecure' : 'start-failed';
           throw new UploadError(reason, err.message, retryable, state, { cause: err });
         }
         await this.waitBeforeRetry(what, attempt, err, hooks, signal);

@@ -4,7 +4,7 @@ import type http from 'node:http';
 import { GetObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describeHead, sniffAudio } from './content.js';
-import type { ApiEndpoint, Faults } from './faults.js';
+import type { ApiEndpoint, CustomAnswer, Faults } from './faults.js';
 import { Listener } from './listener.js';
 import type { S3Backend } from './s3-backend.js';
 import {
@@ -133,6 +133,24 @@ export class PlaudApi {
     this.state.record({ method: req.method ?? '?', path, status: reply.status, kind: 'api' });
   }
 
+  /** A custom answer, streamed with backpressure so even a huge one costs no memory here. */
+  private async sendCustom(req: http.IncomingMessage, res: http.ServerResponse, a: CustomAnswer): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const chunk = Buffer.from(typeof a.body === 'function' ? a.body({ path, headers: req.headers }) : a.body);
+    res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.chunked ? {} : { 'Content-Length': String(chunk.length * a.repeat) }) });
+    this.state.record({ method: req.method ?? '?', path, status: a.status, kind: 'api' });
+    for (let i = 0; i < a.repeat; i++) {
+      if (res.destroyed) return; // the client stopped reading: fine, that is what a size cap does
+      if (!res.write(chunk)) {
+        await new Promise<void>((r) => {
+          res.once('drain', r);
+          res.once('close', r);
+        });
+      }
+    }
+    res.end();
+  }
+
   private async readJson(req: http.IncomingMessage): Promise<unknown> {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -177,6 +195,12 @@ export class PlaudApi {
         body: errorBody('rate_limited', 'too many requests, retry later'),
         headers: { 'Retry-After': String(limited.retryAfterSeconds) },
       });
+    }
+
+    const custom = this.faults.takeCustomAnswer(endpoint);
+    if (custom) {
+      req.resume();
+      return this.sendCustom(req, res, custom);
     }
 
     let reply: Reply;

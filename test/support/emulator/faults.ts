@@ -36,6 +36,22 @@ interface Garbage extends Counted {
   tookEffect: boolean;
 }
 
+/** What a custom answer may look at: the request's headers (so a test can echo one, as a careless server does). */
+export interface AnsweredRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+export interface CustomAnswer extends Counted {
+  endpoint: ApiEndpoint;
+  status: number;
+  contentType: string;
+  body: string | ((req: AnsweredRequest) => string);
+  /** The body is sent this many times over (streamed, so a huge answer costs the emulator no memory). */
+  repeat: number;
+  /** Send without Content-Length (chunked), so the client cannot tell the size up front. */
+  chunked: boolean;
+}
+
 function matches(target: FaultTarget, where: 'parts' | ApiEndpoint): boolean {
   if (target === 'all') return true;
   if (target === 'parts') return where === 'parts';
@@ -62,10 +78,12 @@ function times(n: number | undefined): number {
 export class Faults {
   private partFailures = new Map<number, PartFailure>();
   private partResets = new Map<number, PartReset>();
+  private partCorruptions = new Map<number, Counted>();
   private rateLimits: RateLimit[] = [];
   private slows: Slow[] = [];
   private completeFailures: CompleteFailure[] = [];
   private garbage: Garbage[] = [];
+  private customAnswers: CustomAnswer[] = [];
   /** Lifetime (seconds) of presigned URLs issued from now on; null = the default hour. */
   urlExpirySeconds: number | null = null;
   /** Upload ids whose already-issued URLs answer 403 "Request has expired". */
@@ -84,6 +102,14 @@ export class Faults {
   /** Destroys the connection of a PUT of part `partNumber`: 'before' storing it (default) or 'after' it was stored. */
   resetPart(partNumber: number, opts: { times?: number; when?: 'before' | 'after' } = {}): void {
     this.partResets.set(partNumber, { times: times(opts.times), when: opts.when ?? 'before' });
+  }
+
+  /**
+   * The bytes of a PUT of part `partNumber` arrive with one bit flipped (corruption in transit): the part is stored
+   * so, and answered as S3 would, with the MD5 of what it received as ETag, which is not the MD5 of what was sent.
+   */
+  corruptPart(partNumber: number, opts: { times?: number } = {}): void {
+    this.partCorruptions.set(partNumber, { times: times(opts.times) });
   }
 
   /** Answers 429 (or `status`, e.g. 503) with a Retry-After header, `times` times, on `target` (default 'all'). */
@@ -147,6 +173,28 @@ export class Faults {
   }
 
   /**
+   * `endpoint` answers exactly this, `times` times, without taking effect: any status (default 200), any content type
+   * (default text/html), a body (or a function of the request, e.g. to echo its Authorization header) sent `repeat`
+   * times over. For hostile answers: secrets planted in an HTML page or a JSON error, or a body of hundreds of MB.
+   */
+  customAnswer(
+    endpoint: ApiEndpoint,
+    opts: { times?: number; status?: number; contentType?: string; body: string | ((req: AnsweredRequest) => string); repeat?: number; chunked?: boolean },
+  ): void {
+    const repeat = opts.repeat ?? 1;
+    if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`repeat must be a whole number >= 1 (got ${repeat})`);
+    this.customAnswers.push({
+      endpoint,
+      times: times(opts.times),
+      status: opts.status ?? 200,
+      contentType: opts.contentType ?? 'text/html',
+      body: opts.body,
+      repeat,
+      chunked: opts.chunked ?? false,
+    });
+  }
+
+  /**
    * Invalidates every token the exchange issued so far; a fresh exchange works again. The emulator's own `token`
    * (a user-supplied API token) stays valid unless `includeStatic` is set.
    */
@@ -158,16 +206,22 @@ export class Faults {
   clear(): void {
     this.partFailures.clear();
     this.partResets.clear();
+    this.partCorruptions.clear();
     this.rateLimits = [];
     this.slows = [];
     this.completeFailures = [];
     this.garbage = [];
+    this.customAnswers = [];
     this.urlExpirySeconds = null;
     this.expiredUploads.clear();
   }
 
   // ---- used by the servers ----
 
+  /** @internal */
+  takePartCorruption(partNumber: number): Counted | undefined {
+    return takeFromMap(this.partCorruptions, partNumber);
+  }
   /** @internal */
   takeRateLimit(where: 'parts' | ApiEndpoint): RateLimit | undefined {
     return take(this.rateLimits, (f) => matches(f.target, where));
@@ -187,6 +241,10 @@ export class Faults {
   /** @internal */
   takeCompleteFailure(phase: 'before' | 'after'): CompleteFailure | undefined {
     return take(this.completeFailures, (f) => f.phase === phase);
+  }
+  /** @internal */
+  takeCustomAnswer(endpoint: ApiEndpoint): CustomAnswer | undefined {
+    return take(this.customAnswers, (f) => f.endpoint === endpoint);
   }
   /** @internal */
   takeGarbage(endpoint: ApiEndpoint): Garbage | undefined {

@@ -14,7 +14,7 @@ export type { StoredFile, Binding } from './api.js';
 export type { CompleteUploadBody } from './schemas.js';
 export type { RequestLogEntry } from './state.js';
 export { Faults } from './faults.js';
-export type { ApiEndpoint, FaultTarget, GarbageKind, UploadFiletype } from './faults.js';
+export type { AnsweredRequest, ApiEndpoint, FaultTarget, GarbageKind, UploadFiletype } from './faults.js';
 
 export const DEFAULT_PART_SIZE = 5 * 1024 * 1024;
 /** S3's minimum size for every part but the last. */
@@ -66,6 +66,8 @@ export interface Emulator {
   requests(): RequestLogEntry[];
   /** A fresh valid token, as the token exchange would give. */
   issueToken(): string;
+  /** Every token valid now: the static one and those the exchange (or issueToken) handed out. */
+  validTokens(): string[];
   /** Forget an upload as if the server had aborted or expired it: its parts are dropped, completing it answers 404. */
   abortUpload(uploadId: string): Promise<void>;
   /** Upload ids started with generate-presigned-urls and not yet completed. */
@@ -149,6 +151,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     requests: () => state.log.map((e) => ({ ...e })),
     issueToken: () => theApi.issueToken(),
+    validTokens: () => [...theApi.tokens],
     async abortUpload(uploadId) {
       const s = state.sessions.get(uploadId);
       if (!s) throw new Error(`no upload ${uploadId}`);

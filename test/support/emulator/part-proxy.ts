@@ -2,6 +2,7 @@
 // store and passes anything else on to s3rver. Presigned URLs are signed for this endpoint's host, so the signature a
 // client sends is checked for the host it actually talks to.
 import http from 'node:http';
+import { Transform } from 'node:stream';
 import type { Faults } from './faults.js';
 import { Listener } from './listener.js';
 import type { S3Backend } from './s3-backend.js';
@@ -123,8 +124,9 @@ export class PartProxy {
   private async storePart(req: http.IncomingMessage, res: http.ServerResponse, resetAfter: boolean, partNumber: number, uploadId: string): Promise<void> {
     const declared = Number(req.headers['content-length']);
     let stored: { size: number; md5: string };
+    const corrupt = this.faults.takePartCorruption(partNumber);
     try {
-      stored = await this.backend.putPart(uploadId, partNumber, req);
+      stored = await this.backend.putPart(uploadId, partNumber, corrupt ? req.pipe(flipFirstBit()) : req);
     } catch {
       // The client went away mid-part (or offline() cut it): nothing was stored, nobody to answer.
       if (!req.socket.destroyed) this.answer(req, res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', {}, partNumber, uploadId);
@@ -162,4 +164,19 @@ export class PartProxy {
       req.pipe(upstream);
     });
   }
+}
+
+/** Flips the lowest bit of the first byte that passes: one bit of damage, as a bad link or NIC might do. */
+function flipFirstBit(): Transform {
+  let done = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (!done && chunk.length > 0) {
+        chunk = Buffer.from(chunk);
+        chunk[0] = chunk[0]! ^ 1;
+        done = true;
+      }
+      cb(null, chunk);
+    },
+  });
 }

@@ -53,7 +53,7 @@ describe('API base URL', () => {
     expect(checkApiBase('http://[::1]:3000')).toBe('http://[::1]:3000');
   });
 
-  it.each(['http://api.plaud.ai', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.example', 'http://[::2]:80', 'http://128.0.0.1'])('refuses plain http to %s', (u) => {
+  it.each(['http://api.plaud.ai', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.example', 'http://[::2]:80', 'http://128.0.0.1', 'http://localhost.evil.example', 'http://evil-localhost.com', 'http://evil.localhost'])('refuses plain http to %s', (u) => {
     const make = () => new PlaudCloudClient({ apiBase: u, credentials: { kind: 'token', token: 't' } });
     expect(make).toThrow(CloudError);
     expect(make).toThrow(/Refusing to send recordings and credentials over plain http.*use https:\/\//);

@@ -92,6 +92,13 @@ describe('identifyVolume', () => {
     expect(info!.warnings.join('\n')).toMatch(/WAV header says 888300000000000000/);
   });
 
+  it('a MODEL.txt with two serial lines gives a warning naming both, and the first one is used', async () => {
+    await fs.writeFile(path.join(dir, 'MODEL.txt'), 'PLAUD NOTE V0095\nSerial No.:888317426694681884\nSerial No.:888300000000000042\n');
+    const info = await identifyVolume(dir, { checkWavSerial: false });
+    expect(info?.sn).toBe('888317426694681884');
+    expect(info?.warnings.join('\n')).toMatch(/MODEL\.txt states two serial numbers, 888317426694681884 and 888300000000000042; using 888317426694681884/);
+  });
+
   it('falls back to the USB serial when MODEL.txt has none', async () => {
     await fs.writeFile(path.join(dir, 'MODEL.txt'), 'PLAUD NOTE V0095\n');
     const info = await identifyVolume(dir, { usbSerial: '888317426694681884' });

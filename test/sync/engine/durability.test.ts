@@ -31,7 +31,7 @@ describe('engine durability points', () => {
     // Hold every background fsync of the journal until the test lets it go.
     const held: (() => void)[] = [];
     const realFdatasync = fs.fdatasync;
-    vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    const fdatasyncSpy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
       held.push(() => realFdatasync(fd, cb));
     }) as unknown as typeof fs.fdatasync);
     const release = () => held.splice(0).forEach((go) => go());
@@ -65,16 +65,27 @@ describe('engine durability points', () => {
       watcher,
       cloudFactory: () => cloud,
     });
+    // Whatever fails below, the held fsyncs are let go and no longer held, or the engine's stop in the cleanup
+    // would wait on them for a minute.
+    cleanup.unshift(async () => {
+      fdatasyncSpy.mockRestore();
+      release();
+    });
     await engine.start();
     cleanup.push(() => engine.stop());
-    await watcher.plug(vol);
-    const until = Date.now() + 20_000;
-    while (!engine.records().every((r) => r.state === 'synced') || engine.records().length === 0) {
-      if (Date.now() > until) throw new Error(`not synced: ${JSON.stringify(engine.records().map((r) => r.state))}`);
-      if (!checking) release(); // the pull's own flush points wait too
-      await new Promise((r) => setTimeout(r, 20));
+    try {
+      await watcher.plug(vol);
+      const until = Date.now() + 20_000;
+      while (!engine.records().every((r) => r.state === 'synced') || engine.records().length === 0) {
+        if (Date.now() > until) throw new Error(`not synced: ${JSON.stringify(engine.records().map((r) => r.state))}`);
+        if (!checking) release(); // the pull's own flush points wait too
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(seen.completeCalled).toBe(1);
+      expect(seen.completingResolvedWhileHeld).toBe(false);
+    } finally {
+      fdatasyncSpy.mockRestore();
+      release();
     }
-    expect(seen.completeCalled).toBe(1);
-    expect(seen.completingResolvedWhileHeld).toBe(false);
   });
 });
