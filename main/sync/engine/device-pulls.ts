@@ -382,7 +382,7 @@ export class PullSide {
           }
           if (!result.upload) throw new LibraryError('BAD_RECORDING', `No upload file could be made for ${job.rec.relBase}.`);
           ledger.amend(id, { fingerprint: result.fingerprint });
-          ledger.transition(id, 'pulled', {
+          const pulledRecord = ledger.transition(id, 'pulled', {
             durationMs: result.upload.durationMs || job.rec.durationMs,
             pulled: {
               files,
@@ -390,6 +390,12 @@ export class PullSide {
             },
           });
           pulled++;
+          if (result.cloud) {
+            // The library remembers that the cloud has this take: record it as synced instead of uploading it again.
+            ledger.transition(pulledRecord.id, 'synced', { cloudFileId: result.cloud.fileId });
+            log.info('the library says the cloud already has this recording; not uploading it again', { id, cloudFileId: result.cloud.fileId });
+            return;
+          }
           this.hooks.pulled();
         },
         onInterrupted: (job, e) => {

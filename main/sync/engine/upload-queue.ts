@@ -17,6 +17,7 @@ import type { EngineContext } from './context.js';
 import { requeue } from './retry.js';
 import type { EngineState } from './state.js';
 import { SpeedMeter, isUploadSideFailure } from './views.js';
+import { manifestOfUploadFile, updateManifest } from '../library/manifest.js';
 import type { ConnectionTestResult } from './api.js';
 
 /** States an upload slot can pick from (failed ones only when due, see eligible()). */
@@ -250,6 +251,7 @@ export class UploadQueue {
         },
         {
           onSessionStarted: (s) => {
+            this.mirror(pulledInfo.upload.path, (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } }));
             // A new session replaces any older one (expired links, a lost upload): the old parts are void.
             if (r.state !== 'pulled') r = ledger.transition(id, 'pulled');
             r = ledger.transition(id, 'uploading', {
@@ -285,6 +287,8 @@ export class UploadQueue {
       );
       if (r.state === 'uploading') r = ledger.transition(id, 'completing');
       r = ledger.transition(id, 'synced', { cloudFileId: result.file.id ?? result.fileId, possibleDuplicate: result.possibleDuplicate });
+      const cloudFileId = r.synced!.cloudFileId;
+      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({ ...m, cloud: { fileId: cloudFileId, syncedAt: r.synced!.syncedAt, filetype: pulledInfo.upload.filetype } }));
       problems.clear({ recordingId: id });
       if (result.possibleDuplicate) {
         problems.raise({
@@ -369,6 +373,15 @@ export class UploadQueue {
       ...(nextTryAt ? { action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.', actionLabel: 'Retry now' } : {}),
       detail: message,
     });
+  }
+
+  /** Mirror an upload step into the library's manifest (the second source of truth); a failure there is only logged. */
+  private mirror(uploadPath: string, change: Parameters<typeof updateManifest>[2]): Promise<void> {
+    const { dir, base } = manifestOfUploadFile(uploadPath);
+    return updateManifest(dir, base, change).then(
+      () => undefined,
+      (err) => this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),
+    );
   }
 
   /** Upload failures that no longer exist (nothing failed is left) stop being shown. */

@@ -9,7 +9,9 @@ export const TRANSITIONS: Readonly<Record<RecordState, readonly RecordState[]>> 
   pulling: ['pulled', 'discovered', 'failed', 'skipped'],
   // pulled -> discovered: a partner file or a longer version of the take appeared on the recorder before its upload
   // began; the library copy is completed from the recorder and the upload file made again.
-  pulled: ['uploading', 'discovered', 'failed', 'skipped'],
+  // pulled -> synced: the library's manifest says the cloud already has this take (a fresh state folder over an
+  // existing library, or a record lost to damage): nothing is uploaded again.
+  pulled: ['uploading', 'synced', 'discovered', 'failed', 'skipped'],
   // uploading -> pulled: the upload session was abandoned (expired URLs, 403); start a new one.
   uploading: ['completing', 'pulled', 'failed'],
   // completing -> pulled: the server refused the completion for good; start a new upload.

@@ -51,6 +51,13 @@ export const Manifest = z.object({
   /** Upload-ready files by format (a later pull with another format adds one, nothing is recopied). */
   upload: z.object({ opus: UploadFile.optional(), mp3: UploadFile.optional() }).optional(),
   complete: z.boolean(),
+  /**
+   * The library is the second source of truth about the cloud: once the cloud confirmed the upload of this take, its
+   * file id is here (written atomically), so a fresh state folder, a reinstall or a ledger record lost to damage does
+   * not upload it again. `uploading` holds the open upload's ids while it runs.
+   */
+  cloud: z.object({ fileId: z.string().min(1), syncedAt: z.number(), filetype: z.enum(['opus', 'mp3']).optional() }).optional(),
+  uploading: z.object({ fileId: z.string().min(1), uploadId: z.string().min(1), startedAt: z.number() }).optional(),
   updatedAt: z.string(),
 });
 export type Manifest = z.infer<typeof Manifest>;
@@ -68,6 +75,22 @@ export async function readManifest(dir: string, base: string): Promise<Manifest 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Change a recording's manifest in place (read, change, write atomically). Does nothing when there is no readable
+ * manifest: the ledger stays the first source of truth, the manifest only mirrors what it can.
+ */
+export async function updateManifest(dir: string, base: string, change: (m: Manifest) => Manifest): Promise<boolean> {
+  const m = await readManifest(dir, base);
+  if (!m) return false;
+  await writeManifest(dir, base, { ...change(m), updatedAt: new Date().toISOString() });
+  return true;
+}
+
+/** The manifest beside an upload-ready file (`<dir>/<base>.opus` -> `<dir>/.<base>.manifest.json`). */
+export function manifestOfUploadFile(uploadPath: string): { dir: string; base: string } {
+  return { dir: path.dirname(uploadPath), base: path.basename(uploadPath).replace(/\.(opus|mp3)$/i, '') };
 }
 
 export async function writeManifest(dir: string, base: string, m: Manifest): Promise<void> {

@@ -51,6 +51,8 @@ export interface PulledRecording {
   copiedBytes: number;
   /** The take's content fingerprint, from the verified library copies. */
   fingerprint: Fingerprint;
+  /** The library says the cloud already has this take (its manifest holds the cloud file id). */
+  cloud?: { fileId: string; syncedAt: number };
 }
 
 export type PrepareUploadFn = (args: {
@@ -304,6 +306,8 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
     }
     const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes, fingerprint };
+    // Only a take whose files were all already verified here can be the one the cloud has (nothing new was copied).
+    if (manifest.cloud && copiedBytes === 0) out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
     const up = format ? manifest.upload?.[format] : undefined;
     if (up) {
       const p = path.join(place.dir, up.name);

@@ -12,7 +12,9 @@ const STATES: RecordState[] = ['discovered', 'pulling', 'pulled', 'uploading', '
 const ALLOWED: Record<RecordState, RecordState[]> = {
   discovered: ['pulling', 'failed', 'skipped'],
   pulling: ['pulled', 'discovered', 'failed', 'skipped'],
-  pulled: ['uploading', 'failed', 'skipped'],
+  // -> discovered: a partner file or a longer version appeared before the upload began (recording model);
+  // -> synced: the library's manifest says the cloud already has the take (library as the second source of truth).
+  pulled: ['uploading', 'synced', 'discovered', 'failed', 'skipped'],
   uploading: ['completing', 'pulled', 'failed'],
   completing: ['synced', 'pulled', 'failed'],
   synced: [],

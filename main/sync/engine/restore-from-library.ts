@@ -1,0 +1,79 @@
+// The library as the second source of truth. Each recording's manifest says what was verified and, once the cloud
+// confirmed it, the cloud file id. When the ledger lost records (recover-ledger dropped damaged lines) this puts back
+// every take the library holds that the ledger no longer knows: as synced when the manifest names its cloud file
+// (never uploaded again), else as pulled (the next sync uploads it once).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { classifyDevice } from '../devices/identify.js';
+import type { Ledger } from '../ledger/index.js';
+import { readManifest, type Manifest } from '../library/manifest.js';
+import { recordingId } from '../recording/identity.js';
+import type { Recording, SnType } from '../types.js';
+
+export interface RestoreReport {
+  /** Takes put back as synced: the library says the cloud has them. */
+  restoredSynced: number;
+  /** Takes put back as pulled: in the library, not known to be in the cloud; the next sync uploads them. */
+  restoredToUpload: number;
+  /** Takes the ledger already knew. */
+  alreadyKnown: number;
+}
+
+const SAFE = /^[0-9A-Za-z]{1,64}$/;
+
+/** Every recording manifest under <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/ (the library's own layout only). */
+export async function libraryManifests(libraryDir: string): Promise<{ dir: string; base: string; manifest: Manifest }[]> {
+  const out: { dir: string; base: string; manifest: Manifest }[] = [];
+  const list = async (dir: string) => (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && !d.isSymbolicLink());
+  for (const sn of await list(libraryDir)) {
+    if (!SAFE.test(sn.name)) continue;
+    for (const folder of await list(path.join(libraryDir, sn.name))) {
+      if (folder.name !== 'NOTES' && folder.name !== 'CALLS') continue;
+      for (const day of await list(path.join(libraryDir, sn.name, folder.name))) {
+        const dir = path.join(libraryDir, sn.name, folder.name, day.name);
+        for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+          const m = /^\.(\d{1,12}(?:-\d{1,4})?)\.manifest\.json$/.exec(name);
+          if (!m) continue;
+          const manifest = await readManifest(dir, m[1]!);
+          if (manifest?.complete) out.push({ dir, base: m[1]!, manifest });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Put back the takes the library holds and the ledger does not know. `snTypeOf` names a serial's device type. */
+export async function restoreFromLibrary(ledger: Ledger, libraryDir: string, snTypeOf: (sn: string) => SnType | undefined = () => undefined): Promise<RestoreReport> {
+  const report: RestoreReport = { restoredSynced: 0, restoredToUpload: 0, alreadyKnown: 0 };
+  for (const { dir, manifest: m } of await libraryManifests(libraryDir)) {
+    const take = m.take ?? 1;
+    const id = recordingId(m.sn, m.relBase, take);
+    if (ledger.get(id)) {
+      report.alreadyKnown++;
+      continue;
+    }
+    const up = m.upload?.opus ?? m.upload?.mp3;
+    if (!up || (!m.wav && !m.asr)) continue; // nothing that could be uploaded or shown
+    const rec: Recording = { key: `${m.sn}/${m.relBase}`, sn: m.sn, kind: m.kind, relBase: m.relBase, startMs: m.startMs, durationMs: m.durationMs, endMs: m.endMs };
+    if (m.wav) rec.wav = { relPath: `${m.relBase}.WAV`, size: m.wav.sourceSize, mtimeMs: m.wav.sourceMtimeMs };
+    if (m.asr) rec.asr = { relPath: `${m.relBase}.ASR`, size: m.asr.sourceSize, mtimeMs: m.asr.sourceMtimeMs, format: 'raw-opus' };
+    // A serial no prefix explains is a Note (FACTS: "anything else is a Note"), unless the recorder was seen before.
+    const byPrefix = classifyDevice({ serial: m.sn }).sn_type;
+    const snType = snTypeOf(m.sn) ?? (byPrefix === 'other' ? 'note' : byPrefix);
+    const r = ledger.discover(rec, { sn_type: snType, deviceId: `${snType}:${m.sn}` }, { take });
+    ledger.transition(r.id, 'pulling');
+    const files = (['wav', 'asr'] as const)
+      .filter((role) => m[role])
+      .map((role) => ({ relPath: `${m.relBase}.${role.toUpperCase()}`, libraryPath: path.join(dir, m[role]!.name), size: m[role]!.size, md5: m[role]!.md5 }));
+    ledger.transition(r.id, 'pulled', {
+      durationMs: up.durationMs || m.durationMs,
+      pulled: { files, upload: { path: path.join(dir, up.name), size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs } },
+    });
+    if (m.cloud) {
+      ledger.transition(r.id, 'synced', { cloudFileId: m.cloud.fileId });
+      report.restoredSynced++;
+    } else report.restoredToUpload++;
+  }
+  return report;
+}
