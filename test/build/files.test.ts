@@ -29,7 +29,7 @@ function appRootReferences(): { file: string; rel: string }[] {
   const refs: { file: string; rel: string }[] = [];
   for (const file of sourceFiles('main/app')) {
     const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    for (const m of text.matchAll(/path\.join\(\s*appRoot\s*,((?:\s*'[^']*'\s*,?)+)\)/g)) {
+    for (const m of text.matchAll(/path\.join\(\s*(?:\w+\.)?appRoot\s*,((?:\s*'[^']*'\s*,?)+)\)/g)) {
       const segments = [...m[1]!.matchAll(/'([^']*)'/g)].map((s) => s[1]!);
       refs.push({ file, rel: segments.join('/') });
     }
@@ -52,9 +52,9 @@ beforeAll(async () => {
 describe('files in the packaged app', () => {
   it('finds the run-time references in the app code', () => {
     const rels = appRootReferences().map((r) => r.rel);
-    // The window page and the preload must be among them; if this fails the app stopped using
-    // path.join(appRoot, ...) and this test must learn the new way.
-    expect(rels.some((r) => r.endsWith('.html'))).toBe(true);
+    // The window's files (served from out/renderer by the app:// scheme) and the preload must be among them; if this
+    // fails the app stopped using path.join(appRoot, ...) and this test must learn the new way.
+    expect(rels.some((r) => r.endsWith('.html') || /(^|\/)out\/renderer\/?$/.test(r))).toBe(true);
     expect(rels.some((r) => r.includes('preload'))).toBe(true);
   });
 

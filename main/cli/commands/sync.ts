@@ -58,7 +58,7 @@ export function register(program: Command): void {
           pending: pending.filter((r) => r.state !== 'failed').length + waiting,
           waitingForRecorder: waiting,
           failed: pending.filter((r) => r.state === 'failed').length,
-          problems: engine.getState().problems.map((p) => ({ code: p.code, message: p.message, action: p.action })),
+          problems: engine.getState().problems.map((p) => ({ code: p.code, message: p.message, action: p.action, ...(p.detail ? { detail: p.detail } : {}) })),
         };
         await engine.stop();
         if (interrupted) {

@@ -235,6 +235,8 @@ export class UploadQueue {
     this.ctx.changed();
     const ownerId = settings.identity === 'owner_id' ? settings.ownerId : undefined;
     const durationMs = pulledInfo.upload.durationMs || r.durationMs;
+    // Manifest writes of one upload happen in order (the open upload, then the cloud file id).
+    let noted: Promise<void> = Promise.resolve();
     try {
       const result = await cloud.upload(
         {
@@ -251,7 +253,7 @@ export class UploadQueue {
         },
         {
           onSessionStarted: (s) => {
-            this.mirror(pulledInfo.upload.path, (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } }));
+            noted = noted.then(() => this.mirror(pulledInfo.upload.path, (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } })));
             // A new session replaces any older one (expired links, a lost upload): the old parts are void.
             if (r.state !== 'pulled') r = ledger.transition(id, 'pulled');
             r = ledger.transition(id, 'uploading', {
@@ -286,9 +288,13 @@ export class UploadQueue {
         active.abort.signal,
       );
       if (r.state === 'uploading') r = ledger.transition(id, 'completing');
-      r = ledger.transition(id, 'synced', { cloudFileId: result.file.id ?? result.fileId, possibleDuplicate: result.possibleDuplicate });
-      const cloudFileId = r.synced!.cloudFileId;
-      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({ ...m, cloud: { fileId: cloudFileId, syncedAt: r.synced!.syncedAt, filetype: pulledInfo.upload.filetype } }));
+      // The library learns the cloud file id before the ledger says synced: a crash in between leaves the record
+      // 'completing', which re-asks the cloud for the same upload and writes the manifest again.
+      const cloudFileId = result.file.id ?? result.fileId;
+      const syncedAt = this.ctx.now();
+      await noted;
+      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({ ...m, cloud: { fileId: cloudFileId, syncedAt, filetype: pulledInfo.upload.filetype } }));
+      r = ledger.transition(id, 'synced', { cloudFileId, possibleDuplicate: result.possibleDuplicate });
       problems.clear({ recordingId: id });
       if (result.possibleDuplicate) {
         problems.raise({

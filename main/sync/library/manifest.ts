@@ -84,6 +84,11 @@ export async function readManifest(dir: string, base: string): Promise<Manifest 
 export async function updateManifest(dir: string, base: string, change: (m: Manifest) => Manifest): Promise<boolean> {
   const m = await readManifest(dir, base);
   if (!m) return false;
+  // A write of this manifest cut short by a crash left its temp file; this write replaces what it meant to say.
+  const stale = `.${path.basename(manifestPath(dir, base))}.`;
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (name.startsWith(stale) && name.endsWith('.part')) await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
+  }
   await writeManifest(dir, base, { ...change(m), updatedAt: new Date().toISOString() });
   return true;
 }

@@ -78,7 +78,7 @@ describe('engine safeguards', () => {
     vi.restoreAllMocks();
   });
 
-  async function setup(over: Partial<Settings> = {}, cloudFactory: (() => CloudPort) | undefined = instantCloud) {
+  async function setup(over: Partial<Settings> = {}, cloudFactory: (() => CloudPort) | null = instantCloud) {
     const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'plaud-safeguards-'));
     cleanup.push(() => fsp.rm(work, { recursive: true, force: true }));
     const vol = path.join(work, 'PLAUD_NOTE');
@@ -97,7 +97,7 @@ describe('engine safeguards', () => {
   it('"pull finished" (safe to unplug) is not sent while the ledger changes are not on disk', async () => {
     const gate = fsyncGate();
     cleanup.push(() => gate.restore()); // never leave fsyncs held, or the engine's stop waits on them
-    const { engine, watcher, vol, events } = await setup({ credentials: { kind: 'none' } }, undefined);
+    const { engine, watcher, vol, events } = await setup({ credentials: { kind: 'none' } }, null);
     gate.hold();
     await watcher.plug(vol);
     await until(() => engine.records()[0]?.state === 'pulled', 20_000, 'pulled in memory');
@@ -136,7 +136,7 @@ describe('engine safeguards', () => {
     await engine.whenIdle();
     const copy = engine.records()[0]!.pulled!.files[0]!.libraryPath;
     const bytes = await fsp.readFile(copy);
-    bytes[bytes.length - 1] ^= 0x01; // same size, one bit different
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0x01, bytes.length - 1); // same size, one bit different
     await fsp.writeFile(copy, bytes);
     await engine.applySettings({ ...settings, removeAfterSync: true });
     watcher.unplug(vol);
