@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { QueueItemView } from '../main/sync/engine/state.js';
+import { recordingId } from '../main/sync/recording/identity.js';
 import { openSettingsStore } from '../main/sync/settings-store.js';
 import { chromiumMissing, launchBrowser } from '../test/support/bridge/browser.js';
 import { buildRenderer } from '../test/support/bridge/build-renderer.js';
@@ -88,7 +89,7 @@ function queue(step: number): QueueItemView[] {
     const total = 14_400_000;
     const done = Math.min(total, ((step * 997 + i * 50_000) % total) + 1);
     return {
-      id: `888000000000000001/NOTES/20251101/${1_761_955_200 + i * 600}`,
+      id: recordingId('888000000000000001', `NOTES/20251101/${1_761_955_200 + i * 600}`),
       sn: '888000000000000001',
       deviceId: 'note:888000000000000001',
       relBase: `NOTES/20251101/${1_761_955_200 + i * 600}`,

@@ -1,5 +1,6 @@
 // What the tray shows for an engine state: one icon out of five, a one-line status and a tooltip.
 // Pure functions plus a small tracker (the "2 of 5" needs to remember what finished in this run).
+import { deviceDisplayName } from '../sync/devices/traits.js';
 import type { EngineState, QueueItemView } from '../sync/engine/state.js';
 
 export const TRAY_ICON_STATES = ['idle', 'syncing', 'attention', 'offline', 'paused'] as const;
@@ -96,7 +97,7 @@ export function trayView(s: EngineState, run: ReturnType<SyncRunTracker['observe
   let progress: string | null = null;
   if (pulling) {
     const p = pulling.pull;
-    progress = `Reading ${pulling.model}: ${p.filesDone} of ${p.filesTotal}, ${pct(p.bytesDone, p.bytesTotal)}%`;
+    progress = `Reading ${deviceDisplayName(pulling)}: ${p.filesDone} of ${p.filesTotal}, ${pct(p.bytesDone, p.bytesTotal)}%`;
   } else if (run) {
     progress = `Uploading ${run.current} of ${run.total}, ${run.percent}%`;
   }

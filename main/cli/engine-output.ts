@@ -1,5 +1,6 @@
 // How engine commands print: --json gives one JSON object per line (events, then a summary);
 // otherwise short sentences, with a progress line on a terminal.
+import { deviceDisplayName } from '../sync/devices/traits.js';
 import type { EngineEvent } from '../sync/engine/api.js';
 import type { EngineState } from '../sync/engine/state.js';
 import type { SyncEngine } from '../sync/engine/engine.js';
@@ -18,7 +19,7 @@ function mb(n: number): string {
 export function eventText(e: EngineEvent): string {
   switch (e.type) {
     case 'device-attached':
-      return `Recorder found: ${e.model} (${e.sn_type}, serial ${e.sn}) at ${e.mountPath}`;
+      return `Recorder found: ${deviceDisplayName(e)} (${e.sn_type}, serial ${e.sn}) at ${e.mountPath}`;
     case 'device-detached':
       return `Recorder ${e.deviceId} went away.`;
     case 'pull-finished':
@@ -37,7 +38,7 @@ export function progressText(s: EngineState): string {
   if (pulling.length) {
     const d = pulling[0]!;
     const pct = d.pull.bytesTotal ? Math.floor((100 * d.pull.bytesDone) / d.pull.bytesTotal) : 0;
-    return `Copying from ${d.model}: ${d.pull.filesDone} of ${d.pull.filesTotal} recordings, ${pct}%`;
+    return `Copying from ${deviceDisplayName(d)}: ${d.pull.filesDone} of ${d.pull.filesTotal} recordings, ${pct}%`;
   }
   const active = s.queue.filter((q) => q.state === 'uploading' || q.state === 'completing');
   if (!active.length) return '';

@@ -77,8 +77,8 @@ describe('status line and tooltip', () => {
   });
 
   it('shows the pull of a recorder with its progress', () => {
-    const s = emptyState({ devices: [device({ model: 'NotePin', pull: { state: 'pulling', filesDone: 2, filesTotal: 5, bytesDone: 40, bytesTotal: 100 } })] });
-    expect(trayView(s, null, NOW).status).toBe('Reading NotePin: 2 of 5, 40%');
+    const s = emptyState({ devices: [device({ sn_type: 'notepin', model: 'PLAUD NOTEPIN', pull: { state: 'pulling', filesDone: 2, filesTotal: 5, bytesDone: 40, bytesTotal: 100 } })] });
+    expect(trayView(s, null, NOW).status).toBe('Reading Plaud NotePin: 2 of 5, 40%');
   });
 
   it('puts progress in the tooltip when a problem takes the status line', () => {

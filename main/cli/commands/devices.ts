@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { findDevices } from '../../sync/devices/find.js';
 import { scanVolume } from '../../sync/devices/scan.js';
-import { traitFor } from '../../sync/devices/traits.js';
+import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom } from '../common.js';
@@ -38,7 +38,7 @@ export function register(program: Command): void {
         } catch (err) {
           scanError = `could not list recordings: ${(err as Error).message}`;
         }
-        const name = traitFor(d.sn_type)?.displayName ?? d.model;
+        const name = deviceDisplayName(d);
         const lines = [
           `${name} (${d.sn_type}), serial ${d.sn || 'unknown'}, firmware ${d.firmware || 'unknown'}`,
           `  at ${d.mountPath}, ${recordings ?? '?'} recording(s)${skipped ? `, ${skipped} odd file(s) skipped` : ''}` +

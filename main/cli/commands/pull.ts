@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { findDevices } from '../../sync/devices/find.js';
 import { identifyVolume } from '../../sync/devices/identify.js';
 import { scanVolume } from '../../sync/devices/scan.js';
-import { traitFor } from '../../sync/devices/traits.js';
+import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
@@ -27,9 +27,9 @@ function eventText(e: PullEvent, device: DeviceInfo): string | undefined {
   switch (e.type) {
     case 'pull-start':
       return e.recordingsTotal
-        ? `Copying ${e.recordingsTotal} new recording(s), ${formatBytes(e.bytesTotal)}, from ${traitFor(device.sn_type)?.displayName ?? device.model} ${device.sn}` +
+        ? `Copying ${e.recordingsTotal} new recording(s), ${formatBytes(e.bytesTotal)}, from ${deviceDisplayName(device)} ${device.sn}` +
             (e.alreadyPulled ? ` (${e.alreadyPulled} already in the library)` : '')
-        : `Nothing new on ${traitFor(device.sn_type)?.displayName ?? device.model} ${device.sn}: all ${e.alreadyPulled} recording(s) are already in the library.`;
+        : `Nothing new on ${deviceDisplayName(device)} ${device.sn}: all ${e.alreadyPulled} recording(s) are already in the library.`;
     case 'recording-failed':
       return `  could not copy ${e.key}: ${e.message}`;
     case 'pull-stopped':

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ledgerDir, RECORD_STATES, type LedgerRecord, type RecordState } from '../../sync/ledger/index.js';
 import { readLedger } from '../../sync/ledger/read.js';
+import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { KnownDevices } from '../../sync/engine/known-devices.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 
@@ -96,7 +97,7 @@ export function register(program: Command): void {
       if (!report.devices.length) out.push('No recorders seen yet.');
       for (const d of report.devices) {
         const c = Object.entries(d.counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'no recordings';
-        out.push(`${d.model ?? d.sn_type} ${d.sn}: ${c}; ${(d.pendingBytes / 1e6).toFixed(1)} MB pending`);
+        out.push(`${deviceDisplayName(d)} ${d.sn}: ${c}; ${(d.pendingBytes / 1e6).toFixed(1)} MB pending`);
         if (d.waitingForRecorder) {
           const n = d.waitingForRecorder;
           out.push(`  ${n === 1 ? 'one recording was' : `${n} recordings were`} still being written at the last look: waiting for the recorder to finish writing (copied once finished)`);

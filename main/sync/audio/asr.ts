@@ -1,5 +1,6 @@
 // Inspects a recorder `.ASR` file: raw Opus packets (80 bytes, 20 ms, TOC 0xB8) back to back, no container.
 // Newer firmware may write Ogg Opus instead, so the container is detected from the first bytes, never assumed.
+// The rules and their wording live here only: the scan (devices/scan.ts) and the packager (ogg-opus.ts) call them.
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { AudioFormatError } from './errors.js';
@@ -29,6 +30,55 @@ const WHOLE_READ_BYTES = 1024 * 1024;
 
 type ReadAt = (pos: number, len: number) => Promise<Buffer>;
 
+/** True when the first bytes start an Ogg page (newer firmware writes its ASR as Ogg Opus). */
+export function isOggHead(head: Uint8Array): boolean {
+  return head.length >= 4 && head[0] === 0x4f && head[1] === 0x67 && head[2] === 0x67 && head[3] === 0x53; // 'OggS'
+}
+
+export function emptyAsrError(filePath?: string): AudioFormatError {
+  return new AudioFormatError('ASR_EMPTY', 'The ASR file is empty (0 bytes).', filePath);
+}
+
+/** A raw ASR of `size` bytes that is not a whole number of packets. */
+export function strayBytesError(size: number, filePath?: string): AudioFormatError {
+  return new AudioFormatError(
+    'ASR_STRAY_BYTES',
+    `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets: ${Math.floor(size / ASR_PACKET_BYTES)} whole packets and ${size % ASR_PACKET_BYTES} stray bytes at the end.`,
+    filePath,
+  );
+}
+
+/** Packet `index` (from 0) starts with `byte` instead of the recorder's TOC; `frames` is the total where it is known. */
+export function badTocError(index: number, byte: number | undefined, frames?: number, filePath?: string): AudioFormatError {
+  const hex = (byte ?? 0).toString(16).padStart(2, '0').toUpperCase();
+  return new AudioFormatError(
+    'ASR_BAD_TOC',
+    `The ASR file is not recorder Opus audio: packet ${index + 1}${frames !== undefined ? ` of ${frames}` : ''} starts with 0x${hex} instead of 0x${ASR_TOC.toString(16).toUpperCase()}.`,
+    filePath,
+  );
+}
+
+/**
+ * The checks a raw ASR passes on its size and first packet alone: not empty, whole packets, the recorder's TOC. Enough
+ * for a listing to tell a recorder ASR from another file at the cost of one tiny read; inspectAsr checks more packets.
+ */
+export function checkRawAsrHead(head: Uint8Array, size: number, filePath?: string): AsrInfo & { frames: number } {
+  if (size === 0) throw emptyAsrError(filePath);
+  if (size % ASR_PACKET_BYTES !== 0) throw strayBytesError(size, filePath);
+  const frames = size / ASR_PACKET_BYTES;
+  if (head[0] !== ASR_TOC) throw badTocError(0, head[0], frames, filePath);
+  return { format: 'raw-opus', durationMs: frames * ASR_PACKET_MS, frames };
+}
+
+/**
+ * What a listing needs from an ASR, given its first 4 bytes and its size: a raw file is judged on those alone; an Ogg
+ * file is inspected (its length is in its last page), so only then is the answer a promise.
+ */
+export function asrInfoFromHead(head: Uint8Array, size: number, filePath: string): AsrInfo | Promise<AsrInfo> {
+  if (isOggHead(head)) return inspectAsr(filePath);
+  return checkRawAsrHead(head, size, filePath);
+}
+
 async function readFrom(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   let got = 0;
@@ -44,7 +94,7 @@ export async function inspectAsr(filePath: string): Promise<AsrInfo> {
   const fh = await open(filePath, 'r');
   try {
     const { size } = await fh.stat();
-    if (size === 0) throw new AudioFormatError('ASR_EMPTY', 'The ASR file is empty (0 bytes).', filePath);
+    if (size === 0) throw emptyAsrError(filePath);
     // A small file in one read instead of a score of tiny ones, each a round trip to the I/O thread pool.
     let readAt: ReadAt = (pos, len) => readFrom(fh, pos, len);
     if (size <= WHOLE_READ_BYTES) {
@@ -52,7 +102,7 @@ export async function inspectAsr(filePath: string): Promise<AsrInfo> {
       readAt = async (pos, len) => whole.subarray(pos, pos + len);
     }
     const head = await readAt(0, Math.min(size, 4096));
-    if (head.length >= 4 && head.toString('latin1', 0, 4) === 'OggS') return await inspectOgg(readAt, size, head, filePath);
+    if (isOggHead(head)) return await inspectOgg(readAt, size, head, filePath);
     return await inspectRaw(readAt, size, filePath);
   } finally {
     await fh.close();
@@ -60,26 +110,13 @@ export async function inspectAsr(filePath: string): Promise<AsrInfo> {
 }
 
 async function inspectRaw(readAt: ReadAt, size: number, filePath: string): Promise<AsrInfo> {
-  const frames = Math.floor(size / ASR_PACKET_BYTES);
-  const stray = size % ASR_PACKET_BYTES;
-  if (stray !== 0) {
-    throw new AudioFormatError(
-      'ASR_STRAY_BYTES',
-      `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets: ${frames} whole packets and ${stray} stray bytes at the end.`,
-      filePath,
-    );
-  }
   // Every packet of the first second (one read), then an even spread and the last packet: enough to tell a recorder
   // ASR from some other file without reading all of it. Packaging checks every packet anyway.
-  const badToc = (i: number, b: number | undefined): AudioFormatError =>
-    new AudioFormatError(
-      'ASR_BAD_TOC',
-      `The ASR file is not recorder Opus audio: packet ${i + 1} of ${frames} starts with 0x${(b ?? 0).toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
-      filePath,
-    );
-  const headPackets = Math.min(frames, HEAD_PACKETS);
+  const headPackets = Math.min(Math.floor(size / ASR_PACKET_BYTES), HEAD_PACKETS);
   const head = await readAt(0, headPackets * ASR_PACKET_BYTES);
-  for (let i = 0; i < headPackets; i++) if (head[i * ASR_PACKET_BYTES] !== ASR_TOC) throw badToc(i, head[i * ASR_PACKET_BYTES]);
+  const { frames } = checkRawAsrHead(head, size, filePath);
+  const badToc = (i: number, b: number | undefined): AudioFormatError => badTocError(i, b, frames, filePath);
+  for (let i = 1; i < headPackets; i++) if (head[i * ASR_PACKET_BYTES] !== ASR_TOC) throw badToc(i, head[i * ASR_PACKET_BYTES]);
   const picks = new Set<number>([frames - 1]);
   const step = Math.max(1, Math.floor(frames / TOC_SAMPLES));
   for (let i = headPackets; i < frames && picks.size <= TOC_SAMPLES; i += step) picks.add(i);

@@ -12,7 +12,7 @@
 // output; the 3840-sample recommendation there is for streams cropped mid-way, which ours are not.
 
 import { AudioFormatError } from './errors.js';
-import { ASR_PACKET_BYTES, ASR_TOC } from './asr.js';
+import { ASR_PACKET_BYTES, ASR_TOC, badTocError, emptyAsrError, strayBytesError } from './asr.js';
 import { oggCrc } from './ogg-crc.js';
 import { PAGE_BOS, PAGE_EOS } from './ogg-page.js';
 
@@ -248,24 +248,14 @@ export async function packageRawAsr(
     const whole = buf.length - (buf.length % ASR_PACKET_BYTES);
     const pages: Buffer[] = [];
     for (let off = 0; off < whole; off += ASR_PACKET_BYTES) {
-      if (buf[off] !== ASR_TOC) {
-        throw new AudioFormatError(
-          'ASR_BAD_TOC',
-          `The ASR file is not recorder Opus audio: packet ${writer.packets + 1} starts with 0x${buf[off]!.toString(16).padStart(2, '0').toUpperCase()} instead of 0xB8.`,
-        );
-      }
+      if (buf[off] !== ASR_TOC) throw badTocError(writer.packets, buf[off]);
       for (const pg of writer.packet(buf.subarray(off, off + ASR_PACKET_BYTES), SAMPLES_PER_20MS)) pages.push(pg);
     }
     carry = Buffer.from(buf.subarray(whole));
     await emit(pages);
   }
-  if (carry.length) {
-    throw new AudioFormatError(
-      'ASR_STRAY_BYTES',
-      `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets: ${writer.packets} whole packets and ${carry.length} stray bytes at the end.`,
-    );
-  }
-  if (writer.packets === 0) throw new AudioFormatError('ASR_EMPTY', 'The ASR file is empty (0 bytes).');
+  if (carry.length) throw strayBytesError(writer.packets * ASR_PACKET_BYTES + carry.length);
+  if (writer.packets === 0) throw emptyAsrError();
   await emit(writer.end());
   return { packets: writer.packets, durationMs: durationMsOf(writer.granule, writer.preSkip), bytes };
 }

@@ -15,6 +15,7 @@ import { inspectAsr } from './asr.js';
 import { encodeWavToMp3, encodeWavToOggOpus } from './encode.js';
 import { AudioFormatError } from './errors.js';
 import { packageRawAsr } from './ogg-opus.js';
+import { errnoMeaning } from '../errno-words.js';
 
 export interface PrepareUploadOptions {
   wavPath?: string;
@@ -176,17 +177,10 @@ async function syncDir(dir: string): Promise<void> {
 }
 
 function describeIoError(e: unknown, destPath: string): unknown {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const plain: Record<string, string> = {
-    ENOSPC: `The disk is full: could not write the upload file ${destPath}.`,
-    EDQUOT: `The disk quota is used up: could not write the upload file ${destPath}.`,
-    EACCES: `No permission to write the upload file ${destPath}.`,
-    EROFS: `The disk is read-only: could not write the upload file ${destPath}.`,
-  };
-  if (code && plain[code]) {
-    const err = new Error(plain[code], { cause: e }) as NodeJS.ErrnoException;
-    err.code = code;
-    return err;
-  }
-  return e;
+  // Only what a write can hit: this also wraps reads of the source, whose own errors must not be named as the write's.
+  const m = errnoMeaning(e, ['disk-full', 'permission', 'read-only']);
+  if (!m) return e;
+  const err = new Error(`${m.words[0]!.toUpperCase()}${m.words.slice(1)}: could not write the upload file ${destPath}.`, { cause: e }) as NodeJS.ErrnoException;
+  err.code = m.code;
+  return err;
 }

@@ -16,7 +16,7 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import { parseWavHeader, inspectWav, type WavInfo } from '../audio/wav.js';
-import { inspectAsr, ASR_PACKET_BYTES, ASR_PACKET_MS, ASR_TOC } from '../audio/asr.js';
+import { asrInfoFromHead } from '../audio/asr.js';
 import { AudioFormatError } from '../audio/errors.js';
 import type { Recording, RecordingKind, SkippedEntry } from '../types.js';
 import { mapPool } from '../worker-pool.js';
@@ -128,19 +128,7 @@ function wavInfo(f: FileSeen): WavInfo | Promise<WavInfo> {
 /** ASR duration: raw packets are checked by size and first TOC byte (the full check happens at upload time). */
 type AsrFacts = { format: 'raw-opus' | 'ogg-opus'; durationMs: number };
 function asrInfo(f: FileSeen): AsrFacts | Promise<AsrFacts> {
-  const head = readHead(f.abs, 4);
-  if (head.toString('latin1', 0, 4) === 'OggS') {
-    // Ogg needs its last page for the length (async, and only for Ogg files).
-    return inspectAsr(f.abs).then((i) => ({ format: i.format, durationMs: i.durationMs }));
-  }
-  const stray = f.size % ASR_PACKET_BYTES;
-  if (stray !== 0) {
-    throw new AudioFormatError('ASR_STRAY_BYTES', `The ASR file is not a whole number of ${ASR_PACKET_BYTES}-byte Opus packets (${stray} stray bytes at the end).`, f.abs);
-  }
-  if (head[0] !== ASR_TOC) {
-    throw new AudioFormatError('ASR_BAD_TOC', `The ASR file is not recorder Opus audio (it starts with 0x${(head[0] ?? 0).toString(16).toUpperCase()}).`, f.abs);
-  }
-  return { format: 'raw-opus', durationMs: (f.size / ASR_PACKET_BYTES) * ASR_PACKET_MS };
+  return asrInfoFromHead(readHead(f.abs, 4), f.size, f.abs);
 }
 
 /** Scan a mounted recorder. Never throws for odd content; throws only if the volume root itself cannot be read. */

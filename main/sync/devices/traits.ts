@@ -56,3 +56,19 @@ export function knownUsbIds(): { vendorId: number; productId: number }[] {
 export function traitFor(snType: SnType): DeviceTrait | undefined {
   return DEVICE_TRAITS.find((t) => t.sn_type === snType);
 }
+
+/** What a recorder is called when its type has no row (sn_type "other") and it names no model either. */
+export const UNKNOWN_RECORDER_NAME = 'Plaud recorder';
+
+/**
+ * A recorder's name for people: the table's displayName ("Plaud NotePin", never "PLAUD NOTEPIN"); for a type the table
+ * does not know, its own model line in title case. Every name in main/ comes from here; the renderer has its own copy
+ * (renderer/src/recorder-name.ts, it may not import main/ at run time) and a test keeps the two giving the same names.
+ */
+export function deviceDisplayName(d: { sn_type: SnType | string; model?: string }): string {
+  // A string too: engine events carry the type as text; a type outside the table is named by its model line.
+  const known = DEVICE_TRAITS.find((t) => t.sn_type === d.sn_type)?.displayName;
+  if (known) return known;
+  const model = d.model?.trim();
+  return model ? model.toLowerCase().replace(/\b\p{L}/gu, (c) => c.toUpperCase()) : UNKNOWN_RECORDER_NAME;
+}

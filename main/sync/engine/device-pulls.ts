@@ -3,7 +3,7 @@
 // look by itself while the recorder is still writing a recording, and remove-after-sync.
 import path from 'node:path';
 import { scanVolume, type ScanResult } from '../devices/scan.js';
-import { traitFor } from '../devices/traits.js';
+import { deviceDisplayName } from '../devices/traits.js';
 import { LibraryError } from '../library/errors.js';
 import type { LedgerRecord } from '../ledger/index.js';
 import { QUICK_BYTES, headOf, type Fingerprint } from '../recording/fingerprint.js';
@@ -46,7 +46,7 @@ const PULL_ERROR_PROBLEM: Partial<Record<string, 'library-full' | 'library-unwri
 export const RELOOK_MS = 3_000;
 
 export function displayName(info: { sn_type: DeviceInfo['sn_type']; model: string }): string {
-  return traitFor(info.sn_type)?.displayName ?? info.model;
+  return deviceDisplayName(info);
 }
 
 /** A record that the pull side still has to copy (a failed pull is retried on the next attach). */

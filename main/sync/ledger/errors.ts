@@ -1,5 +1,11 @@
 // Errors the ledger reports. Each message says in plain words what happened, where, and what the
 // user can do; the fields carry the same facts for programs (status --json, the problems list).
+import { errnoMeaning } from '../errno-words.js';
+
+/** The plain words for a system error, or its own message for one the table does not know. */
+function why(cause: unknown): string {
+  return errnoMeaning(cause)?.words ?? (cause as Error | undefined)?.message ?? String(cause);
+}
 
 /** A state file is damaged. Nothing was changed or deleted; recover() salvages what is readable. */
 export class LedgerCorruptError extends Error {
@@ -59,9 +65,7 @@ export class LedgerWriteError extends Error {
     readonly file: string,
     override readonly cause: unknown,
   ) {
-    const c = cause as NodeJS.ErrnoException;
-    const why = c?.code === 'ENOSPC' ? 'the disk is full' : c?.code === 'EROFS' ? 'the disk is read-only' : (c?.message ?? String(cause));
-    super(`Could not save the sync ledger (${file}): ${why}. The last change was not saved; free some space or fix the disk, then restart.`);
+    super(`Could not save the sync ledger (${file}): ${why(cause)}. The last change was not saved; free some space or fix the disk, then restart.`);
   }
 }
 
@@ -73,17 +77,6 @@ export class LedgerUnavailableError extends Error {
     readonly dir: string,
     override readonly cause: unknown,
   ) {
-    const c = cause as NodeJS.ErrnoException;
-    const why =
-      c?.code === 'EACCES' || c?.code === 'EPERM'
-        ? 'permission denied'
-        : c?.code === 'EROFS'
-          ? 'the disk is read-only'
-          : c?.code === 'ENOSPC'
-            ? 'the disk is full'
-            : c?.code === 'ENOTDIR' || c?.code === 'EEXIST'
-              ? 'a file is in the way of the folder'
-              : (c?.message ?? String(cause));
-    super(`Cannot open the sync ledger in ${dir}: ${why}. Choose another state folder (--state-dir or PLAUD_SYNC_STATE) or fix its permissions.`);
+    super(`Cannot open the sync ledger in ${dir}: ${why(cause)}. Choose another state folder (--state-dir or PLAUD_SYNC_STATE) or fix its permissions.`);
   }
 }

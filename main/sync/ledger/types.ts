@@ -1,7 +1,7 @@
 // The ledger's record type and its schema. One record per take of a recording on a recorder, identified by the
 // device serial, the recording's path on the device and its take number (see main/sync/recording/identity.ts).
 import { z } from 'zod';
-import { SN_TYPES, UPLOAD_FORMATS } from '../types.js';
+import { SN_TYPES, UPLOAD_FORMATS, type UploadedPart } from '../types.js';
 import { fingerprintSchema } from '../recording/fingerprint.js';
 
 export const RECORD_STATES = [
@@ -33,8 +33,8 @@ export const pulledInfoSchema = z.object({
 });
 export type PulledInfo = z.infer<typeof pulledInfoSchema>;
 
-export const partSchema = z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1) });
-export type UploadedPart = z.infer<typeof partSchema>;
+export type { UploadedPart };
+export const partSchema = z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1) }) satisfies z.ZodType<UploadedPart>;
 
 export const uploadInfoSchema = z.object({
   fileId: z.string().min(1),

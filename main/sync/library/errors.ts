@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import { errnoCode, errnoMeaning } from '../errno-words.js';
 
 // Every failure of a pull becomes a LibraryError: a code to branch on and a message to show as is.
 export type LibraryErrorCode =
@@ -23,45 +24,46 @@ export class LibraryError extends Error {
   }
 }
 
-const DEVICE_GONE_CODES = new Set(['EIO', 'ENOTCONN', 'ENOENT', 'ENXIO', 'ENODEV', 'ESTALE', 'ECONNABORTED', 'EBADF']);
-const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
-const UNWRITABLE_CODES = new Set(['EACCES', 'EPERM', 'EROFS']);
-
-function errCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
+/** The cause in brackets: the table's words and the code where it knows the code, else whatever the error says. */
+function cause(err: unknown): string {
+  const m = errnoMeaning(err);
+  return m ? `${m.words}, ${m.code}` : (errnoCode(err) ?? (err as Error)?.message ?? String(err));
 }
 
 /** An error while reading from the recorder. */
 export function sourceError(err: unknown, what: string): LibraryError {
   if (err instanceof LibraryError) return err;
-  const code = errCode(err);
+  const code = errnoCode(err);
   if (code === 'ABORT_ERR') return new LibraryError('ABORTED', `Copying ${what} was cancelled.`, { cause: err });
-  if (code && DEVICE_GONE_CODES.has(code)) {
+  // Mid-read, a file that vanished means the recorder's volume went (its folders were listed a moment ago).
+  const gone = errnoMeaning(err, ['device-gone', 'missing']);
+  if (gone) {
     return new LibraryError(
       'DEVICE_GONE',
-      `The recorder went away while ${what} was being read (${code}). Nothing incomplete was kept; plug it in again and the copy resumes.`,
+      `The recorder went away while ${what} was being read (${gone.code}). Nothing incomplete was kept; plug it in again and the copy resumes.`,
       { cause: err },
     );
   }
-  return new LibraryError('IO', `Could not read ${what} from the recorder (${code ?? (err as Error)?.message ?? err}).`, { cause: err });
+  return new LibraryError('IO', `Could not read ${what} from the recorder (${cause(err)}).`, { cause: err });
 }
 
 /** An error while writing into the library. */
 export function libraryWriteError(err: unknown, libraryDir: string, what: string): LibraryError {
   if (err instanceof LibraryError) return err;
-  const code = errCode(err);
+  const code = errnoCode(err);
   if (code === 'ABORT_ERR') return new LibraryError('ABORTED', `Copying ${what} was cancelled.`, { cause: err });
-  if (code && DISK_FULL_CODES.has(code)) {
+  const meaning = errnoMeaning(err, ['disk-full', 'permission', 'read-only']);
+  if (meaning?.kind === 'disk-full') {
     return new LibraryError(
       'DISK_FULL',
       `The library disk is full (${libraryDir}): ${what} did not fit. Nothing incomplete was kept; free some space or choose another library folder, then pull again.`,
       { cause: err },
     );
   }
-  if (code && UNWRITABLE_CODES.has(code)) {
-    return new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${libraryDir} cannot be written (${code}). Check its permissions or choose another folder.`, { cause: err });
+  if (meaning) {
+    return new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${libraryDir} cannot be written: ${meaning.words} (${meaning.code}). Check its permissions or choose another folder.`, { cause: err });
   }
-  return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${code ?? (err as Error)?.message ?? err}).`, { cause: err });
+  return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${cause(err)}).`, { cause: err });
 }
 
 /**
@@ -70,8 +72,8 @@ export function libraryWriteError(err: unknown, libraryDir: string, what: string
  * middle of a file we created is a full disk unless the disk reports room to spare.
  */
 export async function midWriteError(err: unknown, libraryDir: string, what: string, statDir: string): Promise<LibraryError> {
-  const code = errCode(err);
-  if (code === 'EPERM' || code === 'EACCES' || code === 'EIO') {
+  const code = errnoCode(err);
+  if (errnoMeaning(err, ['permission']) || code === 'EIO') {
     let roomy = false;
     try {
       const st = await statfs(statDir);

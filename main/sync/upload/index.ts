@@ -7,13 +7,13 @@ export {
   type UploadHooks,
   type UploadState,
   type UploadStateChange,
-  type UploadedPart,
   type UploadProgress,
   type UploadResult,
   type UploadFailureReason,
   type UploaderOptions,
   type RetryInfo,
 } from './uploader.js';
+export type { UploadedPart } from '../types.js';
 export { zoneOffsetAt, splitOffset, zoneOffsetMinutes, type ZoneOffset } from './timezone.js';
 export { fileMd5 } from './md5.js';
 export { probeAudioFile, sniffFiletype, ProbeError, type ProbeResult } from './probe.js';

@@ -29,16 +29,11 @@ import { partUrlProblem } from '../cloud/api-base.js';
 import { CloudError, isCloudError } from '../cloud/errors.js';
 import type { CompleteUploadBody, FileModel, PresignedUpload } from '../cloud/schemas.js';
 import { nullLogger, redactString, type Logger } from '../log.js';
-import type { SnType, UploadFormat } from '../types.js';
+import type { SnType, UploadedPart, UploadFormat } from '../types.js';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js';
 import { fileMd5 } from './md5.js';
 import { md5Hex, putPart } from './put-part.js';
 import { zoneOffsetAt } from './timezone.js';
-
-export interface UploadedPart {
-  partNumber: number;
-  etag: string;
-}
 
 /** Everything needed to continue an upload later. Plain JSON: the ledger stores it as is. */
 export interface UploadState {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
 import type { EngineState, HistoryQuery } from '../../../main/sync/engine/state.js';
 import { openSettingsStore } from '../../../main/sync/settings-store.js';
+import { recordingId } from '../../../main/sync/recording/identity.js';
 import type { EngineStateX, HistoryEntryX, ProblemX, QueueItemX } from '../../../renderer/src/engine-extras.js';
 import { chromiumMissing, launchBrowser, type Browser } from '../../support/bridge/browser.js';
 import { buildRenderer } from '../../support/bridge/build-renderer.js';
@@ -32,7 +33,7 @@ const NOTE_B = { ...NOTE, sn: '880000000000001111' };
 
 function queueItem(i: number, state: string, o: Partial<QueueItemX> = {}): QueueItemX {
   return {
-    id: `${NOTE.sn}/NOTES/${i}`,
+    id: recordingId(NOTE.sn, `NOTES/x/${i}`),
     sn: NOTE.sn,
     deviceId: `note:${NOTE.sn}`,
     relBase: `NOTES/x/${i}`,

@@ -13,6 +13,7 @@ import type {
   QueueItemView,
 } from '../../../main/sync/engine/state.js';
 import { throttleLatest } from '../../../main/sync/engine/throttle.js';
+import { recordingId } from '../../../main/sync/recording/identity.js';
 import type { Settings } from '../../../main/sync/settings.js';
 import type { RecordingKind, SnType } from '../../../main/sync/types.js';
 
@@ -152,7 +153,7 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
     const day = new Date(r.startMs).toISOString().slice(0, 10).replace(/-/g, '');
     const relBase = `${folder}/${day}/${Math.floor(r.startMs / 1000)}`;
     return {
-      id: `${d.sn}/${relBase}`,
+      id: recordingId(d.sn, relBase),
       sn: d.sn,
       deviceId: d.id,
       relBase,
@@ -446,8 +447,9 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
       for (let i = 0; i < n; i++) {
         const startMs = base + i * 3_600_000;
         const kind: RecordingKind = i % 5 === 0 ? 'call' : 'note';
+        const relBase = `${kind === 'call' ? 'CALLS' : 'NOTES'}/${Math.floor(startMs / 1000)}`;
         history.push({
-          id: `${dev.sn}/${kind === 'call' ? 'CALLS' : 'NOTES'}/${Math.floor(startMs / 1000)}`,
+          id: recordingId(dev.sn, relBase),
           sn: dev.sn,
           sn_type: dev.sn_type,
           deviceId: `${dev.sn_type}:${dev.sn}`,

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectAsr } from '../../../main/sync/audio/asr.js';
+import { asrInfoFromHead, checkRawAsrHead, inspectAsr } from '../../../main/sync/audio/asr.js';
+import type { AudioFormatError } from '../../../main/sync/audio/errors.js';
+import { packageRawAsr } from '../../../main/sync/audio/ogg-opus.js';
+import { scanVolume } from '../../../main/sync/devices/scan.js';
+import { TEST_SERIAL } from '../../support/recorder.js';
 
 const run = promisify(execFile);
 
@@ -110,5 +114,54 @@ describe('inspectAsr', () => {
       await expect(inspectAsr(await put(ogg.subarray(0, 20)))).rejects.toMatchObject({ code: 'OGG_BAD_PAGE' });
       await expect(inspectAsr(await put(ogg.subarray(0, 200)))).rejects.toMatchObject({ code: 'OGG_NO_GRANULE' });
     });
+  });
+});
+
+describe('one set of ASR rules, one wording: the listing, the inspection and the packager agree', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'plaud-asr-rules-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const packaged = async (data: Buffer): Promise<unknown> =>
+    packageRawAsr(
+      (async function* () {
+        yield data;
+      })(),
+      () => {},
+    ).catch((e: unknown) => e);
+
+  const cases: [string, Buffer, string][] = [
+    ['stray bytes', rawAsr(10).subarray(0, 10 * 80 - 7), 'ASR_STRAY_BYTES'],
+    ['a first packet that is not the recorder TOC', Buffer.concat([Buffer.from([0xfc]), rawAsr(4).subarray(1)]), 'ASR_BAD_TOC'],
+  ];
+  for (const [what, data, code] of cases) {
+    it(`${what}: the scan skips the file with the very message inspectAsr and packageRawAsr give`, async () => {
+      const rel = `NOTES/20240301/${1709280000 + cases.findIndex((c) => c[0] === what)}.ASR`;
+      const file = join(root, rel);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, data);
+      await utimes(file, 1709290000, 1709290000);
+      const fromInspect = (await inspectAsr(file).catch((e: unknown) => e)) as AudioFormatError;
+      const fromPackager = (await packaged(data)) as AudioFormatError;
+      expect(fromInspect).toMatchObject({ code });
+      expect(fromPackager).toMatchObject({ code, message: fromInspect.message.replace(/ of \d+ starts/, ' starts') });
+      const scan = await scanVolume(root, TEST_SERIAL);
+      expect(scan.skipped.find((s) => s.relPath === rel)?.reason).toBe(fromInspect.message);
+      expect(() => checkRawAsrHead(data.subarray(0, 4), data.length, file)).toThrow(fromInspect.message);
+    });
+  }
+
+  it('checkRawAsrHead passes a recorder file on its first packet and size, and asrInfoFromHead hands Ogg to inspectAsr', async () => {
+    expect(checkRawAsrHead(rawAsr(3).subarray(0, 4), 3 * 80)).toEqual({ format: 'raw-opus', durationMs: 60, frames: 3 });
+    expect(() => checkRawAsrHead(Buffer.alloc(0), 0)).toThrow(expect.objectContaining({ code: 'ASR_EMPTY' }));
+    const ogg = join(root, 'x.ASR');
+    await writeFile(ogg, Buffer.concat([Buffer.from('OggS'), Buffer.alloc(200)]));
+    const r = asrInfoFromHead(Buffer.from('OggS'), 204, ogg);
+    expect(r).toBeInstanceOf(Promise);
+    await expect(r).rejects.toMatchObject({ code: 'OGG_BAD_PAGE' });
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncEngine } from '../../../main/sync/engine/engine.js';
-import { readLedger } from '../../../main/sync/ledger/index.js';
+import { readLedger, recordingId } from '../../../main/sync/ledger/index.js';
 import { MemorySecretStore } from '../../../main/sync/secrets-memory.js';
 import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
@@ -54,7 +54,7 @@ describe('a format-1 state folder and library, migrated and synced', () => {
       expect(records.every((r) => r.state === 'synced' && r.take === 1 && !r.id.includes('#'))).toBe(true);
       expect(e.getState().totals.synced).toBe(3);
       const doubled = records.find((r) => r.relBase.endsWith('/1720001200'))!;
-      expect(doubled.id).toBe(`${SERIAL}/NOTES/20240703/1720001200`);
+      expect(doubled.id).toBe(recordingId(SERIAL, 'NOTES/20240703/1720001200'));
       // Both cloud files of the recording uploaded twice by the old release are remembered.
       expect(doubled.alsoUploaded).toHaveLength(1);
       expect(doubled.alsoUploaded![0]!.cloudFileId).not.toBe(doubled.synced!.cloudFileId);
