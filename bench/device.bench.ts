@@ -55,6 +55,8 @@ interface Ctx {
   bytes: number;
   mediaRoot: string;
   run: number;
+  /** CPU seconds of `plaud-sync --version` alone. */
+  startupCpu: number;
 }
 
 /** A fresh, cold recorder for one timed run; `fn` gets its mount point. */
@@ -118,7 +120,9 @@ async function pullVsCp(ctx: Ctx, speed: { label: string; rate?: number }): Prom
   console.log(`  ${speed.label}: pull ${s(mid.pull.ms)} (${mbps(mid.pull.ms)} MB/s), cp -r ${s(mid.cp.ms)} (${mbps(mid.cp.ms)} MB/s); pull / cp -r = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ${speed.rate ? '<= 1.05' : '<= 1.15'}) [load ${await load()}]`);
   if (!speed.rate) {
     const cpuRatios = rounds.map((r) => r.pull.cpu / r.cpMd5!.cpu);
-    console.log(`  CPU, unthrottled: pull ${median(rounds.map((r) => r.pull.cpu)).toFixed(2)} s vs cp -r + md5sum ${median(rounds.map((r) => r.cpMd5!.cpu)).toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0; the pull's figure includes starting Node) [load ${await load()}]`);
+    const pullCpu = median(rounds.map((r) => r.pull.cpu));
+    const baseCpu = median(rounds.map((r) => r.cpMd5!.cpu));
+    console.log(`  CPU, unthrottled: pull ${pullCpu.toFixed(2)} s vs cp -r + md5sum ${baseCpu.toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0); without the CLI's start-up (${ctx.startupCpu.toFixed(2)} s): ${((pullCpu - ctx.startupCpu) / baseCpu).toFixed(2)} [load ${await load()}]`);
   }
 }
 
@@ -232,7 +236,7 @@ export async function run(): Promise<void> {
     const image = path.join(work, 'recorder.img');
     const written = await buildRecorderImage(image, { recordings });
     const bytes = [...written.values()].reduce((n, b) => n + b.length, 0);
-    const ctx: Ctx = { work, image, bytes, mediaRoot: path.join(work, 'media'), run: 0 };
+    const ctx: Ctx = { work, image, bytes, mediaRoot: path.join(work, 'media'), run: 0, startupCpu: 0 };
     await buildCli();
     const c0 = await childCpuSec();
     const t0 = performance.now();
@@ -240,7 +244,8 @@ export async function run(): Promise<void> {
     console.log(
       `recorder: ${recordings.length} recordings, ${(bytes / MB).toFixed(1)} MB (WAV+ASR), FAT32 image behind nbdkit (rate filter, 0.25 s burst) -> nbdfuse -> fusefat; cold caches and a fresh mount for every run; ${ROUNDS} alternating rounds, median`,
     );
-    console.log(`  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${((await childCpuSec()) - c0).toFixed(2)} CPU s [load ${await load()}]`);
+    ctx.startupCpu = (await childCpuSec()) - c0;
+    console.log(`  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${ctx.startupCpu.toFixed(2)} CPU s [load ${await load()}]`);
     for (const speed of SPEEDS) await pullVsCp(ctx, speed);
     await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
     await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);
