@@ -6,6 +6,7 @@
 // not answer in time stays the entry's one outstanding probe until it ends (the volume came back); meanwhile the
 // entry is skipped, and said so once.
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { nullLogger, type Logger } from '../log.js';
 
@@ -102,7 +103,7 @@ export interface VolumeProberOptions {
  * Probes mount-root entries with a timeout, at most one outstanding probe per entry. Shared by one-shot discovery
  * and the DeviceMonitor (one per process by default, see `sharedProber`), so a hung entry is logged once.
  */
-export class VolumeProber {
+export class VolumeProber extends EventEmitter<{ 'answers-again': [string] }> {
   private readonly outstanding = new Map<string, Promise<ProbeResult>>();
   /** Entries that missed a timeout and have not answered since. */
   private readonly hung = new Set<string>();
@@ -111,6 +112,7 @@ export class VolumeProber {
   private readonly program: ProbeProgram;
 
   constructor(opts: VolumeProberOptions = {}) {
+    super();
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
     this.log = opts.logger ?? nullLogger;
     this.program = opts.program ?? (process.platform === 'win32' ? 'node' : 'sh');
@@ -132,7 +134,11 @@ export class VolumeProber {
     if (!p) {
       p = runProbe(this.program, dir).finally(() => {
         this.outstanding.delete(dir);
-        if (this.hung.delete(dir)) log.info('a volume that was not answering answers again; it will be looked at on the next scan', { mountPath: dir });
+        if (this.hung.delete(dir)) {
+          log.info('a volume that was not answering answers again', { mountPath: dir });
+          // Whoever scans (the DeviceMonitor) looks again now rather than at its next fallback scan.
+          this.emit('answers-again', dir);
+        }
       });
       this.outstanding.set(dir, p);
     } else if (this.hung.has(dir)) {

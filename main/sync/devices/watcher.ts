@@ -93,6 +93,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private readonly listDrives: () => Promise<DriveInfo[]>;
   /** Windows: drive letters present before the latest recorder USB attach. */
   private knownDrives = new Set<string>();
+  private readonly onAnswersAgain = () => this.schedule(false);
   /** mountPath -> identification under way (at most one per entry, even when it outlives its pass). */
   private readonly identifying = new Map<string, Promise<DeviceInfo | null>>();
 
@@ -133,6 +134,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
       // Never let USB trouble stop volume detection.
       await this.usb.start().catch((err: unknown) => this.log.info('USB watching is unavailable', { err }));
     }
+    this.prober.on('answers-again', this.onAnswersAgain);
     this.timer = setInterval(() => this.schedule(false), this.opts.rescanIntervalMs);
     this.timer.unref?.();
     await this.rescan();
@@ -140,6 +142,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.prober.off('answers-again', this.onAnswersAgain);
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     for (const t of this.timers) clearTimeout(t);

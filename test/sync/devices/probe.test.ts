@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDevices, probeMountRoots } from '../../../main/sync/devices/find.js';
+import { DeviceMonitor } from '../../../main/sync/devices/watcher.js';
 import { VolumeProber, type ProbeResult } from '../../../main/sync/devices/probe.js';
 import { probeableRoots, type DriveInfo } from '../../../main/sync/devices/windows-drives.js';
 import type { Logger } from '../../../main/sync/log.js';
@@ -100,6 +101,26 @@ describe.skipIf(!!nbdUnavailableReason())('a volume that stops answering', { tim
     expect(log.infos.some((m) => m.includes('answers again'))).toBe(true);
     const after = await findDevices([root], { prober, checkWavSerial: false });
     expect(after.map((d) => d.sn).sort()).toEqual([TEST_SERIAL, '888777000000000099'].sort());
+  });
+
+  it('the monitor attaches the healthy recorder at once, and the other as soon as it answers again', async () => {
+    stalled!.stall();
+    await stalled!.dropCaches();
+    // No fallback scan within the test, no follow-ups: only the probe's "answers again" can bring the second one.
+    const monitor = new DeviceMonitor({ mountRoots: [root], usb: false, rescanIntervalMs: 120_000, followUpMs: [], prober: new VolumeProber({ timeoutMs: 1000 }) });
+    const attached: string[] = [];
+    monitor.on('device-attached', (d) => attached.push(d.sn));
+    try {
+      await monitor.start();
+      expect(attached).toEqual(['888777000000000099']);
+      stalled!.resume();
+      const deadline = Date.now() + 20_000;
+      while (attached.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(attached).toEqual(['888777000000000099', TEST_SERIAL]);
+    } finally {
+      stalled!.resume();
+      await monitor.stop();
+    }
   });
 });
 
