@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Order matters only for reading the output. Each module exports `run(): Promise<void>`.
-const BENCHES = ['pull', 'upload', 'ledger', 'sync', 'renderer'];
+const BENCHES = ['device', 'pull', 'upload', 'ledger', 'sync', 'renderer'];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

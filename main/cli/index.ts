@@ -7,25 +7,33 @@ import { UsageError } from './common.js';
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string };
 
-/** Build the program; each command lives in its own module under ./commands. */
-export async function buildProgram(): Promise<Command> {
+/** Each command lives in its own module under ./commands, which exports register(program). */
+const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = {
+  push: () => import('./commands/push.js'),
+  sync: () => import('./commands/sync.js'),
+  watch: () => import('./commands/watch.js'),
+  status: () => import('./commands/status.js'),
+  retry: () => import('./commands/retry.js'),
+  devices: () => import('./commands/devices.js'),
+  pull: () => import('./commands/pull.js'),
+  'recover-ledger': () => import('./commands/recover-ledger.js'),
+  'upload-newer-version': () => import('./commands/upload-newer-version.js'),
+};
+
+/**
+ * Build the program. Given the command line, only the command being run is loaded: loading all of them (and all
+ * their dependencies) cost over a second before a recorder's first byte was read. Help, --version and an unknown
+ * command load them all, so the list and the error are complete.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('plaud-sync')
     .description('Sync Plaud voice recorders to a local library and the Plaud cloud.')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  const commands = await Promise.all([
-    // One line per command module; each exports register(program).
-    import('./commands/push.js'),
-    import('./commands/sync.js'),
-    import('./commands/watch.js'),
-    import('./commands/status.js'),
-    import('./commands/retry.js'),
-    import('./commands/devices.js'),
-    import('./commands/pull.js'),
-    import('./commands/recover-ledger.js'),
-    import('./commands/upload-newer-version.js'),
-  ] as Promise<{ register(p: Command): void }>[]);
+  const name = argv?.[2];
+  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  const commands = await Promise.all(only.map((load) => load()));
   for (const c of commands) c.register(program);
   return program;
 }
@@ -38,7 +46,7 @@ export const EXIT_USAGE = 2;
  * is not help or --version becomes 2. Any other failure is printed in one redacted line and exits 1.
  */
 export async function main(argv: string[]): Promise<void> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,25 +1,31 @@
 // DeviceMonitor: notices recorders appearing and going away.
 //
 // Sources of a rescan, cheapest first:
-//  - chokidar (inotify / FSEvents / ReadDirectoryChangesW) on each mount root at depth 0: a volume folder appearing
-//    or vanishing. A mount over an existing folder makes no event, so every event also schedules two follow-up
-//    rescans a moment later (the OS creates the folder, then mounts on it).
+//  - fs.watch (inotify / FSEvents / ReadDirectoryChangesW) on each mount root folder: a volume folder appearing or
+//    vanishing. A mount over an existing folder makes no event, so every event also schedules two follow-up
+//    rescans a moment later (the OS creates the folder, then mounts on it). Not chokidar: it stats every entry of
+//    the root, and a stat of a hung volume's mount point never returns (nor lets our process exit). A root is
+//    watched only once it has answered a probe, and bare drive letters are not watched (each is a volume itself).
 //  - a USB attach of a recorder (usb.ts): rescan now and again while the volume is being mounted; supplies the USB serial.
 //  - a slow fallback timer (>= 10 s) for whatever the two above miss (network shares, exotic automounters).
-// Nothing polls fast: idle costs one readdir per root per fallback period.
+// Nothing polls fast: idle costs one readdir per root and one probe child per entry per fallback period.
+//
+// A pass never waits on a volume that does not answer: every entry is probed at once through probe.ts (a child
+// process, bounded by a timeout, one outstanding per entry), and only an entry with a Plaud MODEL.txt is identified
+// in-process, itself bounded by IDENTIFY_TIMEOUT_MS with at most one identification outstanding per entry.
 //
 // Debounce: a device is attached once; it is reported detached only when it has been absent for detachGraceMs,
 // so a flapping mount (gone and back within the grace) fires neither a second attach nor a detach.
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { DeviceInfo } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { identifyVolume, type IdentifyOptions } from './identify.js';
-import { volumeCandidates } from './find.js';
-import { MODEL_FILE_NAME } from './model-file.js';
+import { looksLikeRecorder, probeMountRoots } from './find.js';
+import { sharedProber, type VolumeProber } from './probe.js';
 import { UsbWatcher, type UsbAttach } from './usb.js';
+import { driveLetterOf, listWindowsDrives, type DriveInfo } from './windows-drives.js';
 
 export interface DeviceMonitorOptions {
   mountRoots: string[];
@@ -37,7 +43,17 @@ export interface DeviceMonitorOptions {
   logger?: Logger;
   /** Tests only: allow a fallback period under 10 s. */
   allowFastRescan?: boolean;
+  /** Probes entries of the mount roots (default: the process-wide one). */
+  prober?: VolumeProber;
+  /** How long one entry's probe may take before it is skipped for this pass (default probe.ts's 2 s). */
+  probeTimeoutMs?: number;
+  /** Tests: pretend to be on this platform, with this drive list (Windows drive-letter filtering). */
+  platform?: NodeJS.Platform;
+  listDrives?: () => Promise<DriveInfo[]>;
 }
+
+/** An identification (MODEL.txt, one WAV header, statfs) that takes longer than this is given up for this pass. */
+const IDENTIFY_TIMEOUT_MS = 10_000;
 
 export interface DeviceDetached {
   id: string;
@@ -58,7 +74,8 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private readonly log: Logger;
   private readonly identify: (mountPath: string, opts: IdentifyOptions) => Promise<DeviceInfo | null>;
   private readonly usb: UsbWatcher | undefined;
-  private watcher: FSWatcher | undefined;
+  /** root -> its folder watcher, for the roots that answered a probe. */
+  private readonly rootWatchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private debounce: NodeJS.Timeout | undefined;
@@ -70,6 +87,15 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   /** mountPath -> first time it was seen missing. */
   private readonly missingSince = new Map<string, number>();
   private usbAttaches: UsbAttach[] = [];
+  private readonly prober: VolumeProber;
+  private readonly probeTimeoutMs: number | undefined;
+  private readonly platform: NodeJS.Platform;
+  private readonly listDrives: () => Promise<DriveInfo[]>;
+  /** Windows: drive letters present before the latest recorder USB attach. */
+  private knownDrives = new Set<string>();
+  private readonly onAnswersAgain = () => this.schedule(false);
+  /** mountPath -> identification under way (at most one per entry, even when it outlives its pass). */
+  private readonly identifying = new Map<string, Promise<DeviceInfo | null>>();
 
   constructor(opts: DeviceMonitorOptions) {
     super();
@@ -84,6 +110,10 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     this.log = opts.logger ?? nullLogger;
     this.identify = opts.identify ?? ((p, o) => identifyVolume(p, o));
     this.usb = opts.usb === false ? undefined : (opts.usb ?? new UsbWatcher({ logger: this.log }));
+    this.prober = opts.prober ?? sharedProber();
+    this.probeTimeoutMs = opts.probeTimeoutMs;
+    this.platform = opts.platform ?? process.platform;
+    this.listDrives = opts.listDrives ?? listWindowsDrives;
   }
 
   /** Devices currently attached. */
@@ -94,10 +124,6 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   async start(): Promise<void> {
     if (!this.stopped) return;
     this.stopped = false;
-    this.watcher = watch(this.roots, { depth: 0, ignoreInitial: true, persistent: true, followSymlinks: false });
-    const poke = () => this.schedule(true);
-    this.watcher.on('addDir', poke).on('unlinkDir', poke).on('add', poke).on('unlink', poke);
-    this.watcher.on('error', (err) => this.log.debug('mount-root watcher error', { err }));
     if (this.usb) {
       this.usb.on('attach', (a: UsbAttach) => {
         this.log.info('recorder seen on USB', { product: a.product });
@@ -108,6 +134,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
       // Never let USB trouble stop volume detection.
       await this.usb.start().catch((err: unknown) => this.log.info('USB watching is unavailable', { err }));
     }
+    this.prober.on('answers-again', this.onAnswersAgain);
     this.timer = setInterval(() => this.schedule(false), this.opts.rescanIntervalMs);
     this.timer.unref?.();
     await this.rescan();
@@ -115,14 +142,15 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.prober.off('answers-again', this.onAnswersAgain);
     if (this.timer) clearInterval(this.timer);
     if (this.debounce) clearTimeout(this.debounce);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.usb?.stop();
     this.usb?.removeAllListeners();
-    await this.watcher?.close();
-    this.watcher = undefined;
+    for (const w of this.rootWatchers.values()) w.close();
+    this.rootWatchers.clear();
     await this.running;
   }
 
@@ -166,14 +194,6 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     return this.running;
   }
 
-  private async stillThere(mountPath: string): Promise<boolean> {
-    try {
-      return (await fs.lstat(path.join(mountPath, MODEL_FILE_NAME))).isFile();
-    } catch {
-      return false;
-    }
-  }
-
   private usbHintFor(): IdentifyOptions {
     const recent = this.usbAttaches.filter((a) => Date.now() - a.at < USB_MEMORY_MS);
     this.usbAttaches = recent;
@@ -182,29 +202,90 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     return { ...(a.serial ? { usbSerial: a.serial } : {}), ...(a.product ? { usbProduct: a.product } : {}) };
   }
 
+  /** Identify with a time limit; a slow one keeps running (and is the entry's only one) but this pass moves on. */
+  private identifyBounded(mountPath: string): Promise<DeviceInfo | null | 'timeout'> {
+    let p = this.identifying.get(mountPath);
+    if (!p) {
+      p = this.identify(mountPath, { ...this.usbHintFor(), logger: this.log })
+        .catch((err: unknown) => {
+          this.log.debug('could not identify volume', { mountPath, err });
+          return null;
+        })
+        .finally(() => this.identifying.delete(mountPath));
+      this.identifying.set(mountPath, p);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      p,
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), IDENTIFY_TIMEOUT_MS);
+        timer.unref?.();
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /** Watch each root folder that just answered its probe and is not watched yet (a root may appear later). */
+  private watchRoots(answered: string[]): void {
+    for (const root of this.roots) {
+      if (this.rootWatchers.has(root) || driveLetterOf(root) || !answered.includes(root)) continue;
+      try {
+        const w = watch(root, { persistent: true }, () => this.schedule(true));
+        w.on('error', (err) => {
+          this.log.debug('mount-root watcher error; watching again after the next scan', { root, err });
+          w.close();
+          this.rootWatchers.delete(root);
+        });
+        this.rootWatchers.set(root, w);
+      } catch (err) {
+        this.log.debug('cannot watch a mount root; the fallback scan covers it', { root, err });
+      }
+    }
+  }
+
+  /** The Windows drive list, remembering which letters were there before a recorder's USB attach. */
+  private async drivesForPass(): Promise<DriveInfo[]> {
+    const drives = await this.listDrives();
+    if (!this.usbAttaches.some((a) => Date.now() - a.at < USB_MEMORY_MS)) this.knownDrives = new Set(drives.map((d) => d.letter));
+    return drives;
+  }
+
   private async pass(): Promise<void> {
     const seen = new Set<string>();
-    for (const mountPath of await volumeCandidates(this.roots)) {
-      if (this.stopped) return;
-      if (this.attached.has(mountPath)) {
-        // Known device: a cheap presence check, no re-identification.
-        if (await this.stillThere(mountPath)) seen.add(mountPath);
-        continue;
-      }
-      let info: DeviceInfo | null = null;
-      try {
-        info = await this.identify(mountPath, { ...this.usbHintFor(), logger: this.log });
-      } catch (err) {
-        this.log.debug('could not identify volume', { mountPath, err });
-      }
-      if (!info) continue;
-      seen.add(mountPath);
-      this.attached.set(mountPath, info);
-      this.missingSince.delete(mountPath);
-      if (info.usbSerial) this.usbAttaches = this.usbAttaches.filter((a) => a.serial !== info.usbSerial);
-      this.log.info('recorder attached', { id: info.id, mountPath });
-      this.emit('device-attached', info);
-    }
+    const entries = await probeMountRoots(this.roots, {
+      prober: this.prober,
+      logger: this.log,
+      platform: this.platform,
+      listDrives: () => this.drivesForPass(),
+      usbAttachSeen: this.usbAttaches.some((a) => Date.now() - a.at < USB_MEMORY_MS),
+      knownDrives: this.knownDrives,
+      ...(this.probeTimeoutMs !== undefined ? { timeoutMs: this.probeTimeoutMs } : {}),
+    });
+    if (this.stopped) return;
+    this.watchRoots(entries.filter((e) => e.result.state === 'answered').map((e) => e.mountPath));
+    await Promise.all(
+      entries.map(async ({ mountPath, result }) => {
+        if (this.attached.has(mountPath)) {
+          // Known device: the probe is its presence check, no re-identification. A recorder that stops answering
+          // stays attached (its pull reports the trouble) rather than flapping.
+          if (result.state === 'hung' || looksLikeRecorder(result)) seen.add(mountPath);
+          return;
+        }
+        if (!looksLikeRecorder(result)) return;
+        const info = await this.identifyBounded(mountPath);
+        if (info === 'timeout') {
+          this.log.warn('a recorder is slow to answer; looking again on the next scan', { mountPath });
+          return;
+        }
+        if (!info || this.stopped || this.attached.has(mountPath)) return;
+        seen.add(mountPath);
+        this.attached.set(mountPath, info);
+        this.missingSince.delete(mountPath);
+        if (info.usbSerial) this.usbAttaches = this.usbAttaches.filter((a) => a.serial !== info.usbSerial);
+        this.log.info('recorder attached', { id: info.id, mountPath });
+        this.emit('device-attached', info);
+      }),
+    );
+    if (this.stopped) return;
     const now = Date.now();
     for (const [mountPath, info] of this.attached) {
       if (seen.has(mountPath)) {

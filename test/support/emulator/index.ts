@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { PlaudApi, type Binding, type StoredFile } from './api.js';
 import { Faults } from './faults.js';
 import { PartProxy } from './part-proxy.js';
+import { UploadThrottle } from './upload-throttle.js';
 import { makeS3Client, S3_CREDENTIALS, S3_REGION, S3Backend } from './s3-backend.js';
 import { EmulatorState, type RequestLogEntry } from './state.js';
 
@@ -43,6 +44,8 @@ export interface EmulatorOptions {
    * them straight at s3rver (no part faults, no signature check) so a benchmark measures the same path rclone takes.
    */
   partsVia?: 'proxy' | 's3rver';
+  /** A shared cap on the part PUTs' bandwidth, bytes per second (upload-throttle.ts); default none. */
+  uploadBytesPerSec?: number;
 }
 
 export interface Emulator {
@@ -58,6 +61,8 @@ export interface Emulator {
   s3Credentials: { accessKeyId: string; secretAccessKey: string; region: string };
   bucket: string;
   faults: Faults;
+  /** The uplink cap on part PUTs through the proxy; setRate() changes it at any time. */
+  uploadThrottle: UploadThrottle;
   files(): StoredFile[];
   getObject(fileId: string): Promise<Buffer>;
   bindings(): Binding[];
@@ -100,7 +105,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     () => state.pendingUploadIds(),
   );
-  const proxy = new PartProxy(backend, faults, state);
+  const proxy = new PartProxy(backend, faults, state, new UploadThrottle(opts.uploadBytesPerSec ?? 0));
   try {
     await proxy.listener.open(0);
     const presigner = makeS3Client(opts.partsVia === 's3rver' ? backend.endpoint : proxy.endpoint);
@@ -134,6 +139,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     s3Credentials: { ...S3_CREDENTIALS, region: S3_REGION },
     bucket,
     faults,
+    uploadThrottle: proxy.throttle,
     files: () => theApi.stored.map((f) => ({ ...f })),
     async getObject(fileId) {
       const f = theApi.stored.find((s) => s.fileId === fileId);

@@ -9,6 +9,7 @@ import type { S3Backend } from './s3-backend.js';
 import { S3_CREDENTIALS } from './s3-backend.js';
 import { s3ErrorXml, verifyPresigned } from './sigv4.js';
 import type { EmulatorState } from './state.js';
+import { UploadThrottle } from './upload-throttle.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,6 +20,7 @@ export class PartProxy {
     private readonly backend: S3Backend,
     private readonly faults: Faults,
     private readonly state: EmulatorState,
+    readonly throttle = new UploadThrottle(),
   ) {
     this.listener = new Listener((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -126,7 +128,8 @@ export class PartProxy {
     let stored: { size: number; md5: string };
     const corrupt = this.faults.takePartCorruption(partNumber);
     try {
-      stored = await this.backend.putPart(uploadId, partNumber, corrupt ? req.pipe(flipFirstBit()) : req);
+      const body = this.throttle.wrap(req);
+      stored = await this.backend.putPart(uploadId, partNumber, corrupt ? body.pipe(flipFirstBit()) : body);
     } catch {
       // The client went away mid-part (or offline() cut it): nothing was stored, nobody to answer.
       if (!req.socket.destroyed) this.answer(req, res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', {}, partNumber, uploadId);

@@ -1,0 +1,257 @@
+// The device model (issue 13 §1): the recorder served at a set speed, as users wait for it. A FAT32 image is served
+// by nbdkit's rate filter, exposed by nbdfuse and mounted by fusefat (test/support/nbd-recorder.ts), so every read
+// that misses the page cache runs at the recorder's speed: 30 MB/s (USB 2.0, the Plaud Note), 10 MB/s (a slow
+// recorder) and unthrottled (the CPU-bound case).
+//
+// Every timed run starts cold (the page cache dropped, the volume freshly mounted); rounds alternate subject and
+// baseline (cp first in odd rounds, last in even ones) and the median round's figures are printed with the machine's
+// load. The subject is the CLI in its own process (`plaud-sync pull` / `plaud-sync sync`), so the benchmark follows
+// whatever pull loop the app runs. Baselines: `cp -r` of the recorder's folders; `cp -r` + `md5sum` for CPU;
+// `rclone copy` of the upload files (with --bwlimit equal to the emulator's uplink cap when uploads are throttled).
+//
+// DEVICE_BENCH_ROUNDS (default 3) and DEVICE_BENCH_RECORDINGS (default 4 recordings of about 19 MB) keep one run
+// to a few minutes.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DeviceMonitor } from '../main/sync/devices/watcher.js';
+import { SyncEngine } from '../main/sync/engine/engine.js';
+import { monitorPort } from '../main/sync/engine/monitor-port.js';
+import { MemorySecretStore } from '../main/sync/secrets-memory.js';
+import { defaultSettings } from '../main/sync/settings.js';
+import { startEmulator, type Emulator } from '../test/support/emulator/index.js';
+import { buildCli, runCli } from '../test/support/cli.js';
+import { buildRecorderImage, dropCaches, nbdUnavailableReason, startNbdRecorder, type NbdRecorder } from '../test/support/nbd-recorder.js';
+import type { RecordingSpec } from '../test/support/recorder.js';
+import { rcloneCopy } from './support/rclone.js';
+
+const exec = promisify(execFile);
+const ROUNDS = Math.max(1, Number(process.env.DEVICE_BENCH_ROUNDS ?? 3));
+const RECORDINGS = Math.max(1, Number(process.env.DEVICE_BENCH_RECORDINGS ?? 4));
+const MB = 1e6;
+const UPLINK = 2.5 * MB;
+const SPEEDS: { label: string; rate?: number }[] = [{ label: '30 MB/s', rate: 30 * MB }, { label: '10 MB/s', rate: 10 * MB }, { label: 'unthrottled' }];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function load(): Promise<string> {
+  return (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+}
+
+/** CPU seconds of the children this process has waited for (cutime + cstime), from /proc/self/stat. */
+async function childCpuSec(): Promise<number> {
+  const stat = await fs.readFile('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 16 and 17 of stat(5); this slice starts at field 3.
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+interface Ctx {
+  work: string;
+  image: string;
+  bytes: number;
+  mediaRoot: string;
+  run: number;
+  /** CPU seconds of `plaud-sync --version` alone. */
+  startupCpu: number;
+}
+
+/** A fresh, cold recorder for one timed run; `fn` gets its mount point. */
+async function withRecorder<T>(ctx: Ctx, rate: number | undefined, fn: (mount: string) => Promise<T>): Promise<T> {
+  const rec: NbdRecorder = await startNbdRecorder({ image: ctx.image, mountPoint: path.join(ctx.mediaRoot, 'PLAUD_NOTE'), ...(rate ? { rateBytesPerSec: rate } : {}) });
+  try {
+    await dropCaches();
+    return await fn(rec.mountPoint);
+  } finally {
+    await rec.cleanup();
+    // Flush what the run wrote (untimed), so no run pays for another's write-back.
+    await exec('sync');
+  }
+}
+
+async function cpRun(ctx: Ctx, mount: string, withMd5: boolean): Promise<{ ms: number; cpu: number }> {
+  const dest = path.join(ctx.work, `cp-${ctx.run++}`);
+  await fs.mkdir(dest);
+  const c0 = await childCpuSec();
+  const t0 = performance.now();
+  await exec('cp', ['-r', path.join(mount, 'NOTES'), path.join(mount, 'CALLS'), dest]).catch(async (err: unknown) => {
+    // A recorder without calls has no CALLS folder.
+    if (!(await fs.stat(path.join(mount, 'CALLS')).catch(() => null))) await exec('cp', ['-r', path.join(mount, 'NOTES'), dest]);
+    else throw err;
+  });
+  if (withMd5) await exec('sh', ['-c', 'find "$1" -type f -exec md5sum {} + > /dev/null', 'md5', dest]);
+  const ms = performance.now() - t0;
+  const cpu = (await childCpuSec()) - c0;
+  await fs.rm(dest, { recursive: true, force: true });
+  return { ms, cpu };
+}
+
+async function pullRun(ctx: Ctx): Promise<{ ms: number; cpu: number }> {
+  const lib = path.join(ctx.work, `pull-${ctx.run++}`);
+  const c0 = await childCpuSec();
+  const t0 = performance.now();
+  const r = await runCli(['pull', '--mount-root', ctx.mediaRoot, '--library', lib, '--format', 'opus', '--json'], { compiled: true, timeoutMs: 600_000, env: { PLAUD_SYNC_STATE: path.join(ctx.work, 'state-pull') } });
+  const ms = performance.now() - t0;
+  const cpu = (await childCpuSec()) - c0;
+  if (r.code !== 0) throw new Error(`plaud-sync pull failed (${r.code}): ${r.stdout}${r.stderr}`);
+  await fs.rm(lib, { recursive: true, force: true });
+  return { ms, cpu };
+}
+
+/** Rounds of pull and cp -r at one speed, alternating which goes first. */
+async function pullVsCp(ctx: Ctx, speed: { label: string; rate?: number }): Promise<void> {
+  const rounds: { pull: { ms: number; cpu: number }; cp: { ms: number; cpu: number }; cpMd5?: { ms: number; cpu: number } }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const cpFirst = i % 2 === 0;
+    const round: Partial<(typeof rounds)[number]> = {};
+    for (const what of cpFirst ? ['cp', 'pull'] : ['pull', 'cp']) {
+      if (what === 'cp') round.cp = await withRecorder(ctx, speed.rate, (m) => cpRun(ctx, m, false));
+      else round.pull = await withRecorder(ctx, speed.rate, () => pullRun(ctx));
+    }
+    if (!speed.rate) round.cpMd5 = await withRecorder(ctx, undefined, (m) => cpRun(ctx, m, true));
+    rounds.push(round as (typeof rounds)[number]);
+  }
+  const ratios = rounds.map((r) => r.pull.ms / r.cp.ms);
+  const mid = rounds[ratios.indexOf(median(ratios))]!;
+  const mbps = (ms: number) => (ctx.bytes / MB / (ms / 1000)).toFixed(1);
+  console.log(`  ${speed.label}: pull ${s(mid.pull.ms)} (${mbps(mid.pull.ms)} MB/s), cp -r ${s(mid.cp.ms)} (${mbps(mid.cp.ms)} MB/s); pull / cp -r = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ${speed.rate ? '<= 1.05' : '<= 1.15'}) [load ${await load()}]`);
+  if (!speed.rate) {
+    const cpuRatios = rounds.map((r) => r.pull.cpu / r.cpMd5!.cpu);
+    const pullCpu = median(rounds.map((r) => r.pull.cpu));
+    const baseCpu = median(rounds.map((r) => r.cpMd5!.cpu));
+    console.log(`  CPU, unthrottled: pull ${pullCpu.toFixed(2)} s vs cp -r + md5sum ${baseCpu.toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0); without the CLI's start-up (${ctx.startupCpu.toFixed(2)} s): ${((pullCpu - ctx.startupCpu) / baseCpu).toFixed(2)} [load ${await load()}]`);
+  }
+}
+
+/** Copy the upload files (.opus) a sync made into one flat folder for rclone. */
+async function uploadFilesOf(lib: string, into: string): Promise<number> {
+  await fs.mkdir(into, { recursive: true });
+  let n = 0;
+  for (const e of await fs.readdir(lib, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.opus') && !e.name.startsWith('.')) await fs.link(path.join(e.parentPath, e.name), path.join(into, `${n++}-${e.name}`));
+  }
+  return n;
+}
+
+async function syncVsBaselines(ctx: Ctx, emu: Emulator, speed: { label: string; rate?: number }, uplink: number | undefined): Promise<void> {
+  emu.uploadThrottle.setRate(uplink ?? 0);
+  const rounds: { sync: number; cp: number; rclone: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const state = path.join(ctx.work, `sync-state-${ctx.run++}`);
+    const lib = path.join(state, 'lib');
+    const doSync = () =>
+      withRecorder(ctx, speed.rate, async () => {
+        const t0 = performance.now();
+        const r = await runCli(['sync', '--mount-root', ctx.mediaRoot, '--state-dir', state, '--library', lib, '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
+        if (r.code !== 0) throw new Error(`plaud-sync sync failed (${r.code}): ${r.stdout}${r.stderr}`);
+        return performance.now() - t0;
+      });
+    const doCp = () => withRecorder(ctx, speed.rate, async (m) => (await cpRun(ctx, m, false)).ms);
+    let sync: number;
+    let cp: number;
+    if (i % 2 === 0) {
+      cp = await doCp();
+      sync = await doSync();
+    } else {
+      sync = await doSync();
+      cp = await doCp();
+    }
+    const flat = path.join(ctx.work, `upload-files-${ctx.run++}`);
+    await uploadFilesOf(lib, flat);
+    const rclone = await rcloneCopy(emu, flat, `device-bench-${ctx.run}`, { concurrency: 4, transfers: 4, ...(uplink ? { bwlimitBytesPerSec: uplink } : {}) });
+    await fs.rm(state, { recursive: true, force: true });
+    await fs.rm(flat, { recursive: true, force: true });
+    rounds.push({ sync, cp, rclone });
+  }
+  const l = await load();
+  if (uplink) {
+    const ratios = rounds.map((r) => r.sync / Math.max(r.cp, r.rclone));
+    const mid = rounds[ratios.indexOf(median(ratios))]!;
+    console.log(`  sync at ${speed.label}, uploads capped at ${(uplink / MB).toFixed(1)} MB/s: sync ${s(mid.sync)}; cp -r ${s(mid.cp)}, rclone ${s(mid.rclone)}; sync / max(cp, rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.15) [load ${l}]`);
+  } else {
+    const ratios = rounds.map((r) => r.sync / (r.cp + r.rclone));
+    const mid = rounds[ratios.indexOf(median(ratios))]!;
+    console.log(`  sync ${speed.label}: sync ${s(mid.sync)}; cp -r ${s(mid.cp)} + rclone ${s(mid.rclone)}; sync / (cp + rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.2) [load ${l}]`);
+  }
+  emu.uploadThrottle.setRate(0);
+}
+
+/** The app's path (device monitor + engine, in this process): volume mounted -> first byte pulled. */
+async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const state = path.join(ctx.work, `fb-state-${ctx.run++}`);
+    const root = path.join(ctx.work, `fb-media-${ctx.run}`);
+    await fs.mkdir(root, { recursive: true });
+    const engine = new SyncEngine({
+      stateDir: state,
+      settings: { ...defaultSettings(path.join(state, 'lib')), apiBase: emu.baseUrl, credentials: { kind: 'token' } },
+      secrets: new MemorySecretStore({ apiToken: emu.token }),
+      watcher: monitorPort(new DeviceMonitor({ mountRoots: [root], usb: false })),
+    });
+    await engine.start();
+    let firstByteAt = 0;
+    const off = engine.onState((st) => {
+      if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
+    });
+    await dropCaches();
+    const rec = await startNbdRecorder({ image: ctx.image, mountPoint: path.join(root, 'PLAUD_NOTE'), rateBytesPerSec: rate });
+    const mountedAt = performance.now();
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
+      samples.push(firstByteAt - mountedAt);
+      await engine.whenIdle();
+    } finally {
+      off();
+      await engine.stop();
+      await rec.cleanup();
+      await fs.rm(state, { recursive: true, force: true });
+    }
+  }
+  console.log(`  volume mounted -> first byte pulled at 30 MB/s (engine + device monitor in this process): ${median(samples).toFixed(0)} ms (median of ${ROUNDS}: ${samples.map((x) => x.toFixed(0)).join(', ')}; target <= 1000 ms) [load ${await load()}]`);
+}
+
+export async function run(): Promise<void> {
+  const why = nbdUnavailableReason();
+  if (why) {
+    console.log(`device-model bench skipped: ${why}`);
+    return;
+  }
+  try {
+    await dropCaches();
+  } catch (err) {
+    console.log(`device-model bench skipped: ${(err as Error).message}`);
+    return;
+  }
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-device-bench-'));
+  const emu = await startEmulator();
+  try {
+    // About 19 MB of WAV per recording (5 x 60 s of speech), a call among them, like a day of meetings.
+    const recordings: RecordingSpec[] = Array.from({ length: RECORDINGS }, (_, i) => ({ kind: i % 4 === 3 ? 'call' : 'note', startSec: 1_709_280_000 + i * 7200, seconds: 60, wavRepeat: 5 }));
+    const image = path.join(work, 'recorder.img');
+    const written = await buildRecorderImage(image, { recordings });
+    const bytes = [...written.values()].reduce((n, b) => n + b.length, 0);
+    const ctx: Ctx = { work, image, bytes, mediaRoot: path.join(work, 'media'), run: 0, startupCpu: 0 };
+    await buildCli();
+    const c0 = await childCpuSec();
+    const t0 = performance.now();
+    await runCli(['--version'], { compiled: true });
+    console.log(
+      `recorder: ${recordings.length} recordings, ${(bytes / MB).toFixed(1)} MB (WAV+ASR), FAT32 image behind nbdkit (rate filter, 0.25 s burst) -> nbdfuse -> fusefat; cold caches and a fresh mount for every run; ${ROUNDS} alternating rounds, median`,
+    );
+    ctx.startupCpu = (await childCpuSec()) - c0;
+    console.log(`  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${ctx.startupCpu.toFixed(2)} CPU s [load ${await load()}]`);
+    for (const speed of SPEEDS) await pullVsCp(ctx, speed);
+    await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
+    await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);
+    await mountToFirstByte(ctx, emu, 30 * MB);
+  } finally {
+    await emu.stop();
+    await fs.rm(work, { recursive: true, force: true }).catch(() => {});
+  }
+}
