@@ -8,7 +8,7 @@ import { LibraryError } from '../library/errors.js';
 import type { LedgerRecord } from '../ledger/index.js';
 import { QUICK_BYTES, headOf, type Fingerprint } from '../recording/fingerprint.js';
 import { sourceBytes } from '../recording/identity.js';
-import { reconcile } from '../recording/reconcile.js';
+import { reconcile, sameFilesAsSeen } from '../recording/reconcile.js';
 import type { DeviceInfo, Recording } from '../types.js';
 import type { EngineContext } from './context.js';
 import { KnownDevices } from './known-devices.js';
@@ -212,7 +212,7 @@ export class PullSide {
           let r = decision.record;
           seen.add(r.id);
           if (!rt.verified.has(r.id) && (r.pulled || r.state === 'synced')) rt.toVerify.push({ rec, id: r.id });
-          if (r.offDevice !== undefined || !sameSource(r, rec)) r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
+          if (r.offDevice !== undefined || !sameFilesAsSeen(r, rec)) r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
           if (r.state === 'skipped' && r.skipped?.reason.startsWith('gone:')) r = ledger.transition(r.id, 'discovered');
           if (needsPull(r)) jobs.push({ rec, take: r.take });
           break;
@@ -519,14 +519,4 @@ export class PullSide {
       }
     }
   }
-}
-
-function sameSource(r: LedgerRecord, rec: Recording): boolean {
-  for (const role of ['wav', 'asr'] as const) {
-    const a = r.source[role];
-    const b = rec[role];
-    if (!a !== !b) return false;
-    if (a && b && (a.size !== b.size || a.mtimeMs !== b.mtimeMs)) return false;
-  }
-  return true;
 }

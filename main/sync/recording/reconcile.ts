@@ -39,6 +39,11 @@ export function beforeUpload(r: LedgerRecord, uploading: boolean): boolean {
 /** Same files, same sizes and times as when last seen, and never seen gone since: trusted without reading. */
 export function looksUnchanged(r: LedgerRecord, rec: Recording): boolean {
   if (r.offDevice !== undefined || r.deviceDelete?.state === 'done') return false;
+  return sameFilesAsSeen(r, rec);
+}
+
+/** The recorder shows the same files, with the same sizes and times, as the record last saw. */
+export function sameFilesAsSeen(r: LedgerRecord, rec: Recording): boolean {
   for (const role of ['wav', 'asr'] as const) {
     const a = r.source[role];
     const b = rec[role];

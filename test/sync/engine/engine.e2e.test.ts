@@ -15,6 +15,7 @@ import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../../support/recorder.js';
 import { TestWatcher } from '../../support/test-watcher.js';
+import { until } from '../../support/until.js';
 
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`engine e2e tests skipped: ${noFuse}`);
@@ -22,13 +23,6 @@ if (noFuse) console.warn(`engine e2e tests skipped: ${noFuse}`);
 
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition', describe?: () => unknown): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describe ? `: ${JSON.stringify(describe())}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3rver)', () => {
   let emu: Emulator;

@@ -17,18 +17,12 @@ import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '..
 import { DEVICE_WAV_DATA_OFFSET, deviceWavHeader, makeDeviceAsr, makeDeviceWav, oggOpusPackets } from '../../support/fixtures/audio.js';
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../../support/recorder.js';
 import { TestWatcher } from '../../support/test-watcher.js';
+import { until } from '../../support/until.js';
 
 const noFuse = fuseUnavailableReason();
 const SERIAL = '888000000000000077';
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 30_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulator)', () => {
   let emu: Emulator;
@@ -66,6 +60,15 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     await e.start();
     engines.push(e);
     return { e, watcher, settings, secrets };
+  }
+
+  /** The recording's ASR appears on the recorder later (another firmware, a copy by hand), already settled. */
+  async function asrArrives(dir: string, spec: RecordingSpec): Promise<Buffer> {
+    const asr = await makeDeviceAsr(spec.seconds);
+    const asrPath = path.join(dir, `${relBaseOf(spec)}.ASR`);
+    await fs.writeFile(asrPath, asr);
+    await fs.utimes(asrPath, spec.startSec + spec.seconds, spec.startSec + spec.seconds);
+    return asr;
   }
 
   /** Cloud files of our serial made since `before`. */
@@ -108,10 +111,7 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     await e.whenIdle();
     // The ASR shows up at the next look (another firmware, a copy by hand): settled, same name.
     watcher.unplug(rec.dir);
-    const asr = await makeDeviceAsr(2);
-    const asrPath = path.join(rec.dir, `${relBaseOf(spec)}.ASR`);
-    await fs.writeFile(asrPath, asr);
-    await fs.utimes(asrPath, spec.startSec + 2, spec.startSec + 2);
+    const asr = await asrArrives(rec.dir, spec);
     await watcher.plug(rec.dir);
     await until(async () => (e.records()[0]?.pulled?.files.length ?? 0) === 2, 20_000, 'the ASR joined the library copy');
     await e.whenIdle();
@@ -132,10 +132,7 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     await watcher.plug(rec.dir);
     await until(() => e.records().some((r) => r.state === 'pulled'), 20_000, 'pulled from the WAV');
     watcher.unplug(rec.dir);
-    const asr = await makeDeviceAsr(2);
-    const asrPath = path.join(rec.dir, `${relBaseOf(spec)}.ASR`);
-    await fs.writeFile(asrPath, asr);
-    await fs.utimes(asrPath, spec.startSec + 2, spec.startSec + 2);
+    const asr = await asrArrives(rec.dir, spec);
     await watcher.plug(rec.dir);
     await until(() => e.records()[0]?.state === 'pulled' && e.records()[0]!.pulled!.files.length === 2, 20_000, 'pulled again with the ASR');
     await secrets.set('apiToken', emu.token);

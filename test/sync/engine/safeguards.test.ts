@@ -17,6 +17,7 @@ import type { UploadResult } from '../../../main/sync/upload/index.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { layOutRecorder, relBaseOf } from '../../support/recorder.js';
 import { TestWatcher } from '../../support/test-watcher.js';
+import { until } from '../../support/until.js';
 
 const SPEC = { startSec: 1_718_500_000, seconds: 1 };
 
@@ -63,13 +64,6 @@ function fsyncGate() {
   };
 }
 
-async function until(cond: () => boolean | Promise<boolean>, ms = 20_000, what: string | (() => string) = 'condition') {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('engine safeguards', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
