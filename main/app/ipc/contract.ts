@@ -97,6 +97,8 @@ export const ipc = {
   chooseLibraryFolder: invoke('library:choose', none, carries<string | null>()),
   getHistory: invoke('history:query', z.tuple([HistoryQuerySchema]), carries<{ total: number; entries: HistoryEntry[] }>()),
   openRecording: invoke('recording:open', z.tuple([Id]), carries<void>()),
+  /** Shows the recording's playable file selected in the system's file manager. */
+  showRecording: invoke('recording:show', z.tuple([Id]), carries<void>()),
   /** Restart into a downloaded update now; false when none is ready. */
   installUpdate: invoke('update:install', none, carries<boolean>()),
   onState: push('state:changed', carries<EngineState>()),
