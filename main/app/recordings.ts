@@ -65,7 +65,7 @@ export async function serveRecording(engine: Pick<SyncEngineApi, 'getHistory'>, 
     const length = Math.max(0, end - start + 1);
     headers['content-length'] = String(length);
     if (range) headers['content-range'] = `bytes ${start}-${end}/${st.size}`;
-    let body: Uint8Array | null = null;
+    let body: Uint8Array<ArrayBuffer> | null = null;
     if (request.method === 'GET') {
       body = new Uint8Array(length);
       let off = 0;

@@ -230,7 +230,7 @@ describe('good messages reach the engine', () => {
     await expect(call('recording:show', ours(), '../../etc/passwd')).rejects.toThrow(/not in the history/);
     // A recording whose file left the library says so, in words.
     fs.rmSync(file);
-    await expect(call('recording:show', ours(), 'h1')).rejects.toThrow(/no longer in the library/);
+    await expect(call('recording:show', ours(), 'h1')).rejects.toThrow(/The local copy is missing/);
     expect(shown).toEqual([file]);
     expect(await call('library:choose', ours())).toBe('/chosen');
   });

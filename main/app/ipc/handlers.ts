@@ -98,7 +98,7 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     // Asked afresh: the library may have moved the file since the window was shown the entry.
     const entry = (await findRecording(deps.engine, id)) ?? known.get(id);
     if (!entry) throw new Error('That recording is not in the history.');
-    if (!entry.localPath || !fs.existsSync(entry.localPath)) throw new Error(`The recording's file is no longer in the library: ${entry.localPath || 'it has none'}.`);
+    if (!entry.localPath || !fs.existsSync(entry.localPath)) throw new Error(`The local copy is missing: ${entry.localPath || 'the library holds no playable file for it'}.`);
     return entry.localPath;
   };
 
