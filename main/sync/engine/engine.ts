@@ -366,9 +366,15 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       devices.filter((d) => d.connected).map((d) => d.pull),
       queue,
     );
-    // The legacy totals are the upload phase's: what remains to upload, at the upload speed.
+    // bytesPending keeps its meaning (every byte still to go, either phase); the speed and time left are the upload
+    // phase's own, so the recorder's bytes are never divided by the upload speed.
+    let bytesPending = 0;
+    for (const item of queue) {
+      if (item.state === 'on-recorder' || item.state === 'cancelled') continue;
+      bytesPending += Math.max(0, item.bytesTotal - item.bytesDone);
+    }
     const speed = phases.upload?.speedBps ?? 0;
-    const bytesPending = phases.upload ? Math.max(0, phases.upload.bytesTotal - phases.upload.bytesDone) : 0;
+    const uploadEta = phases.upload?.etaSec ?? null;
     return {
       seq: this.seq,
       devices,
@@ -381,7 +387,7 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
         synced: this.started ? this.ledger.counts().synced : 0,
         bytesPending,
         speedBps: speed,
-        etaSec: speed > 0 ? Math.ceil(bytesPending / speed) : null,
+        etaSec: uploadEta,
         ...phases,
       },
       lastSyncAt: this.lastSyncAt,

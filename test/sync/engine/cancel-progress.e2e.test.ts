@@ -121,6 +121,9 @@ describe.skipIf(!!noFuse)('cancel and resume (FAT recorder + emulator + s3rver)'
         if (q.state === 'completing') expect(q.bytesDone).toBe(q.bytesTotal);
       }
       if (s.totals.upload) expect(s.totals.upload.bytesDone).toBeLessThanOrEqual(s.totals.upload.bytesTotal);
+      // The headline time left is the upload phase's own, never the recorder's bytes at the upload speed.
+      expect(s.totals.etaSec).toBe(s.totals.upload?.etaSec ?? null);
+      expect(s.totals.speedBps).toBe(s.totals.upload?.speedBps ?? 0);
     });
     await watcher.plug(m.dir);
     await until(() => e.records().filter((r) => r.state === 'synced').length === 2, 90_000, 'both synced');
