@@ -12,7 +12,7 @@ import { SettingsSchema, type Settings } from '../../sync/settings.js';
 
 // The state types the window shows, re-exported so the renderer never imports the engine's files.
 export type { ConnectionTestResult, EngineEvent } from '../../sync/engine/api.js';
-export type { DeviceView, EngineState, EngineTotals, HistoryEntry, HistoryQuery, Problem, ProblemLevel, QueueItemState, QueueItemView } from '../../sync/engine/state.js';
+export type { DeviceView, EngineState, EngineTotals, HistoryEntry, HistoryQuery, PhaseTotals, Problem, ProblemLevel, QueueItemState, QueueItemView } from '../../sync/engine/state.js';
 export type { SnType } from '../../sync/types.js';
 
 const Id = z.string().min(1).max(512);
