@@ -90,9 +90,12 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   const log = o.log ?? createFileLogger(logsDir);
   log.info('app starting', { version: app.getVersion(), platform });
   const appRoot = o.appRoot ?? app.getAppPath();
-  const origin = setupPage(appRoot, env, log);
+  // The window's player reaches recordings through the engine, which starts after the page's scheme is set up.
+  const forPage: { engine?: SyncEngineApi } = {};
+  const origin = setupPage(appRoot, env, log, () => forPage.engine);
   const core = await setupCore(o, { stateDir, logsDir, log }, platform);
   const { engine, settings } = core;
+  forPage.engine = engine;
   const parts: Shell = { ...core, platform, env, appRoot, push: new RendererPush(), win: null, update: { state: 'none' }, installUpdate: () => false };
   const applyLoginItem = setupLoginItem(parts);
   const quit = setupQuit(parts, o.stopTimeoutMs, () => tray.destroy());
@@ -227,10 +230,10 @@ function setupQuit(s: Shell, stopTimeoutMs: number | undefined, destroyTray: () 
 }
 
 /** Where the page comes from (app://, or the dev server in development) and what it may do; returns its origin. */
-function setupPage(appRoot: string, env: NodeJS.ProcessEnv, log: Logger): RendererOrigin {
+function setupPage(appRoot: string, env: NodeJS.ProcessEnv, log: Logger, engine: () => SyncEngineApi | undefined): RendererOrigin {
   const origin = resolveRendererOrigin({ isPackaged: app.isPackaged, env });
   const csp = contentSecurityPolicy(origin.devSources);
-  if (origin.kind === 'app') protocol.handle(APP_SCHEME, rendererFiles(path.join(appRoot, 'out', 'renderer'), csp));
+  if (origin.kind === 'app') protocol.handle(APP_SCHEME, rendererFiles(path.join(appRoot, 'out', 'renderer'), csp, engine));
   installCsp(session.defaultSession, csp);
   denyAllPermissions(session.defaultSession, log);
   return origin;
@@ -346,6 +349,7 @@ function setupIpc(s: Shell, origin: RendererOrigin, tray: TrayController, applyL
     origin,
     webContents: () => (s.win && !s.win.isDestroyed() ? s.win.webContents : null),
     openPath: (p) => shell.openPath(p),
+    showItemInFolder: (p) => shell.showItemInFolder(p),
     chooseFolder: async (defaultPath) => {
       const opts = { title: 'Choose the library folder', defaultPath, properties: ['openDirectory' as const, 'createDirectory' as const] };
       const r = s.win && !s.win.isDestroyed() ? await dialog.showOpenDialog(s.win, opts) : await dialog.showOpenDialog(opts);

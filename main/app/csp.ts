@@ -13,6 +13,8 @@ export function contentSecurityPolicy(devSources: string[] = []): string {
     devSources.length > 0 ? "style-src 'self' 'unsafe-inline'" : "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
+    // The History player streams recordings from our own origin (app://plaud-sync/recording/<id>).
+    "media-src 'self'",
     `connect-src ${connect}`,
     "object-src 'none'",
     "base-uri 'none'",

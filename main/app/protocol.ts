@@ -2,9 +2,13 @@
 // (Electron's security checklist): a file:// page may read any file the user can, and every file://
 // page shares one origin. Here the page has a real origin of its own, and the handler below serves
 // only the files of the built renderer: nothing outside that folder, whatever the URL says.
+// One more route, /recording/<id>, plays a synced recording in the window: the id is looked up in the
+// engine's history, so the page names a recording, never a path.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Protocol } from 'electron';
+import type { SyncEngineApi } from '../sync/engine/api.js';
+import { serveRecording } from './recordings.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'plaud-sync';
@@ -32,8 +36,35 @@ export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPri
 
 const refuse = (status: number, text: string) => new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
-/** The app:// handler: files under `rendererDir` only, with the CSP as a header. */
-export function rendererFiles(rendererDir: string, csp: string): (request: Request) => Promise<Response> {
+/** The path prefix of the window's player: app://plaud-sync/recording/<encoded recording id>. */
+export const RECORDING_ROUTE = '/recording/';
+
+/**
+ * The recording id a /recording/<id> path names (the id encoded as one path segment), '' for a malformed one, or
+ * undefined for any other path.
+ */
+export function recordingIdOf(rawPathname: string): string | undefined {
+  if (!rawPathname.startsWith(RECORDING_ROUTE)) return undefined;
+  const seg = rawPathname.slice(RECORDING_ROUTE.length);
+  // One segment: an id's own "/" arrives encoded; a raw one is some other path.
+  if (seg === '' || seg.includes('/')) return '';
+  try {
+    const id = decodeURIComponent(seg);
+    return id.includes('\0') ? '' : id;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The app:// handler: files under `rendererDir` only, with the CSP as a header; and, when `history` gives the engine,
+ * the playable files of synced recordings at /recording/<id>.
+ */
+export function rendererFiles(
+  rendererDir: string,
+  csp: string,
+  history?: () => Pick<SyncEngineApi, 'getHistory'> | undefined,
+): (request: Request) => Promise<Response> {
   const root = path.resolve(rendererDir);
   let realRoot: Promise<string> | undefined;
   return async (request) => {
@@ -47,6 +78,12 @@ export function rendererFiles(rendererDir: string, csp: string): (request: Reque
       return refuse(400, 'Bad address');
     }
     if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || rel.includes('\0')) return refuse(404, 'Not found');
+    const recordingId = recordingIdOf(url.pathname);
+    if (recordingId !== undefined) {
+      const engine = history?.();
+      if (!recordingId || !engine) return refuse(404, 'Not found');
+      return serveRecording(engine, recordingId, request);
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     // An encoded "..%2F" or "..%5C" survives URL parsing; the resolved path must stay inside the folder.
     const file = path.resolve(root, `.${rel}`);

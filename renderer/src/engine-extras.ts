@@ -6,27 +6,24 @@ import type {
   EngineState,
   EngineTotals,
   HistoryEntry,
+  PhaseTotals,
   Problem,
   QueueItemState,
   QueueItemView,
 } from '../../main/app/ipc/contract.js';
 
+// The engine now declares these itself (issue 12): the phases' totals, each row's phase, the playable file's size.
+export type { PhaseTotals };
+export type TotalsX = EngineTotals;
+export type HistoryEntryX = HistoryEntry;
+
 /** Item states named for the user. Today's engine sends a subset (and "failed" for a cancel). */
 export type ItemState = QueueItemState | 'on-recorder' | 'waiting-settle' | 'cancelled';
 
-export interface PhaseTotals {
-  bytesDone: number;
-  bytesTotal: number;
-  speedBps: number;
-  etaSec: number | null;
-}
-
 // Each extension omits the fields it declares, so it still compiles once the engine's own types gain
 // them (with the same or a narrower shape).
-export interface QueueItemX extends Omit<QueueItemView, 'state' | 'phase' | 'errorCode'> {
+export interface QueueItemX extends Omit<QueueItemView, 'state' | 'errorCode'> {
   state: ItemState;
-  /** Which side of the sync the bytes belong to: the recorder's (copy) or the upload's. */
-  phase?: 'copy' | 'upload';
   /** Machine-readable reason of a failure, e.g. "cancelled". */
   errorCode?: string;
 }
@@ -35,7 +32,7 @@ export interface QueueItemX extends Omit<QueueItemView, 'state' | 'phase' | 'err
 export interface LastVisit {
   at: number;
   recordingsOnDevice: number;
-  /** Recordings synced (uploaded) from it on that visit. */
+  /** Recordings synced (uploaded) from it, in total. */
   synced?: number;
   /** Recordings copied into the library on that visit. */
   pulled?: number;
@@ -49,11 +46,6 @@ export interface DeviceX extends Omit<DeviceView, 'lastVisit' | 'waitingForRecor
   waitingForRecorder?: number;
 }
 
-export interface TotalsX extends Omit<EngineTotals, 'copy' | 'upload'> {
-  copy?: PhaseTotals;
-  upload?: PhaseTotals;
-}
-
 export type Severity = 'needs-you' | 'retrying' | 'info';
 
 export interface ProblemX extends Omit<Problem, 'severity' | 'code' | 'level' | 'detail' | 'actionLabel'> {
@@ -65,11 +57,6 @@ export interface ProblemX extends Omit<Problem, 'severity' | 'code' | 'level' | 
   detail?: string;
   /** The button's label; the action text names it. */
   actionLabel?: string;
-}
-
-export interface HistoryEntryX extends Omit<HistoryEntry, 'sizeBytes'> {
-  /** Size of the library's playable file, when the engine sends it. */
-  sizeBytes?: number;
 }
 
 export interface EngineStateX extends Omit<EngineState, 'devices' | 'queue' | 'totals' | 'problems'> {

@@ -55,6 +55,7 @@ describe('the IPC table', () => {
       chooseLibraryFolder: 'invoke library:choose',
       getHistory: 'invoke history:query',
       openRecording: 'invoke recording:open',
+      showRecording: 'invoke recording:show',
       installUpdate: 'invoke update:install',
       onState: 'push state:changed',
       onEvent: 'push engine:event',

@@ -222,6 +222,16 @@ describe('good messages reach the engine', () => {
     expect(opened.at(-1)).toBe(file);
     await expect(call('recording:open', ours(), '/etc/passwd')).rejects.toThrow(/not in the history/);
     expect(opened).not.toContain('/etc/passwd');
+    // "Show in folder": the same lookup, through the system's file manager (shell.showItemInFolder).
+    const shown: string[] = [];
+    deps.showItemInFolder = (p) => void shown.push(p);
+    await call('recording:show', ours(), 'h1');
+    expect(shown).toEqual([file]);
+    await expect(call('recording:show', ours(), '../../etc/passwd')).rejects.toThrow(/not in the history/);
+    // A recording whose file left the library says so, in words.
+    fs.rmSync(file);
+    await expect(call('recording:show', ours(), 'h1')).rejects.toThrow(/The local copy is missing/);
+    expect(shown).toEqual([file]);
     expect(await call('library:choose', ours())).toBe('/chosen');
   });
 
@@ -263,7 +273,7 @@ describe('preload bridge', () => {
   afterEach(() => vi.unstubAllGlobals());
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
     getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true, uploadNewerVersion: true,
-    getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true,
+    getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true, showRecording: true,
     onUpdate: true, installUpdate: true,
   };
 

@@ -168,6 +168,17 @@ describe('History', () => {
     await writeFile(local, 'opus');
     fireEvent.click(screen.getByRole('button', { name: /^Open the recording of/ }));
     await waitFor(() => expect(env!.opened).toEqual([local]));
+    // The details show the same file in its folder, and play it from the page's own origin only when asked.
+    const row = within(table).getAllByRole('row')[1]!;
+    fireEvent.click(within(row).getByRole('button', { name: /^Details of the recording of/ }));
+    const details = screen.getByRole('region', { name: 'Recording details' });
+    fireEvent.click(within(details).getByRole('button', { name: 'Show in folder' }));
+    await waitFor(() => expect(env!.shown).toEqual([local]));
+    expect(details.querySelector('audio')).toBeNull();
+    fireEvent.click(within(details).getByRole('button', { name: 'Play here' }));
+    const shownId = (await env.engine.getHistory({ text: 'file_0000000a' })).entries[0]!.id;
+    expect(details.querySelector('audio')?.getAttribute('src')).toBe(`recording/${encodeURIComponent(shownId)}`);
+    fireEvent.click(within(details).getByRole('button', { name: 'Close details' }));
     fireEvent.input(screen.getByLabelText('Search'), { target: { value: 'nothing-like-this' } });
     expect(await screen.findByText('No recordings match these filters.')).toBeTruthy();
   });

@@ -12,7 +12,7 @@ import { SettingsSchema, type Settings } from '../../sync/settings.js';
 
 // The state types the window shows, re-exported so the renderer never imports the engine's files.
 export type { ConnectionTestResult, EngineEvent } from '../../sync/engine/api.js';
-export type { DeviceView, EngineState, EngineTotals, HistoryEntry, HistoryQuery, Problem, ProblemLevel, QueueItemState, QueueItemView } from '../../sync/engine/state.js';
+export type { DeviceView, EngineState, EngineTotals, HistoryEntry, HistoryQuery, PhaseTotals, Problem, ProblemLevel, QueueItemState, QueueItemView } from '../../sync/engine/state.js';
 export type { SnType } from '../../sync/types.js';
 
 const Id = z.string().min(1).max(512);
@@ -97,6 +97,8 @@ export const ipc = {
   chooseLibraryFolder: invoke('library:choose', none, carries<string | null>()),
   getHistory: invoke('history:query', z.tuple([HistoryQuerySchema]), carries<{ total: number; entries: HistoryEntry[] }>()),
   openRecording: invoke('recording:open', z.tuple([Id]), carries<void>()),
+  /** Shows the recording's playable file selected in the system's file manager. */
+  showRecording: invoke('recording:show', z.tuple([Id]), carries<void>()),
   /** Restart into a downloaded update now; false when none is ready. */
   installUpdate: invoke('update:install', none, carries<boolean>()),
   onState: push('state:changed', carries<EngineState>()),

@@ -10,6 +10,7 @@ import type { HistoryEntry } from '../../sync/engine/state.js';
 import type { Logger } from '../../sync/log.js';
 import type { SecretName, SecretStore, Settings } from '../../sync/settings.js';
 import type { RendererOrigin } from '../origin.js';
+import { findRecording } from '../recordings.js';
 import { checkSender } from './sender.js';
 import { ipcRows, type InvokeArgs, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
 
@@ -29,6 +30,8 @@ export interface IpcDeps {
   /** Our window's webContents (null while there is no window). */
   webContents(): WebContents | null;
   openPath(p: string): Promise<string>;
+  /** Shows a file selected in the system's file manager (shell.showItemInFolder). */
+  showItemInFolder?(p: string): void;
   chooseFolder(defaultPath: string): Promise<string | null>;
   /** Side effects of a settings change outside the engine (the login item). */
   onSettingsChanged?(next: Settings, prev: Settings): void;
@@ -81,13 +84,22 @@ export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch, pi
 }
 
 export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, deps: IpcDeps): () => void {
-  // Recordings the window was shown; "open" only ever opens one of these, never a path it names.
+  // Recordings the window was shown; "open" only ever opens one of these or one the history finds, never a path it names.
   const known = new Map<string, HistoryEntry>();
   // The folder the user last picked in the native dialog: the only new library folder settings:set takes.
   let pickedLibraryDir: string | null = null;
   const remember = (entries: HistoryEntry[]) => {
     for (const e of entries) known.set(e.id, e);
     if (known.size > 50_000) for (const k of [...known.keys()].slice(0, known.size - 50_000)) known.delete(k);
+  };
+
+  /** The playable library file of a recording the history holds; never a path the page names. */
+  const playableFile = async (id: string): Promise<string> => {
+    // Asked afresh: the library may have moved the file since the window was shown the entry.
+    const entry = (await findRecording(deps.engine, id)) ?? known.get(id);
+    if (!entry) throw new Error('That recording is not in the history.');
+    if (!entry.localPath || !fs.existsSync(entry.localPath)) throw new Error(`The local copy is missing: ${entry.localPath || 'the library holds no playable file for it'}.`);
+    return entry.localPath;
   };
 
   const impl: Impl = {
@@ -123,16 +135,14 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
       return res;
     },
     'recording:open': async (id) => {
-      let entry = known.get(id);
-      if (!entry) {
-        const found = await deps.engine.getHistory({ text: id, limit: 1000 });
-        remember(found.entries);
-        entry = found.entries.find((e) => e.id === id);
-      }
-      if (!entry) throw new Error('That recording is not in the history.');
-      if (!fs.existsSync(entry.localPath)) throw new Error(`The local copy is missing: ${entry.localPath}`);
-      const err = await deps.openPath(entry.localPath);
-      if (err) throw new Error(`Could not open ${entry.localPath}: ${err}`);
+      const file = await playableFile(id);
+      const err = await deps.openPath(file);
+      if (err) throw new Error(`Could not open ${file}: ${err}`);
+    },
+    'recording:show': async (id) => {
+      const file = await playableFile(id);
+      if (!deps.showItemInFolder) throw new Error('Showing a file in its folder is not available here.');
+      deps.showItemInFolder(file);
     },
     'update:install': () => deps.installUpdate?.() ?? false,
   };

@@ -24,7 +24,7 @@ import { retryFailed } from './retry.js';
 import type { DeviceView, EngineState, HistoryEntry, HistoryQuery } from './state.js';
 import { throttleLatest, type Throttled } from './throttle.js';
 import { UploadQueue } from './upload-queue.js';
-import { queryHistory, queueItem, type Activity } from './views.js';
+import { PullSpeeds, phaseTotals, queryHistory, queueItem, type Activity } from './views.js';
 
 export interface EngineOptions {
   stateDir: string;
@@ -56,6 +56,8 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   private readonly pulls: PullSide;
   private readonly queue: UploadQueue;
   private seq = 0;
+  /** Copy speed per plugged-in recorder, sampled by each snapshot (see snapshot()). */
+  private readonly pullSpeeds = new PullSpeeds(5_000, () => this.now());
   private started = false;
   private lastSyncAt: number | null = null;
   private syncedSinceSummary = new Map<string, number>();
@@ -316,7 +318,9 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
     const pending = this.started ? this.ledger.inState(...PENDING_STATES) : [];
     const queue = pending.sort((a, b) => a.startMs - b.startMs).map((r) => queueItem(r, ctx));
     const devices: DeviceView[] = [];
+    this.pullSpeeds.keepOnly(new Set(this.pulls.devices.keys()));
     for (const rt of this.pulls.devices.values()) {
+      const speed = this.pullSpeeds.sample(rt.info.id, rt.pull);
       devices.push({
         id: rt.info.id,
         sn: rt.info.sn,
@@ -329,36 +333,62 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
         totalBytes: rt.info.totalBytes,
         recordingsOnDevice: rt.recordingsOnDevice,
         newRecordings: rt.newRecordings,
-        pull: { ...rt.pull },
+        pull: { ...rt.pull, ...speed },
         safeToUnplug: rt.pull.state === 'done' && !rt.running,
         waitingForRecorder: rt.unsettled,
         lastSeenAt: this.now(),
         warnings: rt.warnings,
       });
+      // The pull reports no speed per recording: when one recording is being copied, the recorder's speed is its own.
+      const copying = queue.filter((i) => i.state === 'pulling' && i.deviceId === rt.info.id);
+      if (copying.length === 1 && copying[0]!.speedBps === 0 && speed.speedBps > 0) {
+        const item = copying[0]!;
+        item.speedBps = speed.speedBps;
+        item.etaSec = Math.ceil(Math.max(0, item.bytesTotal - item.bytesDone) / speed.speedBps);
+      }
     }
     for (const k of this.pulls.known.list()) {
       if (this.pulls.devices.has(k.id)) continue;
-      devices.push({ ...k, connected: false, recordingsOnDevice: k.lastVisit?.recordingsOnDevice ?? 0, newRecordings: 0, pull: { state: 'idle', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 }, safeToUnplug: true, warnings: [] });
+      // Counted per recorder when the card is built: only recorders not plugged in, each from its own ledger index.
+      const synced = this.started ? this.ledger.bySn(k.sn).filter((r) => r.state === 'synced').length : 0;
+      devices.push({
+        ...k,
+        ...(k.lastVisit ? { lastVisit: { ...k.lastVisit, synced } } : {}),
+        connected: false,
+        recordingsOnDevice: k.lastVisit?.recordingsOnDevice ?? 0,
+        newRecordings: 0,
+        pull: { state: 'idle', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 },
+        safeToUnplug: true,
+        warnings: [],
+      });
     }
-    let speed = 0;
+    const phases = phaseTotals(
+      devices.filter((d) => d.connected).map((d) => d.pull),
+      queue,
+    );
+    // bytesPending keeps its meaning (every byte still to go, either phase); the speed and time left are the upload
+    // phase's own, so the recorder's bytes are never divided by the upload speed.
     let bytesPending = 0;
     for (const item of queue) {
       if (item.state === 'on-recorder' || item.state === 'cancelled') continue;
-      speed += item.speedBps;
       bytesPending += Math.max(0, item.bytesTotal - item.bytesDone);
     }
+    const speed = phases.upload?.speedBps ?? 0;
+    const uploadEta = phases.upload?.etaSec ?? null;
     return {
       seq: this.seq,
       devices,
       queue,
       totals: {
         queued: queue.filter((i) => i.state === 'queued' || i.state === 'waiting-account' || i.state === 'waiting-network' || i.state === 'paused' || i.state === 'waiting-retry').length,
-        active: q.active + [...this.activity.values()].filter((a) => a.kind === 'pull').length,
+        // What moves now, counted from the rows (offline uploads wait for the network and are not active).
+        active: queue.filter((i) => i.state === 'pulling' || i.state === 'uploading' || i.state === 'completing').length,
         failed: queue.filter((i) => i.state === 'failed').length,
         synced: this.started ? this.ledger.counts().synced : 0,
         bytesPending,
         speedBps: speed,
-        etaSec: speed > 0 ? Math.ceil(bytesPending / speed) : null,
+        etaSec: uploadEta,
+        ...phases,
       },
       lastSyncAt: this.lastSyncAt,
       paused: q.paused,

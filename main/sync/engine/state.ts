@@ -28,13 +28,31 @@ export interface DeviceView {
   totalBytes?: number;
   recordingsOnDevice: number;
   newRecordings: number;
-  pull: { state: 'idle' | 'pulling' | 'done' | 'error'; filesDone: number; filesTotal: number; bytesDone: number; bytesTotal: number; error?: string };
+  pull: {
+    state: 'idle' | 'pulling' | 'done' | 'error';
+    filesDone: number;
+    filesTotal: number;
+    bytesDone: number;
+    bytesTotal: number;
+    error?: string;
+    /** Copy speed from this recorder (bytes per second, measured over the last seconds); set by the engine's snapshot. */
+    speedBps?: number;
+    /** Seconds left to copy what this pull still has to copy, at that speed; null when nothing moves. */
+    etaSec?: number | null;
+  };
   /** True once everything new on this device is verified in the library. */
   safeToUnplug: boolean;
   /** Recordings the recorder is still writing: copied once all their files have settled (looked at again by itself). */
   waitingForRecorder?: number;
   /** What the last look at this recorder found (for a recorder not plugged in now). */
-  lastVisit?: { at: number; recordingsOnDevice: number; waitingForRecorder: number; pulled: number };
+  lastVisit?: {
+    at: number;
+    recordingsOnDevice: number;
+    waitingForRecorder: number;
+    pulled: number;
+    /** Recordings from this recorder synced to the cloud, in total (counted from the ledger). */
+    synced?: number;
+  };
   lastSeenAt: number;
   warnings: string[];
 }
@@ -48,6 +66,11 @@ export interface QueueItemView {
   startMs: number;
   durationMs: number;
   state: QueueItemState;
+  /**
+   * Whose bytes bytesDone/bytesTotal/speedBps count: the recorder's (copy: not in the library yet) or the library
+   * file's (upload). The two are never mixed in one number.
+   */
+  phase?: 'copy' | 'upload';
   bytesDone: number;
   bytesTotal: number;
   speedBps: number;
@@ -67,7 +90,10 @@ export interface HistoryEntry {
   durationMs: number;
   cloudFileId: string;
   syncedAt: number;
+  /** The playable library file (Ogg Opus or MP3), the one "Open" opens; never the recorder's originals. */
   localPath: string;
+  /** Size of that playable file in bytes. */
+  sizeBytes?: number;
 }
 
 export interface HistoryQuery {
@@ -119,6 +145,15 @@ export interface Problem {
   recordingId?: string;
 }
 
+/** One phase's progress: its own bytes, its own speed, and the time left at that speed. */
+export interface PhaseTotals {
+  bytesDone: number;
+  bytesTotal: number;
+  speedBps: number;
+  /** null when nothing moves (no speed yet, paused, offline). */
+  etaSec: number | null;
+}
+
 export interface EngineTotals {
   queued: number;
   active: number;
@@ -127,6 +162,10 @@ export interface EngineTotals {
   bytesPending: number;
   speedBps: number;
   etaSec: number | null;
+  /** Copying from the recorders now plugged in (absent when nothing is being copied). */
+  copy?: PhaseTotals;
+  /** Uploading what is in the library (absent when nothing waits to upload). */
+  upload?: PhaseTotals;
 }
 
 export interface EngineState {

@@ -132,7 +132,9 @@ export class UploadQueue {
       active.abort.abort();
       return true;
     }
-    if (r.state === 'pulled' || r.state === 'uploading' || r.state === 'completing') {
+    // A failed upload waiting for its next try can be cancelled too: it then waits for the user's Retry, not the clock.
+    const waitingRetry = r.state === 'failed' && r.failure?.nextTryAt != null && r.failure.code !== 'cancelled' && isUploadSideFailure(r);
+    if (r.state === 'pulled' || r.state === 'uploading' || r.state === 'completing' || waitingRetry) {
       this.ctx.ledger.transition(r.id, 'failed', { reason: 'Cancelled by you. Choose Retry to upload it.', code: 'cancelled', nextTryAt: null });
       return true;
     }

@@ -208,6 +208,8 @@ export function HistoryView(props: {
   };
   const open = (e: HistoryEntryX) =>
     void api.openRecording(e.id).catch((err: unknown) => onError(`Could not open the file: ${err instanceof Error ? err.message : String(err)}`));
+  const show = (e: HistoryEntryX) =>
+    void api.showRecording(e.id).catch((err: unknown) => onError(`Could not show the file in its folder: ${err instanceof Error ? err.message : String(err)}`));
 
   const firstVisible = Math.max(0, Math.min(count - 1, Math.floor(scrollTop / ROW_HEIGHT)));
   const tabStop =
@@ -368,7 +370,7 @@ export function HistoryView(props: {
           </div>
         </div>
       </div>
-      <RecordingDetails id="history-details" entry={selected} name={selected ? deviceName(selected) : ''} now={today} onOpen={open} onClose={() => setSelected(null)} />
+      <RecordingDetails id="history-details" entry={selected} name={selected ? deviceName(selected) : ''} now={today} onOpen={open} onShow={show} onClose={() => setSelected(null)} />
     </div>
   );
 }
@@ -399,6 +401,22 @@ function DayInput(props: { id: string; label: string; field: ReturnType<typeof u
   );
 }
 
+/**
+ * Plays a recording from the app's own origin (recording/<id>): the page names the recording, main finds its file.
+ * Nothing is read until the user asks to play it.
+ */
+function Player(props: { id: string }) {
+  const [on, setOn] = useState<string | null>(null);
+  if (on !== props.id) {
+    return (
+      <button type="button" class="rec-play" onClick={() => setOn(props.id)}>
+        Play here
+      </button>
+    );
+  }
+  return <audio class="rec-player" controls autoPlay src={`recording/${encodeURIComponent(props.id)}`} aria-label="Play the recording" />;
+}
+
 /** The facts that do not fit a row: the cloud file id, the full dates, the library file. */
 function RecordingDetails(props: {
   id: string;
@@ -406,6 +424,7 @@ function RecordingDetails(props: {
   name: string;
   now: number;
   onOpen(e: HistoryEntryX): void;
+  onShow(e: HistoryEntryX): void;
   onClose(): void;
 }) {
   const { entry: e } = props;
@@ -421,11 +440,15 @@ function RecordingDetails(props: {
               <button type="button" onClick={() => props.onOpen(e)}>
                 Open
               </button>
+              <button type="button" onClick={() => props.onShow(e)}>
+                Show in folder
+              </button>
               <button type="button" onClick={props.onClose}>
                 Close details
               </button>
             </span>
           </div>
+          <Player id={e.id} />
           <dl class="facts">
             <dt>Recorded</dt>
             <dd>

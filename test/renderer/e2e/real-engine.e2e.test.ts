@@ -2,6 +2,7 @@
 // by the test bridge; behind it main's IPC handlers, the real SyncEngine with the real device monitor
 // watching a mount root, the Plaud API emulator on a real S3 server, and recorders that are real FAT
 // volumes mounted with fusefat. Nothing in between is scripted.
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { chromiumMissing, launchBrowser, type Browser } from '../../support/brid
 import { buildRenderer } from '../../support/bridge/build-renderer.js';
 import { ARTIFACTS, axeViolations, screenshot } from '../../support/bridge/page.js';
 import { BridgeSecretStore } from '../../support/bridge/secrets.js';
-import { startBridge, type Bridge } from '../../support/bridge/server.js';
+import { REPO_ROOT, startBridge, type Bridge } from '../../support/bridge/server.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, type RecordingSpec } from '../../support/recorder.js';
@@ -134,6 +135,31 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       ids.push((await page.getByRole('region', { name: 'Recording details' }).locator('dd.mono').first().textContent()) ?? '');
     }
     await screenshot(page, 'real-history-details');
+    // The details play the recording from the page's own origin (recording/<id>), and "Show in folder" shows its file.
+    const details = page.getByRole('region', { name: 'Recording details' });
+    const rowId = (await details.locator('dd.mono').first().textContent()) ?? '';
+    const rec = engine.records().find((r) => r.synced?.cloudFileId === rowId)!;
+    const src = `recording/${encodeURIComponent(rec.id)}`;
+    const served = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type'), bytes: (await r.arrayBuffer()).byteLength };
+    }, src);
+    expect(served).toEqual({ status: 200, type: 'audio/ogg; codecs=opus', bytes: rec.pulled!.upload.size });
+    // Asked from here, not the page: a 404 in the page would count as a console problem.
+    expect((await fetch(`${bridge.url}recording/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    if (/media-src 'self'/.test(readFileSync(path.join(REPO_ROOT, 'renderer/index.html'), 'utf8'))) {
+      await details.getByRole('button', { name: 'Play here' }).click();
+      expect(await details.locator('audio').getAttribute('src')).toBe(src);
+      // Chromium decodes the Ogg Opus file: its length is known once the metadata loaded.
+      await page.waitForFunction(() => {
+        const a = document.querySelector('.rec-details audio') as HTMLAudioElement | null;
+        return !!a && a.readyState >= 1 && a.duration > 0;
+      }, undefined, { timeout: 20_000 });
+    } else {
+      console.warn("real-engine e2e: playback not checked: renderer/index.html's CSP meta has no media-src 'self'");
+    }
+    await details.getByRole('button', { name: 'Show in folder' }).click();
+    await expect.poll(() => bridge.shown).toEqual([rec.pulled!.upload.path]);
     await page.getByRole('button', { name: 'Close details' }).click();
     for (const f of uploaded) expect(ids.includes(f.fileId) || ids.includes(String(f.id))).toBe(true);
     // Rows read as a library: a day's name, lengths in s/min, the recorder by name; no bare serials or ids.

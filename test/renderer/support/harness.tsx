@@ -34,6 +34,7 @@ export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean;
   const store = openSettingsStore(path.join(dir, 'state'), libraryDir);
   const secrets = new BridgeSecretStore(o.secretsAvailable ?? true);
   const opened: string[] = [];
+  const shown: string[] = [];
   let nextFolder: string | null = path.join(dir, 'chosen-library');
   const dispatch = createDispatch(
     {
@@ -46,6 +47,7 @@ export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean;
           opened.push(p);
           return '';
         },
+        showItemInFolder: (p) => void shown.push(p),
       },
     },
     new URL(IN_PROCESS_PAGE).origin,
@@ -63,6 +65,7 @@ export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean;
     store,
     secrets,
     opened,
+    shown,
     view,
     setNextFolder: (f: string | null) => {
       nextFolder = f;

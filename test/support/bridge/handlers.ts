@@ -16,6 +16,8 @@ export interface BridgeHost {
   chooseLibraryFolder(defaultPath: string): Promise<string | null>;
   /** Resolves '' on success or an error text, like shell.openPath. */
   openPath(path: string): Promise<string>;
+  /** Shows a file in the file manager, like shell.showItemInFolder. */
+  showItemInFolder?(path: string): void;
   /** "Restart to update": false when no update is ready (the default). */
   installUpdate?(): boolean;
 }
@@ -54,6 +56,7 @@ export function createDispatch(deps: HandlerDeps, pageOrigin: string): Dispatch 
       origin: devServerOrigin(pageOrigin),
       webContents: () => page,
       openPath: (p) => deps.host.openPath(p),
+      showItemInFolder: (p) => deps.host.showItemInFolder?.(p),
       chooseFolder: (d) => deps.host.chooseLibraryFolder(d),
       installUpdate: () => deps.host.installUpdate?.() ?? false,
     },

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { transformWithEsbuild } from 'vite';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../../main/app/csp.js';
+import { recordingIdOf } from '../../../main/app/protocol.js';
+import { serveRecording } from '../../../main/app/recordings.js';
 import { ipcWire, type PushChannel, type PushPayloads } from '../../../main/app/ipc/contract.js';
 import type { SyncEngineApi } from '../../../main/sync/engine/api.js';
 import type { EngineState } from '../../../main/sync/engine/state.js';
@@ -49,6 +51,8 @@ export interface Bridge {
   calls: { method: string; args: unknown }[];
   /** Paths the page asked the OS to open (library folder, recordings). */
   opened: string[];
+  /** Files the page asked the OS to show in their folder ("Show in folder"). */
+  shown: string[];
   /** Rejected requests with their reasons. */
   refused: { method: string; reason: string }[];
   /** States pushed to pages (after throttling). */
@@ -72,7 +76,12 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   clientJs ??= buildClient();
   const js = await clientJs;
   const opened: string[] = [];
+  const shown: string[] = [];
   const host: BridgeHost = {
+    showItemInFolder: (p) => {
+      shown.push(p);
+      o.host?.showItemInFolder?.(p);
+    },
     chooseLibraryFolder: o.host?.chooseLibraryFolder ?? (async () => null),
     installUpdate: o.host?.installUpdate,
     openPath: async (p) => {
@@ -94,6 +103,16 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     if (url.pathname === '/bridge.js') {
       res.writeHead(200, { ...headers, 'content-type': TYPES['.js'] });
       res.end(js);
+      return;
+    }
+    // The window's player, as app:// serves it in the app: main's own route, backed by the engine behind the bridge.
+    const recordingId = recordingIdOf(url.pathname);
+    if (recordingId !== undefined) {
+      const reqHeaders = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') reqHeaders.set(k, v);
+      const answer = recordingId ? await serveRecording(o.engine, recordingId, { method: req.method ?? 'GET', headers: reqHeaders }) : new Response('Not found', { status: 404 });
+      res.writeHead(answer.status, { ...headers, ...Object.fromEntries(answer.headers) });
+      res.end(Buffer.from(await answer.arrayBuffer()));
       return;
     }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
@@ -122,6 +141,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     url: '',
     calls: [],
     opened,
+    shown,
     refused: [],
     pushedStates: 0,
     lastPushedSeq: -1,
