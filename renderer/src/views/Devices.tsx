@@ -134,7 +134,7 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
           <span>
             {/* The bar measures bytes: the text names them too, so the two always agree. */}
             Copying recordings: {d.pull.filesDone} of {d.pull.filesTotal} copied ·{' '}
-            {phaseLine({ bytesDone: d.pull.bytesDone, bytesTotal: d.pull.bytesTotal, speedBps: copy?.speedBps ?? 0, etaSec: copy?.etaSec ?? null })}
+            {phaseLine({ bytesDone: d.pull.bytesDone, bytesTotal: d.pull.bytesTotal, speedBps: d.pull.speedBps ?? copy?.speedBps ?? 0, etaSec: d.pull.etaSec ?? copy?.etaSec ?? null })}
           </span>
           <progress max={Math.max(1, d.pull.bytesTotal)} value={d.pull.bytesDone} aria-label={`Copying from ${name}`} />
         </div>
