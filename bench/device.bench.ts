@@ -23,7 +23,13 @@ import { MemorySecretStore } from '../main/sync/secrets-memory.js';
 import { defaultSettings } from '../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../test/support/emulator/index.js';
 import { buildCli, runCli } from '../test/support/cli.js';
-import { buildRecorderImage, dropCaches, nbdUnavailableReason, startNbdRecorder, type NbdRecorder } from '../test/support/nbd-recorder.js';
+import {
+  buildRecorderImage,
+  dropCaches,
+  nbdUnavailableReason,
+  startNbdRecorder,
+  type NbdRecorder,
+} from '../test/support/nbd-recorder.js';
 import type { RecordingSpec } from '../test/support/recorder.js';
 import { rcloneCopy } from './support/rclone.js';
 
@@ -32,7 +38,11 @@ const ROUNDS = Math.max(1, Number(process.env.DEVICE_BENCH_ROUNDS ?? 3));
 const RECORDINGS = Math.max(1, Number(process.env.DEVICE_BENCH_RECORDINGS ?? 4));
 const MB = 1e6;
 const UPLINK = 2.5 * MB;
-const SPEEDS: { label: string; rate?: number }[] = [{ label: '30 MB/s', rate: 30 * MB }, { label: '10 MB/s', rate: 10 * MB }, { label: 'unthrottled' }];
+const SPEEDS: { label: string; rate?: number }[] = [
+  { label: '30 MB/s', rate: 30 * MB },
+  { label: '10 MB/s', rate: 10 * MB },
+  { label: 'unthrottled' },
+];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -61,7 +71,11 @@ interface Ctx {
 
 /** A fresh, cold recorder for one timed run; `fn` gets its mount point. */
 async function withRecorder<T>(ctx: Ctx, rate: number | undefined, fn: (mount: string) => Promise<T>): Promise<T> {
-  const rec: NbdRecorder = await startNbdRecorder({ image: ctx.image, mountPoint: path.join(ctx.mediaRoot, 'PLAUD_NOTE'), ...(rate ? { rateBytesPerSec: rate } : {}) });
+  const rec: NbdRecorder = await startNbdRecorder({
+    image: ctx.image,
+    mountPoint: path.join(ctx.mediaRoot, 'PLAUD_NOTE'),
+    ...(rate ? { rateBytesPerSec: rate } : {}),
+  });
   try {
     await dropCaches();
     return await fn(rec.mountPoint);
@@ -79,7 +93,8 @@ async function cpRun(ctx: Ctx, mount: string, withMd5: boolean): Promise<{ ms: n
   const t0 = performance.now();
   await exec('cp', ['-r', path.join(mount, 'NOTES'), path.join(mount, 'CALLS'), dest]).catch(async (err: unknown) => {
     // A recorder without calls has no CALLS folder.
-    if (!(await fs.stat(path.join(mount, 'CALLS')).catch(() => null))) await exec('cp', ['-r', path.join(mount, 'NOTES'), dest]);
+    if (!(await fs.stat(path.join(mount, 'CALLS')).catch(() => null)))
+      await exec('cp', ['-r', path.join(mount, 'NOTES'), dest]);
     else throw err;
   });
   if (withMd5) await exec('sh', ['-c', 'find "$1" -type f -exec md5sum {} + > /dev/null', 'md5', dest]);
@@ -93,7 +108,11 @@ async function pullRun(ctx: Ctx): Promise<{ ms: number; cpu: number }> {
   const lib = path.join(ctx.work, `pull-${ctx.run++}`);
   const c0 = await childCpuSec();
   const t0 = performance.now();
-  const r = await runCli(['pull', '--mount-root', ctx.mediaRoot, '--library', lib, '--format', 'opus', '--json'], { compiled: true, timeoutMs: 600_000, env: { PLAUD_SYNC_STATE: path.join(ctx.work, 'state-pull') } });
+  const r = await runCli(['pull', '--mount-root', ctx.mediaRoot, '--library', lib, '--format', 'opus', '--json'], {
+    compiled: true,
+    timeoutMs: 600_000,
+    env: { PLAUD_SYNC_STATE: path.join(ctx.work, 'state-pull') },
+  });
   const ms = performance.now() - t0;
   const cpu = (await childCpuSec()) - c0;
   if (r.code !== 0) throw new Error(`plaud-sync pull failed (${r.code}): ${r.stdout}${r.stderr}`);
@@ -103,7 +122,11 @@ async function pullRun(ctx: Ctx): Promise<{ ms: number; cpu: number }> {
 
 /** Rounds of pull and cp -r at one speed, alternating which goes first. */
 async function pullVsCp(ctx: Ctx, speed: { label: string; rate?: number }): Promise<void> {
-  const rounds: { pull: { ms: number; cpu: number }; cp: { ms: number; cpu: number }; cpMd5?: { ms: number; cpu: number } }[] = [];
+  const rounds: {
+    pull: { ms: number; cpu: number };
+    cp: { ms: number; cpu: number };
+    cpMd5?: { ms: number; cpu: number };
+  }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const cpFirst = i % 2 === 0;
     const round: Partial<(typeof rounds)[number]> = {};
@@ -117,12 +140,16 @@ async function pullVsCp(ctx: Ctx, speed: { label: string; rate?: number }): Prom
   const ratios = rounds.map((r) => r.pull.ms / r.cp.ms);
   const mid = rounds[ratios.indexOf(median(ratios))]!;
   const mbps = (ms: number) => (ctx.bytes / MB / (ms / 1000)).toFixed(1);
-  console.log(`  ${speed.label}: pull ${s(mid.pull.ms)} (${mbps(mid.pull.ms)} MB/s), cp -r ${s(mid.cp.ms)} (${mbps(mid.cp.ms)} MB/s); pull / cp -r = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ${speed.rate ? '<= 1.05' : '<= 1.15'}) [load ${await load()}]`);
+  console.log(
+    `  ${speed.label}: pull ${s(mid.pull.ms)} (${mbps(mid.pull.ms)} MB/s), cp -r ${s(mid.cp.ms)} (${mbps(mid.cp.ms)} MB/s); pull / cp -r = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ${speed.rate ? '<= 1.05' : '<= 1.15'}) [load ${await load()}]`,
+  );
   if (!speed.rate) {
     const cpuRatios = rounds.map((r) => r.pull.cpu / r.cpMd5!.cpu);
     const pullCpu = median(rounds.map((r) => r.pull.cpu));
     const baseCpu = median(rounds.map((r) => r.cpMd5!.cpu));
-    console.log(`  CPU, unthrottled: pull ${pullCpu.toFixed(2)} s vs cp -r + md5sum ${baseCpu.toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0); without the CLI's start-up (${ctx.startupCpu.toFixed(2)} s): ${((pullCpu - ctx.startupCpu) / baseCpu).toFixed(2)} [load ${await load()}]`);
+    console.log(
+      `  CPU, unthrottled: pull ${pullCpu.toFixed(2)} s vs cp -r + md5sum ${baseCpu.toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0); without the CLI's start-up (${ctx.startupCpu.toFixed(2)} s): ${((pullCpu - ctx.startupCpu) / baseCpu).toFixed(2)} [load ${await load()}]`,
+    );
   }
 }
 
@@ -131,12 +158,18 @@ async function uploadFilesOf(lib: string, into: string): Promise<number> {
   await fs.mkdir(into, { recursive: true });
   let n = 0;
   for (const e of await fs.readdir(lib, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && e.name.endsWith('.opus') && !e.name.startsWith('.')) await fs.link(path.join(e.parentPath, e.name), path.join(into, `${n++}-${e.name}`));
+    if (e.isFile() && e.name.endsWith('.opus') && !e.name.startsWith('.'))
+      await fs.link(path.join(e.parentPath, e.name), path.join(into, `${n++}-${e.name}`));
   }
   return n;
 }
 
-async function syncVsBaselines(ctx: Ctx, emu: Emulator, speed: { label: string; rate?: number }, uplink: number | undefined): Promise<void> {
+async function syncVsBaselines(
+  ctx: Ctx,
+  emu: Emulator,
+  speed: { label: string; rate?: number },
+  uplink: number | undefined,
+): Promise<void> {
   emu.uploadThrottle.setRate(uplink ?? 0);
   const rounds: { sync: number; cp: number; rclone: number }[] = [];
   for (let i = 0; i < ROUNDS; i++) {
@@ -145,7 +178,22 @@ async function syncVsBaselines(ctx: Ctx, emu: Emulator, speed: { label: string; 
     const doSync = () =>
       withRecorder(ctx, speed.rate, async () => {
         const t0 = performance.now();
-        const r = await runCli(['sync', '--mount-root', ctx.mediaRoot, '--state-dir', state, '--library', lib, '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
+        const r = await runCli(
+          [
+            'sync',
+            '--mount-root',
+            ctx.mediaRoot,
+            '--state-dir',
+            state,
+            '--library',
+            lib,
+            '--api-base',
+            emu.baseUrl,
+            '--token',
+            emu.token,
+          ],
+          { compiled: true, timeoutMs: 600_000 },
+        );
         if (r.code !== 0) throw new Error(`plaud-sync sync failed (${r.code}): ${r.stdout}${r.stderr}`);
         return performance.now() - t0;
       });
@@ -161,7 +209,11 @@ async function syncVsBaselines(ctx: Ctx, emu: Emulator, speed: { label: string; 
     }
     const flat = path.join(ctx.work, `upload-files-${ctx.run++}`);
     await uploadFilesOf(lib, flat);
-    const rclone = await rcloneCopy(emu, flat, `device-bench-${ctx.run}`, { concurrency: 4, transfers: 4, ...(uplink ? { bwlimitBytesPerSec: uplink } : {}) });
+    const rclone = await rcloneCopy(emu, flat, `device-bench-${ctx.run}`, {
+      concurrency: 4,
+      transfers: 4,
+      ...(uplink ? { bwlimitBytesPerSec: uplink } : {}),
+    });
     await fs.rm(state, { recursive: true, force: true });
     await fs.rm(flat, { recursive: true, force: true });
     rounds.push({ sync, cp, rclone });
@@ -170,11 +222,15 @@ async function syncVsBaselines(ctx: Ctx, emu: Emulator, speed: { label: string; 
   if (uplink) {
     const ratios = rounds.map((r) => r.sync / Math.max(r.cp, r.rclone));
     const mid = rounds[ratios.indexOf(median(ratios))]!;
-    console.log(`  sync at ${speed.label}, uploads capped at ${(uplink / MB).toFixed(1)} MB/s: sync ${s(mid.sync)}; cp -r ${s(mid.cp)}, rclone ${s(mid.rclone)}; sync / max(cp, rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.15) [load ${l}]`);
+    console.log(
+      `  sync at ${speed.label}, uploads capped at ${(uplink / MB).toFixed(1)} MB/s: sync ${s(mid.sync)}; cp -r ${s(mid.cp)}, rclone ${s(mid.rclone)}; sync / max(cp, rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.15) [load ${l}]`,
+    );
   } else {
     const ratios = rounds.map((r) => r.sync / (r.cp + r.rclone));
     const mid = rounds[ratios.indexOf(median(ratios))]!;
-    console.log(`  sync ${speed.label}: sync ${s(mid.sync)}; cp -r ${s(mid.cp)} + rclone ${s(mid.rclone)}; sync / (cp + rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.2) [load ${l}]`);
+    console.log(
+      `  sync ${speed.label}: sync ${s(mid.sync)}; cp -r ${s(mid.cp)} + rclone ${s(mid.rclone)}; sync / (cp + rclone) = ${median(ratios).toFixed(2)} (median of ${ROUNDS}: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 1.2) [load ${l}]`,
+    );
   }
   emu.uploadThrottle.setRate(0);
 }
@@ -198,7 +254,11 @@ async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<
       if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
     });
     await dropCaches();
-    const rec = await startNbdRecorder({ image: ctx.image, mountPoint: path.join(root, 'PLAUD_NOTE'), rateBytesPerSec: rate });
+    const rec = await startNbdRecorder({
+      image: ctx.image,
+      mountPoint: path.join(root, 'PLAUD_NOTE'),
+      rateBytesPerSec: rate,
+    });
     const mountedAt = performance.now();
     try {
       const deadline = Date.now() + 60_000;
@@ -213,7 +273,9 @@ async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<
       await fs.rm(state, { recursive: true, force: true });
     }
   }
-  console.log(`  volume mounted -> first byte pulled at 30 MB/s (engine + device monitor in this process): ${median(samples).toFixed(0)} ms (median of ${ROUNDS}: ${samples.map((x) => x.toFixed(0)).join(', ')}; target <= 1000 ms) [load ${await load()}]`);
+  console.log(
+    `  volume mounted -> first byte pulled at 30 MB/s (engine + device monitor in this process): ${median(samples).toFixed(0)} ms (median of ${ROUNDS}: ${samples.map((x) => x.toFixed(0)).join(', ')}; target <= 1000 ms) [load ${await load()}]`,
+  );
 }
 
 export async function run(): Promise<void> {
@@ -232,7 +294,12 @@ export async function run(): Promise<void> {
   const emu = await startEmulator();
   try {
     // About 19 MB of WAV per recording (5 x 60 s of speech), a call among them, like a day of meetings.
-    const recordings: RecordingSpec[] = Array.from({ length: RECORDINGS }, (_, i) => ({ kind: i % 4 === 3 ? 'call' : 'note', startSec: 1_709_280_000 + i * 7200, seconds: 60, wavRepeat: 5 }));
+    const recordings: RecordingSpec[] = Array.from({ length: RECORDINGS }, (_, i) => ({
+      kind: i % 4 === 3 ? 'call' : 'note',
+      startSec: 1_709_280_000 + i * 7200,
+      seconds: 60,
+      wavRepeat: 5,
+    }));
     const image = path.join(work, 'recorder.img');
     const written = await buildRecorderImage(image, { recordings });
     const bytes = [...written.values()].reduce((n, b) => n + b.length, 0);
@@ -245,7 +312,9 @@ export async function run(): Promise<void> {
       `recorder: ${recordings.length} recordings, ${(bytes / MB).toFixed(1)} MB (WAV+ASR), FAT32 image behind nbdkit (rate filter, 0.25 s burst) -> nbdfuse -> fusefat; cold caches and a fresh mount for every run; ${ROUNDS} alternating rounds, median`,
     );
     ctx.startupCpu = (await childCpuSec()) - c0;
-    console.log(`  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${ctx.startupCpu.toFixed(2)} CPU s [load ${await load()}]`);
+    console.log(
+      `  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${ctx.startupCpu.toFixed(2)} CPU s [load ${await load()}]`,
+    );
     for (const speed of SPEEDS) await pullVsCp(ctx, speed);
     await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
     await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);

@@ -66,7 +66,11 @@ function buildRecords(): MutableRecord[] {
       continue;
     }
     if (mix < 9) {
-      step('failed', { reason: 'The Plaud server answered 503 (service unavailable).', code: 'server-error', nextTryAt: t + 60_000 });
+      step('failed', {
+        reason: 'The Plaud server answered 503 (service unavailable).',
+        code: 'server-error',
+        nextTryAt: t + 60_000,
+      });
       out.push(r);
       continue;
     }
@@ -182,7 +186,8 @@ export async function run(): Promise<void> {
     // --- alternative: rewrite the whole JSON file atomically per change ---
     const altDir = path.join(work, 'alt');
     fs.mkdirSync(altDir);
-    const writeAll = () => writeFileAtomic(altDir, 'ledger.json', JSON.stringify({ version: 1, records: [...byId.values()] }));
+    const writeAll = () =>
+      writeFileAtomic(altDir, 'ledger.json', JSON.stringify({ version: 1, records: [...byId.values()] }));
     writeAll();
     const altBytes = fs.statSync(path.join(altDir, 'ledger.json')).size;
     const altLoad: number[] = [];
@@ -214,17 +219,31 @@ export async function run(): Promise<void> {
     }
 
     const med = (xs: number[]) => pct(xs, 50);
-    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} (wall times on a loaded machine overstate; CPU time shown too)`);
-    console.log(`records: ${N}; snapshot ${(snapBytes / 1e6).toFixed(1)} MB; worst-case journal tail ${JOURNAL_TAIL} entries, ${(tailBytes / 1e6).toFixed(1)} MB`);
-    console.log(`journal+snapshot  load (snapshot only)       first (cold process) ${ms(loadSnap[0]!)}  warm median ${ms(med(loadSnap.slice(1)))}  cpu median ${ms(med(loadSnapCpu))}  (target <= 200 ms)`);
-    console.log(`journal+snapshot  load (snapshot + ${JOURNAL_TAIL} tail) median ${ms(med(loadTail))}  max ${ms(Math.max(...loadTail))}  cpu median ${ms(med(loadTailCpu))}`);
+    console.log(
+      `machine: ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} (wall times on a loaded machine overstate; CPU time shown too)`,
+    );
+    console.log(
+      `records: ${N}; snapshot ${(snapBytes / 1e6).toFixed(1)} MB; worst-case journal tail ${JOURNAL_TAIL} entries, ${(tailBytes / 1e6).toFixed(1)} MB`,
+    );
+    console.log(
+      `journal+snapshot  load (snapshot only)       first (cold process) ${ms(loadSnap[0]!)}  warm median ${ms(med(loadSnap.slice(1)))}  cpu median ${ms(med(loadSnapCpu))}  (target <= 200 ms)`,
+    );
+    console.log(
+      `journal+snapshot  load (snapshot + ${JOURNAL_TAIL} tail) median ${ms(med(loadTail))}  max ${ms(Math.max(...loadTail))}  cpu median ${ms(med(loadTailCpu))}`,
+    );
     console.log(
       `journal+snapshot  state change (fsync'd), ${lat.length} transitions: p50 ${ms(pct(lat, 50))}  p95 ${ms(pct(lat, 95))}  p99 ${ms(pct(lat, 99))}  max ${ms(Math.max(...lat))}  (target p95 <= 5 ms)`,
     );
-    console.log(`journal+snapshot  upload part entry, ${partLat.length} parts: p50 ${ms(pct(partLat, 50))}  p95 ${ms(pct(partLat, 95))}; all changes p95 ${ms(pct(all, 95))}`);
-    console.log(`baseline: bare 1.5 KB append + fdatasync on the same disk: p50 ${ms(pct(floorLat, 50))}  p95 ${ms(pct(floorLat, 95))}  -> ledger change p95 / bare fsync p95 = ${(pct(lat, 95) / pct(floorLat, 95)).toFixed(2)}x`);
+    console.log(
+      `journal+snapshot  upload part entry, ${partLat.length} parts: p50 ${ms(pct(partLat, 50))}  p95 ${ms(pct(partLat, 95))}; all changes p95 ${ms(pct(all, 95))}`,
+    );
+    console.log(
+      `baseline: bare 1.5 KB append + fdatasync on the same disk: p50 ${ms(pct(floorLat, 50))}  p95 ${ms(pct(floorLat, 95))}  -> ledger change p95 / bare fsync p95 = ${(pct(lat, 95) / pct(floorLat, 95)).toFixed(2)}x`,
+    );
     console.log(`journal+snapshot  compaction of ${N} records (once per 2,000 changes): ${ms(compactMs)}`);
-    console.log(`alternative (whole JSON rewrite per change, ${(altBytes / 1e6).toFixed(1)} MB)  load median ${ms(med(altLoad))}  cpu ${ms(med(altLoadCpu))}  change p50 ${ms(pct(altLat, 50))}  p95 ${ms(pct(altLat, 95))}`);
+    console.log(
+      `alternative (whole JSON rewrite per change, ${(altBytes / 1e6).toFixed(1)} MB)  load median ${ms(med(altLoad))}  cpu ${ms(med(altLoadCpu))}  change p50 ${ms(pct(altLat, 50))}  p95 ${ms(pct(altLat, 95))}`,
+    );
     console.log(
       `ratios journal/alternative: load ${(med(loadSnap) / med(altLoad)).toFixed(2)}x (with tail ${(med(loadTail) / med(altLoad)).toFixed(2)}x), ` +
         `change p95 ${(pct(lat, 95) / pct(altLat, 95)).toFixed(3)}x (alternative is ${(pct(altLat, 95) / pct(lat, 95)).toFixed(0)}x slower per change)`,

@@ -35,7 +35,11 @@ async function du(dir: string): Promise<number> {
 }
 
 /** Write a recorder tree into a plain folder (the source for mcopy, or the local listing test). */
-async function writeTree(root: string, recs: RecordingSpec[], bytesFor: (r: RecordingSpec) => Promise<{ wav?: Buffer; asr?: Buffer }>): Promise<void> {
+async function writeTree(
+  root: string,
+  recs: RecordingSpec[],
+  bytesFor: (r: RecordingSpec) => Promise<{ wav?: Buffer; asr?: Buffer }>,
+): Promise<void> {
   await fs.mkdir(root, { recursive: true });
   await writeModelTxt(root, {});
   const old = 1_700_000_000;
@@ -43,7 +47,10 @@ async function writeTree(root: string, recs: RecordingSpec[], bytesFor: (r: Reco
     const rel = relBaseOf(r);
     await fs.mkdir(path.join(root, path.dirname(rel)), { recursive: true });
     const b = await bytesFor(r);
-    for (const [ext, buf] of [['WAV', b.wav], ['ASR', b.asr]] as const) {
+    for (const [ext, buf] of [
+      ['WAV', b.wav],
+      ['ASR', b.asr],
+    ] as const) {
       if (!buf) continue;
       const f = path.join(root, `${rel}.${ext}`);
       await fs.writeFile(f, buf);
@@ -56,7 +63,10 @@ async function writeTree(root: string, recs: RecordingSpec[], bytesFor: (r: Reco
 async function fillImage(image: string, srcRoot: string, work: string): Promise<void> {
   if (hasMtools) {
     const entries = await fs.readdir(srcRoot);
-    await exec('mcopy', ['-s', '-m', '-i', image, ...entries.map((e) => path.join(srcRoot, e)), '::/'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, maxBuffer: 1 << 26 });
+    await exec('mcopy', ['-s', '-m', '-i', image, ...entries.map((e) => path.join(srcRoot, e)), '::/'], {
+      env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+      maxBuffer: 1 << 26,
+    });
     return;
   }
   console.log('  (mtools not installed: filling the FAT image through fusefat, which is slow)');
@@ -74,7 +84,12 @@ function pct(n: number): string {
 
 async function benchPullVsCp(work: string): Promise<void> {
   // 8 recordings of 8 minutes of speech-like WAV (30.7 MB each) + their ASR: ~250 MB, like a day of meetings.
-  const recs: RecordingSpec[] = Array.from({ length: 8 }, (_, i) => ({ kind: i % 3 === 2 ? 'call' : 'note', startSec: 1709280000 + i * 7200, seconds: 60, wavRepeat: 8 }));
+  const recs: RecordingSpec[] = Array.from({ length: 8 }, (_, i) => ({
+    kind: i % 3 === 2 ? 'call' : 'note',
+    startSec: 1709280000 + i * 7200,
+    seconds: 60,
+    wavRepeat: 8,
+  }));
   const src = path.join(work, 'src');
   await writeTree(src, recs, (r) => recordingBytes(r));
   const total = await du(src);
@@ -108,7 +123,8 @@ async function benchPullVsCp(work: string): Promise<void> {
         const t = performance.now();
         const s = await pullAll(device, recordings, { libraryDir: dest, format: null });
         times.pull.push(performance.now() - t);
-        if (s.stopped || s.failed.length || s.pulled.length !== recs.length) throw new Error(`pull failed: ${JSON.stringify(s.stopped ?? s.failed)}`);
+        if (s.stopped || s.failed.length || s.pulled.length !== recs.length)
+          throw new Error(`pull failed: ${JSON.stringify(s.stopped ?? s.failed)}`);
         lib = dest;
       }
     } finally {
@@ -120,26 +136,44 @@ async function benchPullVsCp(work: string): Promise<void> {
   const cp = times.cp.reduce((a, b) => a + b, 0);
   const pull = times.pull.reduce((a, b) => a + b, 0);
   const mbps = (ms: number) => ((total * 2) / 1e6 / (ms / 1000)).toFixed(1);
-  console.log(`(a) data set: ${recs.length} recordings, ${(total / 1e6).toFixed(1)} MB (WAV+ASR) on a fusefat FAT32 volume; order cp, pull, pull, cp, cold source (image cache dropped, remount) before and sync after each`);
+  console.log(
+    `(a) data set: ${recs.length} recordings, ${(total / 1e6).toFixed(1)} MB (WAV+ASR) on a fusefat FAT32 volume; order cp, pull, pull, cp, cold source (image cache dropped, remount) before and sync after each`,
+  );
   console.log(`    cp -r : ${times.cp.map((t) => (t / 1000).toFixed(2)).join(' + ')} s  (${mbps(cp)} MB/s)`);
-  console.log(`    pull  : ${times.pull.map((t) => (t / 1000).toFixed(2)).join(' + ')} s  (${mbps(pull)} MB/s; MD5 while reading, fsync, read-back verify, manifest)`);
+  console.log(
+    `    pull  : ${times.pull.map((t) => (t / 1000).toFixed(2)).join(' + ')} s  (${mbps(pull)} MB/s; MD5 while reading, fsync, read-back verify, manifest)`,
+  );
   const cpSync = times.cpSync.reduce((a, b) => a + b, 0);
   console.log(`    ratio pull / cp -r = ${(pull / cp).toFixed(3)}  (target <= 1.15)`);
-  console.log(`    ratio pull / (cp -r; sync) = ${(pull / cpSync).toFixed(3)}  (cp with its data flushed to disk, as the pull's fsync does)`);
+  console.log(
+    `    ratio pull / (cp -r; sync) = ${(pull / cpSync).toFixed(3)}  (cp with its data flushed to disk, as the pull's fsync does)`,
+  );
 
   // Upload-file preparation, separately: Ogg Opus from each library ASR.
-  const asrFiles = (await fs.readdir(lib, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.ASR'));
+  const asrFiles = (await fs.readdir(lib, { recursive: true, withFileTypes: true })).filter(
+    (e) => e.isFile() && e.name.endsWith('.ASR'),
+  );
   const t = performance.now();
   for (const e of asrFiles) {
-    await prepareUploadFile({ asrPath: path.join(e.parentPath, e.name), format: 'opus', destPath: path.join(e.parentPath, e.name.replace('.ASR', '.opus')) });
+    await prepareUploadFile({
+      asrPath: path.join(e.parentPath, e.name),
+      format: 'opus',
+      destPath: path.join(e.parentPath, e.name.replace('.ASR', '.opus')),
+    });
   }
-  console.log(`    upload-file preparation (Ogg Opus from ${asrFiles.length} library ASRs, separate): ${(performance.now() - t).toFixed(0)} ms`);
+  console.log(
+    `    upload-file preparation (Ogg Opus from ${asrFiles.length} library ASRs, separate): ${(performance.now() - t).toFixed(0)} ms`,
+  );
 }
 
 async function benchListing(work: string): Promise<void> {
   const N = 10_000;
   // 10,000 recordings over 100 days; small files (the scan reads headers, not audio).
-  const recs: RecordingSpec[] = Array.from({ length: N }, (_, i) => ({ kind: i % 5 === 4 ? 'call' : 'note', startSec: 1709280000 + Math.floor(i / 100) * 86400 + (i % 100) * 600, seconds: 1 }));
+  const recs: RecordingSpec[] = Array.from({ length: N }, (_, i) => ({
+    kind: i % 5 === 4 ? 'call' : 'note',
+    startSec: 1709280000 + Math.floor(i / 100) * 86400 + (i % 100) * 600,
+    seconds: 1,
+  }));
   // 0.2 s of audio each: the scan reads 512 bytes of a WAV and 4 of an ASR whatever their length.
   const base = await recordingBytes({ startSec: 0, seconds: 0.2 });
   const local = path.join(work, 'many');
@@ -154,14 +188,18 @@ async function benchListing(work: string): Promise<void> {
   }
   const localMs = Math.min(...runs);
   if (res.recordings.length !== N) throw new Error(`listed ${res.recordings.length} of ${N}`);
-  console.log(`(b) listing ${N} recordings (${N * 2} files, 100 date folders, warm cache): local folder best of 3 ${localMs.toFixed(0)} ms [${runs.map((r) => r.toFixed(0)).join(', ')}] (target < 1000 ms)`);
+  console.log(
+    `(b) listing ${N} recordings (${N * 2} files, 100 date folders, warm cache): local folder best of 3 ${localMs.toFixed(0)} ms [${runs.map((r) => r.toFixed(0)).join(', ')}] (target < 1000 ms)`,
+  );
 
   // fusefat looks names up by walking the directory, so a FAT listing through it is slow whatever the scanner does;
   // 1,000 recordings (10 folders of 100) show the per-recording cost without making the benchmark take minutes.
   const image = path.join(work, 'many.img');
   await makeFatImage(image, 64);
   if (!hasMtools) {
-    console.log('    FAT volume listing skipped: mtools (mcopy) not installed, filling the image through fusefat takes too long');
+    console.log(
+      '    FAT volume listing skipped: mtools (mcopy) not installed, filling the image through fusefat takes too long',
+    );
     return;
   }
   const some = path.join(work, 'some');
@@ -175,7 +213,9 @@ async function benchListing(work: string): Promise<void> {
     const w0 = performance.now();
     await scanVolume(m.dir, '888317426694681884');
     const warmMs = performance.now() - w0;
-    console.log(`    ${cold.recordings.length} recordings on a fusefat FAT32 volume: first listing ${coldMs.toFixed(0)} ms, second ${warmMs.toFixed(0)} ms (fusefat's own lookups dominate; the kernel's FAT driver caches them)`);
+    console.log(
+      `    ${cold.recordings.length} recordings on a fusefat FAT32 volume: first listing ${coldMs.toFixed(0)} ms, second ${warmMs.toFixed(0)} ms (fusefat's own lookups dominate; the kernel's FAT driver caches them)`,
+    );
   } finally {
     await m.unmount();
   }
@@ -205,7 +245,9 @@ async function benchIdle(work: string): Promise<void> {
   const wall = performance.now() - t0;
   await monitor.stop();
   const share = (c.user + c.system) / 1000 / wall;
-  console.log(`(c) idle watchers over ${(wall / 1000).toFixed(1)} s: ${((c.user + c.system) / 1000).toFixed(1)} ms CPU = ${pct(share)} of a core (target < 1%)`);
+  console.log(
+    `(c) idle watchers over ${(wall / 1000).toFixed(1)} s: ${((c.user + c.system) / 1000).toFixed(1)} ms CPU = ${pct(share)} of a core (target < 1%)`,
+  );
 }
 
 export async function run(): Promise<void> {

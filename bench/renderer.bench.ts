@@ -134,7 +134,10 @@ async function stateRate(page: Page, rendererDir: string, tmp: string, throttleM
     const lastSent = engine.getState().seq;
     // Wait for the trailing push and the frame that renders it.
     const deadline = Date.now() + 5_000;
-    let page1 = (await page.evaluate('({ b: { ...window.__plaudBridge }, r: { ...window.__renders } })')) as { b: { states: number; lastSeq: number }; r: { n: number; last: number } };
+    let page1 = (await page.evaluate('({ b: { ...window.__plaudBridge }, r: { ...window.__renders } })')) as {
+      b: { states: number; lastSeq: number };
+      r: { n: number; last: number };
+    };
     while (page1.r.last !== lastSent && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       page1 = (await page.evaluate('({ b: { ...window.__plaudBridge }, r: { ...window.__renders } })')) as typeof page1;
@@ -190,7 +193,9 @@ export async function run(): Promise<void> {
       }
       const rowsInDom = (await page.evaluate(`document.querySelectorAll('.vrow').length`)) as number;
       console.log('History, 10,000 synced recordings (median of 5, Chromium headless):');
-      console.log(`  tab selected -> first rows shown:        ${ms(median(first))}  (includes the paged getHistory round trip)`);
+      console.log(
+        `  tab selected -> first rows shown:        ${ms(median(first))}  (includes the paged getHistory round trip)`,
+      );
       console.log(`  jump deep into the list -> rows shown:   ${ms(median(jumps))}  (median of ${jumps.length} jumps)`);
       console.log(`  baseline, same rows as a plain table:    ${ms(median(plain))}`);
       console.log(`  ratio first render / baseline:           ${(median(first) / median(plain)).toFixed(3)}`);
@@ -213,7 +218,10 @@ export async function run(): Promise<void> {
       );
       // Unthrottled is only the comparison that shows why main throttles: its backlog is still in
       // flight when the measurement ends. Any throttled setting must deliver the final state.
-      if (!ok && throttle > 0) throw new Error(`final state dropped at throttle ${throttle} ms: sent ${r.lastSent}, received ${r.lastReceived}, rendered ${r.lastRendered}`);
+      if (!ok && throttle > 0)
+        throw new Error(
+          `final state dropped at throttle ${throttle} ms: sent ${r.lastSent}, received ${r.lastReceived}, rendered ${r.lastRendered}`,
+        );
     }
   } finally {
     await browser.close();

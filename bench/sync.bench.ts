@@ -46,7 +46,10 @@ export async function layOut(root: string): Promise<{ bytes: number }> {
     header.writeUInt32LE(dataLen + 512 - 8, 4);
     header.writeUInt32LE(dataLen, 508);
     const wavBuf = Buffer.concat([header, ...Array.from({ length: wavRepeat }, () => wavData)]);
-    for (const [ext, buf] of [['ASR', asrBuf], ['WAV', wavBuf]] as const) {
+    for (const [ext, buf] of [
+      ['ASR', asrBuf],
+      ['WAV', wavBuf],
+    ] as const) {
       const f = path.join(dir, `${start}.${ext}`);
       await fs.writeFile(f, buf);
       await fs.utimes(f, start + 10, start + 10);
@@ -86,7 +89,10 @@ export async function run(): Promise<void> {
     const { bytes } = await layOut(src);
     const img = path.join(work, 'rec.img');
     await makeFatImage(img, Math.max(64, Math.ceil((bytes * 1.3) / 2 ** 20)));
-    await run$('mcopy', ['-s', '-m', '-i', img, ...(await fs.readdir(src)).map((e) => path.join(src, e)), '::/'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' }, maxBuffer: 1 << 26 }).catch(async () => {
+    await run$('mcopy', ['-s', '-m', '-i', img, ...(await fs.readdir(src)).map((e) => path.join(src, e)), '::/'], {
+      env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+      maxBuffer: 1 << 26,
+    }).catch(async () => {
       const m = await mountFat(img, path.join(work, 'fill'));
       await run$('cp', ['-r', '--preserve=timestamps', `${src}/.`, m.dir]);
       await m.unmount();
@@ -141,7 +147,22 @@ export async function run(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       const cliLib = path.join(work, `cli-library-${round}`);
       const tCli = performance.now();
-      const cli = await runCli(['sync', '--mount-root', mediaRoot, '--state-dir', path.join(work, `cli-state-${round}`), '--library', cliLib, '--api-base', emu.baseUrl, '--token', emu.token], { compiled: true, timeoutMs: 600_000 });
+      const cli = await runCli(
+        [
+          'sync',
+          '--mount-root',
+          mediaRoot,
+          '--state-dir',
+          path.join(work, `cli-state-${round}`),
+          '--library',
+          cliLib,
+          '--api-base',
+          emu.baseUrl,
+          '--token',
+          emu.token,
+        ],
+        { compiled: true, timeoutMs: 600_000 },
+      );
       const cliMs = performance.now() - tCli;
       if (cli.code !== 0) throw new Error(`plaud-sync sync failed (${cli.code}): ${cli.stdout}${cli.stderr}`);
       // --- baselines on the same files, same disks ---
@@ -158,7 +179,9 @@ export async function run(): Promise<void> {
       const files = await collectUploadFiles(cliLib, flat);
       const rcloneMs = await rcloneCopy(emu, flat, `rclone-sync-bench-${round}`, { concurrency: 4, transfers: 4 });
       rounds.push({ cliMs, cpMs, flushMs, rcloneMs, files });
-      console.log(`  round ${round + 1}: CLI sync ${(cliMs / 1000).toFixed(2)} s; cp -r ${(cpMs / 1000).toFixed(2)} s (+ sync ${(flushMs / 1000).toFixed(2)} s); rclone ${files} files ${(rcloneMs / 1000).toFixed(2)} s; ratio ${(cliMs / (cpMs + rcloneMs)).toFixed(2)}`);
+      console.log(
+        `  round ${round + 1}: CLI sync ${(cliMs / 1000).toFixed(2)} s; cp -r ${(cpMs / 1000).toFixed(2)} s (+ sync ${(flushMs / 1000).toFixed(2)} s); rclone ${files} files ${(rcloneMs / 1000).toFixed(2)} s; ratio ${(cliMs / (cpMs + rcloneMs)).toFixed(2)}`,
+      );
     }
     await m.unmount();
 
@@ -167,12 +190,24 @@ export async function run(): Promise<void> {
     const flushedRatios = rounds.map((r) => r.cliMs / (r.cpMs + r.flushMs + r.rcloneMs));
     const mid = rounds[ratios.indexOf(median(ratios))]!;
     const ratio = syncMs / (mid.cpMs + mid.rcloneMs);
-    console.log(`end-to-end sync of ${N} recordings, \`plaud-sync sync\` in its own process: ${(mid.cliMs / 1000).toFixed(2)} s (median round of ${ROUNDS})`);
-    console.log(`  ratio CLI sync / (cp + rclone), median of ${ROUNDS} rounds: ${median(ratios).toFixed(2)} (target <= 1.2); / (cp + sync + rclone): ${median(flushedRatios).toFixed(2)}`);
-    console.log(`baseline cp -r of the recorder: ${(mid.cpMs / 1000).toFixed(2)} s; rclone copy of the same ${mid.files} upload files (5M chunks, 4 transfers x 4 parts): ${(mid.rcloneMs / 1000).toFixed(2)} s`);
-    console.log(`end-to-end sync of ${N} recordings, engine in this process beside the emulator: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload); / (cp + rclone) of the median round: ${ratio.toFixed(2)}`);
-    console.log(`  of which the pull (copy + MD5 + fsync + verify + packaging) took ${((pullDoneAt - mountedAt) / 1000).toFixed(2)} s; uploads overlap it`);
-    console.log(`volume mounted -> first byte pulled: ${(firstByteAt - mountedAt).toFixed(0)} ms (target <= 1000 ms; mount itself took ${(mountedAt - mountStart).toFixed(0)} ms)`);
+    console.log(
+      `end-to-end sync of ${N} recordings, \`plaud-sync sync\` in its own process: ${(mid.cliMs / 1000).toFixed(2)} s (median round of ${ROUNDS})`,
+    );
+    console.log(
+      `  ratio CLI sync / (cp + rclone), median of ${ROUNDS} rounds: ${median(ratios).toFixed(2)} (target <= 1.2); / (cp + sync + rclone): ${median(flushedRatios).toFixed(2)}`,
+    );
+    console.log(
+      `baseline cp -r of the recorder: ${(mid.cpMs / 1000).toFixed(2)} s; rclone copy of the same ${mid.files} upload files (5M chunks, 4 transfers x 4 parts): ${(mid.rcloneMs / 1000).toFixed(2)} s`,
+    );
+    console.log(
+      `end-to-end sync of ${N} recordings, engine in this process beside the emulator: ${(syncMs / 1000).toFixed(2)} s (pull + verify + Opus packaging + ledger + upload); / (cp + rclone) of the median round: ${ratio.toFixed(2)}`,
+    );
+    console.log(
+      `  of which the pull (copy + MD5 + fsync + verify + packaging) took ${((pullDoneAt - mountedAt) / 1000).toFixed(2)} s; uploads overlap it`,
+    );
+    console.log(
+      `volume mounted -> first byte pulled: ${(firstByteAt - mountedAt).toFixed(0)} ms (target <= 1000 ms; mount itself took ${(mountedAt - mountStart).toFixed(0)} ms)`,
+    );
   } finally {
     await emu.stop();
     await fs.rm(work, { recursive: true, force: true }).catch(() => {});

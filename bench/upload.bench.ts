@@ -53,7 +53,6 @@ async function writeFileOfSize(file: string, size: number, random: boolean): Pro
   }
 }
 
-
 /**
  * The upload client runs in its own process, as rclone does, so neither side shares an event loop with the
  * emulator and s3rver (which live in this process); and its RSS is what an uploading process carries. It is
@@ -111,7 +110,9 @@ interface ChildReport {
 
 async function runChild(childJs: string, emu: Emulator, files: string[]): Promise<ChildReport & { wallMs: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [childJs, emu.baseUrl, emu.token, ...files], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [childJs, emu.baseUrl, emu.token, ...files], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((r) => child.on('close', r));
@@ -121,7 +122,10 @@ async function runChild(childJs: string, emu: Emulator, files: string[]): Promis
 }
 
 export async function run(): Promise<void> {
-  const have = await run$('rclone', ['version']).then(() => true, () => false);
+  const have = await run$('rclone', ['version']).then(
+    () => true,
+    () => false,
+  );
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-bench-upload-'));
   const emu = await startEmulator();
   try {
@@ -138,7 +142,9 @@ export async function run(): Promise<void> {
       files.push(f);
       total += size;
     }
-    console.log(`set: ${files.length} files, ${(total / MiB).toFixed(1)} MiB, parts of ${PART / MiB} MiB, ${CONCURRENCY} parts in flight`);
+    console.log(
+      `set: ${files.length} files, ${(total / MiB).toFixed(1)} MiB, parts of ${PART / MiB} MiB, ${CONCURRENCY} parts in flight`,
+    );
     if (!have) {
       console.log('rclone not installed (Debian package rclone): ratio skipped');
     } else {
@@ -165,14 +171,22 @@ export async function run(): Promise<void> {
       }
       const o = Math.min(...ours);
       const t = Math.min(...theirs);
-      console.log(`plaud-sync uploader: ${ours.map((x) => (x / 1000).toFixed(2)).join(' / ')} s  (${(total / MiB / (o / 1000)).toFixed(1)} MiB/s best)`);
-      console.log(`uploader process CPU: ${oursCpu.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (the rest of its wall time is waiting on the emulator/s3rver)`);
-      console.log(`rclone copy:         ${theirs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s  (${(total / MiB / (t / 1000)).toFixed(1)} MiB/s best)`);
+      console.log(
+        `plaud-sync uploader: ${ours.map((x) => (x / 1000).toFixed(2)).join(' / ')} s  (${(total / MiB / (o / 1000)).toFixed(1)} MiB/s best)`,
+      );
+      console.log(
+        `uploader process CPU: ${oursCpu.map((x) => (x / 1000).toFixed(2)).join(' / ')} s (the rest of its wall time is waiting on the emulator/s3rver)`,
+      );
+      console.log(
+        `rclone copy:         ${theirs.map((x) => (x / 1000).toFixed(2)).join(' / ')} s  (${(total / MiB / (t / 1000)).toFixed(1)} MiB/s best)`,
+      );
       console.log(`upload time ratio (ours / rclone, best of 2): ${(o / t).toFixed(2)}  (target <= 1.1)`);
       // complete-upload on the emulator re-reads and hashes every part (s3rver keeps no part ETags) and then the
       // assembled object: work the Plaud server does, not the client, and that rclone's plain S3 completion skips.
       const c = oursComplete[ours.indexOf(o)]!;
-      console.log(`of which waiting for complete-upload (emulator verifying parts + object): ${(c / 1000).toFixed(2)} s; ratio without it: ${((o - c) / t).toFixed(2)}`);
+      console.log(
+        `of which waiting for complete-upload (emulator verifying parts + object): ${(c / 1000).toFixed(2)} s; ratio without it: ${((o - c) / t).toFixed(2)}`,
+      );
     }
     await Promise.all(files.map((f) => fs.rm(f)));
 
@@ -181,11 +195,14 @@ export async function run(): Promise<void> {
     await writeFileOfSize(big, 500 * MiB, false);
     const m = await runChild(childJs, emu, [big]);
     const budget = CONCURRENCY * PART + 100 * 1000 * 1000;
-    console.log(`500 MiB upload: ${(m.ms / 1000).toFixed(1)} s; peak RSS ${(m.maxRss / MiB).toFixed(1)} MiB (process baseline ${(m.baseline / MiB).toFixed(1)} MiB, growth ${((m.maxRss - m.baseline) / MiB).toFixed(1)} MiB)`);
-    console.log(`peak RSS / budget (${CONCURRENCY} x ${PART / MiB} MiB + 100 MB = ${(budget / MiB).toFixed(1)} MiB): ${(m.maxRss / budget).toFixed(2)}  (target <= 1.0)`);
+    console.log(
+      `500 MiB upload: ${(m.ms / 1000).toFixed(1)} s; peak RSS ${(m.maxRss / MiB).toFixed(1)} MiB (process baseline ${(m.baseline / MiB).toFixed(1)} MiB, growth ${((m.maxRss - m.baseline) / MiB).toFixed(1)} MiB)`,
+    );
+    console.log(
+      `peak RSS / budget (${CONCURRENCY} x ${PART / MiB} MiB + 100 MB = ${(budget / MiB).toFixed(1)} MiB): ${(m.maxRss / budget).toFixed(2)}  (target <= 1.0)`,
+    );
   } finally {
     await emu.stop();
     await fs.rm(dir, { recursive: true, force: true });
   }
 }
-

@@ -18,7 +18,8 @@ export function requiredUsbPackages(platform, arch) {
     linux: { x64: 'linux-x64-gnu', arm64: 'linux-arm64-gnu', armv7l: 'linux-arm-gnueabihf' },
   };
   const suffix = table[platform] && table[platform][arch];
-  if (!suffix) throw new Error(`Plaud Sync cannot be packaged for ${platform}/${arch}: the usb package has no binary for it.`);
+  if (!suffix)
+    throw new Error(`Plaud Sync cannot be packaged for ${platform}/${arch}: the usb package has no binary for it.`);
   return [`@node-usb/usb-${suffix}`];
 }
 
@@ -42,7 +43,9 @@ export async function beforePack(context) {
   const missing = missingUsbPackages(projectDir, context.electronPlatformName, arch);
   if (missing.length > 0) {
     // The platform packages are versioned in lockstep with usb itself.
-    const usbVersion = JSON.parse(fs.readFileSync(path.join(projectDir, 'node_modules', 'usb', 'package.json'), 'utf8')).version;
+    const usbVersion = JSON.parse(
+      fs.readFileSync(path.join(projectDir, 'node_modules', 'usb', 'package.json'), 'utf8'),
+    ).version;
     const list = missing.map((m) => `${m}@${usbVersion}`).join(' ');
     throw new Error(
       `The USB binary for ${context.electronPlatformName}/${arch} is not installed (${missing.join(', ')}), ` +

@@ -36,7 +36,12 @@ function subscribe(channel: string, listener: unknown): () => void {
 /** PlaudSyncApi from the table's wire rows: requests invoke their channel, `on*` methods subscribe to theirs. */
 export function apiFromWire(wire: IpcWire): PlaudSyncApi {
   return Object.fromEntries(
-    wire.map(({ method, channel, direction }) => [method, direction === 'invoke' ? (...args: unknown[]) => invoke(channel, args) : (listener: unknown) => subscribe(channel, listener)]),
+    wire.map(({ method, channel, direction }) => [
+      method,
+      direction === 'invoke'
+        ? (...args: unknown[]) => invoke(channel, args)
+        : (listener: unknown) => subscribe(channel, listener),
+    ]),
   ) as PlaudSyncApi;
 }
 

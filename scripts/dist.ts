@@ -8,7 +8,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Configuration } from 'electron-builder';
 
-type PublishConfiguration = { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string; releaseType: 'draft' };
+type PublishConfiguration =
+  | { provider: 'generic'; url: string; channel?: string }
+  | { provider: 'github'; owner: string; repo: string; releaseType: 'draft' };
 import { checkFeedUrl } from '../main/app/updater.js';
 
 export type DistPlatform = 'mac' | 'win' | 'linux';
@@ -55,7 +57,8 @@ export function distOptions(argv: string[], env: NodeJS.ProcessEnv, projectDir: 
 async function main(): Promise<void> {
   const projectDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const options = distOptions(process.argv.slice(2), process.env, projectDir);
-  if (!options.config.publish) console.log('dist: no PLAUD_UPDATE_URL / PLAUD_UPDATE_GITHUB: building without auto-update.');
+  if (!options.config.publish)
+    console.log('dist: no PLAUD_UPDATE_URL / PLAUD_UPDATE_GITHUB: building without auto-update.');
   const { build } = await import('electron-builder');
   const files = await build(options);
   console.log(`dist: built\n  ${files.join('\n  ')}`);

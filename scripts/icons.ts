@@ -12,7 +12,12 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+const CHROMIUM_CANDIDATES = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 /** A rendered square icon: PNG bytes and raw top-down RGBA pixels. */
 export interface RenderedIcon {
@@ -68,7 +73,8 @@ export function encodeIcns(elements: { type: string; png: Buffer }[]): Buffer {
 /** The elements of an .icns file (validates the container lengths). */
 export function decodeIcns(buf: Buffer): { type: string; data: Buffer }[] {
   if (buf.toString('latin1', 0, 4) !== 'icns') throw new Error('not an icns file');
-  if (buf.readUInt32BE(4) !== buf.length) throw new Error(`icns length field ${buf.readUInt32BE(4)} != file size ${buf.length}`);
+  if (buf.readUInt32BE(4) !== buf.length)
+    throw new Error(`icns length field ${buf.readUInt32BE(4)} != file size ${buf.length}`);
   const out: { type: string; data: Buffer }[] = [];
   let off = 8;
   while (off < buf.length) {
@@ -148,7 +154,11 @@ export function decodeIco(buf: Buffer): { width: number; height: number; data: B
     const len = buf.readUInt32LE(e + 8);
     const off = buf.readUInt32LE(e + 12);
     if (off + len > buf.length) throw new Error(`ico image ${i} runs past the end of the file`);
-    out.push({ width: buf.readUInt8(e) || 256, height: buf.readUInt8(e + 1) || 256, data: buf.subarray(off, off + len) });
+    out.push({
+      width: buf.readUInt8(e) || 256,
+      height: buf.readUInt8(e + 1) || 256,
+      data: buf.subarray(off, off + len),
+    });
   }
   return out;
 }
@@ -158,7 +168,9 @@ export async function renderSvg(svg: string, sizes: readonly number[]): Promise<
   const { existsSync } = await import('node:fs');
   const executablePath = CHROMIUM_CANDIDATES.find((p): p is string => !!p && existsSync(p));
   if (!executablePath) {
-    throw new Error('No Chromium found (tried CHROMIUM_PATH, /usr/bin/chromium, ...). Install chromium or set CHROMIUM_PATH; the committed icons are still usable.');
+    throw new Error(
+      'No Chromium found (tried CHROMIUM_PATH, /usr/bin/chromium, ...). Install chromium or set CHROMIUM_PATH; the committed icons are still usable.',
+    );
   }
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
@@ -186,7 +198,12 @@ export async function renderSvg(svg: string, sizes: readonly number[]): Promise<
       });
     })()`;
     const results = (await page.evaluate(script)) as { size: number; png: string; rgba: string }[];
-    return new Map(results.map((r) => [r.size, { size: r.size, png: Buffer.from(r.png, 'base64'), rgba: Buffer.from(r.rgba, 'base64') }]));
+    return new Map(
+      results.map((r) => [
+        r.size,
+        { size: r.size, png: Buffer.from(r.png, 'base64'), rgba: Buffer.from(r.rgba, 'base64') },
+      ]),
+    );
   } finally {
     await browser.close();
   }
@@ -194,7 +211,9 @@ export async function renderSvg(svg: string, sizes: readonly number[]): Promise<
 
 export async function generateIcons(root = ROOT): Promise<string[]> {
   const svg = await readFile(path.join(root, 'assets', 'icon.svg'), 'utf8');
-  const sizes = [...new Set([...ICNS_TYPES.map((t) => t.size), ...ICO_SIZES, ...LINUX_SIZES, RUNTIME_ICON_SIZE])].sort((a, b) => a - b);
+  const sizes = [...new Set([...ICNS_TYPES.map((t) => t.size), ...ICO_SIZES, ...LINUX_SIZES, RUNTIME_ICON_SIZE])].sort(
+    (a, b) => a - b,
+  );
   const r = await renderSvg(svg, sizes);
   const get = (size: number): RenderedIcon => {
     const icon = r.get(size);
@@ -209,7 +228,10 @@ export async function generateIcons(root = ROOT): Promise<string[]> {
     written.push(rel);
   };
   await out('build/icon.icns', encodeIcns(ICNS_TYPES.map((t) => ({ type: t.type, png: get(t.size).png }))));
-  await out('build/icon.ico', encodeIco(ICO_SIZES.map((s) => ({ size: s, data: s === 256 ? get(s).png : encodeIcoBmp(s, get(s).rgba) }))));
+  await out(
+    'build/icon.ico',
+    encodeIco(ICO_SIZES.map((s) => ({ size: s, data: s === 256 ? get(s).png : encodeIcoBmp(s, get(s).rgba) }))),
+  );
   for (const s of LINUX_SIZES) await out(`build/icons/${s}x${s}.png`, get(s).png);
   await out('assets/icon.png', get(RUNTIME_ICON_SIZE).png);
   return written;

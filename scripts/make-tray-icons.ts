@@ -22,13 +22,26 @@ const COLORS: Record<State, [number, number, number]> = {
 const C = 0.5;
 const dist = (x: number, y: number) => Math.hypot(x - C, y - C);
 const ring: Inside = (x, y) => Math.abs(dist(x, y) - 0.38) <= 0.07;
-const disc = (r: number): Inside => (x, y) => dist(x, y) <= r;
-const rect = (x0: number, y0: number, x1: number, y1: number): Inside => (x, y) => x >= x0 && x <= x1 && y >= y0 && y <= y1;
-const union = (...s: Inside[]): Inside => (x, y) => s.some((f) => f(x, y));
-const minus = (a: Inside, b: Inside): Inside => (x, y) => a(x, y) && !b(x, y);
+const disc =
+  (r: number): Inside =>
+  (x, y) =>
+    dist(x, y) <= r;
+const rect =
+  (x0: number, y0: number, x1: number, y1: number): Inside =>
+  (x, y) =>
+    x >= x0 && x <= x1 && y >= y0 && y <= y1;
+const union =
+  (...s: Inside[]): Inside =>
+  (x, y) =>
+    s.some((f) => f(x, y));
+const minus =
+  (a: Inside, b: Inside): Inside =>
+  (x, y) =>
+    a(x, y) && !b(x, y);
 
 function triangle(ax: number, ay: number, bx: number, by: number, cx: number, cy: number): Inside {
-  const sign = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) => (px - rx) * (qy - ry) - (qx - rx) * (py - ry);
+  const sign = (px: number, py: number, qx: number, qy: number, rx: number, ry: number) =>
+    (px - rx) * (qy - ry) - (qx - rx) * (py - ry);
   return (x, y) => {
     const d1 = sign(x, y, ax, ay, bx, by);
     const d2 = sign(x, y, bx, by, cx, cy);
@@ -48,8 +61,14 @@ const GLYPHS: Record<State, Inside> = {
   idle: union(ring, disc(0.17)),
   syncing: union(arc, triangle(0.5, 0.0, 0.5, 0.3, 0.72, 0.14)),
   // A disc with the exclamation mark cut out of it.
-  attention: minus(disc(0.46), union(rect(0.44, 0.18, 0.56, 0.6), (x, y) => Math.hypot(x - 0.5, y - 0.74) <= 0.07)),
-  offline: union(minus(ring, (x, y) => Math.abs(x - y) <= 0.14), slash),
+  attention: minus(
+    disc(0.46),
+    union(rect(0.44, 0.18, 0.56, 0.6), (x, y) => Math.hypot(x - 0.5, y - 0.74) <= 0.07),
+  ),
+  offline: union(
+    minus(ring, (x, y) => Math.abs(x - y) <= 0.14),
+    slash,
+  ),
   paused: union(ring, rect(0.36, 0.32, 0.45, 0.68), rect(0.55, 0.32, 0.64, 0.68)),
 };
 
@@ -110,9 +129,15 @@ export function writeTrayIcons(outDir: string): string[] {
   fs.mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   for (const state of STATES) {
-    for (const [suffix, scale] of [['', 1], ['@2x', 2]] as const) {
+    for (const [suffix, scale] of [
+      ['', 1],
+      ['@2x', 2],
+    ] as const) {
       const size = 16 * scale;
-      for (const [variant, rgb] of [['', COLORS[state]], ['Template', [0, 0, 0] as [number, number, number]]] as const) {
+      for (const [variant, rgb] of [
+        ['', COLORS[state]],
+        ['Template', [0, 0, 0] as [number, number, number]],
+      ] as const) {
         const file = path.join(outDir, `${state}${variant}${suffix}.png`);
         fs.writeFileSync(file, png(size, rasterize(GLYPHS[state], size, rgb)));
         written.push(file);

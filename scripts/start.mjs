@@ -42,7 +42,10 @@ function electronBinary(pkgDir) {
 /** Runs Electron's installer; resolves to the first line of what it said on failure ('' on success). */
 function runElectronInstaller(pkgDir) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(pkgDir, 'install.js')], { cwd: pkgDir, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(pkgDir, 'install.js')], {
+      cwd: pkgDir,
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => {
       if (err.length < 64 * 1024) err += d;
@@ -51,7 +54,10 @@ function runElectronInstaller(pkgDir) {
     child.on('close', (code) => {
       if (code === 0) return resolve('');
       // The installer prints a stack trace; the user gets its message only.
-      const lines = err.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at '));
+      const lines = err
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('at '));
       resolve(lines[0] ?? `the installer exited with code ${code}`);
     });
   });
@@ -80,7 +86,9 @@ function explainMissing(version, reason) {
 async function ensureElectron() {
   const pkgDir = electronPackageDir();
   if (!pkgDir) {
-    process.stderr.write('\nPlaud Sync cannot open its window: the electron package is not installed. Run `npm install` first.\n');
+    process.stderr.write(
+      '\nPlaud Sync cannot open its window: the electron package is not installed. Run `npm install` first.\n',
+    );
     process.stderr.write('Without a window, the headless daemon does the same job:\n  npx plaud-sync watch\n\n');
     return null;
   }
@@ -92,7 +100,11 @@ async function ensureElectron() {
   const installed = electronBinary(pkgDir);
   if (installed) return installed;
   // The installer may also "succeed" without installing (ELECTRON_SKIP_BINARY_DOWNLOAD).
-  const why = reason || (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD ? 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so the installer skipped it.' : '');
+  const why =
+    reason ||
+    (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD
+      ? 'ELECTRON_SKIP_BINARY_DOWNLOAD is set, so the installer skipped it.'
+      : '');
   explainMissing(version, why);
   return null;
 }
@@ -108,7 +120,11 @@ async function main() {
 
   if (!own.includes('--no-build')) {
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const built = spawnSync(npm, ['run', 'build:app'], { cwd: projectDir, stdio: 'inherit', shell: process.platform === 'win32' });
+    const built = spawnSync(npm, ['run', 'build:app'], {
+      cwd: projectDir,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    });
     if (built.status !== 0) return built.status ?? 1;
   }
 

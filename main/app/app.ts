@@ -96,7 +96,16 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   const core = await setupCore(o, { stateDir, logsDir, log }, platform);
   const { engine, settings } = core;
   forPage.engine = engine;
-  const parts: Shell = { ...core, platform, env, appRoot, push: new RendererPush(), win: null, update: { state: 'none' }, installUpdate: () => false };
+  const parts: Shell = {
+    ...core,
+    platform,
+    env,
+    appRoot,
+    push: new RendererPush(),
+    win: null,
+    update: { state: 'none' },
+    installUpdate: () => false,
+  };
   const applyLoginItem = setupLoginItem(parts);
   const quit = setupQuit(parts, o.stopTimeoutMs, () => tray.destroy());
   const openWindow = setupWindow(parts, origin, quit);
@@ -126,7 +135,12 @@ export async function startApp(o: StartAppOptions): Promise<RunningApp | null> {
   instance.onSecondInstance(() => openWindow());
 
   if (settings.problem) {
-    void dialog.showMessageBox({ type: 'warning', message: 'Plaud Sync could not use its settings file', detail: settings.problem, buttons: ['OK'] });
+    void dialog.showMessageBox({
+      type: 'warning',
+      message: 'Plaud Sync could not use its settings file',
+      detail: settings.problem,
+      buttons: ['OK'],
+    });
   }
   if (instance.launchedAgain() || !launchedHidden(argv, platform)) openWindow();
   log.info('app ready', { stateDir, hidden: launchedHidden(argv, platform) });
@@ -179,7 +193,11 @@ function setupPlatform(platform: NodeJS.Platform): void {
 }
 
 /** Settings, secrets and the engine, in the state folder the CLI shares. */
-async function setupCore(o: StartAppOptions, where: Pick<Core, 'stateDir' | 'logsDir' | 'log'>, platform: NodeJS.Platform): Promise<Core> {
+async function setupCore(
+  o: StartAppOptions,
+  where: Pick<Core, 'stateDir' | 'logsDir' | 'log'>,
+  platform: NodeJS.Platform,
+): Promise<Core> {
   const { stateDir, log } = where;
   const settings = openAppSettingsStore(stateDir, defaultLibraryDir(platform), log);
   const secrets = new SafeStorageSecretStore(stateDir, log, platform);
@@ -189,7 +207,12 @@ async function setupCore(o: StartAppOptions, where: Pick<Core, 'stateDir' | 'log
 
 /** Returns applyLoginItem(on): registers or removes the OS login item. */
 function setupLoginItem(s: Shell): (on: boolean) => void {
-  const loginEnv = { platform: s.platform, env: s.env, execPath: process.execPath, appArgs: app.isPackaged ? [] : [s.appRoot] };
+  const loginEnv = {
+    platform: s.platform,
+    env: s.env,
+    execPath: process.execPath,
+    appArgs: app.isPackaged ? [] : [s.appRoot],
+  };
   return (on) => {
     // An unpackaged run would register the bare Electron binary; only an installed app registers.
     if (!app.isPackaged) return s.log.info('start at login not registered (app is not packaged)', { on });
@@ -210,12 +233,14 @@ function setupQuit(s: Shell, stopTimeoutMs: number | undefined, destroyTray: () 
       const opts = {
         type: 'warning' as const,
         message: PULLING_WARNING,
-        detail: 'Quitting now stops the copy from the recorder. Nothing is lost: it starts again next time. To finish first, keep Plaud Sync running until it says it is safe to unplug.',
+        detail:
+          'Quitting now stops the copy from the recorder. Nothing is lost: it starts again next time. To finish first, keep Plaud Sync running until it says it is safe to unplug.',
         buttons: ['Keep running', 'Quit anyway'],
         defaultId: 0,
         cancelId: 0,
       };
-      const r = s.win && !s.win.isDestroyed() ? await dialog.showMessageBox(s.win, opts) : await dialog.showMessageBox(opts);
+      const r =
+        s.win && !s.win.isDestroyed() ? await dialog.showMessageBox(s.win, opts) : await dialog.showMessageBox(opts);
       return r.response === 1;
     },
     finalQuit: () => {
@@ -230,10 +255,16 @@ function setupQuit(s: Shell, stopTimeoutMs: number | undefined, destroyTray: () 
 }
 
 /** Where the page comes from (app://, or the dev server in development) and what it may do; returns its origin. */
-function setupPage(appRoot: string, env: NodeJS.ProcessEnv, log: Logger, engine: () => SyncEngineApi | undefined): RendererOrigin {
+function setupPage(
+  appRoot: string,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  engine: () => SyncEngineApi | undefined,
+): RendererOrigin {
   const origin = resolveRendererOrigin({ isPackaged: app.isPackaged, env });
   const csp = contentSecurityPolicy(origin.devSources);
-  if (origin.kind === 'app') protocol.handle(APP_SCHEME, rendererFiles(path.join(appRoot, 'out', 'renderer'), csp, engine));
+  if (origin.kind === 'app')
+    protocol.handle(APP_SCHEME, rendererFiles(path.join(appRoot, 'out', 'renderer'), csp, engine));
   installCsp(session.defaultSession, csp);
   denyAllPermissions(session.defaultSession, log);
   return origin;
@@ -245,7 +276,13 @@ function setupWindow(s: Shell, origin: RendererOrigin, quit: QuitController): (v
   return (view) => {
     const { push, platform } = s;
     if (!s.win || s.win.isDestroyed()) {
-      const win = createMainWindow({ preloadPath, origin, log: s.log, isQuitting: () => quit.isQuitting(), show: true });
+      const win = createMainWindow({
+        preloadPath,
+        origin,
+        log: s.log,
+        isQuitting: () => quit.isQuitting(),
+        show: true,
+      });
       s.win = win;
       push.attach(win.webContents);
       if (platform === 'darwin' && app.dock) {
@@ -264,7 +301,11 @@ function setupWindow(s: Shell, origin: RendererOrigin, quit: QuitController): (v
   };
 }
 
-function setupTray(s: Shell, openWindow: (view?: AppView) => BrowserWindow, applyLoginItem: (on: boolean) => void): TrayController {
+function setupTray(
+  s: Shell,
+  openWindow: (view?: AppView) => BrowserWindow,
+  applyLoginItem: (on: boolean) => void,
+): TrayController {
   const { engine, settings, log } = s;
   const openFolder = async (dir: string) => {
     fs.mkdirSync(dir, { recursive: true });
@@ -351,8 +392,13 @@ function setupIpc(s: Shell, origin: RendererOrigin, tray: TrayController, applyL
     openPath: (p) => shell.openPath(p),
     showItemInFolder: (p) => shell.showItemInFolder(p),
     chooseFolder: async (defaultPath) => {
-      const opts = { title: 'Choose the library folder', defaultPath, properties: ['openDirectory' as const, 'createDirectory' as const] };
-      const r = s.win && !s.win.isDestroyed() ? await dialog.showOpenDialog(s.win, opts) : await dialog.showOpenDialog(opts);
+      const opts = {
+        title: 'Choose the library folder',
+        defaultPath,
+        properties: ['openDirectory' as const, 'createDirectory' as const],
+      };
+      const r =
+        s.win && !s.win.isDestroyed() ? await dialog.showOpenDialog(s.win, opts) : await dialog.showOpenDialog(opts);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     onSettingsChanged: (next, prev) => {
@@ -372,7 +418,9 @@ function setupUpdater(s: Shell, tray: TrayController): RunningApp['setUpdater'] 
       // Download progress comes in small steps; the window hears of whole percents and state changes only.
       if (JSON.stringify(next) === JSON.stringify(s.update)) return;
       s.update = next;
-      tray.setReadyUpdate(next.state === 'ready' ? { version: next.version, install: () => void s.installUpdate() } : undefined);
+      tray.setReadyUpdate(
+        next.state === 'ready' ? { version: next.version, install: () => void s.installUpdate() } : undefined,
+      );
       if (s.win && !s.win.isDestroyed()) s.push.send('update:status', next);
     };
     updater.onStatus(show);

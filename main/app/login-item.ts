@@ -35,7 +35,18 @@ export function setStartAtLogin(enabled: boolean, e: LoginItemEnv): void {
     const exe = e.env.APPIMAGE ?? e.execPath;
     const cmd = [exe, ...e.appArgs, HIDDEN_FLAG].map(desktopQuote).join(' ');
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, ['[Desktop Entry]', 'Type=Application', 'Name=Plaud Sync', `Exec=${cmd}`, 'X-GNOME-Autostart-enabled=true', 'NoDisplay=true', ''].join('\n'));
+    fs.writeFileSync(
+      file,
+      [
+        '[Desktop Entry]',
+        'Type=Application',
+        'Name=Plaud Sync',
+        `Exec=${cmd}`,
+        'X-GNOME-Autostart-enabled=true',
+        'NoDisplay=true',
+        '',
+      ].join('\n'),
+    );
     return;
   }
   app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true, args: [...e.appArgs, HIDDEN_FLAG] });

@@ -21,11 +21,16 @@ function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-export function syncSummary(e: Extract<EngineEvent, { type: 'sync-finished' }>): { title: string; body: string } | null {
+export function syncSummary(
+  e: Extract<EngineEvent, { type: 'sync-finished' }>,
+): { title: string; body: string } | null {
   if (e.synced === 0 && e.failed === 0) return null;
   const from = e.displayName ? ` from ${e.displayName}` : '';
   const title = e.synced > 0 ? `${plural(e.synced, 'recording')}${from} synced` : `Sync${from} did not finish`;
-  const body = e.failed > 0 ? `${plural(e.failed, 'recording')} could not be uploaded; Plaud Sync will try again.` : 'They are in your library and in the Plaud cloud.';
+  const body =
+    e.failed > 0
+      ? `${plural(e.failed, 'recording')} could not be uploaded; Plaud Sync will try again.`
+      : 'They are in your library and in the Plaud cloud.';
   return { title, body };
 }
 
@@ -57,8 +62,12 @@ export class Notifier {
         return;
       }
       case 'pull-finished': {
-        const copied = e.pulled > 0 ? `${plural(e.pulled, 'new recording')} copied to your library.` : 'Nothing new on it; everything is in your library.';
-        const missed = e.failed > 0 ? ` ${plural(e.failed, 'recording')} could not be read and stay on the recorder.` : '';
+        const copied =
+          e.pulled > 0
+            ? `${plural(e.pulled, 'new recording')} copied to your library.`
+            : 'Nothing new on it; everything is in your library.';
+        const missed =
+          e.failed > 0 ? ` ${plural(e.failed, 'recording')} could not be read and stay on the recorder.` : '';
         this.emit({ title: `Safe to unplug ${e.displayName}`, body: copied + missed });
         return;
       }
@@ -91,7 +100,11 @@ export class Notifier {
     const s = this.state;
     if (!s) return false;
     if (s.devices.some((d) => d.id === deviceId && d.pull.state === 'pulling')) return true;
-    return s.queue.some((q) => q.deviceId === deviceId && (q.state === 'queued' || q.state === 'pulling' || q.state === 'uploading' || q.state === 'completing'));
+    return s.queue.some(
+      (q) =>
+        q.deviceId === deviceId &&
+        (q.state === 'queued' || q.state === 'pulling' || q.state === 'uploading' || q.state === 'completing'),
+    );
   }
 
   private releaseQuiet(): void {

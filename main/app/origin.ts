@@ -24,7 +24,9 @@ export function appOrigin(): RendererOrigin {
       try {
         const u = new URL(url);
         // The one page (hash routes allowed); other files of the renderer are assets, never frames that talk to main.
-        return u.protocol === entry.protocol && u.host === entry.host && u.pathname === entry.pathname && u.search === '';
+        return (
+          u.protocol === entry.protocol && u.host === entry.host && u.pathname === entry.pathname && u.search === ''
+        );
       } catch {
         return false;
       }

@@ -31,10 +31,13 @@ const TYPES: Record<string, string> = {
 export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>): void {
   // standard: real origin and relative URLs; secure: a secure context like https; fetch for module scripts.
   // Not bypassCSP: the page's CSP applies as everywhere else.
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
 
-const refuse = (status: number, text: string) => new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const refuse = (status: number, text: string) =>
+  new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 /** The path prefix of the window's player: app://plaud-sync/recording/<encoded recording id>. */
 export const RECORDING_ROUTE = '/recording/';
@@ -77,7 +80,8 @@ export function rendererFiles(
     } catch {
       return refuse(400, 'Bad address');
     }
-    if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || rel.includes('\0')) return refuse(404, 'Not found');
+    if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || rel.includes('\0'))
+      return refuse(404, 'Not found');
     const recordingId = recordingIdOf(url.pathname);
     if (recordingId !== undefined) {
       const engine = history?.();

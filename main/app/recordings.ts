@@ -6,7 +6,10 @@ import type { SyncEngineApi } from '../sync/engine/api.js';
 import type { HistoryEntry } from '../sync/engine/state.js';
 
 /** The synced recording with exactly this id, or undefined. */
-export async function findRecording(engine: Pick<SyncEngineApi, 'getHistory'>, id: string): Promise<HistoryEntry | undefined> {
+export async function findRecording(
+  engine: Pick<SyncEngineApi, 'getHistory'>,
+  id: string,
+): Promise<HistoryEntry | undefined> {
   // The history search matches ids; the exact match is picked among what it finds.
   const found = await engine.getHistory({ text: id, limit: 1000 });
   return found.entries.find((e) => e.id === id);
@@ -19,9 +22,13 @@ export const AUDIO_TYPES: Readonly<Record<string, string>> = {
   '.mp3': 'audio/mpeg',
 };
 
-const notFound = () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+const notFound = () =>
+  new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
-/** The one byte range of a "Range: bytes=a-b" header within a file of `size` bytes; null for none, 'bad' for one we cannot serve. */
+/**
+ * The one byte range of a "Range: bytes=a-b" header within a file of `size` bytes; null for none, 'bad' for one we
+ * cannot serve.
+ */
 export function byteRange(header: string | null, size: number): { start: number; end: number } | null | 'bad' {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -43,7 +50,11 @@ export function byteRange(header: string | null, size: number): { start: number;
  * Serves a synced recording's playable file by its id (the window's player). Only files the history names, only the
  * audio types the library makes; anything else is "not found". One byte range is honoured, so the player can seek.
  */
-export async function serveRecording(engine: Pick<SyncEngineApi, 'getHistory'>, id: string, request: Pick<Request, 'method' | 'headers'>): Promise<Response> {
+export async function serveRecording(
+  engine: Pick<SyncEngineApi, 'getHistory'>,
+  id: string,
+  request: Pick<Request, 'method' | 'headers'>,
+): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405 });
   const entry = id ? await findRecording(engine, id) : undefined;
   const type = entry ? AUDIO_TYPES[path.extname(entry.localPath).toLowerCase()] : undefined;
@@ -58,8 +69,14 @@ export async function serveRecording(engine: Pick<SyncEngineApi, 'getHistory'>, 
     const st = await fh.stat();
     if (!st.isFile()) return notFound();
     const range = byteRange(request.headers.get('range'), st.size);
-    const headers: Record<string, string> = { 'content-type': type, 'accept-ranges': 'bytes', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
-    if (range === 'bad') return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${st.size}` } });
+    const headers: Record<string, string> = {
+      'content-type': type,
+      'accept-ranges': 'bytes',
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    };
+    if (range === 'bad')
+      return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${st.size}` } });
     const start = range?.start ?? 0;
     const end = range?.end ?? st.size - 1;
     const length = Math.max(0, end - start + 1);

@@ -95,7 +95,8 @@ export class SafeStorageSecretStore implements SecretStore {
     }
     try {
       const parsed = JSON.parse(text) as SecretsFile;
-      if (parsed?.version !== 1 || typeof parsed.secrets !== 'object' || parsed.secrets === null) throw new Error('unknown format');
+      if (parsed?.version !== 1 || typeof parsed.secrets !== 'object' || parsed.secrets === null)
+        throw new Error('unknown format');
       return parsed;
     } catch {
       // Not silently reset: the damaged file is kept aside, and the user re-enters credentials.

@@ -36,21 +36,38 @@ export interface ReadyUpdate {
   install(): void;
 }
 
-export function trayMenuTemplate(view: TrayView, s: EngineState, startAtLogin: boolean, a: TrayActions, update?: ReadyUpdate): MenuItemConstructorOptions[] {
+export function trayMenuTemplate(
+  view: TrayView,
+  s: EngineState,
+  startAtLogin: boolean,
+  a: TrayActions,
+  update?: ReadyUpdate,
+): MenuItemConstructorOptions[] {
   const updateItems: MenuItemConstructorOptions[] = update
-    ? [{ id: 'install-update', label: `Restart to install version ${update.version}`, click: () => update.install() }, { type: 'separator' }]
+    ? [
+        { id: 'install-update', label: `Restart to install version ${update.version}`, click: () => update.install() },
+        { type: 'separator' },
+      ]
     : [];
   return [
     { id: 'status', label: view.status, enabled: false },
     { type: 'separator' },
     { id: 'sync-now', label: 'Sync now', enabled: !s.paused, click: () => a.syncNow() },
-    s.paused ? { id: 'pause-resume', label: 'Resume', click: () => a.resume() } : { id: 'pause-resume', label: 'Pause', click: () => a.pause() },
+    s.paused
+      ? { id: 'pause-resume', label: 'Resume', click: () => a.resume() }
+      : { id: 'pause-resume', label: 'Pause', click: () => a.pause() },
     { type: 'separator' },
     { id: 'open-window', label: 'Open Plaud Sync', click: () => a.openWindow() },
     { id: 'open-library', label: 'Open library folder', click: () => a.openLibrary() },
     { type: 'separator' },
     { id: 'settings', label: 'Settings', click: () => a.openSettings() },
-    { id: 'start-at-login', label: 'Start at login', type: 'checkbox', checked: startAtLogin, click: (item) => a.setStartAtLogin(item.checked) },
+    {
+      id: 'start-at-login',
+      label: 'Start at login',
+      type: 'checkbox',
+      checked: startAtLogin,
+      click: (item) => a.setStartAtLogin(item.checked),
+    },
     { id: 'open-logs', label: 'Open logs folder', click: () => a.openLogs() },
     { type: 'separator' },
     ...updateItems,
@@ -112,7 +129,9 @@ export class TrayController {
       this.iconState = view.icon;
     }
     this.tray.setToolTip(view.tooltip);
-    this.tray.setContextMenu(Menu.buildFromTemplate(trayMenuTemplate(view, s, this.o.startAtLogin(), this.o.actions, this.readyUpdate)));
+    this.tray.setContextMenu(
+      Menu.buildFromTemplate(trayMenuTemplate(view, s, this.o.startAtLogin(), this.o.actions, this.readyUpdate)),
+    );
   }
 
   private image(state: TrayIconState): NativeImage {

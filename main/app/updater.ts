@@ -14,7 +14,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, redactString, type Logger } from '../sync/log.js';
 
-export type UpdateFeed = { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string };
+export type UpdateFeed =
+  { provider: 'generic'; url: string; channel?: string } | { provider: 'github'; owner: string; repo: string };
 
 export type UpdateStatus =
   | { state: 'disabled'; reason: 'development' | 'unconfigured' | 'invalid-config'; detail?: string }
@@ -35,8 +36,10 @@ export interface AutoUpdaterLike {
   updateConfigPath: string | null;
   checkForUpdates(): Promise<{ downloadPromise?: Promise<unknown> | null } | null>;
   quitAndInstall(isSilent?: boolean, isForceRunAfter?: boolean): void;
-  on(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
-  removeListener(event: string, listener: (...args: any[]) => void): unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 export interface Updater {
@@ -95,14 +98,19 @@ export function checkFeedUrl(raw: string): { ok: true; url: string } | { ok: fal
     // electron-updater resolves file names against the URL: make it a folder.
     return { ok: true, url: u.href.endsWith('/') ? u.href : `${u.href}/` };
   }
-  return { ok: false, detail: `the update feed must use https (got ${u.protocol}//${u.host}); updates are code the app will run` };
+  return {
+    ok: false,
+    detail: `the update feed must use https (got ${u.protocol}//${u.host}); updates are code the app will run`,
+  };
 }
 
 export function resolveFeed(opts: { feed?: UpdateFeed; resourcesPath?: string }): FeedResolution {
   if (opts.feed) {
     if (opts.feed.provider === 'generic') {
       const c = checkFeedUrl(opts.feed.url);
-      return c.ok ? { kind: 'feed', feed: { ...opts.feed, url: c.url }, source: 'option' } : { kind: 'invalid', detail: c.detail };
+      return c.ok
+        ? { kind: 'feed', feed: { ...opts.feed, url: c.url }, source: 'option' }
+        : { kind: 'invalid', detail: c.detail };
     }
     return { kind: 'feed', feed: opts.feed, source: 'option' };
   }
@@ -115,7 +123,10 @@ export function resolveFeed(opts: { feed?: UpdateFeed; resourcesPath?: string })
 
 async function loadElectronUpdater(): Promise<AutoUpdaterLike> {
   // electron-updater is CommonJS; its `autoUpdater` is a lazy getter that builds the platform's updater.
-  const mod = (await import('electron-updater')) as unknown as { default?: { autoUpdater: unknown }; autoUpdater?: unknown };
+  const mod = (await import('electron-updater')) as unknown as {
+    default?: { autoUpdater: unknown };
+    autoUpdater?: unknown;
+  };
   return (mod.default?.autoUpdater ?? mod.autoUpdater) as AutoUpdaterLike;
 }
 
@@ -123,7 +134,9 @@ export const UPDATER_CACHE_DIR = 'plaud-sync-updater';
 
 /** Writes the app-update.yml electron-updater needs when the feed came from the environment or settings. */
 export function writeUpdateConfig(userDataDir: string, feed: UpdateFeed): string {
-  const lines = Object.entries({ ...feed, updaterCacheDirName: UPDATER_CACHE_DIR }).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
+  const lines = Object.entries({ ...feed, updaterCacheDirName: UPDATER_CACHE_DIR }).map(
+    ([k, v]) => `${k}: ${JSON.stringify(v)}`,
+  );
   const file = path.join(userDataDir, 'app-update.yml');
   fs.mkdirSync(userDataDir, { recursive: true });
   fs.writeFileSync(file, lines.join('\n') + '\n');
@@ -164,7 +177,11 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
   }
   const env = opts.env ?? process.env;
   const ignored = ENV_FEED_VARIABLES.filter((k) => env[k]?.trim());
-  if (ignored.length > 0) log.warn('update feed from the environment ignored: an installed app updates only from the feed it was built with', { ignored });
+  if (ignored.length > 0)
+    log.warn(
+      'update feed from the environment ignored: an installed app updates only from the feed it was built with',
+      { ignored },
+    );
   const resolution = resolveFeed({ feed: opts.feed, resourcesPath: opts.resourcesPath ?? process.resourcesPath });
   if (resolution.kind === 'none') {
     log.info('updates off: no update feed configured');
@@ -204,7 +221,12 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
     }
     au.setFeedURL(resolution.feed);
   }
-  log.info('updates on', resolution.kind === 'feed' ? { provider: resolution.feed.provider, source: resolution.source } : { source: 'app-update.yml' });
+  log.info(
+    'updates on',
+    resolution.kind === 'feed'
+      ? { provider: resolution.feed.provider, source: resolution.source }
+      : { source: 'app-update.yml' },
+  );
 
   let status: UpdateStatus = { state: 'idle' };
   const listeners = new Set<(s: UpdateStatus) => void>();
@@ -219,7 +241,8 @@ export async function startUpdater(opts: UpdaterOptions = {}): Promise<Updater> 
     }
   };
 
-  const handlers: Record<string, (...args: any[]) => void> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const handlers: Record<string, (...args: any[]) => void> = {
     'checking-for-update': () => {
       if (status.state !== 'ready') set({ state: 'checking' });
     },

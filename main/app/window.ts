@@ -23,7 +23,10 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
 }
 
 /** Refuses every permission (camera, notifications from the page, geolocation, ...); the page needs none. */
-export function denyAllPermissions(ses: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>, log: Logger): void {
+export function denyAllPermissions(
+  ses: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler'>,
+  log: Logger,
+): void {
   ses.setPermissionRequestHandler((_wc, permission, callback) => {
     log.warn('window permission request denied', { permission });
     callback(false);

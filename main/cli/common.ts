@@ -15,7 +15,11 @@ export class UsageError extends Error {
 export const collectRepeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function addMountRootOption(cmd: Command): Command {
-  return cmd.option('--mount-root <dir>', 'a folder under which recorder volumes appear (repeatable; default: the OS mount folders)', collectRepeatable);
+  return cmd.option(
+    '--mount-root <dir>',
+    'a folder under which recorder volumes appear (repeatable; default: the OS mount folders)',
+    collectRepeatable,
+  );
 }
 
 export function mountRootsFrom(flags: { mountRoot?: string[] }): string[] {
@@ -32,7 +36,11 @@ export interface LinePrinter {
   close(): void;
 }
 
-export function linePrinter(opts: { json: boolean; out?: NodeJS.WritableStream & { isTTY?: boolean }; err?: NodeJS.WritableStream }): LinePrinter {
+export function linePrinter(opts: {
+  json: boolean;
+  out?: NodeJS.WritableStream & { isTTY?: boolean };
+  err?: NodeJS.WritableStream;
+}): LinePrinter {
   const out = opts.out ?? process.stdout;
   const err = opts.err ?? process.stderr;
   const tty = !!out.isTTY;
@@ -94,18 +102,24 @@ export function readSecretFile(file: string, what: string): string {
   try {
     st = fs.statSync(abs);
   } catch (err) {
-    throw new UsageError(`The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw new UsageError(
+      `The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
   if (!st.isFile()) throw new UsageError(`The ${what} file ${abs} is not a regular file.`);
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     const mode = (st.mode & 0o777).toString(8).padStart(3, '0');
-    throw new UsageError(`The ${what} file ${abs} can be read by other users (mode ${mode}), so it is refused. Make it private with: chmod 600 ${abs}`);
+    throw new UsageError(
+      `The ${what} file ${abs} can be read by other users (mode ${mode}), so it is refused. Make it private with: chmod 600 ${abs}`,
+    );
   }
   let value: string;
   try {
     value = fs.readFileSync(abs, 'utf8').trim();
   } catch (err) {
-    throw new UsageError(`The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw new UsageError(
+      `The ${what} file ${abs} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
   if (!value) throw new UsageError(`The ${what} file ${abs} is empty.`);
   return value;
@@ -121,16 +135,24 @@ export function secretFrom(
   env: NodeJS.ProcessEnv,
   names: { flag: string; fileFlag: string; env: string; envFile: string; what: string },
 ): string | undefined {
-  if (flag !== undefined && fileFlag !== undefined) throw new UsageError(`Use either ${names.flag} or ${names.fileFlag}, not both.`);
+  if (flag !== undefined && fileFlag !== undefined)
+    throw new UsageError(`Use either ${names.flag} or ${names.fileFlag}, not both.`);
   if (flag !== undefined) return flag;
   if (fileFlag !== undefined) return readSecretFile(fileFlag, names.what);
-  if (env[names.env] && env[names.envFile]) throw new UsageError(`Set either ${names.env} or ${names.envFile}, not both.`);
+  if (env[names.env] && env[names.envFile])
+    throw new UsageError(`Set either ${names.env} or ${names.envFile}, not both.`);
   if (env[names.env]) return env[names.env];
   if (env[names.envFile]) return readSecretFile(env[names.envFile]!, names.what);
   return undefined;
 }
 
-export const TOKEN_NAMES = { flag: '--token', fileFlag: '--token-file', env: 'PLAUD_API_TOKEN', envFile: 'PLAUD_API_TOKEN_FILE', what: 'API token' };
+export const TOKEN_NAMES = {
+  flag: '--token',
+  fileFlag: '--token-file',
+  env: 'PLAUD_API_TOKEN',
+  envFile: 'PLAUD_API_TOKEN_FILE',
+  what: 'API token',
+};
 export const CLIENT_SECRET_NAMES = {
   flag: '--client-secret',
   fileFlag: '--client-secret-file',

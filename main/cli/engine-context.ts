@@ -27,20 +27,30 @@ export interface EngineFlags {
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function addStateDirOption(cmd: Command): Command {
-  return cmd.option('--state-dir <dir>', 'settings, ledger and logs (default: PLAUD_SYNC_STATE or the per-user state folder)');
+  return cmd.option(
+    '--state-dir <dir>',
+    'settings, ledger and logs (default: PLAUD_SYNC_STATE or the per-user state folder)',
+  );
 }
 
 /** Options shared by the commands that run the engine. */
 export function addEngineOptions(cmd: Command): Command {
   return addStateDirOption(cmd)
-    .option('--mount-root <dir>', 'a folder under which recorder volumes appear (repeatable; default: the OS mount folders)', collect)
+    .option(
+      '--mount-root <dir>',
+      'a folder under which recorder volumes appear (repeatable; default: the OS mount folders)',
+      collect,
+    )
     .option('--library <dir>', 'the local library folder (default: from settings)')
     .option('--api-base <url>', 'Plaud API base URL (or PLAUD_API_BASE)')
     .option('--token <token>', 'Plaud API token (or PLAUD_API_TOKEN)')
     .option('--client-id <id>', 'client id, exchanged with the secret for a token (or PLAUD_CLIENT_ID)')
     .option('--client-secret <secret>', 'client secret (or PLAUD_CLIENT_SECRET)')
     .option('--token-file <file>', 'read the API token from a file only you can read (or PLAUD_API_TOKEN_FILE)')
-    .option('--client-secret-file <file>', 'read the client secret from a file only you can read (or PLAUD_CLIENT_SECRET_FILE)')
+    .option(
+      '--client-secret-file <file>',
+      'read the client secret from a file only you can read (or PLAUD_CLIENT_SECRET_FILE)',
+    )
     .option('--json', 'print one JSON object per line')
     .option('--verbose', 'also print the log to stderr');
 }
@@ -68,12 +78,21 @@ export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = proce
   const settings: Settings = {
     ...stored,
     ...(flags.library ? { libraryDir: path.resolve(flags.library) } : {}),
-    ...(flags.apiBase ?? env.PLAUD_API_BASE ? { apiBase: (flags.apiBase ?? env.PLAUD_API_BASE)! } : {}),
-    credentials: token ? { kind: 'token' } : clientId && clientSecret ? { kind: 'client', clientId } : stored.credentials,
+    ...((flags.apiBase ?? env.PLAUD_API_BASE) ? { apiBase: (flags.apiBase ?? env.PLAUD_API_BASE)! } : {}),
+    credentials: token
+      ? { kind: 'token' }
+      : clientId && clientSecret
+        ? { kind: 'client', clientId }
+        : stored.credentials,
   };
   const secrets = new MemorySecretStore({ apiToken: token, clientSecret });
-  const mountRoots = flags.mountRoot?.length ? flags.mountRoot.map((r) => path.resolve(r)) : (settings.mountRoots ?? defaultMountRoots());
+  const mountRoots = flags.mountRoot?.length
+    ? flags.mountRoot.map((r) => path.resolve(r))
+    : (settings.mountRoots ?? defaultMountRoots());
   const tee = flags.verbose ? jsonLineLogger(undefined, 'debug') : undefined;
-  const logger = createFileLogger(path.join(stateDir, 'logs'), { minLevel: flags.verbose ? 'debug' : 'info', ...(tee ? { tee } : {}) });
+  const logger = createFileLogger(path.join(stateDir, 'logs'), {
+    minLevel: flags.verbose ? 'debug' : 'info',
+    ...(tee ? { tee } : {}),
+  });
   return { stateDir, settings, secrets, mountRoots, logger };
 }

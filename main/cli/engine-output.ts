@@ -25,7 +25,9 @@ export function eventText(e: EngineEvent): string {
     case 'pull-finished':
       return `${e.displayName}: ${e.pulled} new recording(s) copied to the library${e.failed ? `, ${e.failed} could not be copied` : ''}. Safe to unplug.`;
     case 'sync-finished':
-      return e.synced ? `${e.synced} recording(s)${e.displayName ? ` from ${e.displayName}` : ''} synced to the cloud.` : `${e.failed} recording(s) could not be uploaded.`;
+      return e.synced
+        ? `${e.synced} recording(s)${e.displayName ? ` from ${e.displayName}` : ''} synced to the cloud.`
+        : `${e.failed} recording(s) could not be uploaded.`;
     case 'problem':
       return `Problem: ${e.problem.message}${e.problem.action ? ` (${e.problem.action})` : ''}${e.problem.detail ? `\n  Details: ${e.problem.detail}` : ''}`;
     case 'problem-cleared':

@@ -62,7 +62,8 @@ export function redactString(s: string): string {
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[deep]';
   if (typeof value === 'string') return redactString(value);
-  if (value instanceof Error) return { name: value.name, message: redactString(value.message), code: (value as NodeJS.ErrnoException).code };
+  if (value instanceof Error)
+    return { name: value.name, message: redactString(value.message), code: (value as NodeJS.ErrnoException).code };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -75,11 +76,21 @@ export function redact(value: unknown, depth = 0): unknown {
 export const nullLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A logger that writes one JSON object per line through `write` (stderr by default). */
-export function jsonLineLogger(write: (line: string) => void = (l) => process.stderr.write(l + '\n'), minLevel: LogLevel = 'info'): Logger {
+export function jsonLineLogger(
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  minLevel: LogLevel = 'info',
+): Logger {
   const order: LogLevel[] = ['debug', 'info', 'warn', 'error'];
   const at = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (order.indexOf(level) < order.indexOf(minLevel)) return;
-    write(JSON.stringify({ t: new Date().toISOString(), level, msg: redactString(msg), ...(fields ? (redact(fields) as LogFields) : {}) }));
+    write(
+      JSON.stringify({
+        t: new Date().toISOString(),
+        level,
+        msg: redactString(msg),
+        ...(fields ? (redact(fields) as LogFields) : {}),
+      }),
+    );
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

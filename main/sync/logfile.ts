@@ -59,7 +59,13 @@ export function createFileLogger(dir: string, opts: FileLoggerOptions = {}): Log
   const write = (level: LogLevel, msg: string, fields?: LogFields) => {
     opts.tee?.[level](msg, fields);
     if (LEVELS.indexOf(level) < LEVELS.indexOf(minLevel)) return;
-    const line = JSON.stringify({ t: now().toISOString(), level, msg: redactString(msg), ...(fields ? (redact(fields) as LogFields) : {}) }) + '\n';
+    const line =
+      JSON.stringify({
+        t: now().toISOString(),
+        level,
+        msg: redactString(msg),
+        ...(fields ? (redact(fields) as LogFields) : {}),
+      }) + '\n';
     try {
       const file = target();
       if (size + line.length > maxBytes) {

@@ -5,7 +5,11 @@ import path from 'node:path';
 export const APP_DIR_NAME = 'Plaud Sync';
 
 /** Settings, ledger and logs. `PLAUD_SYNC_STATE` overrides. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home = os.homedir()): string {
+export function defaultStateDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home = os.homedir(),
+): string {
   if (env.PLAUD_SYNC_STATE) return path.resolve(env.PLAUD_SYNC_STATE);
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_DIR_NAME);
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_DIR_NAME);
@@ -19,7 +23,10 @@ export function defaultLibraryDir(platform: NodeJS.Platform = process.platform, 
 }
 
 /** Folders under which the OS mounts removable volumes (watched at depth 0). */
-export function defaultMountRoots(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string[] {
+export function defaultMountRoots(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
   if (platform === 'darwin') return ['/Volumes'];
   if (platform === 'win32') {
     // Drive letters are roots of their own; D: to Z: (A-C are floppies and the system disk).

@@ -4,7 +4,10 @@ import Conf from 'conf';
 import { SettingsSchema, defaultSettings, type Settings } from './settings.js';
 
 export class SettingsError extends Error {
-  constructor(message: string, readonly file: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
     super(message);
     this.name = 'SettingsError';
   }
@@ -24,7 +27,10 @@ export function openSettingsStore(stateDir: string, libraryDir: string): Setting
     if (!parsed.success) {
       const where = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
       // Not silently reset: the user's file is kept as it is and the problem is named.
-      throw new SettingsError(`The settings file ${conf.path} has invalid values (${where}). Fix or delete it.`, conf.path);
+      throw new SettingsError(
+        `The settings file ${conf.path} has invalid values (${where}). Fix or delete it.`,
+        conf.path,
+      );
     }
     return parsed.data;
   };

@@ -8,7 +8,9 @@ export type SnType = (typeof SN_TYPES)[number];
 export const UPLOAD_FORMATS = ['opus', 'mp3'] as const;
 export type UploadFormat = (typeof UPLOAD_FORMATS)[number];
 
-/** One finished part of a multipart upload: the uploader reports it, the ledger keeps it (neither imports the other). */
+/**
+ * One finished part of a multipart upload: the uploader reports it, the ledger keeps it (neither imports the other).
+ */
 export interface UploadedPart {
   partNumber: number;
   etag: string;

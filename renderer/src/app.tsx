@@ -95,9 +95,18 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
 
   const tabs: TabDef<TabKey>[] = [
     { key: 'devices', label: 'Devices' },
-    { key: 'activity', label: 'Activity', badge: state ? state.queue.filter((q) => isToGo(shownState(q, { online: state.online, now }))).length : 0 },
+    {
+      key: 'activity',
+      label: 'Activity',
+      badge: state ? state.queue.filter((q) => isToGo(shownState(q, { online: state.online, now }))).length : 0,
+    },
     { key: 'history', label: 'History' },
-    { key: 'problems', label: 'Problems', badge: state ? state.problems.length : 0, tone: state ? worstSeverity(state.problems) ?? undefined : undefined },
+    {
+      key: 'problems',
+      label: 'Problems',
+      badge: state ? state.problems.length : 0,
+      tone: state ? (worstSeverity(state.problems) ?? undefined) : undefined,
+    },
     { key: 'settings', label: draft ? 'Settings (unsaved)' : 'Settings' },
   ];
 
@@ -141,7 +150,13 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
           ) : tab === 'activity' ? (
             <ActivityView state={state} now={now} actions={actions} />
           ) : tab === 'history' ? (
-            <HistoryView api={api} devices={state.devices} syncedCount={state.totals.synced} now={now} onError={setActionError} />
+            <HistoryView
+              api={api}
+              devices={state.devices}
+              syncedCount={state.totals.synced}
+              now={now}
+              onError={setActionError}
+            />
           ) : (
             <ProblemsView problems={state.problems} now={now} actions={actions} />
           )}

@@ -11,8 +11,8 @@ export function Root({ api }: { api: PlaudSyncApi }) {
       <main class="app crashed">
         <h1>Plaud Sync</h1>
         <p role="alert" class="error-text">
-          The window ran into a problem and stopped showing the sync ({error instanceof Error ? error.message : String(error)}).
-          Syncing continues in the background.
+          The window ran into a problem and stopped showing the sync (
+          {error instanceof Error ? error.message : String(error)}). Syncing continues in the background.
         </p>
         <button type="button" onClick={() => reset()}>
           Show the window again

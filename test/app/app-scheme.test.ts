@@ -36,7 +36,9 @@ describe('app:// serves the built renderer', () => {
       expect(r.headers.get('content-security-policy')).toBe(contentSecurityPolicy());
       expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     }
-    expect((await get('app://plaud-sync/assets/main-1a2b.js')).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await get('app://plaud-sync/assets/main-1a2b.js')).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
     expect(await (await get('app://plaud-sync/assets/main-1a2b.css')).text()).toBe('body{}');
     const head = await get('app://plaud-sync/index.html', { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -58,7 +60,12 @@ describe('app:// serves the built renderer', () => {
     // A symlink inside the folder that points out of it.
     expect((await get('app://plaud-sync/assets/link.json')).status).toBe(403);
     // URL parsing already folds these back inside the folder: they find nothing there.
-    for (const url of ['app://plaud-sync/../../secrets.json', 'app://plaud-sync/%2e%2e/%2e%2e/secrets.json', `app://plaud-sync/${encodeURIComponent(tmp)}/secrets.json`, 'app://plaud-sync//etc/passwd']) {
+    for (const url of [
+      'app://plaud-sync/../../secrets.json',
+      'app://plaud-sync/%2e%2e/%2e%2e/secrets.json',
+      `app://plaud-sync/${encodeURIComponent(tmp)}/secrets.json`,
+      'app://plaud-sync//etc/passwd',
+    ]) {
       const r = await get(url);
       expect(r.status, url).toBe(404);
     }

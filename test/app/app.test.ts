@@ -3,7 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, __mock, app, ipcMain, makeInvokeEvent, powerMonitor, protocol } from '../support/electron-mock.js';
+import {
+  BrowserWindow,
+  __mock,
+  app,
+  ipcMain,
+  makeInvokeEvent,
+  powerMonitor,
+  protocol,
+} from '../support/electron-mock.js';
 import type { UpdateStatus } from '../../main/app/updater.js';
 import { EngineDouble, device, emptyState, item } from './engine-double.js';
 import { startApp, type EngineContext, type RunningApp } from '../../main/app/app.js';
@@ -23,7 +31,9 @@ fs.writeFileSync(path.join(appRoot, 'out', 'renderer', 'index.html'), '<!doctype
 fs.symlinkSync(path.resolve('assets'), path.join(appRoot, 'assets'));
 process.once('exit', () => fs.rmSync(appRoot, { recursive: true, force: true }));
 
-async function start(over: { argv?: string[]; platform?: NodeJS.Platform; stopTimeoutMs?: number } = {}): Promise<RunningApp | null> {
+async function start(
+  over: { argv?: string[]; platform?: NodeJS.Platform; stopTimeoutMs?: number } = {},
+): Promise<RunningApp | null> {
   return startApp({
     createEngine: (c) => {
       ctx = c;
@@ -90,13 +100,17 @@ describe('startup and wiring', () => {
 
   it('serves the window from app://, a privileged scheme declared before ready, never from file://', async () => {
     const running = (await start())!;
-    expect(protocol.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect(protocol.privileged).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
     const win = running.window() as unknown as BrowserWindow;
     expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
     const page = await protocol.handlers.get('app')!(new Request('app://plaud-sync/index.html'));
     expect(await page.text()).toContain('<title>Plaud Sync</title>');
     expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self';/);
-    expect((await protocol.handlers.get('app')!(new Request('app://plaud-sync/..%2F..%2Fassets%2Ftray%2Fidle.png'))).status).toBe(403);
+    expect(
+      (await protocol.handlers.get('app')!(new Request('app://plaud-sync/..%2F..%2Fassets%2Ftray%2Fidle.png'))).status,
+    ).toBe(403);
   });
 
   it('opens the window, pushes state once the page loaded, and keeps running when it is closed', async () => {
@@ -132,17 +146,26 @@ describe('startup and wiring', () => {
     let listener: ((s: UpdateStatus) => void) | undefined;
     let installs = 0;
     let status: UpdateStatus = { state: 'idle' };
-    running.setUpdater({ status: () => status, onStatus: (l) => ((listener = l), () => {}), installNow: () => (installs++, status.state === 'ready') });
+    running.setUpdater({
+      status: () => status,
+      onStatus: (l) => ((listener = l), () => {}),
+      installNow: () => (installs++, status.state === 'ready'),
+    });
     const updates = () => win.webContents.sent.filter((m) => m.channel === 'update:status').map((m) => m.args[0]);
     expect(updates()).toEqual([]); // nothing to say while idle
     listener!((status = { state: 'downloading', version: '1.4.0', percent: 10 }));
     listener!((status = { state: 'downloading', version: '1.4.0', percent: 10 }));
     listener!((status = { state: 'ready', version: '1.4.0' }));
-    expect(updates()).toEqual([{ state: 'downloading', version: '1.4.0', percent: 10 }, { state: 'ready', version: '1.4.0' }]);
+    expect(updates()).toEqual([
+      { state: 'downloading', version: '1.4.0', percent: 10 },
+      { state: 'ready', version: '1.4.0' },
+    ]);
     const tray = __mock.trays[0]!;
     tray.contextMenu!.getMenuItemById('install-update')!.click();
     expect(installs).toBe(1);
-    expect(await ipcMain.handlers.get('update:install')!(makeInvokeEvent(win.webContents, win.webContents.mainFrame))).toBe(true);
+    expect(
+      await ipcMain.handlers.get('update:install')!(makeInvokeEvent(win.webContents, win.webContents.mainFrame)),
+    ).toBe(true);
     expect(installs).toBe(2);
   });
 
@@ -167,7 +190,13 @@ describe('startup and wiring', () => {
     expect(__mock.opened).toEqual([running.logsDir, running.settings.get().libraryDir]);
     (running.window() as unknown as BrowserWindow).webContents.sent.length = 0;
     tray.contextMenu!.getMenuItemById('settings')!.click();
-    await vi.waitFor(() => expect((running.window() as unknown as BrowserWindow).webContents.sent.some((m) => m.channel === 'app:navigate' && m.args[0] === 'settings')).toBe(true));
+    await vi.waitFor(() =>
+      expect(
+        (running.window() as unknown as BrowserWindow).webContents.sent.some(
+          (m) => m.channel === 'app:navigate' && m.args[0] === 'settings',
+        ),
+      ).toBe(true),
+    );
   });
 
   it('start at login: the checkbox saves the setting and writes the OS login item (packaged only)', async () => {
@@ -228,10 +257,20 @@ describe('notifications', () => {
     const running = (await start())!;
     engine.emit({ type: 'pull-finished', deviceId: 'd1', displayName: 'NotePin', pulled: 3, failed: 0 });
     engine.emit({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 3, failed: 0 });
-    const p = { id: 'p1', code: 'offline' as const, severity: 'warning' as const, message: 'The Plaud cloud cannot be reached', since: 0 };
+    const p = {
+      id: 'p1',
+      code: 'offline' as const,
+      severity: 'warning' as const,
+      message: 'The Plaud cloud cannot be reached',
+      since: 0,
+    };
     engine.emit({ type: 'problem', problem: p });
     engine.emit({ type: 'problem', problem: { ...p, id: 'p2' } });
-    expect(__mock.notifications.map((n) => n.title)).toEqual(['Safe to unplug NotePin', '3 recordings from NotePin synced', 'The Plaud cloud cannot be reached']);
+    expect(__mock.notifications.map((n) => n.title)).toEqual([
+      'Safe to unplug NotePin',
+      '3 recordings from NotePin synced',
+      'The Plaud cloud cannot be reached',
+    ]);
     // Clicking one opens the window.
     running.window()!.hide();
     __mock.notifications[0]!.emit('click');
@@ -264,7 +303,9 @@ describe('graceful quit', () => {
 
   it('warns while a recorder is being read, and "Keep running" keeps it running', async () => {
     (await start())!;
-    engine.setState({ devices: [device({ pull: { state: 'pulling', filesDone: 1, filesTotal: 3, bytesDone: 1, bytesTotal: 3 } })] });
+    engine.setState({
+      devices: [device({ pull: { state: 'pulling', filesDone: 1, filesTotal: 3, bytesDone: 1, bytesTotal: 3 } })],
+    });
     __mock.nextMessageBoxResponse = 0; // Keep running
     app.quit();
     await vi.waitFor(() => expect(__mock.dialogs.some((d) => d.kind === 'message')).toBe(true));

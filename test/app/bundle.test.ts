@@ -26,7 +26,18 @@ let emulator: Emulator;
 
 beforeAll(async () => {
   emulator = await startEmulator();
-  const r = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outDir, '--logLevel', 'warn'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'),
+      'build',
+      '--outDir',
+      outDir,
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: root, encoding: 'utf8', timeout: 240_000 },
+  );
   if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
   fs.symlinkSync(path.join(root, 'assets'), path.join(scratch, 'assets'));
 }, 300_000);
@@ -55,7 +66,10 @@ describe('the built app', () => {
     // The settings a user would have: the emulator as API, a watched mount root, a library.
     fs.mkdirSync(stateDir, { recursive: true });
     fs.mkdirSync(mountRoot);
-    fs.writeFileSync(path.join(stateDir, 'settings.json'), JSON.stringify({ apiBase: emulator.baseUrl, mountRoots: [mountRoot], libraryDir }));
+    fs.writeFileSync(
+      path.join(stateDir, 'settings.json'),
+      JSON.stringify({ apiBase: emulator.baseUrl, mountRoots: [mountRoot], libraryDir }),
+    );
     process.env.PLAUD_SYNC_STATE = stateDir;
     try {
       await import(/* @vite-ignore */ path.join(outDir, 'main/index.js'));
@@ -64,7 +78,12 @@ describe('the built app', () => {
       delete process.env.PLAUD_SYNC_STATE;
     }
     const win = BrowserWindow.getAllWindows()[0]!;
-    expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, preload: path.join(outDir, 'preload/index.cjs') });
+    expect(win.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      preload: path.join(outDir, 'preload/index.cjs'),
+    });
     expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
     // app:// serves the built page and every file it links (relative paths), with the CSP header.
     const serve = electronMock.protocol.handlers.get('app')!;
@@ -84,7 +103,11 @@ describe('the built app', () => {
       if (id === 'electron') return electronMock;
       throw new Error(`module not found: ${id}`);
     };
-    vm.runInNewContext(`(function (exports, require, module) {${code}\n})`, { console, Error, TypeError, Promise })(module.exports, sandboxRequire, module);
+    vm.runInNewContext(`(function (exports, require, module) {${code}\n})`, { console, Error, TypeError, Promise })(
+      module.exports,
+      sandboxRequire,
+      module,
+    );
     const api = __mock.exposed.plaudSync as PlaudSyncApi;
     expect(Object.keys(api).sort()).toEqual(Object.keys(ipc).sort());
 
@@ -107,20 +130,34 @@ describe('the built app', () => {
     // Plug in a recorder: its volume appears under the mount root.
     const volume = path.join(scratch, 'staging', 'PLAUD_NOTE');
     fs.mkdirSync(volume, { recursive: true });
-    await layOutRecorder(volume, { recordings: [{ startSec: 1_767_000_000, seconds: 2 }, { startSec: 1_767_000_600, seconds: 3, kind: 'call' }] });
+    await layOutRecorder(volume, {
+      recordings: [
+        { startSec: 1_767_000_000, seconds: 2 },
+        { startSec: 1_767_000_600, seconds: 3, kind: 'call' },
+      ],
+    });
     fs.renameSync(volume, path.join(mountRoot, 'PLAUD_NOTE'));
     await vi.waitFor(() => expect(emulator.files()).toHaveLength(2), { timeout: 40_000, interval: 200 });
-    await vi.waitFor(() => expect(__mock.notifications.map((n) => n.title)).toContain('2 recordings from Plaud Note synced'), { timeout: 10_000 });
+    await vi.waitFor(
+      () => expect(__mock.notifications.map((n) => n.title)).toContain('2 recordings from Plaud Note synced'),
+      { timeout: 10_000 },
+    );
     const titles = __mock.notifications.map((n) => n.title);
     expect(titles.filter((t) => t.startsWith('Safe to unplug'))).toHaveLength(1);
     expect(titles.filter((t) => t.endsWith('synced'))).toHaveLength(1);
-    await vi.waitFor(() => expect(__mock.trays[0]!.contextMenu!.items[0]!.label).toBe('Synced just now'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(__mock.trays[0]!.contextMenu!.items[0]!.label).toBe('Synced just now'), {
+      timeout: 5_000,
+    });
     expect(__mock.trays[0]!.image.sourcePath).toMatch(/idle\.png$/);
     const history = await api.getHistory({});
     expect(history.total).toBe(2);
     expect(emulator.duplicates()).toEqual([]);
     // The window heard about it too.
-    expect(win.webContents.sent.some((m) => m.channel === 'engine:event' && (m.args[0] as { type: string }).type === 'sync-finished')).toBe(true);
+    expect(
+      win.webContents.sent.some(
+        (m) => m.channel === 'engine:event' && (m.args[0] as { type: string }).type === 'sync-finished',
+      ),
+    ).toBe(true);
 
     // Quit: the real engine stops, then the app exits; nothing was written outside the state dir.
     app.quit();

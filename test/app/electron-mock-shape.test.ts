@@ -13,17 +13,35 @@ function declared(name: string, seen = new Set<string>()): Set<string> {
   const out = new Set<string>();
   if (seen.has(name)) return out;
   seen.add(name);
-  const m = new RegExp(`^  (?:class|interface) ${name}\\b(?: extends ([\\w.]+))?[^\\n]*\\{\\n([\\s\\S]*?)^  \\}`, 'm').exec(dts);
+  const m = new RegExp(
+    `^  (?:class|interface) ${name}\\b(?: extends ([\\w.]+))?[^\\n]*\\{\\n([\\s\\S]*?)^  \\}`,
+    'm',
+  ).exec(dts);
   if (!m) throw new Error(`electron.d.ts has no ${name}`);
   for (const mm of m[2]!.matchAll(/^ {4}(?:static |readonly )*(\w+)\??[(:<]/gm)) out.add(mm[1]!);
   if (m[1] && !m[1].includes('EventEmitter')) for (const x of declared(m[1], seen)) out.add(x);
-  if (m[1]?.includes('EventEmitter')) for (const x of ['on', 'once', 'emit', 'off', 'removeListener', 'removeAllListeners', 'listenerCount', 'addListener']) out.add(x);
+  if (m[1]?.includes('EventEmitter'))
+    for (const x of [
+      'on',
+      'once',
+      'emit',
+      'off',
+      'removeListener',
+      'removeAllListeners',
+      'listenerCount',
+      'addListener',
+    ])
+      out.add(x);
   return out;
 }
 
 function ownMembers(obj: object): string[] {
   const names = new Set<string>();
-  for (let p: object | null = obj; p && p !== Object.prototype && !p.constructor?.name?.includes('EventEmitter'); p = Object.getPrototypeOf(p)) {
+  for (
+    let p: object | null = obj;
+    p && p !== Object.prototype && !p.constructor?.name?.includes('EventEmitter');
+    p = Object.getPrototypeOf(p)
+  ) {
     if (p.constructor?.name === 'EventEmitter') break;
     for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor' && !k.startsWith('_')) names.add(k);
   }
@@ -31,7 +49,39 @@ function ownMembers(obj: object): string[] {
 }
 
 // Test-only helpers and recorded data, named so nobody mistakes them for Electron API.
-const HELPERS = new Set(['sent', 'windowOpenHandler', 'finishLoad', 'simulateDestroyed', 'attemptNavigation', 'attemptWindowOpen', 'resetReady', 'options', 'focused', 'visible', 'minimized', 'destroyed', 'loading', 'ready', 'readyPromise', 'all', 'sourcePath', 'size', 'template', 'image', 'toolTip', 'contextMenu', 'shown', 'opts', 'handlers', 'permissionRequestHandler', 'permissionCheckHandler', 'headersListener', 'title', 'body', 'privileged']);
+const HELPERS = new Set([
+  'sent',
+  'windowOpenHandler',
+  'finishLoad',
+  'simulateDestroyed',
+  'attemptNavigation',
+  'attemptWindowOpen',
+  'resetReady',
+  'options',
+  'focused',
+  'visible',
+  'minimized',
+  'destroyed',
+  'loading',
+  'ready',
+  'readyPromise',
+  'all',
+  'sourcePath',
+  'size',
+  'template',
+  'image',
+  'toolTip',
+  'contextMenu',
+  'shown',
+  'opts',
+  'handlers',
+  'permissionRequestHandler',
+  'permissionCheckHandler',
+  'headersListener',
+  'title',
+  'body',
+  'privileged',
+]);
 
 const CASES: [string, object][] = [
   ['App', mock.app],
@@ -64,14 +114,24 @@ describe('electron mock shape', () => {
   }
 
   it('statics: BrowserWindow.getAllWindows/fromWebContents, Menu.buildFromTemplate, Notification.isSupported, nativeImage.createFromPath', () => {
-    for (const [cls, names] of [['BrowserWindow', ['getAllWindows', 'fromWebContents']], ['Menu', ['buildFromTemplate', 'setApplicationMenu']], ['Notification', ['isSupported']], ['NativeImage', ['createFromPath', 'createEmpty']]] as const) {
+    for (const [cls, names] of [
+      ['BrowserWindow', ['getAllWindows', 'fromWebContents']],
+      ['Menu', ['buildFromTemplate', 'setApplicationMenu']],
+      ['Notification', ['isSupported']],
+      ['NativeImage', ['createFromPath', 'createEmpty']],
+    ] as const) {
       const real = declared(cls);
       for (const n of names) expect(real.has(n), `${cls}.${n}`).toBe(true);
     }
   });
 
   it('everything main/app and preload import from electron exists in the mock', () => {
-    const files = ['main/app', 'preload'].flatMap((d) => fs.readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join(d, f)));
+    const files = ['main/app', 'preload'].flatMap((d) =>
+      fs
+        .readdirSync(d, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+        .map((f) => path.join(d, f)),
+    );
     const used = new Set<string>();
     for (const f of files) {
       for (const m of fs.readFileSync(f, 'utf8').matchAll(/^import \{([^}]+)\} from 'electron';/gm)) {

@@ -3,7 +3,13 @@
 // It is not a stub that pretends success: pause really pauses its state, cancel removes the item,
 // retry re-queues failed items, history is filtered for real.
 import type { ConnectionTestResult, EngineEvent, SyncEngineApi } from '../../main/sync/engine/api.js';
-import type { EngineState, HistoryEntry, HistoryQuery, QueueItemView, DeviceView } from '../../main/sync/engine/state.js';
+import type {
+  EngineState,
+  HistoryEntry,
+  HistoryQuery,
+  QueueItemView,
+  DeviceView,
+} from '../../main/sync/engine/state.js';
 import type { Settings } from '../../main/sync/settings.js';
 
 export function emptyState(over: Partial<EngineState> = {}): EngineState {
@@ -119,7 +125,11 @@ export class EngineDouble implements SyncEngineApi {
   }
   async retry(id?: string): Promise<void> {
     this.record('retry', id === undefined ? [] : [id]);
-    this.setState({ queue: this.state.queue.map((q) => (q.state === 'failed' && (id === undefined || q.id === id) ? { ...q, state: 'queued' } : q)) });
+    this.setState({
+      queue: this.state.queue.map((q) =>
+        q.state === 'failed' && (id === undefined || q.id === id) ? { ...q, state: 'queued' } : q,
+      ),
+    });
   }
   async cancel(id: string): Promise<void> {
     this.record('cancel', [id]);
@@ -135,7 +145,12 @@ export class EngineDouble implements SyncEngineApi {
   }
   async getHistory(q: HistoryQuery): Promise<{ total: number; entries: HistoryEntry[] }> {
     this.record('getHistory', [q]);
-    const hits = this.history.filter((h) => (!q.text || h.id.includes(q.text) || h.localPath.includes(q.text)) && (!q.deviceId || h.deviceId === q.deviceId) && (!q.kind || h.kind === q.kind));
+    const hits = this.history.filter(
+      (h) =>
+        (!q.text || h.id.includes(q.text) || h.localPath.includes(q.text)) &&
+        (!q.deviceId || h.deviceId === q.deviceId) &&
+        (!q.kind || h.kind === q.kind),
+    );
     const offset = q.offset ?? 0;
     return { total: hits.length, entries: hits.slice(offset, offset + (q.limit ?? 100)) };
   }

@@ -68,11 +68,18 @@ describe('the IPC table', () => {
 });
 
 describe('the in-process bridge (component tests)', () => {
-  it('has exactly the table\'s methods; requests reach main\'s handlers, and update and navigation pushes reach the page', async () => {
+  it("has exactly the table's methods; requests reach main's handlers, and update and navigation pushes reach the page", async () => {
     const store = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
-    const dispatch = createDispatch({ engine, settings: store, secrets: new BridgeSecretStore(), host: host() }, new URL(IN_PROCESS_PAGE).origin);
+    const dispatch = createDispatch(
+      { engine, settings: store, secrets: new BridgeSecretStore(), host: host() },
+      new URL(IN_PROCESS_PAGE).origin,
+    );
     const api = createInProcessApi(engine, dispatch);
-    expect(Object.keys(api).filter((k) => k !== 'calls' && k !== 'push').sort()).toEqual(tableMethods());
+    expect(
+      Object.keys(api)
+        .filter((k) => k !== 'calls' && k !== 'push')
+        .sort(),
+    ).toEqual(tableMethods());
 
     expect(await api.installUpdate()).toBe(true);
     expect(installs).toBe(1);
@@ -109,15 +116,33 @@ describe('the WebSocket bridge (Chromium tests)', () => {
       }
     }
     const window: Record<string, unknown> = {};
-    vm.runInNewContext(js, { window, location: { href: `${b.url}index.html` }, URL, WebSocket: PageWebSocket, JSON, Map, Set, Promise, Error, TypeError, Object });
+    vm.runInNewContext(js, {
+      window,
+      location: { href: `${b.url}index.html` },
+      URL,
+      WebSocket: PageWebSocket,
+      JSON,
+      Map,
+      Set,
+      Promise,
+      Error,
+      TypeError,
+      Object,
+    });
     return window.plaudSync as PlaudSyncApi;
   }
 
-  it('the page script has exactly the table\'s methods and carries requests, the update channel and navigation', async () => {
+  it("the page script has exactly the table's methods and carries requests, the update channel and navigation", async () => {
     const rendererDir = path.join(dir, 'renderer');
     fs.mkdirSync(rendererDir);
     const store = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
-    bridge = await startBridge({ engine, settings: store, secrets: new BridgeSecretStore(), rendererDir, host: host() });
+    bridge = await startBridge({
+      engine,
+      settings: store,
+      secrets: new BridgeSecretStore(),
+      rendererDir,
+      host: host(),
+    });
     const api = await pageApi(bridge);
     expect(Object.keys(api).sort()).toEqual(tableMethods());
 
@@ -131,35 +156,56 @@ describe('the WebSocket bridge (Chromium tests)', () => {
     api.onNavigate((v) => got.push(v));
     bridge.push('update:status', { state: 'downloading', version: '2.0.0', percent: 40 });
     bridge.push('app:navigate', 'history');
-    await expect.poll(() => got, { timeout: 5_000 }).toEqual([{ state: 'downloading', version: '2.0.0', percent: 40 }, 'history']);
+    await expect
+      .poll(() => got, { timeout: 5_000 })
+      .toEqual([{ state: 'downloading', version: '2.0.0', percent: 40 }, 'history']);
   });
 });
 
 describe('lint: raw IPC only in main/app/ipc/ and preload/, the renderer imports only the contract', () => {
   const eslint = new ESLint({ cwd: path.resolve('.') });
-  const rules = async (file: string, code: string) => (await eslint.lintText(code, { filePath: path.resolve(file) }))[0]!.messages.map((m) => `${m.ruleId}@${m.line}`);
+  const rules = async (file: string, code: string) =>
+    (await eslint.lintText(code, { filePath: path.resolve(file) }))[0]!.messages.map((m) => `${m.ruleId}@${m.line}`);
 
   const planted = [
     "import { ipcMain } from 'electron';", // 1
     "import * as electron from 'electron';", // 2
     'export const a = ipcMain;', // 3
     "electron.ipcRenderer.send('x');", // 4
-    "declare const win: { webContents: { send(c: string): void } };", // 5
+    'declare const win: { webContents: { send(c: string): void } };', // 5
     "win.webContents.send('state:changed');", // 6
-    "declare const webContents: { send(c: string): void };", // 7
+    'declare const webContents: { send(c: string): void };', // 7
     "webContents.send('state:changed');", // 8
   ].join('\n');
 
   it('fires on a planted use outside those rooms, and not inside them', async () => {
     // A namespace import is refused too: it would hand out ipcMain as electron.ipcMain.
-    expect(await rules('main/app/planted.ts', planted)).toEqual(['no-restricted-imports@1', 'no-restricted-imports@2', 'no-restricted-syntax@4', 'no-restricted-syntax@6', 'no-restricted-syntax@8']);
+    expect(await rules('main/app/planted.ts', planted)).toEqual([
+      'no-restricted-imports@1',
+      'no-restricted-imports@2',
+      'no-restricted-syntax@4',
+      'no-restricted-syntax@6',
+      'no-restricted-syntax@8',
+    ]);
     expect(await rules('main/app/ipc/planted.ts', planted)).toEqual([]);
     expect(await rules('preload/planted.ts', planted)).toEqual([]);
   }, 30_000);
 
   it('lets the renderer import from main only the contract', async () => {
-    expect(await rules('renderer/src/planted.ts', "import type { EngineState } from '../../main/sync/engine/state.js';\nexport type S = EngineState;")).toEqual(['no-restricted-imports@1']);
-    expect(await rules('renderer/src/views/planted.tsx', "import type { SettingsView } from '../../../main/app/ipc/contract.js';\nexport type S = SettingsView;")).toEqual([]);
-    expect(await rules('renderer/src/planted.ts', "import { ipcRenderer } from 'electron';\nexport const r = ipcRenderer;")).toContain('no-restricted-imports@1');
+    expect(
+      await rules(
+        'renderer/src/planted.ts',
+        "import type { EngineState } from '../../main/sync/engine/state.js';\nexport type S = EngineState;",
+      ),
+    ).toEqual(['no-restricted-imports@1']);
+    expect(
+      await rules(
+        'renderer/src/views/planted.tsx',
+        "import type { SettingsView } from '../../../main/app/ipc/contract.js';\nexport type S = SettingsView;",
+      ),
+    ).toEqual([]);
+    expect(
+      await rules('renderer/src/planted.ts', "import { ipcRenderer } from 'electron';\nexport const r = ipcRenderer;"),
+    ).toContain('no-restricted-imports@1');
   }, 30_000);
 });

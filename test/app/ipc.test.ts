@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserWindow, WebContents, WebFrameMain, __mock, app, ipcMain, ipcRenderer, makeInvokeEvent, protocol, session } from '../support/electron-mock.js';
+import {
+  BrowserWindow,
+  WebContents,
+  WebFrameMain,
+  __mock,
+  app,
+  ipcMain,
+  ipcRenderer,
+  makeInvokeEvent,
+  protocol,
+  session,
+} from '../support/electron-mock.js';
 import { EngineDouble, emptyState, item } from './engine-double.js';
 import { registerIpcHandlers, type IpcDeps } from '../../main/app/ipc/handlers.js';
 import { invokeChannels, ipcWire, type PlaudSyncApi } from '../../main/app/ipc/contract.js';
@@ -24,7 +35,12 @@ let deps: IpcDeps;
 const origin = appOrigin();
 
 function recordingLog() {
-  return { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: LogFields) => warnings.push({ msg, fields }) };
+  return {
+    debug() {},
+    info() {},
+    error() {},
+    warn: (msg: string, fields?: LogFields) => warnings.push({ msg, fields }),
+  };
 }
 
 beforeEach(async () => {
@@ -75,13 +91,21 @@ describe('IPC sender checks', () => {
     other.mainFrame.url = origin.entryUrl; // even showing our page
     await expect(call('sync:now', makeInvokeEvent(other, other.mainFrame))).rejects.toThrow(/not our window/);
     expect(engine.callsTo('syncNow')).toHaveLength(0);
-    expect(warnings[0]).toMatchObject({ msg: 'ipc rejected: sender', fields: { channel: 'sync:now', reason: 'not our window' } });
+    expect(warnings[0]).toMatchObject({
+      msg: 'ipc rejected: sender',
+      fields: { channel: 'sync:now', reason: 'not our window' },
+    });
   });
 
   it('rejects our window when its frame shows a foreign page', async () => {
     const foreign = new WebFrameMain('https://evil.example/', 7);
     await expect(call('sync:pause', makeInvokeEvent(win.webContents, foreign))).rejects.toThrow(/foreign page/);
-    for (const [i, url] of ['file:///tmp/evil.html', 'app://evil/index.html', 'app://plaud-sync/other.html', 'file:///opt/plaud-sync/out/renderer/index.html'].entries()) {
+    for (const [i, url] of [
+      'file:///tmp/evil.html',
+      'app://evil/index.html',
+      'app://plaud-sync/other.html',
+      'file:///opt/plaud-sync/out/renderer/index.html',
+    ].entries()) {
       const other = new WebFrameMain(url, 8 + i * 100);
       await expect(call('sync:pause', makeInvokeEvent(win.webContents, other))).rejects.toThrow(/foreign page/);
     }
@@ -166,7 +190,9 @@ describe('good messages reach the engine', () => {
     deps.installUpdate = () => (installs++, true);
     const other = new BrowserWindow({ show: false });
     await other.loadURL('https://evil.example/');
-    await expect(call('update:install', makeInvokeEvent(other.webContents, other.webContents.mainFrame))).rejects.toThrow(/Rejected update:install/);
+    await expect(
+      call('update:install', makeInvokeEvent(other.webContents, other.webContents.mainFrame)),
+    ).rejects.toThrow(/Rejected update:install/);
     expect(installs).toBe(0);
     await expect(call('update:install', ours(), 'now')).rejects.toThrow(/invalid arguments/);
     expect(await call('update:install', ours())).toBe(true);
@@ -178,8 +204,16 @@ describe('good messages reach the engine', () => {
   });
 
   it('settings: a token is stored encrypted, never returned, and the engine gets the new settings', async () => {
-    const view = (await call('settings:set', ours(), { apiToken: 'tok-abc', concurrency: 2 })) as Record<string, unknown>;
-    expect(view).toMatchObject({ concurrency: 2, hasApiToken: true, secretStorageAvailable: true, credentials: { kind: 'token' } });
+    const view = (await call('settings:set', ours(), { apiToken: 'tok-abc', concurrency: 2 })) as Record<
+      string,
+      unknown
+    >;
+    expect(view).toMatchObject({
+      concurrency: 2,
+      hasApiToken: true,
+      secretStorageAvailable: true,
+      credentials: { kind: 'token' },
+    });
     expect(JSON.stringify(view)).not.toContain('tok-abc');
     expect(fs.readFileSync(path.join(tmp, 'secrets.json'), 'utf8')).not.toContain('tok-abc');
     expect(await deps.secrets.get('apiToken')).toBe('tok-abc');
@@ -202,7 +236,9 @@ describe('good messages reach the engine', () => {
   });
 
   it('settings: a plain-http remote API address is refused before the token is stored', async () => {
-    await expect(call('settings:set', ours(), { apiBase: 'http://api.example.com', apiToken: 'tok-abc' })).rejects.toThrow(/plain http/);
+    await expect(
+      call('settings:set', ours(), { apiBase: 'http://api.example.com', apiToken: 'tok-abc' }),
+    ).rejects.toThrow(/plain http/);
     expect(fs.existsSync(path.join(tmp, 'secrets.json'))).toBe(false);
     expect(settings.apiBase).toBe('https://api.plaud.ai');
     const ok = (await call('settings:set', ours(), { apiBase: 'http://127.0.0.1:8080/' })) as { apiBase: string };
@@ -215,7 +251,20 @@ describe('good messages reach the engine', () => {
     expect(fs.existsSync(settings.libraryDir)).toBe(true);
     const file = path.join(settings.libraryDir, 'a.opus');
     fs.writeFileSync(file, 'x');
-    engine.history = [{ id: 'h1', sn: '1', sn_type: 'note', deviceId: 'd', kind: 'note', startMs: 0, durationMs: 0, cloudFileId: 'c', syncedAt: 0, localPath: file }];
+    engine.history = [
+      {
+        id: 'h1',
+        sn: '1',
+        sn_type: 'note',
+        deviceId: 'd',
+        kind: 'note',
+        startMs: 0,
+        durationMs: 0,
+        cloudFileId: 'c',
+        syncedAt: 0,
+        localPath: file,
+      },
+    ];
     const res = (await call('history:query', ours(), { limit: 10 })) as { total: number };
     expect(res.total).toBe(1);
     await call('recording:open', ours(), 'h1');
@@ -240,10 +289,15 @@ describe('good messages reach the engine', () => {
     const elsewhere = path.join(tmp, 'elsewhere');
     fs.mkdirSync(elsewhere);
     // The page names a folder (an existing one, even): refused, nothing changes, nothing is opened there.
-    await expect(call('settings:set', ours(), { libraryDir: elsewhere })).rejects.toThrow(/only be changed with "Choose…"/);
+    await expect(call('settings:set', ours(), { libraryDir: elsewhere })).rejects.toThrow(
+      /only be changed with "Choose…"/,
+    );
     expect(settings.libraryDir).toBe(before);
     expect(engine.callsTo('applySettings')).toHaveLength(0);
-    expect(warnings.at(-1)).toMatchObject({ msg: 'ipc rejected: library folder not picked by the user', fields: { libraryDir: elsewhere } });
+    expect(warnings.at(-1)).toMatchObject({
+      msg: 'ipc rejected: library folder not picked by the user',
+      fields: { libraryDir: elsewhere },
+    });
     await call('library:open', ours());
     expect(opened).toEqual([before]);
     // Saving the whole form (the current folder) is fine.
@@ -272,9 +326,26 @@ describe('preload bridge', () => {
   beforeEach(() => vi.stubGlobal('__PLAUD_IPC__', ipcWire()));
   afterEach(() => vi.unstubAllGlobals());
   const API_KEYS: Record<keyof Required<PlaudSyncApi>, true> = {
-    getState: true, onState: true, onEvent: true, onNavigate: true, syncNow: true, pause: true, resume: true, retry: true, cancel: true, uploadNewerVersion: true,
-    getSettings: true, setSettings: true, testConnection: true, openLibrary: true, chooseLibraryFolder: true, getHistory: true, openRecording: true, showRecording: true,
-    onUpdate: true, installUpdate: true,
+    getState: true,
+    onState: true,
+    onEvent: true,
+    onNavigate: true,
+    syncNow: true,
+    pause: true,
+    resume: true,
+    retry: true,
+    cancel: true,
+    uploadNewerVersion: true,
+    getSettings: true,
+    setSettings: true,
+    testConnection: true,
+    openLibrary: true,
+    chooseLibraryFolder: true,
+    getHistory: true,
+    openRecording: true,
+    showRecording: true,
+    onUpdate: true,
+    installUpdate: true,
   };
 
   it('exposes exactly PlaudSyncApi as window.plaudSync, and calls go through main validation to the engine', async () => {
@@ -313,7 +384,11 @@ describe('preload bridge', () => {
     offUpdate();
     __mock.pushToRenderer('state:changed', emptyState({ seq: 10 }));
     __mock.pushToRenderer('update:status', { state: 'none' });
-    expect(got).toEqual([[emptyState({ seq: 9 })], ['nav', 'settings'], ['update', { state: 'ready', version: '1.4.0' }]]);
+    expect(got).toEqual([
+      [emptyState({ seq: 9 })],
+      ['nav', 'settings'],
+      ['update', { state: 'ready', version: '1.4.0' }],
+    ]);
     expect(ipcRenderer.listenerCount('state:changed')).toBe(0);
   });
 });

@@ -40,7 +40,9 @@ describe('main/sync never imports electron', () => {
   it('no source file under main/sync imports electron or an electron-only package', () => {
     const files = sourceFiles(SYNC);
     expect(files.length).toBeGreaterThan(5);
-    const offenders = files.flatMap((f) => electronImports(fs.readFileSync(f, 'utf8')).map((s) => `${path.relative(process.cwd(), f)}: ${s}`));
+    const offenders = files.flatMap((f) =>
+      electronImports(fs.readFileSync(f, 'utf8')).map((s) => `${path.relative(process.cwd(), f)}: ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 

@@ -27,7 +27,12 @@ describe('RendererPush', () => {
     vi.advanceTimersByTime(1000);
     expect(win.webContents.sent).toEqual([]);
     win.webContents.finishLoad();
-    expect(win.webContents.sent.map((m) => [m.channel, (m.args[0] as { seq?: number; deviceId?: string }).seq ?? (m.args[0] as { deviceId: string }).deviceId])).toEqual([
+    expect(
+      win.webContents.sent.map((m) => [
+        m.channel,
+        (m.args[0] as { seq?: number; deviceId?: string }).seq ?? (m.args[0] as { deviceId: string }).deviceId,
+      ]),
+    ).toEqual([
       ['engine:event', 'a'],
       ['engine:event', 'b'],
       ['state:changed', 2],
@@ -44,7 +49,9 @@ describe('RendererPush', () => {
       vi.advanceTimersByTime(10); // 100 updates per second offered
     }
     vi.advanceTimersByTime(200);
-    const seqs = win.webContents.sent.filter((m) => m.channel === 'state:changed').map((m) => (m.args[0] as { seq: number }).seq);
+    const seqs = win.webContents.sent
+      .filter((m) => m.channel === 'state:changed')
+      .map((m) => (m.args[0] as { seq: number }).seq);
     expect(seqs.length).toBeLessThanOrEqual(7); // 500 ms at 10 per second, plus the leading one
     expect(seqs.at(-1)).toBe(50);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
@@ -80,13 +87,27 @@ describe('RendererPush', () => {
 });
 
 describe('Notifier', () => {
-  const problem = (id: string, over: Partial<Problem> = {}): Problem => ({ id, code: 'upload-failed', severity: 'error', message: 'Uploads are failing', action: 'Check your connection', since: 0, deviceId: 'd1', ...over });
+  const problem = (id: string, over: Partial<Problem> = {}): Problem => ({
+    id,
+    code: 'upload-failed',
+    severity: 'error',
+    message: 'Uploads are failing',
+    action: 'Check your connection',
+    since: 0,
+    deviceId: 'd1',
+    ...over,
+  });
 
   function make(enabled = true) {
     let now = 0;
     const shown: { title: string; body: string }[] = [];
     const state = { enabled };
-    const n = new Notifier({ enabled: () => state.enabled, show: (x) => shown.push(x), now: () => now, problemCooldownMs: 60_000 });
+    const n = new Notifier({
+      enabled: () => state.enabled,
+      show: (x) => shown.push(x),
+      now: () => now,
+      problemCooldownMs: 60_000,
+    });
     return { n, shown, state, tick: (ms: number) => (now += ms) };
   }
 
@@ -100,17 +121,25 @@ describe('Notifier', () => {
     expect(syncSummary({ type: 'sync-finished', synced: 0, failed: 1 })!.title).toBe('Sync did not finish');
   });
 
-  it('holds a device\'s summary while it is still read or uploaded, then sends one with the totals', () => {
+  it("holds a device's summary while it is still read or uploaded, then sends one with the totals", () => {
     const { n, shown } = make();
-    const pulling = emptyState({ devices: [device({ id: 'd1', pull: { state: 'pulling', filesDone: 1, filesTotal: 2, bytesDone: 1, bytesTotal: 2 } })] });
+    const pulling = emptyState({
+      devices: [
+        device({ id: 'd1', pull: { state: 'pulling', filesDone: 1, filesTotal: 2, bytesDone: 1, bytesTotal: 2 } }),
+      ],
+    });
     n.observe(pulling);
     // The queue drained between two files of the pull: no summary yet.
     n.handle({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 1, failed: 0 });
     expect(shown).toEqual([]);
-    n.observe(emptyState({ devices: [device({ id: 'd1' })], queue: [item('r2', { deviceId: 'd1', state: 'uploading' })] }));
+    n.observe(
+      emptyState({ devices: [device({ id: 'd1' })], queue: [item('r2', { deviceId: 'd1', state: 'uploading' })] }),
+    );
     expect(shown).toEqual([]);
     n.handle({ type: 'sync-finished', deviceId: 'd1', displayName: 'NotePin', synced: 1, failed: 1 });
-    n.observe(emptyState({ devices: [device({ id: 'd1' })], queue: [item('r3', { deviceId: 'd1', state: 'waiting-retry' })] }));
+    n.observe(
+      emptyState({ devices: [device({ id: 'd1' })], queue: [item('r3', { deviceId: 'd1', state: 'waiting-retry' })] }),
+    );
     expect(shown.map((s) => s.title)).toEqual(['2 recordings from NotePin synced']);
     expect(shown[0]!.body).toMatch(/^1 recording could not be uploaded/);
     // Another device's work does not hold this one.
@@ -122,21 +151,31 @@ describe('Notifier', () => {
   it('"Safe to unplug" when a pull finishes', () => {
     const { n, shown } = make();
     n.handle({ type: 'pull-finished', deviceId: 'd1', displayName: 'NotePin', pulled: 2, failed: 1 });
-    expect(shown).toEqual([{ title: 'Safe to unplug NotePin', body: '2 new recordings copied to your library. 1 recording could not be read and stay on the recorder.' }]);
+    expect(shown).toEqual([
+      {
+        title: 'Safe to unplug NotePin',
+        body: '2 new recordings copied to your library. 1 recording could not be read and stay on the recorder.',
+      },
+    ]);
   });
 
   it('one notification per distinct problem, not per file or per retry', () => {
     const { n, shown, tick } = make();
     // Ten files fail the same way, each retried: one notification.
     for (let attempt = 0; attempt < 3; attempt++) {
-      for (let f = 0; f < 10; f++) n.handle({ type: 'problem', problem: problem(`p${f}-${attempt}`, { recordingId: `r${f}` }) });
+      for (let f = 0; f < 10; f++)
+        n.handle({ type: 'problem', problem: problem(`p${f}-${attempt}`, { recordingId: `r${f}` }) });
     }
     expect(shown).toHaveLength(1);
     // A different problem is news.
-    n.handle({ type: 'problem', problem: problem('auth', { code: 'auth-refused', message: 'The API token was refused' }) });
+    n.handle({
+      type: 'problem',
+      problem: problem('auth', { code: 'auth-refused', message: 'The API token was refused' }),
+    });
     expect(shown.map((s) => s.title)).toEqual(['Uploads are failing', 'The API token was refused']);
     // Cleared and back within the cooldown (a retry that fails again): quiet.
-    for (let f = 0; f < 10; f++) for (let a = 0; a < 3; a++) n.handle({ type: 'problem-cleared', problemId: `p${f}-${a}` });
+    for (let f = 0; f < 10; f++)
+      for (let a = 0; a < 3; a++) n.handle({ type: 'problem-cleared', problemId: `p${f}-${a}` });
     tick(30_000);
     n.handle({ type: 'problem', problem: problem('again') });
     expect(shown).toHaveLength(2);

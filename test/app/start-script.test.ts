@@ -25,7 +25,11 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   const base = { ...process.env };
   delete base.ELECTRON_SKIP_BINARY_DOWNLOAD; // CI may set it; each test says what it wants
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args], {
+      cwd: root,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -36,16 +40,23 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 }
 
 /** An environment in which Electron is missing and cannot be downloaded. */
-const unreachable = () => ({ ELECTRON_OVERRIDE_DIST_PATH: tmp(), ELECTRON_MIRROR: 'http://127.0.0.1:1/', electron_config_cache: tmp() });
+const unreachable = () => ({
+  ELECTRON_OVERRIDE_DIST_PATH: tmp(),
+  ELECTRON_MIRROR: 'http://127.0.0.1:1/',
+  electron_config_cache: tmp(),
+});
 
-const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8')).version as string;
+const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8'))
+  .version as string;
 
 describe('npm start without the Electron runtime', () => {
   it('tries the real installer, then says what is missing, how to get it, and that the CLI does the job; exits 1, no stack trace', async () => {
     const r = await run(['--no-build'], unreachable());
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`downloading it`); // the installer was tried
-    expect(r.stderr).toContain(`the Electron runtime ${version} for ${process.platform}-${process.arch} is not installed`);
+    expect(r.stderr).toContain(
+      `the Electron runtime ${version} for ${process.platform}-${process.arch} is not installed`,
+    );
     expect(r.stderr).toMatch(/Downloading it failed: .*ECONNREFUSED/);
     expect(r.stderr).toContain('To get it:');
     expect(r.stderr).toContain('ELECTRON_MIRROR');
@@ -70,17 +81,29 @@ describe('npm start without the Electron runtime', () => {
     const pathTxt = path.join(root, 'node_modules/electron/path.txt');
     const fake = path.join(dist, fs.existsSync(pathTxt) ? fs.readFileSync(pathTxt, 'utf8') : 'electron');
     fs.mkdirSync(path.dirname(fake), { recursive: true });
-    fs.writeFileSync(fake, `#!/bin/sh\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }))' "${record}" "$@"\nexit 7\n`);
+    fs.writeFileSync(
+      fake,
+      `#!/bin/sh\nnode -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({ args: process.argv.slice(2), cwd: process.cwd() }))' "${record}" "$@"\nexit 7\n`,
+    );
     fs.chmodSync(fake, 0o755);
-    const r = await run(['--no-build', '--', '--enable-logging'], { ELECTRON_OVERRIDE_DIST_PATH: dist, ELECTRON_MIRROR: 'http://127.0.0.1:1/' });
+    const r = await run(['--no-build', '--', '--enable-logging'], {
+      ELECTRON_OVERRIDE_DIST_PATH: dist,
+      ELECTRON_MIRROR: 'http://127.0.0.1:1/',
+    });
     expect(r.stderr).not.toContain('downloading');
     expect(r.code).toBe(7);
-    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual({ args: ['.', '--enable-logging'], cwd: fs.realpathSync(root) });
+    expect(JSON.parse(fs.readFileSync(record, 'utf8'))).toEqual({
+      args: ['.', '--enable-logging'],
+      cwd: fs.realpathSync(root),
+    });
   });
 
-  it('npm install never runs Electron\'s download: package.json denies its install script', () => {
+  it("npm install never runs Electron's download: package.json denies its install script", () => {
     // npm skips denied install scripts silently; an approved one would download and fail offline.
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean>; scripts: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      allowScripts?: Record<string, boolean>;
+      scripts: Record<string, string>;
+    };
     expect(pkg.allowScripts?.electron).toBe(false);
     expect(pkg.scripts.start).toBe('node scripts/start.mjs');
   });

@@ -11,14 +11,26 @@ vi.mock('electron', () => import('../support/electron-mock.js'));
 
 const ICON_DIR = path.resolve('assets/tray');
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
-const problem: Problem = { id: 'p1', code: 'auth-refused', severity: 'error', message: 'The API token was refused', action: 'Enter a new one in Settings', since: NOW };
+const problem: Problem = {
+  id: 'p1',
+  code: 'auth-refused',
+  severity: 'error',
+  message: 'The API token was refused',
+  action: 'Enter a new one in Settings',
+  since: NOW,
+};
 
 const states: Record<string, EngineState> = {
   idle: emptyState({ lastSyncAt: NOW - 3 * 60_000 }),
   syncing: emptyState({ queue: [item('a', { state: 'uploading', bytesDone: 400, bytesTotal: 1000 }), item('b')] }),
   attention: emptyState({ problems: [problem], queue: [item('a', { state: 'uploading' })] }),
   offline: emptyState({ online: false, problems: [problem], queue: [item('a', { state: 'waiting-network' })] }),
-  paused: emptyState({ paused: true, online: false, problems: [problem], queue: [item('a', { state: 'paused' }), item('b', { state: 'paused' })] }),
+  paused: emptyState({
+    paused: true,
+    online: false,
+    problems: [problem],
+    queue: [item('a', { state: 'paused' }), item('b', { state: 'paused' })],
+  }),
 };
 
 function actions() {
@@ -44,10 +56,18 @@ describe('tray icon state', () => {
     for (const [name, s] of Object.entries(states)) expect(trayIconState(s)).toBe(name);
   });
   it('counts a pull in progress as syncing even with an empty queue', () => {
-    expect(trayIconState(emptyState({ devices: [device({ pull: { state: 'pulling', filesDone: 1, filesTotal: 4, bytesDone: 10, bytesTotal: 40 } })] }))).toBe('syncing');
+    expect(
+      trayIconState(
+        emptyState({
+          devices: [device({ pull: { state: 'pulling', filesDone: 1, filesTotal: 4, bytesDone: 10, bytesTotal: 40 } })],
+        }),
+      ),
+    ).toBe('syncing');
   });
   it('does not count waiting or failed items as syncing', () => {
-    expect(trayIconState(emptyState({ queue: [item('a', { state: 'waiting-account' }), item('b', { state: 'failed' })] }))).toBe('idle');
+    expect(
+      trayIconState(emptyState({ queue: [item('a', { state: 'waiting-account' }), item('b', { state: 'failed' })] })),
+    ).toBe('idle');
   });
 });
 
@@ -63,10 +83,14 @@ describe('status line and tooltip', () => {
   it('counts "Uploading 2 of 5, 40%" across recordings that already finished', () => {
     const t = new SyncRunTracker();
     const q = ['a', 'b', 'c', 'd', 'e'].map((id) => item(id, { bytesTotal: 1000 }));
-    const s1 = emptyState({ queue: q.map((x, i) => (i === 0 ? { ...x, state: 'uploading' as const, bytesDone: 500 } : x)) });
+    const s1 = emptyState({
+      queue: q.map((x, i) => (i === 0 ? { ...x, state: 'uploading' as const, bytesDone: 500 } : x)),
+    });
     expect(trayView(s1, t.observe(s1), NOW).status).toBe('Uploading 1 of 5, 10%');
     // a finished and left the queue; b is half done: 1000 + 500 of 5000 bytes.
-    const s2 = emptyState({ queue: q.slice(1).map((x, i) => (i === 0 ? { ...x, state: 'uploading' as const, bytesDone: 500 } : x)) });
+    const s2 = emptyState({
+      queue: q.slice(1).map((x, i) => (i === 0 ? { ...x, state: 'uploading' as const, bytesDone: 500 } : x)),
+    });
     const v = trayView(s2, t.observe(s2), NOW);
     expect(v.status).toBe('Uploading 2 of 5, 30%');
     expect(v.tooltip).toContain('Uploading 2 of 5, 30%');
@@ -77,12 +101,23 @@ describe('status line and tooltip', () => {
   });
 
   it('shows the pull of a recorder with its progress', () => {
-    const s = emptyState({ devices: [device({ sn_type: 'notepin', model: 'PLAUD NOTEPIN', pull: { state: 'pulling', filesDone: 2, filesTotal: 5, bytesDone: 40, bytesTotal: 100 } })] });
+    const s = emptyState({
+      devices: [
+        device({
+          sn_type: 'notepin',
+          model: 'PLAUD NOTEPIN',
+          pull: { state: 'pulling', filesDone: 2, filesTotal: 5, bytesDone: 40, bytesTotal: 100 },
+        }),
+      ],
+    });
     expect(trayView(s, null, NOW).status).toBe('Reading Plaud NotePin: 2 of 5, 40%');
   });
 
   it('puts progress in the tooltip when a problem takes the status line', () => {
-    const s = emptyState({ problems: [problem], queue: [item('a', { state: 'uploading', bytesDone: 250, bytesTotal: 1000 })] });
+    const s = emptyState({
+      problems: [problem],
+      queue: [item('a', { state: 'uploading', bytesDone: 250, bytesTotal: 1000 })],
+    });
     const v = trayView(s, new SyncRunTracker().observe(s), NOW);
     expect(v.status).toBe('The API token was refused');
     expect(v.tooltip).toContain('Uploading 1 of 1, 25%');
@@ -110,7 +145,10 @@ describe('TrayController', () => {
   for (const [name, s] of Object.entries(states)) {
     it(`shows the ${name} icon and the fixed menu`, () => {
       const { a } = actions();
-      const t = new TrayController({ iconDir: ICON_DIR, platform: 'linux', actions: a, startAtLogin: () => true, now: () => NOW }, s);
+      const t = new TrayController(
+        { iconDir: ICON_DIR, platform: 'linux', actions: a, startAtLogin: () => true, now: () => NOW },
+        s,
+      );
       const tray = __mock.trays[0]!;
       expect(tray.image.sourcePath).toBe(path.join(ICON_DIR, `${name}.png`));
       expect(tray.image.isEmpty()).toBe(false);
@@ -139,7 +177,10 @@ describe('TrayController', () => {
 
   it('offers a downloaded update above Quit, and takes the offer back when it is gone', () => {
     const { a } = actions();
-    const t = new TrayController({ iconDir: ICON_DIR, platform: 'linux', actions: a, startAtLogin: () => false, now: () => NOW }, states.idle!);
+    const t = new TrayController(
+      { iconDir: ICON_DIR, platform: 'linux', actions: a, startAtLogin: () => false, now: () => NOW },
+      states.idle!,
+    );
     const tray = __mock.trays[0]!;
     const installed: string[] = [];
     t.setReadyUpdate({ version: '1.4.0', install: () => installed.push('1.4.0') });
@@ -156,7 +197,10 @@ describe('TrayController', () => {
 
   it('uses template images on macOS', () => {
     const { a } = actions();
-    new TrayController({ iconDir: ICON_DIR, platform: 'darwin', actions: a, startAtLogin: () => false }, states.syncing!);
+    new TrayController(
+      { iconDir: ICON_DIR, platform: 'darwin', actions: a, startAtLogin: () => false },
+      states.syncing!,
+    );
     const img = __mock.trays[0]!.image;
     expect(img.sourcePath).toBe(trayIconPath(ICON_DIR, 'syncing', 'darwin'));
     expect(img.isTemplateImage()).toBe(true);
@@ -165,7 +209,10 @@ describe('TrayController', () => {
   it('switches the icon as the state changes and every item does its action', () => {
     const { a, log } = actions();
     let login = false;
-    const t = new TrayController({ iconDir: ICON_DIR, platform: 'win32', actions: a, startAtLogin: () => login }, states.idle!);
+    const t = new TrayController(
+      { iconDir: ICON_DIR, platform: 'win32', actions: a, startAtLogin: () => login },
+      states.idle!,
+    );
     const tray = __mock.trays[0]!;
     t.update(states.paused!);
     expect(tray.image.sourcePath).toMatch(/paused\.png$/);
@@ -173,7 +220,8 @@ describe('TrayController', () => {
     menu().getMenuItemById('pause-resume')!.click();
     t.update(states.idle!);
     expect(tray.image.sourcePath).toMatch(/idle\.png$/);
-    for (const id of ['sync-now', 'pause-resume', 'open-window', 'open-library', 'settings', 'open-logs', 'quit']) menu().getMenuItemById(id)!.click();
+    for (const id of ['sync-now', 'pause-resume', 'open-window', 'open-library', 'settings', 'open-logs', 'quit'])
+      menu().getMenuItemById(id)!.click();
     const box = menu().getMenuItemById('start-at-login')!;
     expect(box.type).toBe('checkbox');
     expect(box.checked).toBe(false);
@@ -182,6 +230,17 @@ describe('TrayController', () => {
     t.refresh();
     expect(menu().getMenuItemById('start-at-login')!.checked).toBe(true);
     tray.emit('click');
-    expect(log).toEqual(['resume', 'syncNow', 'pause', 'openWindow', 'openLibrary', 'openSettings', 'openLogs', 'quit', 'startAtLogin:true', 'openWindow']);
+    expect(log).toEqual([
+      'resume',
+      'syncNow',
+      'pause',
+      'openWindow',
+      'openLibrary',
+      'openSettings',
+      'openLogs',
+      'quit',
+      'startAtLogin:true',
+      'openWindow',
+    ]);
   });
 });

@@ -11,19 +11,35 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { __mock, app } from '../support/electron-mock.js';
-import { DAY_MS, UPDATER_CACHE_DIR, checkFeedUrl, resolveFeed, startUpdater, type AutoUpdaterLike, type UpdateStatus, type Updater, type UpdaterOptions } from '../../main/app/updater.js';
+import {
+  DAY_MS,
+  UPDATER_CACHE_DIR,
+  checkFeedUrl,
+  resolveFeed,
+  startUpdater,
+  type AutoUpdaterLike,
+  type UpdateStatus,
+  type Updater,
+  type UpdaterOptions,
+} from '../../main/app/updater.js';
 
 vi.mock('electron', () => import('../support/electron-mock.js'));
 
 const require = createRequire(import.meta.url);
-const { DebUpdater } = require('electron-updater') as { DebUpdater: new (options: unknown, app: unknown) => AutoUpdaterLike & { httpExecutor: unknown } };
-const { ElectronHttpExecutor } = require('electron-updater/out/electronHttpExecutor.js') as { ElectronHttpExecutor: new () => { createRequest: unknown } };
+const { DebUpdater } = require('electron-updater') as {
+  DebUpdater: new (options: unknown, app: unknown) => AutoUpdaterLike & { httpExecutor: unknown };
+};
+const { ElectronHttpExecutor } = require('electron-updater/out/electronHttpExecutor.js') as {
+  ElectronHttpExecutor: new () => { createRequest: unknown };
+};
 
 /** electron-updater's own HTTP executor, sending its requests with Node's http instead of Electron's net. */
 function nodeBackedExecutor(): unknown {
   const exec = new ElectronHttpExecutor();
-  exec.createRequest = (options: http.RequestOptions & { protocol?: string }, callback: (res: http.IncomingMessage) => void) =>
-    (options.protocol === 'https:' ? https.request : http.request)(options, callback);
+  exec.createRequest = (
+    options: http.RequestOptions & { protocol?: string },
+    callback: (res: http.IncomingMessage) => void,
+  ) => (options.protocol === 'https:' ? https.request : http.request)(options, callback);
   return exec;
 }
 
@@ -53,7 +69,17 @@ async function startFeed(): Promise<Feed> {
     } else if (name === 'latest-linux.yml') {
       res.setHeader('content-type', 'text/yaml');
       res.end(
-        [`version: ${feed.version}`, 'files:', `  - url: ${FILE}`, `    sha512: ${sha512}`, `    size: ${PAYLOAD.length}`, `path: ${FILE}`, `sha512: ${sha512}`, "releaseDate: '2026-11-20T10:00:00.000Z'", ''].join('\n'),
+        [
+          `version: ${feed.version}`,
+          'files:',
+          `  - url: ${FILE}`,
+          `    sha512: ${sha512}`,
+          `    size: ${PAYLOAD.length}`,
+          `path: ${FILE}`,
+          `sha512: ${sha512}`,
+          "releaseDate: '2026-11-20T10:00:00.000Z'",
+          '',
+        ].join('\n'),
       );
     } else if (name === FILE) {
       res.setHeader('content-length', String(PAYLOAD.length));
@@ -108,7 +134,9 @@ function options(extra: Partial<UpdaterOptions> = {}): UpdaterOptions {
     feed: { provider: 'generic', url: feed.url },
     resourcesPath: path.join(tmp, 'resources'),
     loadAutoUpdater: loadRealUpdater,
-    ...(process.env.DEBUG_UPDATER ? { log: { debug: console.log, info: console.log, warn: console.log, error: console.log } } : {}),
+    ...(process.env.DEBUG_UPDATER
+      ? { log: { debug: console.log, info: console.log, warn: console.log, error: console.log } }
+      : {}),
     timers: {
       setTimeout: (fn, ms) => scheduled.push({ kind: 'timeout', fn, ms, cleared: false }) - 1,
       setInterval: (fn, ms) => scheduled.push({ kind: 'interval', fn, ms, cleared: false }) - 1,
@@ -167,7 +195,11 @@ describe('updater: off', () => {
   it('refuses a plain-http feed that is not on this machine', async () => {
     app.isPackaged = true;
     updater = await startUpdater(options({ feed: { provider: 'generic', url: 'http://updates.example.com/plaud/' } }));
-    expect(updater.status()).toMatchObject({ state: 'disabled', reason: 'invalid-config', detail: expect.stringMatching(/https/) });
+    expect(updater.status()).toMatchObject({
+      state: 'disabled',
+      reason: 'invalid-config',
+      detail: expect.stringMatching(/https/),
+    });
     expect(loads).toBe(0);
   });
 });
@@ -196,7 +228,9 @@ describe('updater: on', () => {
     expect(feed.requests).toEqual(['latest-linux.yml', FILE]);
     expect(seen.map((s) => s.state)).toEqual(expect.arrayContaining(['checking', 'downloading', 'ready']));
     // The downloaded file is the feed's, verified by electron-updater against the sha512.
-    const cached = fs.readdirSync(path.join(tmp, 'cache', UPDATER_CACHE_DIR, 'pending')).filter((f) => f.endsWith('.deb'));
+    const cached = fs
+      .readdirSync(path.join(tmp, 'cache', UPDATER_CACHE_DIR, 'pending'))
+      .filter((f) => f.endsWith('.deb'));
     expect(cached.length).toBe(1);
     // Install on quit: electron-updater hooked the app's quit.
     expect(quitHandlers.length).toBe(1);
@@ -266,19 +300,29 @@ describe('feed resolution', () => {
     const resourcesPath = path.join(tmp, 'resources');
     expect(resolveFeed({ resourcesPath })).toEqual({ kind: 'none' });
     fs.writeFileSync(path.join(resourcesPath, 'app-update.yml'), 'provider: generic\nurl: https://a.example/\n');
-    expect(resolveFeed({ resourcesPath })).toEqual({ kind: 'bundled', path: path.join(resourcesPath, 'app-update.yml') });
+    expect(resolveFeed({ resourcesPath })).toEqual({
+      kind: 'bundled',
+      path: path.join(resourcesPath, 'app-update.yml'),
+    });
     expect(resolveFeed({ feed: { provider: 'generic', url: 'https://b.example/x' }, resourcesPath })).toMatchObject({
       kind: 'feed',
       feed: { url: 'https://b.example/x/' },
       source: 'option',
     });
-    expect(resolveFeed({ feed: { provider: 'generic', url: 'http://b.example/x' } })).toMatchObject({ kind: 'invalid' });
+    expect(resolveFeed({ feed: { provider: 'generic', url: 'http://b.example/x' } })).toMatchObject({
+      kind: 'invalid',
+    });
   });
 
   it('an installed app ignores PLAUD_UPDATE_* in its environment: it updates only from the feed it was built with', async () => {
     app.isPackaged = true;
     const warnings: { msg: string; fields?: unknown }[] = [];
-    const log = { debug() {}, info() {}, error() {}, warn: (msg: string, fields?: unknown) => warnings.push({ msg, fields }) };
+    const log = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (msg: string, fields?: unknown) => warnings.push({ msg, fields }),
+    };
     // A valid feed in the environment, no feed built in: updates stay off and the feed hears nothing.
     const env = { PLAUD_UPDATE_URL: feed.url, PLAUD_UPDATE_GITHUB: 'evil/evil' };
     updater = await startUpdater(options({ feed: undefined, env, log }));
@@ -286,12 +330,18 @@ describe('feed resolution', () => {
     await updater.checkNow();
     expect(loads).toBe(0);
     expect(feed.requests).toEqual([]);
-    expect(warnings).toContainEqual({ msg: expect.stringMatching(/environment ignored/), fields: { ignored: ['PLAUD_UPDATE_URL', 'PLAUD_UPDATE_GITHUB'] } });
+    expect(warnings).toContainEqual({
+      msg: expect.stringMatching(/environment ignored/),
+      fields: { ignored: ['PLAUD_UPDATE_URL', 'PLAUD_UPDATE_GITHUB'] },
+    });
     updater.stop();
     // With a feed built in, that one is used, and the environment's is not.
     const other = await startFeed();
     try {
-      fs.writeFileSync(path.join(tmp, 'resources', 'app-update.yml'), `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`);
+      fs.writeFileSync(
+        path.join(tmp, 'resources', 'app-update.yml'),
+        `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`,
+      );
       updater = await startUpdater(options({ feed: undefined, env: { PLAUD_UPDATE_URL: other.url } }));
       await updater.checkNow();
       await until(updater, 'ready');
@@ -304,7 +354,10 @@ describe('feed resolution', () => {
 
   it('uses a bundled app-update.yml as is when the build was made with a feed', async () => {
     app.isPackaged = true;
-    fs.writeFileSync(path.join(tmp, 'resources', 'app-update.yml'), `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`);
+    fs.writeFileSync(
+      path.join(tmp, 'resources', 'app-update.yml'),
+      `provider: generic\nurl: ${feed.url}\nupdaterCacheDirName: ${UPDATER_CACHE_DIR}\n`,
+    );
     updater = await startUpdater(options({ feed: undefined }));
     expect(updater.status().state).toBe('idle');
     await updater.checkNow();
@@ -313,7 +366,10 @@ describe('feed resolution', () => {
   });
 
   it('accepts https anywhere and http only on loopback', () => {
-    expect(checkFeedUrl('https://updates.example.com/plaud')).toEqual({ ok: true, url: 'https://updates.example.com/plaud/' });
+    expect(checkFeedUrl('https://updates.example.com/plaud')).toEqual({
+      ok: true,
+      url: 'https://updates.example.com/plaud/',
+    });
     expect(checkFeedUrl('http://127.0.0.1:8080/x/')).toEqual({ ok: true, url: 'http://127.0.0.1:8080/x/' });
     expect(checkFeedUrl('http://10.0.0.1/x/').ok).toBe(false);
     expect(checkFeedUrl('file:///etc/').ok).toBe(false);

@@ -38,12 +38,29 @@ describe('the window', () => {
     fs.writeFileSync(path.join(tmp, 'renderer', 'index.html'), '<!doctype html><title>Plaud Sync</title>');
     protocol.handle(APP_SCHEME, rendererFiles(path.join(tmp, 'renderer'), contentSecurityPolicy()));
   });
-  const make = (quitting = false) => createMainWindow({ preloadPath: '/opt/app/out/preload/index.cjs', origin, log, isQuitting: () => quitting, show: true }) as unknown as BrowserWindow;
+  const make = (quitting = false) =>
+    createMainWindow({
+      preloadPath: '/opt/app/out/preload/index.cjs',
+      origin,
+      log,
+      isQuitting: () => quitting,
+      show: true,
+    }) as unknown as BrowserWindow;
 
   it('is isolated, sandboxed and without Node, and loads only our page', async () => {
     const win = make();
     const wp = win.options.webPreferences!;
-    expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, preload: '/opt/app/out/preload/index.cjs' });
+    expect(wp).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: '/opt/app/out/preload/index.cjs',
+    });
     expect(win.webContents.getURL()).toBe('app://plaud-sync/index.html');
     await vi.waitFor(() => expect(win.isVisible()).toBe(true)); // shown on ready-to-show, once app:// served the page
   });
@@ -91,11 +108,19 @@ describe('the window', () => {
   it('sends a strict CSP header on every response, replacing the server one', () => {
     installCsp(session.defaultSession as never, contentSecurityPolicy());
     let out: Record<string, string[]> | undefined;
-    session.defaultSession.headersListener!({ url: 'http://localhost:5173/', responseHeaders: { 'content-security-policy': ["default-src *"], 'X-Other': ['1'] } }, (r) => (out = r.responseHeaders));
+    session.defaultSession.headersListener!(
+      {
+        url: 'http://localhost:5173/',
+        responseHeaders: { 'content-security-policy': ['default-src *'], 'X-Other': ['1'] },
+      },
+      (r) => (out = r.responseHeaders),
+    );
     expect(out!['X-Other']).toEqual(['1']);
     expect(out!['content-security-policy']).toBeUndefined();
     const csp = out!['Content-Security-Policy']![0]!;
-    const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+    const directives = Object.fromEntries(
+      csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
+    );
     expect(directives['default-src']).toBe("'none'");
     expect(directives['script-src']).toBe("'self'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
@@ -164,7 +189,10 @@ describe('credentials with safeStorage', () => {
 
   it('an undecryptable blob reads as missing (re-enter), a damaged file is kept aside', async () => {
     const s = new SafeStorageSecretStore(tmp, log, 'linux');
-    fs.writeFileSync(s.file, JSON.stringify({ version: 1, secrets: { apiToken: Buffer.from('garbage').toString('base64') } }));
+    fs.writeFileSync(
+      s.file,
+      JSON.stringify({ version: 1, secrets: { apiToken: Buffer.from('garbage').toString('base64') } }),
+    );
     expect(await s.get('apiToken')).toBeUndefined();
     expect(logged.some((l) => l.msg.includes('could not be decrypted'))).toBe(true);
     fs.writeFileSync(s.file, '{not json');
@@ -207,6 +235,9 @@ describe('settings store (electron-store)', () => {
     expect(t.problem).toMatch(/invalid values \(concurrency/);
     expect(t.get().concurrency).toBe(4);
     const copy = fs.readdirSync(tmp).find((f) => f.startsWith('settings.json.invalid-'))!;
-    expect(JSON.parse(fs.readFileSync(path.join(tmp, copy), 'utf8'))).toEqual({ concurrency: 'lots', uploadFormat: 'mp3' });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, copy), 'utf8'))).toEqual({
+      concurrency: 'lots',
+      uploadFormat: 'mp3',
+    });
   });
 });

@@ -10,7 +10,11 @@ const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const configModule = require('app-builder-lib/out/util/config/config.js') as {
-  getConfig(projectDir: string, configPath: string | null, configFromOptions: Configuration | null): Promise<Configuration>;
+  getConfig(
+    projectDir: string,
+    configPath: string | null,
+    configFromOptions: Configuration | null,
+  ): Promise<Configuration>;
   validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>;
 };
 const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
@@ -66,7 +70,15 @@ export function appFileFilter(config: Configuration, platform: 'mac' | 'win' | '
     debugLogger: { isEnabled: false },
   };
   const outDir = path.resolve(ROOT, config.directories?.output ?? 'dist');
-  const matchers = fileMatcher.getMainFileMatchers(ROOT, '/', (s) => s, config[platform] ?? {}, { info }, outDir, false);
+  const matchers = fileMatcher.getMainFileMatchers(
+    ROOT,
+    '/',
+    (s) => s,
+    config[platform] ?? {},
+    { info },
+    outDir,
+    false,
+  );
   const filters = matchers.map((m) => ({ from: m.from, filter: m.createFilter() }));
   return (relFile) => filters.some((f) => walkAccepts(f.filter, f.from, relFile));
 }

@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url);
 
 function targetsOf(t: unknown): { target: string; arch: string[] }[] {
   const list = Array.isArray(t) ? t : [t];
-  return list.map((x) => (typeof x === 'string' ? { target: x, arch: [] } : { target: x.target, arch: [x.arch ?? []].flat() }));
+  return list.map((x) =>
+    typeof x === 'string' ? { target: x, arch: [] } : { target: x.target, arch: [x.arch ?? []].flat() },
+  );
 }
 
 describe('electron-builder.yml', () => {
@@ -25,20 +27,25 @@ describe('electron-builder.yml', () => {
     await expect(validate(config)).resolves.toBeUndefined();
   });
 
-  it.each<[string, (c: Record<string, any>) => void]>([ // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  it.each<[string, (c: Record<string, any>) => void]>([
     ['a misspelled option', (c) => (c.nsis.oneClik = false)],
     ['an unknown top-level key', (c) => (c.autoUpdate = true)],
     ['a wrong type', (c) => (c.mac.hardenedRuntime = 'sometimes')],
     ['an unknown fuse', (c) => (c.electronFuses.runAsNodeEverywhere = false)],
     ['a fuse that is not a boolean', (c) => (c.electronFuses.runAsNode = 'off')],
   ])('rejects a config with %s', async (_what, breakIt) => {
-    const config = structuredClone(await loadConfig()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const config = structuredClone(await loadConfig()) as Record<string, any>;
     breakIt(config);
     await expect(validate(config as Configuration)).rejects.toThrow(/Invalid configuration object/);
   });
 
   it('stays valid with the update feed the dist script adds from the environment', async () => {
-    for (const env of [{ PLAUD_UPDATE_URL: 'https://updates.example.com/plaud-sync' }, { PLAUD_UPDATE_GITHUB: 'plaud-sync/plaud-sync' }]) {
+    for (const env of [
+      { PLAUD_UPDATE_URL: 'https://updates.example.com/plaud-sync' },
+      { PLAUD_UPDATE_GITHUB: 'plaud-sync/plaud-sync' },
+    ]) {
       const opts = distOptions(['--linux'], env, ROOT);
       const config = await loadConfig(opts.config);
       expect(config.publish).toEqual(opts.config.publish);
@@ -47,7 +54,9 @@ describe('electron-builder.yml', () => {
     expect(publishFromEnv({})).toBeNull();
     expect(() => publishFromEnv({ PLAUD_UPDATE_URL: 'http://updates.example.com/' })).toThrow(/https/);
     expect(() => publishFromEnv({ PLAUD_UPDATE_GITHUB: 'just-a-name' })).toThrow(/owner\/repo/);
-    expect(() => publishFromEnv({ PLAUD_UPDATE_URL: 'https://a.example/', PLAUD_UPDATE_GITHUB: 'a/b' })).toThrow(/not both/);
+    expect(() => publishFromEnv({ PLAUD_UPDATE_URL: 'https://a.example/', PLAUD_UPDATE_GITHUB: 'a/b' })).toThrow(
+      /not both/,
+    );
     expect(distOptions([], {}, ROOT).publish).toBe('never');
     expect(distOptions(['--win'], { PLAUD_PUBLISH: 'always' }, ROOT)).toMatchObject({ win: [], publish: 'always' });
   });
@@ -80,7 +89,11 @@ describe('electron-builder.yml', () => {
 
   it('builds AppImage and deb on Linux, the deb carrying the udev rule', async () => {
     const c = await loadConfig();
-    expect(targetsOf(c.linux?.target).map((t) => t.target).sort()).toEqual(['AppImage', 'deb']);
+    expect(
+      targetsOf(c.linux?.target)
+        .map((t) => t.target)
+        .sort(),
+    ).toEqual(['AppImage', 'deb']);
     const mapping = (c.deb?.fpm ?? []).find((a) => a.includes('.rules='));
     expect(mapping).toBeDefined();
     const [src, dst] = mapping!.split('=');
@@ -90,7 +103,16 @@ describe('electron-builder.yml', () => {
 
   it('references only files that exist', async () => {
     const c = await loadConfig();
-    const files = [c.mac?.icon, c.win?.icon, c.mac?.entitlements, c.mac?.entitlementsInherit, c.nsis?.include, c.deb?.afterInstall, c.deb?.afterRemove, c.beforePack];
+    const files = [
+      c.mac?.icon,
+      c.win?.icon,
+      c.mac?.entitlements,
+      c.mac?.entitlementsInherit,
+      c.nsis?.include,
+      c.deb?.afterInstall,
+      c.deb?.afterRemove,
+      c.beforePack,
+    ];
     for (const f of files) {
       expect(typeof f).toBe('string');
       expect(fs.existsSync(path.join(ROOT, f as string)), String(f)).toBe(true);
@@ -131,15 +153,34 @@ describe('the usb native addon', () => {
 
   it('beforePack refuses an arch whose binary is not installed, and passes this machine', async () => {
     const archEnum = ['ia32', 'x64', 'armv7l', 'arm64', 'universal'];
-    await expect(beforePack({ electronPlatformName: process.platform, arch: archEnum.indexOf(process.arch), packager: { projectDir: ROOT } })).resolves.toBeUndefined();
+    await expect(
+      beforePack({
+        electronPlatformName: process.platform,
+        arch: archEnum.indexOf(process.arch),
+        packager: { projectDir: ROOT },
+      }),
+    ).resolves.toBeUndefined();
     const other = process.platform === 'darwin' ? 'win32' : 'darwin';
     const missing = missingUsbPackages(ROOT, other, 'arm64');
     expect(missing).toEqual(requiredUsbPackages(other, 'arm64'));
-    await expect(beforePack({ electronPlatformName: other, arch: 3, packager: { projectDir: ROOT } })).rejects.toThrow(/npm install --no-save --force @node-usb\/usb-/);
-    expect(requiredUsbPackages('darwin', 'universal')).toEqual(['@node-usb/usb-darwin-x64', '@node-usb/usb-darwin-arm64']);
+    await expect(beforePack({ electronPlatformName: other, arch: 3, packager: { projectDir: ROOT } })).rejects.toThrow(
+      /npm install --no-save --force @node-usb\/usb-/,
+    );
+    expect(requiredUsbPackages('darwin', 'universal')).toEqual([
+      '@node-usb/usb-darwin-x64',
+      '@node-usb/usb-darwin-arm64',
+    ]);
     // Every package name it asks for is one usb really depends on.
-    const usbPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/usb/package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
-    for (const [p, a] of [['darwin', 'x64'], ['darwin', 'arm64'], ['win32', 'x64'], ['linux', 'x64'], ['linux', 'arm64']]) {
+    const usbPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/usb/package.json'), 'utf8')) as {
+      optionalDependencies: Record<string, string>;
+    };
+    for (const [p, a] of [
+      ['darwin', 'x64'],
+      ['darwin', 'arm64'],
+      ['win32', 'x64'],
+      ['linux', 'x64'],
+      ['linux', 'arm64'],
+    ]) {
       for (const name of requiredUsbPackages(p!, a!)) expect(Object.keys(usbPkg.optionalDependencies)).toContain(name);
     }
   });

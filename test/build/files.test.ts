@@ -91,23 +91,40 @@ describe('files in the packaged app', () => {
   beforeAll(() => {
     if (fs.existsSync(path.join(outRoot, 'main'))) return;
     outRoot = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaud-files-')), 'out');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--outDir', outRoot, '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'),
+        'build',
+        '--outDir',
+        outRoot,
+        '--logLevel',
+        'warn',
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 240_000 },
+    );
     if (r.status !== 0) throw new Error(`electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
   }, 300_000);
 
   it('packs every file the app build wrote, except source maps', () => {
     const packed = appFileFilter(config, 'linux');
     const walk = (dir: string): string[] =>
-      fs.readdirSync(path.join(outRoot, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.posix.join(dir, e.name)) : [path.posix.join(dir, e.name)]));
+      fs
+        .readdirSync(path.join(outRoot, dir), { withFileTypes: true })
+        .flatMap((e) => (e.isDirectory() ? walk(path.posix.join(dir, e.name)) : [path.posix.join(dir, e.name)]));
     const files = walk('.').map((f) => path.posix.join('out', f));
     expect(files).toContain(mainEntry);
     for (const f of files) expect(packed(f), f).toBe(!f.endsWith('.map'));
   });
 
   it('the built main process imports only production dependencies', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const code = fs.readFileSync(path.join(outRoot, path.relative('out', mainEntry)), 'utf8');
-    const specs = [...code.matchAll(/^import\s[^;]*?from\s*"([^"]+)";?$|^import\s*"([^"]+)";?$|\bimport\("([^"]+)"\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+    const specs = [
+      ...code.matchAll(/^import\s[^;]*?from\s*"([^"]+)";?$|^import\s*"([^"]+)";?$|\bimport\("([^"]+)"\)/gm),
+    ].map((m) => m[1] ?? m[2] ?? m[3]!);
     expect(specs).toContain('electron');
     const external = specs.filter((s) => !s.startsWith('.') && !s.startsWith('node:') && s !== 'electron');
     const names = external.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
@@ -140,12 +157,16 @@ describe('files in the packaged app', () => {
 
   it('ships every package the main process imports as a production dependency', () => {
     // electron-vite keeps dependencies external in main: what main/ imports must be in `dependencies`.
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     const builtin = new Set(['electron']);
     const missing: string[] = [];
     for (const file of sourceFiles('main')) {
       const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-      for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)) {
+      for (const m of text.matchAll(
+        /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm,
+      )) {
         const spec = m[1] ?? m[2]!;
         if (spec.startsWith('.') || spec.startsWith('node:')) continue;
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;

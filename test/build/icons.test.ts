@@ -3,7 +3,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ICNS_TYPES, ICO_SIZES, LINUX_SIZES, decodeIcns, decodeIco, encodeIcns, encodeIco, encodeIcoBmp, pngSize } from '../../scripts/icons.js';
+import {
+  ICNS_TYPES,
+  ICO_SIZES,
+  LINUX_SIZES,
+  decodeIcns,
+  decodeIco,
+  encodeIcns,
+  encodeIco,
+  encodeIcoBmp,
+  pngSize,
+} from '../../scripts/icons.js';
 import { ROOT, loadConfig } from './builder.js';
 
 const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel));

@@ -42,14 +42,16 @@ describe('build/linux/70-plaud-sync.rules', () => {
   const rules = parseUdevRules(text);
 
   it('grants uaccess for exactly the USB ids of the device-trait table', () => {
-    const granted = rules.filter((r) => r.assign.some((a) => a.key === 'TAG' && a.op === '+=' && a.value === 'uaccess'));
+    const granted = rules.filter((r) =>
+      r.assign.some((a) => a.key === 'TAG' && a.op === '+=' && a.value === 'uaccess'),
+    );
     expect(granted.length).toBeGreaterThan(0);
     const ids = new Set(granted.map((r) => `${r.match.get('ATTR{idVendor}')}:${r.match.get('ATTR{idProduct}')}`));
     const expected = new Set(knownUsbIds().map((u) => `${hex4(u.vendorId)}:${hex4(u.productId)}`));
     expect(ids).toEqual(expected);
   });
 
-  it('matches only Plaud USB devices (the vendor id is Realtek\'s, shared with other devices)', () => {
+  it("matches only Plaud USB devices (the vendor id is Realtek's, shared with other devices)", () => {
     for (const r of rules) {
       expect(r.match.get('SUBSYSTEM')).toBe('usb');
       expect(r.match.get('ATTR{manufacturer}')).toBe(USB_MANUFACTURER);

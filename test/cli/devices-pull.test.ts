@@ -57,7 +57,15 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ sn: TEST_SERIAL, sn_type: 'note', model: 'PLAUD NOTE', firmware: 'V0095', mountPath: volume, recordings: 2, skipped: 1 });
+    expect(lines[0]).toMatchObject({
+      sn: TEST_SERIAL,
+      sn_type: 'note',
+      model: 'PLAUD NOTE',
+      firmware: 'V0095',
+      mountPath: volume,
+      recordings: 2,
+      skipped: 1,
+    });
   });
 
   it('devices (human) names the recorder; an empty root says nothing was found', async () => {
@@ -82,8 +90,18 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
     expect(types).toContain('pull-start');
     expect(types.filter((t) => t === 'recording-pulled')).toHaveLength(2);
     const summary = events.at(-1)!;
-    expect(summary).toMatchObject({ type: 'summary', sn: TEST_SERIAL, pulled: 2, alreadyPulled: 0, failed: 0, skipped: 1, ok: true, libraryDir: library });
-    for (const [rel, buf] of written) expect((await fs.readFile(path.join(library, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
+    expect(summary).toMatchObject({
+      type: 'summary',
+      sn: TEST_SERIAL,
+      pulled: 2,
+      alreadyPulled: 0,
+      failed: 0,
+      skipped: 1,
+      ok: true,
+      libraryDir: library,
+    });
+    for (const [rel, buf] of written)
+      expect((await fs.readFile(path.join(library, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
     await fs.access(path.join(library, TEST_SERIAL, 'NOTES', '20240301', '1709280000.opus'));
 
     const again = await runCli(['pull', '--volume', volume, '--library', library], { env: env() });
@@ -97,21 +115,27 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
     const fromSettings = path.join(work, 'Library From Settings');
     await fs.mkdir(state, { recursive: true });
     await fs.writeFile(path.join(state, 'settings.json'), JSON.stringify({ libraryDir: fromSettings }));
-    const r = await runCli(['pull', '--volume', volume, '--format', 'mp3', '--json'], { env: { PLAUD_SYNC_STATE: state } });
+    const r = await runCli(['pull', '--volume', volume, '--format', 'mp3', '--json'], {
+      env: { PLAUD_SYNC_STATE: state },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'summary', libraryDir: fromSettings, pulled: 2 });
     await fs.access(path.join(fromSettings, TEST_SERIAL, 'CALLS', '20240302', '1709370000.mp3'));
   });
 
   it('pull fails with the reason: not a recorder, nothing found, bad format', async () => {
-    const notRec = await runCli(['pull', '--volume', path.join(mountRoot, 'USBSTICK'), '--library', library], { env: env() });
+    const notRec = await runCli(['pull', '--volume', path.join(mountRoot, 'USBSTICK'), '--library', library], {
+      env: env(),
+    });
     expect(notRec.code).toBe(1);
     expect(notRec.stderr).toMatch(/is not a Plaud recorder/);
     const empty = path.join(work, 'empty-root-2');
     await fs.mkdir(empty);
     const none = await runCli(['pull', '--mount-root', empty, '--library', library, '--json'], { env: env() });
     expect(none.code).toBe(1);
-    expect(jsonLines(none.stdout)).toEqual([expect.objectContaining({ type: 'error', message: expect.stringMatching(/No Plaud recorder found/) })]);
+    expect(jsonLines(none.stdout)).toEqual([
+      expect.objectContaining({ type: 'error', message: expect.stringMatching(/No Plaud recorder found/) }),
+    ]);
     const bad = await runCli(['pull', '--volume', volume, '--format', 'wav'], { env: env() });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/Allowed choices are opus, mp3/);

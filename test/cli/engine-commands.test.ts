@@ -40,7 +40,18 @@ describe.skipIf(!!noFuse)('plaud-sync sync / status / retry', () => {
     await emu?.stop();
   });
 
-  const syncArgs = (state: string, ...extra: string[]) => ['sync', '--mount-root', root, '--state-dir', state, '--library', path.join(state, 'lib'), '--api-base', emu.baseUrl, ...extra];
+  const syncArgs = (state: string, ...extra: string[]) => [
+    'sync',
+    '--mount-root',
+    root,
+    '--state-dir',
+    state,
+    '--library',
+    path.join(state, 'lib'),
+    '--api-base',
+    emu.baseUrl,
+    ...extra,
+  ];
 
   it('sync without an account pulls, exits non-zero with the recordings pending; with a token it exits 0; status --json tells', async () => {
     const state = path.join(tmp, 'a');

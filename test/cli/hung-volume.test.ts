@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../support/emulator/index.js';
 import { buildCli, collect, jsonLines, runCli, spawnCli } from '../support/cli.js';
 import { makeFatImage, mountFat, type FatMount } from '../support/fuse.js';
-import { buildRecorderImage, nbdUnavailableReason, startNbdRecorder, type NbdRecorder } from '../support/nbd-recorder.js';
+import {
+  buildRecorderImage,
+  nbdUnavailableReason,
+  startNbdRecorder,
+  type NbdRecorder,
+} from '../support/nbd-recorder.js';
 import { layOutRecorder } from '../support/recorder.js';
 
 const unavailable = nbdUnavailableReason();
@@ -36,7 +41,13 @@ describe.skipIf(!!unavailable)('a hung volume under the mount root', { timeout: 
     const img = path.join(work, 'healthy.img');
     await makeFatImage(img, 40);
     healthy = await mountFat(img, path.join(root, 'PLAUD_NOTE'));
-    await layOutRecorder(healthy.dir, { serial: HEALTHY, recordings: [{ startSec: 1_723_000_000, seconds: 2 }, { startSec: 1_723_000_600, seconds: 1, kind: 'call' }] });
+    await layOutRecorder(healthy.dir, {
+      serial: HEALTHY,
+      recordings: [
+        { startSec: 1_723_000_000, seconds: 2 },
+        { startSec: 1_723_000_600, seconds: 1, kind: 'call' },
+      ],
+    });
 
     // The normal time, measured before the other volume exists.
     const t0 = performance.now();
@@ -73,7 +84,11 @@ describe.skipIf(!!unavailable)('a hung volume under the mount root', { timeout: 
   it('pull pulls the healthy recorder and exits', async () => {
     const library = path.join(work, 'lib-pull');
     const t0 = performance.now();
-    const r = await runCli(['pull', '--mount-root', root, '--library', library, '--json'], { compiled: true, timeoutMs: 60_000, env: { PLAUD_SYNC_STATE: path.join(work, 'state-pull') } });
+    const r = await runCli(['pull', '--mount-root', root, '--library', library, '--json'], {
+      compiled: true,
+      timeoutMs: 60_000,
+      env: { PLAUD_SYNC_STATE: path.join(work, 'state-pull') },
+    });
     const ms = performance.now() - t0;
     expect(r.signal, 'the command had to be killed').toBeNull();
     expect(r.code, r.stderr + r.stdout).toBe(0);
@@ -87,21 +102,38 @@ describe.skipIf(!!unavailable)('a hung volume under the mount root', { timeout: 
   it('watch finds the healthy recorder, syncs it to the cloud, and stops when asked', async () => {
     const state = path.join(work, 'state-watch');
     const child = spawnCli(
-      ['watch', '--mount-root', root, '--state-dir', state, '--library', path.join(state, 'lib'), '--api-base', emu!.baseUrl, '--json'],
+      [
+        'watch',
+        '--mount-root',
+        root,
+        '--state-dir',
+        state,
+        '--library',
+        path.join(state, 'lib'),
+        '--api-base',
+        emu!.baseUrl,
+        '--json',
+      ],
       { compiled: true, env: { PLAUD_API_TOKEN: emu!.token } },
     );
     const done = collect(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 90_000;
-    const syncedIn = (text: string) => jsonLines(text).filter((e) => e.type === 'sync-finished').reduce((n, e) => n + ((e.synced as number) ?? 0), 0);
+    const syncedIn = (text: string) =>
+      jsonLines(text)
+        .filter((e) => e.type === 'sync-finished')
+        .reduce((n, e) => n + ((e.synced as number) ?? 0), 0);
     while (syncedIn(out) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const r = await done;
     clearTimeout(killer);
     const events = jsonLines(r.stdout);
-    expect(events.filter((e) => e.type === 'device-attached').map((e) => e.sn), r.stderr).toEqual([HEALTHY]);
+    expect(
+      events.filter((e) => e.type === 'device-attached').map((e) => e.sn),
+      r.stderr,
+    ).toEqual([HEALTHY]);
     expect(syncedIn(r.stdout)).toBe(2);
     expect(emu!.files().length).toBeGreaterThanOrEqual(2);
     expect(r.signal, 'watch had to be killed').toBeNull();

@@ -37,7 +37,10 @@ describe('the library remembers what the cloud has', () => {
   });
 
   const sync = (state: string) =>
-    runCli(['sync', '--mount-root', root, '--state-dir', state, '--library', library, '--api-base', emu.baseUrl, '--json'], { env: { PLAUD_API_TOKEN: emu.token } });
+    runCli(
+      ['sync', '--mount-root', root, '--state-dir', state, '--library', library, '--api-base', emu.baseUrl, '--json'],
+      { env: { PLAUD_API_TOKEN: emu.token } },
+    );
   const mine = () => emu.files().filter((f) => f.body.sn === SERIAL);
 
   it('records each cloud file id in the manifest; a fresh state folder over the library uploads nothing again', async () => {
@@ -45,7 +48,9 @@ describe('the library remembers what the cloud has', () => {
     const first = await sync(a);
     expect(first.code, first.stderr).toBe(0);
     expect(mine()).toHaveLength(2);
-    const manifests = ((await fs.readdir(library, { recursive: true })) as string[]).filter((f) => f.endsWith('.manifest.json'));
+    const manifests = ((await fs.readdir(library, { recursive: true })) as string[]).filter((f) =>
+      f.endsWith('.manifest.json'),
+    );
     expect(manifests).toHaveLength(2);
     const ids = new Set(mine().map((f) => f.fileId));
     for (const m of manifests) {
@@ -77,7 +82,11 @@ describe('the library remembers what the cloud has', () => {
     expect(rec.code, rec.stderr).toBe(0);
     const report = JSON.parse(rec.stdout);
     expect(report.dropped.length).toBeGreaterThanOrEqual(1);
-    expect(report).toMatchObject({ restoredFromLibrary: { synced: 1, toUpload: 0 }, nextSync: { upload: 0, alreadyInCloud: 1 }, records: 2 });
+    expect(report).toMatchObject({
+      restoredFromLibrary: { synced: 1, toUpload: 0 },
+      nextSync: { upload: 0, alreadyInCloud: 1 },
+      records: 2,
+    });
     const human = await runCli(['status', '--state-dir', a]);
     expect(human.code).toBe(0);
 

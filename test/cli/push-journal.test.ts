@@ -10,14 +10,26 @@ import { useEmulatorAndDir } from '../sync/upload/helpers.js';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!hasFfmpeg) console.warn('push journal tests skipped: ffmpeg is not installed (Debian package ffmpeg)');
 
-const ENV_KEYS = ['PLAUD_API_BASE', 'PLAUD_API_TOKEN', 'PLAUD_CLIENT_ID', 'PLAUD_CLIENT_SECRET', 'PLAUD_API_TOKEN_FILE', 'PLAUD_CLIENT_SECRET_FILE', 'PLAUD_SYNC_STATE'] as const;
+const ENV_KEYS = [
+  'PLAUD_API_BASE',
+  'PLAUD_API_TOKEN',
+  'PLAUD_CLIENT_ID',
+  'PLAUD_CLIENT_SECRET',
+  'PLAUD_API_TOKEN_FILE',
+  'PLAUD_CLIENT_SECRET_FILE',
+  'PLAUD_SYNC_STATE',
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   process.exitCode = 0;
   try {
     await main(['node', 'plaud-sync', 'push', ...args]);
@@ -42,7 +54,21 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
   /** A fresh recording (distinct content) for each test, so tests do not see each other's journal entries. */
   async function recording(): Promise<string> {
     const file = path.join(ctx.dir, `rec-${++n}.opus`);
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${300 + n * 40}:duration=1.5:sample_rate=16000`, '-c:a', 'libopus', '-b:a', '32k', file]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=${300 + n * 40}:duration=1.5:sample_rate=16000`,
+      '-c:a',
+      'libopus',
+      '-b:a',
+      '32k',
+      file,
+    ]);
     return file;
   }
   beforeAll(() => {
@@ -59,7 +85,18 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
   it('after a complete-upload that never got an answer, the next push finishes the same upload: one cloud file', async () => {
     const file = await recording();
     const state = path.join(ctx.dir, 'state-a');
-    const args = [file, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--sn', '880000000000000001', '--json', '--state-dir', state];
+    const args = [
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--sn',
+      '880000000000000001',
+      '--json',
+      '--state-dir',
+      state,
+    ];
     // Every completion takes effect on the server, then the connection drops: the client never learns it worked.
     ctx.emu.faults.failCompleteAfter({ times: 6 });
     const first = await run(...args);
@@ -68,7 +105,16 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     expect(ctx.emu.files()).toHaveLength(1); // it did take effect, once
     const journal = await fs.readdir(path.join(state, 'push'));
     expect(journal.filter((f) => f.endsWith('.json'))).toHaveLength(1);
-    const mode = (await fs.stat(path.join(state, 'push', journal.find((f) => f.endsWith('.json'))!))).mode & 0o777;
+    const mode =
+      (
+        await fs.stat(
+          path.join(
+            state,
+            'push',
+            journal.find((f) => f.endsWith('.json'))!,
+          ),
+        )
+      ).mode & 0o777;
     expect(mode).toBe(0o600);
 
     ctx.emu.faults.clear();
@@ -100,11 +146,29 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     const state = path.join(ctx.dir, 'state-b');
     process.env.PLAUD_SYNC_STATE = state;
     const before = ctx.emu.files().length;
-    const r = await run(file, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--owner-id', 'owner-7', '--json');
+    const r = await run(
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--owner-id',
+      'owner-7',
+      '--json',
+    );
     expect(r.code, r.err).toBe(0);
     const [entry] = (await fs.readdir(path.join(state, 'push'))).filter((f) => f.endsWith('.json'));
     await fs.writeFile(path.join(state, 'push', entry!), '{"version": 1, "key"');
-    const again = await run(file, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--owner-id', 'owner-7', '--json');
+    const again = await run(
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--owner-id',
+      'owner-7',
+      '--json',
+    );
     expect(again.code, again.err).toBe(0);
     expect(ctx.emu.files().length).toBe(before + 2); // the damaged memory cannot vouch for the first copy
     const logs = await fs.readdir(path.join(state, 'logs'));
@@ -117,10 +181,21 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     const tokenFile = path.join(ctx.dir, 'token');
     await fs.writeFile(tokenFile, ctx.emu.token + '\n', { mode: 0o644 });
     await fs.chmod(tokenFile, 0o644);
-    const args = [file, '--api-base', ctx.emu.baseUrl, '--sn', '880000000000000001', '--json', '--state-dir', path.join(ctx.dir, 'state-c')];
+    const args = [
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--sn',
+      '880000000000000001',
+      '--json',
+      '--state-dir',
+      path.join(ctx.dir, 'state-c'),
+    ];
     let r = await run(...args, '--token-file', tokenFile);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`can be read by other users (mode 644), so it is refused. Make it private with: chmod 600 ${tokenFile}`);
+    expect(r.err).toContain(
+      `can be read by other users (mode 644), so it is refused. Make it private with: chmod 600 ${tokenFile}`,
+    );
     expect(r.err).not.toContain(ctx.emu.token);
 
     await fs.chmod(tokenFile, 0o600);

@@ -11,14 +11,26 @@ if (!hasFfmpeg) console.warn('push CLI tests skipped: ffmpeg is not installed (D
 
 let opus: string;
 let mp3: string;
-const ENV_KEYS = ['PLAUD_API_BASE', 'PLAUD_API_TOKEN', 'PLAUD_CLIENT_ID', 'PLAUD_CLIENT_SECRET', 'PLAUD_API_TOKEN_FILE', 'PLAUD_CLIENT_SECRET_FILE', 'PLAUD_SYNC_STATE'] as const;
+const ENV_KEYS = [
+  'PLAUD_API_BASE',
+  'PLAUD_API_TOKEN',
+  'PLAUD_CLIENT_ID',
+  'PLAUD_CLIENT_SECRET',
+  'PLAUD_API_TOKEN_FILE',
+  'PLAUD_CLIENT_SECRET_FILE',
+  'PLAUD_SYNC_STATE',
+] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   process.exitCode = 0;
   try {
     await main(['node', 'plaud-sync', 'push', ...args]);
@@ -30,14 +42,28 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
   process.exitCode = 0;
   return { code, out, err };
 }
-const lines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   const ctx = useEmulatorAndDir('plaud-push-');
   beforeAll(async () => {
     opus = path.join(ctx.dir, 'Meeting 2024-03-01.opus');
     mp3 = path.join(ctx.dir, 'interview.mp3');
-    const sine = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=2.5:sample_rate=16000'];
+    const sine = [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:duration=2.5:sample_rate=16000',
+    ];
     execFileSync('ffmpeg', [...sine, '-c:a', 'libopus', '-b:a', '32k', opus]);
     execFileSync('ffmpeg', [...sine, '-c:a', 'libmp3lame', '-b:a', '32k', mp3]);
     const mtime = new Date(Date.UTC(2024, 2, 1, 10, 0, 0));
@@ -56,12 +82,25 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   });
 
   it('uploads each file and prints one JSON line with its cloud file id; type, duration and start come from the file', async () => {
-    const r = await run(opus, mp3, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--sn', '882123456789012345', '--json');
+    const r = await run(
+      opus,
+      mp3,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--sn',
+      '882123456789012345',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const [a, b] = lines(r.out);
     expect(a).toMatchObject({ file: opus, filetype: 'opus', possibleDuplicate: false });
     expect(b).toMatchObject({ file: mp3, filetype: 'mp3' });
-    for (const [line, src] of [[a!, opus], [b!, mp3]] as const) {
+    for (const [line, src] of [
+      [a!, opus],
+      [b!, mp3],
+    ] as const) {
       const stored = ctx.emu.files().find((f) => f.fileId === line.fileId)!;
       expect(stored).toBeDefined();
       expect((await ctx.emu.getObject(stored.fileId)).equals(await fs.readFile(src))).toBe(true);
@@ -76,12 +115,30 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   });
 
   it('prints "file<TAB>fileId" without --json, and honours --start-time, --duration and --owner-id', async () => {
-    const r = await run(mp3, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--owner-id', 'owner-42', '--start-time', '1709287200000', '--duration', '2000');
+    const r = await run(
+      mp3,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--owner-id',
+      'owner-42',
+      '--start-time',
+      '1709287200000',
+      '--duration',
+      '2000',
+    );
     expect(r.code).toBe(0);
     const [file, fileId] = r.out.trim().split('\t');
     expect(file).toBe(mp3);
     const stored = ctx.emu.files().find((f) => f.fileId === fileId)!;
-    expect(stored.body).toMatchObject({ owner_id: 'owner-42', sn_type: 'other', start_time: 1709287200000, end_time: 1709287202000, duration: 2000 });
+    expect(stored.body).toMatchObject({
+      owner_id: 'owner-42',
+      sn_type: 'other',
+      start_time: 1709287200000,
+      end_time: 1709287202000,
+      duration: 2000,
+    });
   });
 
   it('takes credentials and the API base from PLAUD_* env vars, and flags win over them', async () => {
@@ -94,7 +151,16 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
 
     process.env.PLAUD_API_TOKEN = 'wrong-token-from-env';
     process.env.PLAUD_API_BASE = 'https://api.invalid';
-    r = await run(opus, '--sn', '880000000000000001', '--json', '--token', ctx.emu.token, '--api-base', ctx.emu.baseUrl);
+    r = await run(
+      opus,
+      '--sn',
+      '880000000000000001',
+      '--json',
+      '--token',
+      ctx.emu.token,
+      '--api-base',
+      ctx.emu.baseUrl,
+    );
     expect(r.code).toBe(0);
     expect(ctx.emu.files().find((f) => f.fileId === lines(r.out)[0]!.fileId)!.body.sn_type).toBe('note');
 
@@ -113,7 +179,17 @@ describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   it('refuses an empty file clearly, still uploads the others, and exits 1', async () => {
     const empty = path.join(ctx.dir, 'empty.opus');
     await fs.writeFile(empty, '');
-    const r = await run(empty, opus, '--api-base', ctx.emu.baseUrl, '--token', ctx.emu.token, '--sn', '880000000000000001', '--json');
+    const r = await run(
+      empty,
+      opus,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--sn',
+      '880000000000000001',
+      '--json',
+    );
     expect(r.code).toBe(1);
     const [a, b] = lines(r.out);
     expect(a).toMatchObject({ file: empty, reason: 'bad-file' });

@@ -39,7 +39,19 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
   });
 
   const state = () => path.join(tmp, 'state');
-  const engineArgs = (cmd: string, ...extra: string[]) => [cmd, '--mount-root', root, '--state-dir', state(), '--library', path.join(state(), 'lib'), '--api-base', emu.baseUrl, '--json', ...extra];
+  const engineArgs = (cmd: string, ...extra: string[]) => [
+    cmd,
+    '--mount-root',
+    root,
+    '--state-dir',
+    state(),
+    '--library',
+    path.join(state(), 'lib'),
+    '--api-base',
+    emu.baseUrl,
+    '--json',
+    ...extra,
+  ];
   const env = () => ({ PLAUD_API_TOKEN: emu.token });
   const touchAsr = async (sec: number) => {
     const f = path.join(mount.dir, `${relBaseOf(spec)}.ASR`);
@@ -51,7 +63,9 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
     // The recorder keeps writing: its ASR changes every half second while this pass runs.
     await touchAsr(Date.now() / 1000);
     const writing = setInterval(() => void touchAsr(Date.now() / 1000).catch(() => {}), 500);
-    const first = await runCli(engineArgs('sync', '--wait-for-recorder', '1'), { env: env() }).finally(() => clearInterval(writing));
+    const first = await runCli(engineArgs('sync', '--wait-for-recorder', '1'), { env: env() }).finally(() =>
+      clearInterval(writing),
+    );
     expect(first.code, first.stderr).toBe(1);
     const ev = jsonLines(first.stdout);
     expect(ev.some((e) => e.type === 'waiting')).toBe(true);
@@ -67,7 +81,12 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
     await touchAsr(Date.now() / 1000 - 2);
     const second = await runCli(engineArgs('sync'), { env: env() });
     expect(second.code, second.stderr + second.stdout).toBe(0);
-    expect(jsonLines(second.stdout).at(-1)).toMatchObject({ type: 'summary', synced: 1, pending: 0, waitingForRecorder: 0 });
+    expect(jsonLines(second.stdout).at(-1)).toMatchObject({
+      type: 'summary',
+      synced: 1,
+      pending: 0,
+      waitingForRecorder: 0,
+    });
     expect(emu.files().length - before).toBe(1);
   }, 120_000);
 
@@ -76,7 +95,11 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
     // The WAV grows by two seconds (same beginning): the same take, changed after it was uploaded.
     const wav = written.get(`${relBaseOf(spec)}.WAV`)!;
     const extra = wav.subarray(DEVICE_WAV_DATA_OFFSET, DEVICE_WAV_DATA_OFFSET + 2 * 64_000);
-    const grown = Buffer.concat([deviceWavHeader(wav.length - DEVICE_WAV_DATA_OFFSET + extra.length, SERIAL), wav.subarray(DEVICE_WAV_DATA_OFFSET), extra]);
+    const grown = Buffer.concat([
+      deviceWavHeader(wav.length - DEVICE_WAV_DATA_OFFSET + extra.length, SERIAL),
+      wav.subarray(DEVICE_WAV_DATA_OFFSET),
+      extra,
+    ]);
     const f = path.join(mount.dir, `${relBaseOf(spec)}.WAV`);
     await fs.rm(f);
     await fs.writeFile(f, grown);

@@ -48,7 +48,8 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
   // Presigned-URL secrets, planted as a careless server would echo them.
   const signature = randomBytes(32).toString('hex');
   const credential = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`;
-  const signedUrl = () => `https://bucket.s3.example.com/rec/key.opus?partNumber=1&X-Amz-Credential=${credential}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=${signature}`;
+  const signedUrl = () =>
+    `https://bucket.s3.example.com/rec/key.opus?partNumber=1&X-Amz-Credential=${credential}%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=${signature}`;
   const basic = () => Buffer.from(`${emu.clientId}:${emu.clientSecret}`).toString('base64');
 
   beforeAll(async () => {
@@ -61,7 +62,19 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
     mount = await mountFat(img, path.join(root, 'PLAUD_NOTE'));
     await layOutRecorder(mount.dir, { serial: SERIAL, recordings: [{ startSec: 1_723_000_000, seconds: 2 }] });
     opus = path.join(tmp, 'talk.opus');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5', '-c:a', 'libopus', opus]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:duration=1.5',
+      '-c:a',
+      'libopus',
+      opus,
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -70,7 +83,14 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  const clean = { PLAUD_API_TOKEN: '', PLAUD_CLIENT_ID: '', PLAUD_CLIENT_SECRET: '', PLAUD_API_TOKEN_FILE: '', PLAUD_CLIENT_SECRET_FILE: '', PLAUD_SYNC_STATE: '' };
+  const clean = {
+    PLAUD_API_TOKEN: '',
+    PLAUD_CLIENT_ID: '',
+    PLAUD_CLIENT_SECRET: '',
+    PLAUD_API_TOKEN_FILE: '',
+    PLAUD_CLIENT_SECRET_FILE: '',
+    PLAUD_SYNC_STATE: '',
+  };
 
   it('sync: a JSON error echoing the Authorization header and every client secret', async () => {
     emu.faults.customAnswer('presign', {
@@ -86,7 +106,19 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
     });
     try {
       const res = await runCli(
-        ['sync', '--mount-root', root, '--state-dir', state, '--library', path.join(tmp, 'lib'), '--api-base', emu.baseUrl, '--json', '--verbose'],
+        [
+          'sync',
+          '--mount-root',
+          root,
+          '--state-dir',
+          state,
+          '--library',
+          path.join(tmp, 'lib'),
+          '--api-base',
+          emu.baseUrl,
+          '--json',
+          '--verbose',
+        ],
         { env: { ...clean, PLAUD_CLIENT_ID: emu.clientId, PLAUD_CLIENT_SECRET: emu.clientSecret } },
       );
       outputs.push({ what: 'sync', res });
@@ -112,12 +144,29 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
     emu.faults.customAnswer('token', { times: 6, status: 200, contentType: 'text/html', body: page });
     try {
       const res = await runCli(
-        ['push', opus, '--api-base', emu.baseUrl, '--client-id', emu.clientId, '--client-secret-file', secretFile, '--sn', SERIAL, '--state-dir', state, '--json', '--verbose'],
+        [
+          'push',
+          opus,
+          '--api-base',
+          emu.baseUrl,
+          '--client-id',
+          emu.clientId,
+          '--client-secret-file',
+          secretFile,
+          '--sn',
+          SERIAL,
+          '--state-dir',
+          state,
+          '--json',
+          '--verbose',
+        ],
         { env: clean },
       );
       outputs.push({ what: 'push (html token answer)', res });
       expect(res.code, res.stderr).toBe(1);
-      expect(res.stderr).toMatch(/not valid JSON \(HTTP 200, \d+ bytes, starting "<html><body><p>Hello, client: \[redac/);
+      expect(res.stderr).toMatch(
+        /not valid JSON \(HTTP 200, \d+ bytes, starting "<html><body><p>Hello, client: \[redac/,
+      );
     } finally {
       emu.faults.clear();
     }
@@ -126,7 +175,12 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
   it('push with a token from PLAUD_API_TOKEN_FILE: an HTML page, then answers of several MiB holding the token', async () => {
     const tokenFile = path.join(tmp, 'token');
     await fs.writeFile(tokenFile, emu.token + '\n', { mode: 0o600 });
-    emu.faults.customAnswer('presign', { times: 1, status: 200, contentType: 'text/html', body: `<html><p>Your token: ${emu.token} ${signedUrl()}</p></html>` });
+    emu.faults.customAnswer('presign', {
+      times: 1,
+      status: 200,
+      contentType: 'text/html',
+      body: `<html><p>Your token: ${emu.token} ${signedUrl()}</p></html>`,
+    });
     emu.faults.customAnswer('presign', {
       times: 5,
       status: 502,
@@ -136,9 +190,12 @@ describe.skipIf(!!noFuse || !hasFfmpeg)('redaction of every secret in everything
       chunked: true,
     });
     try {
-      const res = await runCli(['push', opus, '--api-base', emu.baseUrl, '--sn', SERIAL, '--state-dir', state, '--json', '--verbose'], {
-        env: { ...clean, PLAUD_API_TOKEN_FILE: tokenFile },
-      });
+      const res = await runCli(
+        ['push', opus, '--api-base', emu.baseUrl, '--sn', SERIAL, '--state-dir', state, '--json', '--verbose'],
+        {
+          env: { ...clean, PLAUD_API_TOKEN_FILE: tokenFile },
+        },
+      );
       outputs.push({ what: 'push (html and huge presign answers)', res });
       expect(res.code, res.stderr).toBe(1);
       expect(res.stderr).toMatch(/The Plaud server sent an answer of more than 1 MiB/);

@@ -8,7 +8,12 @@ import { buildCli, runCli } from '../support/cli.js';
 
 const COMMANDS = ['push', 'sync', 'watch', 'status', 'retry', 'devices', 'pull', 'recover-ledger'];
 let tmp: string;
-const run = (args: string[]) => runCli(args, { compiled: true, timeoutMs: 30_000, env: { PLAUD_SYNC_STATE: path.join(tmp, 'env-state'), PLAUD_API_TOKEN: '' } });
+const run = (args: string[]) =>
+  runCli(args, {
+    compiled: true,
+    timeoutMs: 30_000,
+    env: { PLAUD_SYNC_STATE: path.join(tmp, 'env-state'), PLAUD_API_TOKEN: '' },
+  });
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-usage-'));

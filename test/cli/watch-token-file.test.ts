@@ -13,7 +13,14 @@ import { layOutRecorder } from '../support/recorder.js';
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`watch token-file test skipped: ${noFuse}`);
 const SERIAL = '888777000000000077';
-const clean = { PLAUD_API_TOKEN: '', PLAUD_CLIENT_ID: '', PLAUD_CLIENT_SECRET: '', PLAUD_API_TOKEN_FILE: '', PLAUD_CLIENT_SECRET_FILE: '', PLAUD_SYNC_STATE: '' };
+const clean = {
+  PLAUD_API_TOKEN: '',
+  PLAUD_CLIENT_ID: '',
+  PLAUD_CLIENT_SECRET: '',
+  PLAUD_API_TOKEN_FILE: '',
+  PLAUD_CLIENT_SECRET_FILE: '',
+  PLAUD_SYNC_STATE: '',
+};
 
 describe.skipIf(!!noFuse)('plaud-sync watch with a token file', () => {
   let emu: Emulator;
@@ -36,7 +43,19 @@ describe.skipIf(!!noFuse)('plaud-sync watch with a token file', () => {
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  const args = (state: string, ...extra: string[]) => ['watch', '--mount-root', root, '--state-dir', state, '--library', path.join(tmp, `${path.basename(state)}-lib`), '--api-base', emu.baseUrl, '--json', ...extra];
+  const args = (state: string, ...extra: string[]) => [
+    'watch',
+    '--mount-root',
+    root,
+    '--state-dir',
+    state,
+    '--library',
+    path.join(tmp, `${path.basename(state)}-lib`),
+    '--api-base',
+    emu.baseUrl,
+    '--json',
+    ...extra,
+  ];
 
   it('syncs the recording with the token read from a private file, and stops on SIGTERM', async () => {
     const credentials = path.join(tmp, 'credentials');
@@ -50,7 +69,8 @@ describe.skipIf(!!noFuse)('plaud-sync watch with a token file', () => {
     try {
       const until = Date.now() + 60_000;
       while (!jsonLines(out).some((e) => e.type === 'sync-finished' && Number(e.synced) >= 1)) {
-        if (Date.now() > until || child.exitCode !== null) throw new Error(`no sync-finished event; output so far:\n${out}`);
+        if (Date.now() > until || child.exitCode !== null)
+          throw new Error(`no sync-finished event; output so far:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
@@ -76,7 +96,9 @@ describe.skipIf(!!noFuse)('plaud-sync watch with a token file', () => {
     ] as const) {
       const res = await runCli(args(path.join(tmp, 'state-b'), ...extra), { env, timeoutMs: 30_000 });
       expect(res.code, res.stderr).toBe(2);
-      expect(res.stderr).toContain(`The API token file ${tokenFile} can be read by other users (mode 640), so it is refused. Make it private with: chmod 600 ${tokenFile}`);
+      expect(res.stderr).toContain(
+        `The API token file ${tokenFile} can be read by other users (mode 640), so it is refused. Make it private with: chmod 600 ${tokenFile}`,
+      );
       expect(res.stdout + res.stderr).not.toContain(emu.token);
     }
   }, 60_000);

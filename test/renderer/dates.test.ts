@@ -26,7 +26,12 @@ describe('dates as shown', () => {
   });
 
   it('reads back every day it writes, and ISO dates, month names and "5 Apr"', () => {
-    for (const d of [new Date(2026, 3, 7, 9), new Date(2026, 3, 6, 20), new Date(2025, 11, 31, 1), new Date(2024, 1, 29, 12)]) {
+    for (const d of [
+      new Date(2026, 3, 7, 9),
+      new Date(2026, 3, 6, 20),
+      new Date(2025, 11, 31, 1),
+      new Date(2024, 1, 29, 12),
+    ]) {
       const r = parseDay(dayLabel(d.getTime(), now), now)!;
       expect(r.fromMs).toBeLessThanOrEqual(d.getTime());
       expect(r.toMs).toBeGreaterThanOrEqual(d.getTime());
@@ -35,14 +40,20 @@ describe('dates as shown', () => {
     expect(parseDay('2026-04-05', now)!.fromMs).toBe(new Date(2026, 3, 5).getTime());
     expect(parseDay('5 April 2026', now)!.fromMs).toBe(new Date(2026, 3, 5).getTime());
     expect(parseDay('5 apr', now)!.fromMs).toBe(new Date(2026, 3, 5).getTime());
-    expect(parseDay('Apr 2026', now)).toEqual({ fromMs: new Date(2026, 3, 1).getTime(), toMs: new Date(2026, 4, 1).getTime() - 1 });
+    expect(parseDay('Apr 2026', now)).toEqual({
+      fromMs: new Date(2026, 3, 1).getTime(),
+      toMs: new Date(2026, 4, 1).getTime() - 1,
+    });
     expect(parseDay('31 Feb 2026', now)).toBeUndefined();
     expect(parseDay('file_0000000a', now)).toBeUndefined();
     expect(parseDay('880123456789012345', now)).toBeUndefined();
   });
 
   it('search: a shown date with its time is that minute, other text is not a date', () => {
-    expect(dateSearch('Today 09:02', now)).toEqual({ fromMs: new Date(2026, 3, 7, 9, 2).getTime(), toMs: new Date(2026, 3, 7, 9, 3).getTime() - 1 });
+    expect(dateSearch('Today 09:02', now)).toEqual({
+      fromMs: new Date(2026, 3, 7, 9, 2).getTime(),
+      toMs: new Date(2026, 3, 7, 9, 3).getTime() - 1,
+    });
     expect(dateSearch('yesterday', now)!.fromMs).toBe(new Date(2026, 3, 6).getTime());
     expect(dateSearch(formatDay(new Date(2026, 2, 1).getTime()), now)!.fromMs).toBe(new Date(2026, 2, 1).getTime());
     expect(dateSearch('Plaud Note', now)).toBeUndefined();

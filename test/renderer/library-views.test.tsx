@@ -35,7 +35,12 @@ describe('History is a library', () => {
       ],
     });
     await env.engine.idle();
-    render(<App api={withExtras(env.api, { history: (e) => ({ ...e, sizeBytes: Math.round(e.durationMs * 4) }) })} initialTab="history" />);
+    render(
+      <App
+        api={withExtras(env.api, { history: (e) => ({ ...e, sizeBytes: Math.round(e.durationMs * 4) }) })}
+        initialTab="history"
+      />,
+    );
     expect(await screen.findByText('3 recordings')).toBeTruthy();
     const table = screen.getByRole('table', { name: 'Synced recordings' });
     const [, r1, r2, r3] = within(table).getAllByRole('row');
@@ -74,22 +79,41 @@ describe('History is a library', () => {
     expect(await screen.findByText('2 recordings')).toBeTruthy();
     fireEvent.input(from, { target: { value: 'next week' } });
     expect(from.getAttribute('aria-invalid')).toBe('true');
-    expect(document.getElementById(from.getAttribute('aria-describedby')!)?.textContent).toMatch(/Write a day as the list shows it/);
+    expect(document.getElementById(from.getAttribute('aria-describedby')!)?.textContent).toMatch(
+      /Write a day as the list shows it/,
+    );
     fireEvent.input(from, { target: { value: '' } });
     expect(await screen.findByText('3 recordings')).toBeTruthy();
   });
 });
 
-const problem = (p: Partial<ProblemX> & Pick<ProblemX, 'id' | 'code' | 'severity' | 'message'>): ProblemX => ({ since: Date.now(), ...p });
+const problem = (p: Partial<ProblemX> & Pick<ProblemX, 'id' | 'code' | 'severity' | 'message'>): ProblemX => ({
+  since: Date.now(),
+  ...p,
+});
 
 describe('Problems speak plainly', () => {
   it('needs-you in red with the button the action names, the raw detail behind Details, and Copy diagnostics', async () => {
     env = await setup({ mount: false });
     const detail = 'Finishing the upload (complete-upload): HTTP 500 (server said: {"error":"boom"}) after 6 tries';
     const extra = [
-      problem({ id: 'u1', code: 'upload-failed', severity: 'needs-you', message: 'One recording could not be uploaded.', action: 'Choose Retry upload to send it again.', actionLabel: 'Retry upload', detail, recordingId: 'rec-1' }),
+      problem({
+        id: 'u1',
+        code: 'upload-failed',
+        severity: 'needs-you',
+        message: 'One recording could not be uploaded.',
+        action: 'Choose Retry upload to send it again.',
+        actionLabel: 'Retry upload',
+        detail,
+        recordingId: 'rec-1',
+      }),
     ];
-    render(<App api={withExtras(env.api, { state: (s) => ({ ...s, problems: [...s.problems, ...extra] }) })} initialTab="problems" />);
+    render(
+      <App
+        api={withExtras(env.api, { state: (s) => ({ ...s, problems: [...s.problems, ...extra] }) })}
+        initialTab="problems"
+      />,
+    );
     const item = (await screen.findByText('One recording could not be uploaded.')).closest('li')!;
     const c = within(item);
     expect(c.getByText('Needs you').className).toContain('chip-error');
@@ -111,7 +135,9 @@ describe('Problems speak plainly', () => {
     expect(copied).toContain(detail);
     expect(copied).toContain('upload-failed');
     // The tab's badge is red, not the Activity blue.
-    expect(screen.getByRole('tab', { name: /Problems/ }).querySelector('.badge')!.className).toContain('badge-needs-you');
+    expect(screen.getByRole('tab', { name: /Problems/ }).querySelector('.badge')!.className).toContain(
+      'badge-needs-you',
+    );
   });
 
   it("retrying-by-itself is amber (today's 'warning' too), and a raw message is cut to one sentence with the rest behind Details", async () => {
@@ -120,9 +146,15 @@ describe('Problems speak plainly', () => {
       id: 'old',
       code: 'server-error',
       severity: 'warning',
-      message: '4 recording(s) could not be uploaded. Last error: Finishing the upload of 1796037300.opus did not get an answer after 6 tries (HTTP 500).',
+      message:
+        '4 recording(s) could not be uploaded. Last error: Finishing the upload of 1796037300.opus did not get an answer after 6 tries (HTTP 500).',
     });
-    render(<App api={withExtras(env.api, { state: (s) => ({ ...s, problems: [...s.problems, raw] }) })} initialTab="problems" />);
+    render(
+      <App
+        api={withExtras(env.api, { state: (s) => ({ ...s, problems: [...s.problems, raw] }) })}
+        initialTab="problems"
+      />,
+    );
     const item = (await screen.findByText('4 recordings could not be uploaded.')).closest('li')!;
     expect(within(item).getByText('Retrying by itself').className).toContain('chip-warn');
     expect(item.querySelector('.problem-message')!.textContent).not.toContain('1796037300');
@@ -141,12 +173,24 @@ describe('Problems speak plainly', () => {
   it("the engine's 'level' decides the colour when it sends one (severity then stays error / warning)", async () => {
     env = await setup({ mount: false });
     const extra = [
-      { ...problem({ id: 'a', code: 'offline', severity: 'error', message: 'Offline for a while.' }), level: 'needs-you' as const },
-      { ...problem({ id: 'b', code: 'upload-failed', severity: 'warning', message: 'A recording is retried.' }), level: 'retrying' as const },
-      { ...problem({ id: 'c', code: 'other', severity: 'warning', message: 'Just so you know.' }), level: 'info' as const },
+      {
+        ...problem({ id: 'a', code: 'offline', severity: 'error', message: 'Offline for a while.' }),
+        level: 'needs-you' as const,
+      },
+      {
+        ...problem({ id: 'b', code: 'upload-failed', severity: 'warning', message: 'A recording is retried.' }),
+        level: 'retrying' as const,
+      },
+      {
+        ...problem({ id: 'c', code: 'other', severity: 'warning', message: 'Just so you know.' }),
+        level: 'info' as const,
+      },
     ];
     render(<App api={withExtras(env.api, { state: (s) => ({ ...s, problems: extra }) })} initialTab="problems" />);
-    const chipOf = async (msg: string) => within((await screen.findByText(msg)).closest('li')!).getByText(/Needs you|Retrying by itself|For your information/).textContent;
+    const chipOf = async (msg: string) =>
+      within((await screen.findByText(msg)).closest('li')!).getByText(
+        /Needs you|Retrying by itself|For your information/,
+      ).textContent;
     expect(await chipOf('Offline for a while.')).toBe('Needs you');
     expect(await chipOf('A recording is retried.')).toBe('Retrying by itself');
     expect(await chipOf('Just so you know.')).toBe('For your information');
@@ -173,9 +217,13 @@ describe('Problems speak plainly', () => {
     const item = sentence.closest('li')!;
     expect(within(item).getByText('Retrying by itself').className).toContain('chip-warn');
     const details = item.querySelector('details')!.textContent!;
-    expect(details).toContain('Starting the upload (generate-presigned-urls) failed: the server refused the connection.');
+    expect(details).toContain(
+      'Starting the upload (generate-presigned-urls) failed: the server refused the connection.',
+    );
     expect(details).toContain('Uploads wait and resume by themselves.');
-    expect(screen.getByRole('tab', { name: /Problems/ }).querySelector('.badge')!.className).toContain('badge-retrying');
+    expect(screen.getByRole('tab', { name: /Problems/ }).querySelector('.badge')!.className).toContain(
+      'badge-retrying',
+    );
   });
 });
 
@@ -249,22 +297,38 @@ describe('Activity: one state per item, named for the user', () => {
   it('the counts line says nothing of "0 to go" when only cancelled or waiting-on-the-recorder items are left', () => {
     const ctx = { online: true, now: Date.now() };
     expect(countsLine([item('r1', 'cancelled')], ctx)).toBe('1 cancelled');
-    expect(countsLine([item('r1', 'on-recorder'), item('r2', 'failed', { error: 'Cancelled by you. Choose Retry to upload it.' })], ctx)).toBe(
-      '1 still on the recorder, 1 cancelled',
+    expect(
+      countsLine(
+        [item('r1', 'on-recorder'), item('r2', 'failed', { error: 'Cancelled by you. Choose Retry to upload it.' })],
+        ctx,
+      ),
+    ).toBe('1 still on the recorder, 1 cancelled');
+    expect(countsLine([item('r1', 'queued'), item('r2', 'on-recorder')], ctx)).toBe(
+      '1 to go – 1 waiting, 1 still on the recorder',
     );
-    expect(countsLine([item('r1', 'queued'), item('r2', 'on-recorder')], ctx)).toBe('1 to go – 1 waiting, 1 still on the recorder');
   });
 
   it('copy and upload each show their own bytes, speed and time left; offline shows no countdown, no "Uploading", nothing active', async () => {
     env = await setup({ mount: false, tab: 'activity', engine: { simulate: false } });
     env.engine.setQueue([
-      item('r1', 'pulling', { phase: 'copy', bytesDone: 3_000_000, bytesTotal: 10_000_000, speedBps: 1_000_000, etaSec: 7 }),
+      item('r1', 'pulling', {
+        phase: 'copy',
+        bytesDone: 3_000_000,
+        bytesTotal: 10_000_000,
+        speedBps: 1_000_000,
+        etaSec: 7,
+      }),
       item('r2', 'uploading', { bytesDone: 200_000, bytesTotal: 1_000_000, speedBps: 50_000, etaSec: 16 }),
       item('r3', 'waiting-retry', { nextRetryAt: Date.now() - 1_000 }),
     ] as never);
     const copy = { bytesDone: 3_000_000, bytesTotal: 10_000_000, speedBps: 1_000_000, etaSec: 7 };
     const upload = { bytesDone: 200_000, bytesTotal: 1_000_000, speedBps: 50_000, etaSec: 16 };
-    render(<App api={withExtras(env.api, { state: (s) => ({ ...s, totals: { ...s.totals, copy, upload } }) })} initialTab="activity" />);
+    render(
+      <App
+        api={withExtras(env.api, { state: (s) => ({ ...s, totals: { ...s.totals, copy, upload } }) })}
+        initialTab="activity"
+      />,
+    );
     expect(await screen.findByText('Copying from the recorder: 3.0 MB of 10.0 MB · 1.0 MB/s · 7 s left')).toBeTruthy();
     expect(screen.getByText('Uploading: 200 KB of 1.0 MB · 50.0 KB/s · 16 s left')).toBeTruthy();
     // A retry whose time has come is not "in 0 s".
@@ -314,13 +378,22 @@ describe('Device cards', () => {
         api={withExtras(env.api, {
           state: (s) => ({
             ...s,
-            devices: s.devices.map((d) => (d.id === idPin ? { ...d, lastVisit: { at: lastAt, recordingsOnDevice: 12, synced: 8 } } : d)),
+            devices: s.devices.map((d) =>
+              d.id === idPin ? { ...d, lastVisit: { at: lastAt, recordingsOnDevice: 12, synced: 8 } } : d,
+            ),
           }),
         })}
       />,
     );
     await screen.findByRole('article', { name: 'Plaud NotePin 9999' });
-    const names = () => screen.getAllByRole('article').map((a) => a.getAttribute('aria-labelledby') && document.getElementById(a.getAttribute('aria-labelledby')!)!.textContent);
+    const names = () =>
+      screen
+        .getAllByRole('article')
+        .map(
+          (a) =>
+            a.getAttribute('aria-labelledby') &&
+            document.getElementById(a.getAttribute('aria-labelledby')!)!.textContent,
+        );
     // Connected first, then by name, then by serial.
     expect(names()).toEqual(['Plaud Note 1111', 'Plaud Note 2345', 'Plaud NotePin 9999']);
     const pinCard = within(screen.getByRole('article', { name: 'Plaud NotePin 9999' }));
@@ -357,7 +430,11 @@ describe('Device cards', () => {
       />,
     );
     const away = within(await screen.findByRole('article', { name: 'Plaud Note 2345' }));
-    expect(away.getByText('5 on the recorder at its last visit; 2 are still being written – copied once the recorder finishes them')).toBeTruthy();
+    expect(
+      away.getByText(
+        '5 on the recorder at its last visit; 2 are still being written – copied once the recorder finishes them',
+      ),
+    ).toBeTruthy();
     expect(away.getByText('Last copied')).toBeTruthy();
     expect(away.getByText('3 recordings, 09:30')).toBeTruthy();
     expect(away.queryByText('Last synced')).toBeNull();
@@ -367,10 +444,17 @@ describe('Device cards', () => {
 
   it('an unplug mid-copy says which recorder and how many recordings are still on it', async () => {
     env = await setup({ engine: { pullBps: 20_000 } });
-    const id = env.engine.plug({ ...NOTE, recordings: [0, 1, 2, 3].map((i) => ({ kind: 'note' as const, startMs: at(0, 8, i), durationMs: 60_000 })) });
+    const id = env.engine.plug({
+      ...NOTE,
+      recordings: [0, 1, 2, 3].map((i) => ({ kind: 'note' as const, startMs: at(0, 8, i), durationMs: 60_000 })),
+    });
     const card = await screen.findByRole('article', { name: 'Plaud Note 2345' });
     await within(card).findByText(/Copying recordings/);
     env.engine.unplug(id);
-    expect(await within(card).findByText(/Plaud Note 2345 was unplugged before it was read to the end\. 4 recordings are still on it – plug it in again/)).toBeTruthy();
+    expect(
+      await within(card).findByText(
+        /Plaud Note 2345 was unplugged before it was read to the end\. 4 recordings are still on it – plug it in again/,
+      ),
+    ).toBeTruthy();
   });
 });

@@ -6,7 +6,17 @@ import { recorderName } from '../../renderer/src/recorder-name.js';
 import { DEVICE_TRAITS, deviceDisplayName } from '../../main/sync/devices/traits.js';
 import { SN_TYPES } from '../../main/sync/types.js';
 
-const MODEL_LINES = [undefined, '', '   ', 'PLAUD NOTE', 'PLAUD NOTEPIN', 'PLAUD NOTE PRO', 'PLAUD NOTE X2', ' plaud mini ', 'unknown'];
+const MODEL_LINES = [
+  undefined,
+  '',
+  '   ',
+  'PLAUD NOTE',
+  'PLAUD NOTEPIN',
+  'PLAUD NOTE PRO',
+  'PLAUD NOTE X2',
+  ' plaud mini ',
+  'unknown',
+];
 
 describe('one name for one recorder, in the window and in main/', () => {
   it('every cloud type with every kind of model line', () => {
@@ -20,6 +30,7 @@ describe('one name for one recorder, in the window and in main/', () => {
 
   it("the window's names for the known types are the traits table's displayName column", () => {
     expect(DEVICE_TRAITS.length).toBeGreaterThan(0);
-    for (const t of DEVICE_TRAITS) expect(recorderName({ sn_type: t.sn_type, model: t.modelNames[0] })).toBe(t.displayName);
+    for (const t of DEVICE_TRAITS)
+      expect(recorderName({ sn_type: t.sn_type, model: t.modelNames[0] })).toBe(t.displayName);
   });
 });

@@ -186,7 +186,9 @@ describe('Settings (issue 12)', () => {
     fireEvent.input(input('API base'), { target: { value: 'https://api.plaud.ai' } });
     fireEvent.input(input('Parallel uploads'), { target: { value: '0' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    const err2 = await waitFor(() => document.getElementById(input('Parallel uploads').getAttribute('aria-describedby')!)!);
+    const err2 = await waitFor(() =>
+      document.getElementById(input('Parallel uploads').getAttribute('aria-describedby')!)!,
+    );
     expect(err2.textContent).toMatch(/from 1 to 16/);
     expect(err2.closest('.field')).toBe(input('Parallel uploads').closest('.field'));
     expect(input('API base').getAttribute('aria-invalid')).toBeNull();
@@ -231,8 +233,12 @@ describe('First run (issue 12)', () => {
     };
     render(<App api={api} />);
     await screen.findByRole('heading', { name: 'Welcome to Plaud Sync' });
-    expect(screen.getByText(/API token:/).parentElement!.textContent).toMatch(/sign in to Plaud's developer platform .* create an API token/);
-    expect(screen.getByText(/Client id and secret:/).parentElement!.textContent).toMatch(/trades them for a fresh token/);
+    expect(screen.getByText(/API token:/).parentElement!.textContent).toMatch(
+      /sign in to Plaud's developer platform .* create an API token/,
+    );
+    expect(screen.getByText(/Client id and secret:/).parentElement!.textContent).toMatch(
+      /trades them for a fresh token/,
+    );
     const finish = screen.getByRole('button', { name: 'Finish' }) as HTMLButtonElement;
 
     fireEvent.input(input('API token'), { target: { value: 'revoked-token' } });

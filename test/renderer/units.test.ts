@@ -54,7 +54,12 @@ describe('state feed', () => {
 });
 
 describe('settings rules', () => {
-  const view: SettingsView = { ...defaultSettings('/lib'), hasApiToken: false, hasClientSecret: false, secretStorageAvailable: true };
+  const view: SettingsView = {
+    ...defaultSettings('/lib'),
+    hasApiToken: false,
+    hasClientSecret: false,
+    secretStorageAvailable: true,
+  };
   it('allows https anywhere and http only on loopback', () => {
     expect(checkApiBase('https://api.plaud.ai')).toBeNull();
     expect(checkApiBase('http://localhost:3000')).toBeNull();
@@ -71,6 +76,8 @@ describe('settings rules', () => {
     const keep = patchFromForm(f, { ...view, hasApiToken: true });
     expect(keep).toMatchObject({ patch: { credentials: { kind: 'token' } } });
     expect('patch' in keep && 'apiToken' in keep.patch).toBe(false);
-    expect(patchFromForm({ ...f, apiToken: 'x' }, { ...view, secretStorageAvailable: false })).toMatchObject({ error: { field: 'apiToken' } });
+    expect(patchFromForm({ ...f, apiToken: 'x' }, { ...view, secretStorageAvailable: false })).toMatchObject({
+      error: { field: 'apiToken' },
+    });
   });
 });

@@ -49,7 +49,9 @@ describe('Activity', () => {
     env.engine.plug({ ...NOTE, recordings: recordings(6) });
     const list = await screen.findByRole('list', { name: 'Queue' });
     await waitFor(() => expect(within(list).getAllByText('Uploading').length).toBe(4), { timeout: 5000 });
-    const bar = within(list).getAllByRole('progressbar', { name: /Progress of Note .*25 Nov 2026 \d\d:\d\d from Plaud Note/ })[0] as HTMLProgressElement;
+    const bar = within(list).getAllByRole('progressbar', {
+      name: /Progress of Note .*25 Nov 2026 \d\d:\d\d from Plaud Note/,
+    })[0] as HTMLProgressElement;
     expect(bar.max).toBe(240_000);
     await waitFor(() => expect(bar.value).toBeGreaterThan(0));
     await waitFor(() => expect(screen.getAllByText(/· 20\.0 KB\/s/).length).toBeGreaterThan(0));
@@ -74,7 +76,9 @@ describe('Activity', () => {
     expect(screen.getByText(/The upload was interrupted/)).toBeTruthy();
     const retry = screen.getByRole('button', { name: /^Retry Note .*25 Nov 2026/ });
     fireEvent.click(retry);
-    await waitFor(() => expect(env!.api.calls).toContainEqual({ method: 'retry', args: [expect.stringContaining(NOTE.sn)] }));
+    await waitFor(() =>
+      expect(env!.api.calls).toContainEqual({ method: 'retry', args: [expect.stringContaining(NOTE.sn)] }),
+    );
     // Retried at once (not after 30 s): the queue drains and both land in history.
     await env.engine.idle();
     expect((await env.engine.getHistory({})).total).toBe(2);
@@ -141,23 +145,37 @@ describe('History', () => {
     fireEvent.click(within(firstRow).getByRole('button', { name: /^Details of the recording of/ }));
     expect(within(screen.getByRole('region', { name: 'Recording details' })).getByText('file_0000270f')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Close details' }));
-    const queries = () => env!.api.calls.filter((c) => c.method === 'getHistory').map((c) => c.args[0] as { offset: number; limit: number });
+    const queries = () =>
+      env!.api.calls
+        .filter((c) => c.method === 'getHistory')
+        .map((c) => c.args[0] as { offset: number; limit: number });
     expect(queries().every((q) => q.offset === 0 && q.limit === 200)).toBe(true);
 
     // Scroll far down: the rows in view change and only the pages needed are fetched.
     const scroller = table.querySelector('.vscroll') as HTMLElement;
     scroller.scrollTop = 40 * 7_000;
     fireEvent.scroll(scroller);
-    await waitFor(() => expect(within(table).getAllByRole('row')[1]!.getAttribute('aria-rowindex')).toBe(String(7_000 - 8 + 2)));
+    await waitFor(() =>
+      expect(within(table).getAllByRole('row')[1]!.getAttribute('aria-rowindex')).toBe(String(7_000 - 8 + 2)),
+    );
     const at7000 = Date.UTC(2025, 0, 1) + (10_000 - 1 - 7_000) * 3_600_000;
-    await waitFor(() => expect(within(table).getByRole('button', { name: `Open the recording of ${formatWhen(at7000, Date.now())}` })).toBeTruthy());
+    await waitFor(() =>
+      expect(
+        within(table).getByRole('button', { name: `Open the recording of ${formatWhen(at7000, Date.now())}` }),
+      ).toBeTruthy(),
+    );
     expect(queries().map((q) => q.offset)).toEqual(expect.arrayContaining([6_800]));
     expect(queries().length).toBeLessThan(6);
 
     // Filter by kind: every 5th seeded entry is a call.
     fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'call' } });
     expect(await screen.findByText('2,000 recordings')).toBeTruthy();
-    expect(within(table).getAllByRole('row').slice(1).every((r) => r.textContent?.includes('Call'))).toBe(true);
+    expect(
+      within(table)
+        .getAllByRole('row')
+        .slice(1)
+        .every((r) => r.textContent?.includes('Call')),
+    ).toBe(true);
     fireEvent.input(screen.getByLabelText('Search'), { target: { value: 'file_0000000a' } });
     expect(await screen.findByText('1 recording')).toBeTruthy();
     // main opens only a local copy that exists
@@ -189,7 +207,12 @@ describe('History', () => {
     expect(await screen.findByText('48 recordings')).toBeTruthy();
     fireEvent.input(screen.getByLabelText('From'), { target: { value: '2025-01-02' } });
     fireEvent.input(screen.getByLabelText('To'), { target: { value: '2025-01-02' } });
-    const local = (await env.engine.getHistory({ fromMs: new Date(2025, 0, 2).getTime(), toMs: new Date(2025, 0, 2, 23, 59, 59, 999).getTime() })).total;
+    const local = (
+      await env.engine.getHistory({
+        fromMs: new Date(2025, 0, 2).getTime(),
+        toMs: new Date(2025, 0, 2, 23, 59, 59, 999).getTime(),
+      })
+    ).total;
     expect(await screen.findByText(`${local} recordings`)).toBeTruthy();
     fireEvent.input(screen.getByLabelText('From'), { target: { value: '' } });
     fireEvent.input(screen.getByLabelText('To'), { target: { value: '' } });
@@ -254,7 +277,12 @@ describe('Tabs', () => {
     await waitFor(() => expect(document.activeElement?.textContent).toBe('Devices'));
     fireEvent.keyDown(document.activeElement!, { key: 'ArrowLeft' });
     await waitFor(() => expect(document.activeElement?.textContent).toBe('Settings'));
-    expect(screen.getAllByRole('tab').filter((t) => t.tabIndex === 0).map((t) => t.textContent)).toEqual(['Settings']);
+    expect(
+      screen
+        .getAllByRole('tab')
+        .filter((t) => t.tabIndex === 0)
+        .map((t) => t.textContent),
+    ).toEqual(['Settings']);
   });
 });
 
@@ -265,7 +293,10 @@ describe('Robustness', () => {
     const { Root } = await import('../../renderer/src/root.js');
     const good = env.engine.getState();
     let broken = true;
-    const api = { ...env.api, getState: async () => (broken ? ({ ...good, devices: null } as unknown as typeof good) : good) };
+    const api = {
+      ...env.api,
+      getState: async () => (broken ? ({ ...good, devices: null } as unknown as typeof good) : good),
+    };
     const quiet = console.error;
     console.error = () => {};
     try {

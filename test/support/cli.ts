@@ -20,11 +20,16 @@ const bin = path.join(root, 'bin/plaud-sync.js');
  * matters for tests that start it many times; call buildCli() first so dist/ matches the sources.
  */
 export async function buildCli(): Promise<void> {
-  const res = await collect(spawn('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const res = await collect(
+    spawn('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   if (res.code !== 0) throw new Error(`npm run build failed:\n${res.stdout}${res.stderr}`);
 }
 
-export function spawnCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; compiled?: boolean } = {}): ChildProcess {
+export function spawnCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; compiled?: boolean } = {},
+): ChildProcess {
   const argv = opts.compiled ? [bin, ...args] : ['--import', 'tsx', entry, ...args];
   return spawn(process.execPath, argv, {
     cwd: opts.cwd ?? root,
@@ -41,7 +46,10 @@ export function collect(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; compiled?: boolean } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; compiled?: boolean } = {},
+): Promise<CliResult> {
   const child = spawnCli(args, opts);
   const t = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
   return collect(child).finally(() => clearTimeout(t));

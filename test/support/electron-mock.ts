@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-
 /** The event object Electron passes to preventable events. */
 export class MockEvent {
   defaultPrevented = false;
@@ -74,9 +73,22 @@ export interface HeadersReceivedDetails {
   resourceType?: string;
   responseHeaders?: Record<string, string[]>;
 }
-type HeadersListener = (details: HeadersReceivedDetails, callback: (r: { cancel?: boolean; responseHeaders?: Record<string, string[]> }) => void) => void;
-type PermissionRequestHandler = (wc: WebContents, permission: string, callback: (granted: boolean) => void, details: Record<string, unknown>) => void;
-type PermissionCheckHandler = (wc: WebContents | null, permission: string, origin: string, details: Record<string, unknown>) => boolean;
+type HeadersListener = (
+  details: HeadersReceivedDetails,
+  callback: (r: { cancel?: boolean; responseHeaders?: Record<string, string[]> }) => void,
+) => void;
+type PermissionRequestHandler = (
+  wc: WebContents,
+  permission: string,
+  callback: (granted: boolean) => void,
+  details: Record<string, unknown>,
+) => void;
+type PermissionCheckHandler = (
+  wc: WebContents | null,
+  permission: string,
+  origin: string,
+  details: Record<string, unknown>,
+) => boolean;
 
 export class Session {
   permissionRequestHandler: PermissionRequestHandler | null = null;
@@ -84,7 +96,9 @@ export class Session {
   headersListener: HeadersListener | null = null;
   readonly webRequest = {
     onHeadersReceived: (filterOrListener: unknown, maybeListener?: HeadersListener | null) => {
-      this.headersListener = (typeof filterOrListener === 'function' ? filterOrListener : maybeListener ?? null) as HeadersListener | null;
+      this.headersListener = (
+        typeof filterOrListener === 'function' ? filterOrListener : (maybeListener ?? null)
+      ) as HeadersListener | null;
     },
   };
   setPermissionRequestHandler(handler: PermissionRequestHandler | null): void {
@@ -109,7 +123,16 @@ const BUILTIN_SCHEMES = new Set(['http', 'https', 'file', 'data', 'about', 'blob
 type ProtocolHandler = (request: Request) => Response | Promise<Response>;
 interface CustomScheme {
   scheme: string;
-  privileges?: { standard?: boolean; secure?: boolean; bypassCSP?: boolean; allowServiceWorkers?: boolean; supportFetchAPI?: boolean; corsEnabled?: boolean; stream?: boolean; codeCache?: boolean };
+  privileges?: {
+    standard?: boolean;
+    secure?: boolean;
+    bypassCSP?: boolean;
+    allowServiceWorkers?: boolean;
+    supportFetchAPI?: boolean;
+    corsEnabled?: boolean;
+    stream?: boolean;
+    codeCache?: boolean;
+  };
 }
 
 class Protocol {
@@ -150,7 +173,11 @@ let nextId = 1;
 export class WebContents extends EventEmitter {
   readonly id = nextId++;
   readonly sent: { channel: string; args: unknown[] }[] = [];
-  windowOpenHandler: ((details: { url: string; frameName: string; features: string; disposition: string }) => { action: 'allow' | 'deny' }) | null = null;
+  windowOpenHandler:
+    | ((details: { url: string; frameName: string; features: string; disposition: string }) => {
+        action: 'allow' | 'deny';
+      })
+    | null = null;
   readonly mainFrame: WebFrameMain;
   private destroyed = false;
   private loading = false;
@@ -250,7 +277,9 @@ export class BrowserWindow extends EventEmitter {
   constructor(readonly options: BrowserWindowOptions = {}) {
     super();
     const partition = options.webPreferences?.partition;
-    this.webContents = new WebContents(typeof partition === 'string' ? session.fromPartition(partition) : session.defaultSession);
+    this.webContents = new WebContents(
+      typeof partition === 'string' ? session.fromPartition(partition) : session.defaultSession,
+    );
     this.visible = options.show !== false;
     // Electron emits 'ready-to-show' once, after the first page has rendered.
     this.webContents.once('did-finish-load', () => this.emit('ready-to-show'));
@@ -459,7 +488,9 @@ class IpcRenderer extends EventEmitter {
       return structuredClone(await h(event, ...structuredClone(args)));
     } catch (err) {
       // Electron passes only the message of an error thrown in a handler, wrapped like this.
-      throw new Error(`Error invoking remote method '${channel}': Error: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `Error invoking remote method '${channel}': Error: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 }
@@ -471,7 +502,8 @@ export function makeInvokeEvent(sender: WebContents, frame: WebFrameMain | null)
 
 export const contextBridge = {
   exposeInMainWorld(key: string, api: unknown): void {
-    if (key in mockState.exposed) throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
+    if (key in mockState.exposed)
+      throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
     mockState.exposed[key] = api;
   },
 };
@@ -492,13 +524,20 @@ export const safeStorage = {
     return mockState.storageBackend;
   },
   encryptString(plain: string): Buffer {
-    if (!mockState.encryptionAvailable) throw new Error('Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.');
+    if (!mockState.encryptionAvailable)
+      throw new Error(
+        'Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.',
+      );
     return Buffer.concat([Buffer.from('v10'), xor(Buffer.from(plain, 'utf8'))]);
   },
   decryptString(enc: Buffer): string {
-    if (!mockState.encryptionAvailable) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString. Decryption is not available.');
+    if (!mockState.encryptionAvailable)
+      throw new Error(
+        'Error while decrypting the ciphertext provided to safeStorage.decryptString. Decryption is not available.',
+      );
     if (!Buffer.isBuffer(enc)) throw new Error('Expected the first argument of decryptString() to be a buffer');
-    if (enc.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    if (enc.subarray(0, 3).toString() !== 'v10')
+      throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
     return xor(enc.subarray(3)).toString('utf8');
   },
 };
@@ -520,11 +559,17 @@ export const shell = {
 };
 
 export const dialog = {
-  async showOpenDialog(winOrOpts: unknown, maybeOpts?: Record<string, unknown>): Promise<{ canceled: boolean; filePaths: string[] }> {
+  async showOpenDialog(
+    winOrOpts: unknown,
+    maybeOpts?: Record<string, unknown>,
+  ): Promise<{ canceled: boolean; filePaths: string[] }> {
     mockState.dialogs.push({ kind: 'open', options: (maybeOpts ?? winOrOpts) as Record<string, unknown> });
     return mockState.nextOpenDialog;
   },
-  async showMessageBox(winOrOpts: unknown, maybeOpts?: Record<string, unknown>): Promise<{ response: number; checkboxChecked: boolean }> {
+  async showMessageBox(
+    winOrOpts: unknown,
+    maybeOpts?: Record<string, unknown>,
+  ): Promise<{ response: number; checkboxChecked: boolean }> {
     mockState.dialogs.push({ kind: 'message', options: (maybeOpts ?? winOrOpts) as Record<string, unknown> });
     return { response: mockState.nextMessageBoxResponse, checkboxChecked: false };
   },
@@ -602,7 +647,11 @@ class App extends EventEmitter {
     mockState.loginItem = { ...s };
   }
   getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean; wasOpenedAsHidden: boolean } {
-    return { openAtLogin: mockState.loginItem.openAtLogin ?? false, wasOpenedAtLogin: mockState.wasOpenedAtLogin, wasOpenedAsHidden: false };
+    return {
+      openAtLogin: mockState.loginItem.openAtLogin ?? false,
+      wasOpenedAtLogin: mockState.wasOpenedAtLogin,
+      wasOpenedAsHidden: false,
+    };
   }
   focus(_o?: { steal: boolean }): void {}
   /** Like Electron: 'before-quit' (preventable), windows close, 'will-quit' (preventable), 'quit'. */
@@ -678,7 +727,13 @@ function freshState(): MockState {
     storageBackend: 'gnome_libsecret',
     notificationsSupported: true,
     autoFinishLoad: true,
-    paths: { userData: path.join(base, 'userData'), home: path.join(base, 'home'), logs: path.join(base, 'logs'), temp: os.tmpdir(), appData: path.join(base, 'appData') },
+    paths: {
+      userData: path.join(base, 'userData'),
+      home: path.join(base, 'home'),
+      logs: path.join(base, 'logs'),
+      temp: os.tmpdir(),
+      appData: path.join(base, 'appData'),
+    },
     appPath: process.cwd(),
     loginItem: {},
     wasOpenedAtLogin: false,
@@ -731,5 +786,22 @@ export const __mock = Object.assign(mockState, {
   },
 });
 
-const electron = { app, BrowserWindow, Menu, MenuItem, Tray, Notification, nativeImage, ipcMain, ipcRenderer, contextBridge, safeStorage, shell, dialog, session, powerMonitor, protocol };
+const electron = {
+  app,
+  BrowserWindow,
+  Menu,
+  MenuItem,
+  Tray,
+  Notification,
+  nativeImage,
+  ipcMain,
+  ipcRenderer,
+  contextBridge,
+  safeStorage,
+  shell,
+  dialog,
+  session,
+  powerMonitor,
+  protocol,
+};
 export default electron;

@@ -19,7 +19,12 @@ export function fuseUnavailableReason(): string | undefined {
 }
 
 /** Create a FAT image of sizeMiB with the given label: FAT32 by default (needs >= 33 MiB), or FAT16 for small disks. */
-export async function makeFatImage(file: string, sizeMiB: number, label = 'PLAUD_NOTE', fatBits: 16 | 32 = 32): Promise<void> {
+export async function makeFatImage(
+  file: string,
+  sizeMiB: number,
+  label = 'PLAUD_NOTE',
+  fatBits: 16 | 32 = 32,
+): Promise<void> {
   const fh = await fs.open(file, 'w');
   await fh.truncate(sizeMiB * 1024 * 1024);
   await fh.close();
@@ -43,7 +48,9 @@ export interface FatMount {
 
 export async function mountFat(image: string, dir: string, opts: { readOnly?: boolean } = {}): Promise<FatMount> {
   await fs.mkdir(dir, { recursive: true });
-  const child: ChildProcess = spawn('fusefat', ['-f', '-o', opts.readOnly ? 'ro' : 'rw+', image, dir], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('fusefat', ['-f', '-o', opts.readOnly ? 'ro' : 'rw+', image, dir], {
+    stdio: 'ignore',
+  });
   let exited = false;
   const exitedP = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
   const deadline = Date.now() + 10_000;

@@ -32,7 +32,11 @@ export function nbdUnavailableReason(): string | undefined {
  * fixtures, recorder mtimes), then copied in by mtools with their times (-m), which needs no mount at all.
  * Returns what was written, relative path -> bytes.
  */
-export async function buildRecorderImage(image: string, spec: RecorderSpec, opts: { sizeMiB?: number; label?: string } = {}): Promise<Map<string, Buffer>> {
+export async function buildRecorderImage(
+  image: string,
+  spec: RecorderSpec,
+  opts: { sizeMiB?: number; label?: string } = {},
+): Promise<Map<string, Buffer>> {
   const src = `${image}.src`;
   await fs.rm(src, { recursive: true, force: true });
   await fs.mkdir(src, { recursive: true });
@@ -43,7 +47,8 @@ export async function buildRecorderImage(image: string, spec: RecorderSpec, opts
     const sizeMiB = opts.sizeMiB ?? Math.max(64, Math.ceil((bytes * 1.1) / 2 ** 20) + 16);
     await makeFatImage(image, sizeMiB, opts.label ?? 'PLAUD_NOTE');
     const top = (await fs.readdir(src)).map((n) => path.join(src, n));
-    if (top.length) await run('mcopy', ['-s', '-m', '-i', image, ...top, '::/'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+    if (top.length)
+      await run('mcopy', ['-s', '-m', '-i', image, ...top, '::/'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
     return written;
   } finally {
     await fs.rm(src, { recursive: true, force: true });
@@ -109,7 +114,12 @@ function exited(child: ChildProcess): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, ok: () => Promise<boolean> | boolean, child: ChildProcess, ms = 10_000): Promise<void> {
+async function waitFor(
+  what: string,
+  ok: () => Promise<boolean> | boolean,
+  child: ChildProcess,
+  ms = 10_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await ok())) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what}: the process exited early`);
@@ -153,7 +163,11 @@ export async function startNbdRecorder(opts: NbdRecorderOptions): Promise<NbdRec
     filters.push('--filter=delay');
     params.push(`rdelay=${opts.readDelayMs}ms`);
   }
-  const nbdkit = spawn('nbdkit', ['-f', '-U', sock, ...(readOnly ? ['-r'] : []), ...filters, 'file', opts.image, ...params], { stdio: 'ignore' });
+  const nbdkit = spawn(
+    'nbdkit',
+    ['-f', '-U', sock, ...(readOnly ? ['-r'] : []), ...filters, 'file', opts.image, ...params],
+    { stdio: 'ignore' },
+  );
   live.add(nbdkit);
   let nbdfuse: ChildProcess | undefined;
   let fat: FatMount | undefined;

@@ -35,9 +35,14 @@ export function relBaseOf(r: RecordingSpec): string {
   return `${r.kind === 'call' ? 'CALLS' : 'NOTES'}/${dateFolder(r.startSec)}/${r.startSec}`;
 }
 
-export async function writeModelTxt(root: string, spec: Pick<RecorderSpec, 'serial' | 'modelLine' | 'modelText'>): Promise<void> {
+export async function writeModelTxt(
+  root: string,
+  spec: Pick<RecorderSpec, 'serial' | 'modelLine' | 'modelText'>,
+): Promise<void> {
   if (spec.modelText === null) return;
-  const text = spec.modelText ?? `${spec.modelLine ?? 'PLAUD NOTE V0095@00:47:14 Feb 28 2024'}\r\nSerial No.:${spec.serial ?? TEST_SERIAL}\r\n`;
+  const text =
+    spec.modelText ??
+    `${spec.modelLine ?? 'PLAUD NOTE V0095@00:47:14 Feb 28 2024'}\r\nSerial No.:${spec.serial ?? TEST_SERIAL}\r\n`;
   await fs.writeFile(path.join(root, 'MODEL.txt'), text, 'latin1');
 }
 
@@ -48,7 +53,10 @@ export async function recordingBytes(r: RecordingSpec, serial = TEST_SERIAL): Pr
     let wav = await makeDeviceWav(r.seconds, serial);
     if (r.wavRepeat && r.wavRepeat > 1) {
       const data = wav.subarray(DEVICE_WAV_DATA_OFFSET);
-      wav = Buffer.concat([deviceWavHeader(data.length * r.wavRepeat, serial), ...Array.from({ length: r.wavRepeat }, () => data)]);
+      wav = Buffer.concat([
+        deviceWavHeader(data.length * r.wavRepeat, serial),
+        ...Array.from({ length: r.wavRepeat }, () => data),
+      ]);
     }
     out.wav = wav;
   }
@@ -65,7 +73,10 @@ export async function layOutRecorder(root: string, spec: RecorderSpec): Promise<
     await fs.mkdir(path.join(root, path.dirname(rel)), { recursive: true });
     const bytes = await recordingBytes(r, spec.serial ?? TEST_SERIAL);
     const endSec = r.startSec + Math.ceil(r.seconds * (r.wavRepeat ?? 1));
-    for (const [ext, buf] of [['WAV', bytes.wav], ['ASR', bytes.asr]] as const) {
+    for (const [ext, buf] of [
+      ['WAV', bytes.wav],
+      ['ASR', bytes.asr],
+    ] as const) {
       if (!buf) continue;
       const file = path.join(root, `${rel}.${ext}`);
       await fs.writeFile(file, buf);

@@ -10,7 +10,12 @@ describe('daily file logger', () => {
     let now = new Date('2026-01-01T10:00:00Z');
     fs.writeFileSync(path.join(dir, 'plaud-sync-2025-11-01.log'), 'old\n');
     const log = createFileLogger(dir, { maxBytes: 400, keepDays: 14, now: () => now });
-    log.info('uploading with Bearer abc.def', { token: 'sekrit', clientSecret: 's2', file: 'a.opus', url: 'https://s3/x?X-Amz-Signature=zz' });
+    log.info('uploading with Bearer abc.def', {
+      token: 'sekrit',
+      clientSecret: 's2',
+      file: 'a.opus',
+      url: 'https://s3/x?X-Amz-Signature=zz',
+    });
     const file = path.join(dir, logFileName(now));
     const text = fs.readFileSync(file, 'utf8');
     expect(text).not.toMatch(/sekrit|s2"|abc\.def|zz/);

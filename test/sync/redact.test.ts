@@ -22,8 +22,12 @@ describe('redactString', () => {
 
   it('removes bearer/basic credentials, signed query strings and bare signature parameters without registration', () => {
     expect(redactString('Authorization: Bearer abc.def-123')).toBe('Authorization: Bearer [redacted]');
-    expect(redactString('see https://s3.example/b/k?partNumber=1&X-Amz-Signature=deadbeef done')).toBe('see https://s3.example/b/k?[signed] done');
-    expect(redactString('X-Amz-Credential=AKIA123/2026/us/s3/aws4_request&X-Amz-Signature=deadbeef')).toBe('X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]');
+    expect(redactString('see https://s3.example/b/k?partNumber=1&X-Amz-Signature=deadbeef done')).toBe(
+      'see https://s3.example/b/k?[signed] done',
+    );
+    expect(redactString('X-Amz-Credential=AKIA123/2026/us/s3/aws4_request&X-Amz-Signature=deadbeef')).toBe(
+      'X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]',
+    );
   });
 
   it('redact() applies it inside objects and errors', () => {

@@ -21,8 +21,13 @@ describe('shared engine types', () => {
   it('each is declared in exactly one file, main/sync/types.ts', () => {
     const files = sources(ROOT);
     for (const name of ['UploadedPart', 'SnType', 'UploadFormat', 'DeviceInfo', 'Recording']) {
-      const declaring = files.filter((f) => new RegExp(`^export (?:interface|type) ${name}\\b`, 'm').test(fs.readFileSync(f, 'utf8')));
-      expect(declaring.map((f) => path.relative(ROOT, f)), name).toEqual(['types.ts']);
+      const declaring = files.filter((f) =>
+        new RegExp(`^export (?:interface|type) ${name}\\b`, 'm').test(fs.readFileSync(f, 'utf8')),
+      );
+      expect(
+        declaring.map((f) => path.relative(ROOT, f)),
+        name,
+      ).toEqual(['types.ts']);
     }
   });
 

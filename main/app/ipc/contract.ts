@@ -12,7 +12,18 @@ import { SettingsSchema, type Settings } from '../../sync/settings.js';
 
 // The state types the window shows, re-exported so the renderer never imports the engine's files.
 export type { ConnectionTestResult, EngineEvent } from '../../sync/engine/api.js';
-export type { DeviceView, EngineState, EngineTotals, HistoryEntry, HistoryQuery, PhaseTotals, Problem, ProblemLevel, QueueItemState, QueueItemView } from '../../sync/engine/state.js';
+export type {
+  DeviceView,
+  EngineState,
+  EngineTotals,
+  HistoryEntry,
+  HistoryQuery,
+  PhaseTotals,
+  Problem,
+  ProblemLevel,
+  QueueItemState,
+  QueueItemView,
+} from '../../sync/engine/state.js';
 export type { SnType } from '../../sync/types.js';
 
 const Id = z.string().min(1).max(512);
@@ -49,7 +60,8 @@ export const HistoryQuerySchema = z
 export type AppView = 'devices' | 'activity' | 'history' | 'problems' | 'settings';
 
 /** What the window shows of the app's own updates. */
-export type UpdateView = { state: 'none' } | { state: 'downloading'; version: string; percent: number } | { state: 'ready'; version: string };
+export type UpdateView =
+  { state: 'none' } | { state: 'downloading'; version: string; percent: number } | { state: 'ready'; version: string };
 
 /** Names a type in the table; nothing at run time (the IPC result or push payload is not checked). */
 export interface Carries<T> {
@@ -70,8 +82,16 @@ interface PushRow<C extends string, P> {
   readonly channel: C;
   readonly payload: Carries<P>;
 }
-const invoke = <const C extends string, A extends z.ZodType<unknown[]>, R>(channel: C, args: A, result: Carries<R>): InvokeRow<C, A, R> => ({ direction: 'invoke', channel, args, result });
-const push = <const C extends string, P>(channel: C, payload: Carries<P>): PushRow<C, P> => ({ direction: 'push', channel, payload });
+const invoke = <const C extends string, A extends z.ZodType<unknown[]>, R>(
+  channel: C,
+  args: A,
+  result: Carries<R>,
+): InvokeRow<C, A, R> => ({ direction: 'invoke', channel, args, result });
+const push = <const C extends string, P>(channel: C, payload: Carries<P>): PushRow<C, P> => ({
+  direction: 'push',
+  channel,
+  payload,
+});
 const none = z.tuple([]);
 
 /**
@@ -93,9 +113,16 @@ export const ipc = {
   testConnection: invoke('connection:test', none, carries<ConnectionTestResult>()),
   /** Opens the configured library folder (never a path the page names). */
   openLibrary: invoke('library:open', none, carries<void>()),
-  /** The native folder picker, run by main: the chosen folder (null when cancelled), the only new libraryDir settings:set accepts. */
+  /**
+   * The native folder picker, run by main: the chosen folder (null when cancelled), the only new libraryDir
+   * settings:set accepts.
+   */
   chooseLibraryFolder: invoke('library:choose', none, carries<string | null>()),
-  getHistory: invoke('history:query', z.tuple([HistoryQuerySchema]), carries<{ total: number; entries: HistoryEntry[] }>()),
+  getHistory: invoke(
+    'history:query',
+    z.tuple([HistoryQuerySchema]),
+    carries<{ total: number; entries: HistoryEntry[] }>(),
+  ),
   openRecording: invoke('recording:open', z.tuple([Id]), carries<void>()),
   /** Shows the recording's playable file selected in the system's file manager. */
   showRecording: invoke('recording:show', z.tuple([Id]), carries<void>()),
@@ -126,7 +153,9 @@ export type InvokeArgs = { [M in InvokeMethod as Table[M]['channel']]: z.output<
 export type PushPayloads = { [M in PushMethod as Table[M]['channel']]: PayloadOf<Table[M]> };
 
 /** The API the preload exposes as `window.plaudSync` (and the test bridges implement), derived from `ipc`. */
-export type PlaudSyncApi = { [M in InvokeMethod]: (...args: z.input<Table[M]['args']>) => Promise<ResultOf<Table[M]>> } & {
+export type PlaudSyncApi = {
+  [M in InvokeMethod]: (...args: z.input<Table[M]['args']>) => Promise<ResultOf<Table[M]>>;
+} & {
   [M in PushMethod]: (listener: (payload: PayloadOf<Table[M]>) => void) => () => void;
 };
 
@@ -138,9 +167,12 @@ export const ipcRows = Object.entries(ipc) as { [M in ApiMethod]: [M, Table[M]] 
  * the sandboxed preload does not carry zod.
  */
 export type IpcWire = { method: ApiMethod; channel: InvokeChannel | PushChannel; direction: 'invoke' | 'push' }[];
-export const ipcWire = (): IpcWire => ipcRows.map(([method, row]) => ({ method, channel: row.channel, direction: row.direction }));
+export const ipcWire = (): IpcWire =>
+  ipcRows.map(([method, row]) => ({ method, channel: row.channel, direction: row.direction }));
 
 /** Invoke channel -> its argument schema (main checks each request against it). */
-export const invokeChannels = Object.fromEntries(ipcRows.flatMap(([, row]) => (row.direction === 'invoke' ? [[row.channel, { args: row.args }]] : []))) as {
+export const invokeChannels = Object.fromEntries(
+  ipcRows.flatMap(([, row]) => (row.direction === 'invoke' ? [[row.channel, { args: row.args }]] : [])),
+) as {
   [M in InvokeMethod as Table[M]['channel']]: { args: Table[M]['args'] };
 };

@@ -12,7 +12,14 @@ import type { SecretName, SecretStore, Settings } from '../../sync/settings.js';
 import type { RendererOrigin } from '../origin.js';
 import { findRecording } from '../recordings.js';
 import { checkSender } from './sender.js';
-import { ipcRows, type InvokeArgs, type InvokeChannel, type InvokeResults, type SettingsPatch, type SettingsView } from './contract.js';
+import {
+  ipcRows,
+  type InvokeArgs,
+  type InvokeChannel,
+  type InvokeResults,
+  type SettingsPatch,
+  type SettingsView,
+} from './contract.js';
 
 export class IpcRejectedError extends Error {
   constructor(message: string) {
@@ -51,14 +58,19 @@ export async function settingsView(deps: Pick<IpcDeps, 'settings' | 'secrets'>):
   };
 }
 
-export const LIBRARY_DIR_REFUSED = 'The library folder can only be changed with "Choose…", which asks you in the system\'s folder picker.';
+export const LIBRARY_DIR_REFUSED =
+  'The library folder can only be changed with "Choose…", which asks you in the system\'s folder picker.';
 
 /**
  * Applies a patch: secrets first (they may be refused), then the validated settings, then the engine.
  * The page never names a folder: a `libraryDir` is accepted only when it is the current one or the
  * one the user just picked in the native folder picker (`pickedLibraryDir`).
  */
-export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch, pickedLibraryDir: string | null = null): Promise<SettingsView> {
+export async function applySettingsPatch(
+  deps: IpcDeps,
+  patch: SettingsPatch,
+  pickedLibraryDir: string | null = null,
+): Promise<SettingsView> {
   const { apiToken, clientSecret, ...rest } = patch;
   const prev = deps.settings.get();
   if (rest.libraryDir !== undefined && rest.libraryDir !== prev.libraryDir && rest.libraryDir !== pickedLibraryDir) {
@@ -71,11 +83,18 @@ export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch, pi
   if (apiToken !== undefined) {
     await deps.secrets.set('apiToken', apiToken);
     // Entering a token without naming the kind means "use this token".
-    if (!rest.credentials) next.credentials = apiToken === '' && prev.credentials.kind === 'token' ? { kind: 'none' } : apiToken !== '' ? { kind: 'token' } : prev.credentials;
+    if (!rest.credentials)
+      next.credentials =
+        apiToken === '' && prev.credentials.kind === 'token'
+          ? { kind: 'none' }
+          : apiToken !== ''
+            ? { kind: 'token' }
+            : prev.credentials;
   }
   if (clientSecret !== undefined) {
     await deps.secrets.set('clientSecret', clientSecret);
-    if (clientSecret === '' && !rest.credentials && prev.credentials.kind === 'client') next.credentials = { kind: 'none' };
+    if (clientSecret === '' && !rest.credentials && prev.credentials.kind === 'client')
+      next.credentials = { kind: 'none' };
   }
   const saved = deps.settings.set(next);
   deps.onSettingsChanged?.(saved, prev);
@@ -84,7 +103,8 @@ export async function applySettingsPatch(deps: IpcDeps, patch: SettingsPatch, pi
 }
 
 export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>, deps: IpcDeps): () => void {
-  // Recordings the window was shown; "open" only ever opens one of these or one the history finds, never a path it names.
+  // Recordings the window was shown; "open" only ever opens one of these or one the history finds, never a path it
+  // names.
   const known = new Map<string, HistoryEntry>();
   // The folder the user last picked in the native dialog: the only new library folder settings:set takes.
   let pickedLibraryDir: string | null = null;
@@ -98,7 +118,8 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle' | 'removeHan
     // Asked afresh: the library may have moved the file since the window was shown the entry.
     const entry = (await findRecording(deps.engine, id)) ?? known.get(id);
     if (!entry) throw new Error('That recording is not in the history.');
-    if (!entry.localPath || !fs.existsSync(entry.localPath)) throw new Error(`The local copy is missing: ${entry.localPath || 'the library holds no playable file for it'}.`);
+    if (!entry.localPath || !fs.existsSync(entry.localPath))
+      throw new Error(`The local copy is missing: ${entry.localPath || 'the library holds no playable file for it'}.`);
     return entry.localPath;
   };
 

@@ -5,7 +5,11 @@ import type { RendererOrigin } from '../origin.js';
 
 export type SenderVerdict = { ok: true } | { ok: false; reason: string };
 
-export function checkSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, ours: WebContents | null, origin: RendererOrigin): SenderVerdict {
+export function checkSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  ours: WebContents | null,
+  origin: RendererOrigin,
+): SenderVerdict {
   if (!ours || ours.isDestroyed()) return { ok: false, reason: 'no window' };
   if (event.sender !== ours) return { ok: false, reason: 'not our window' };
   const frame = event.senderFrame;

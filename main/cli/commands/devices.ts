@@ -22,7 +22,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object per recorder per line')
     .action(async (flags: DevicesFlags) => {
       const printer = linePrinter({ json: !!flags.json });
-      // Without --mount-root, the mount roots saved in the state folder's settings (as sync and watch use), else the OS's.
+      // Without --mount-root, the mount roots saved in the state folder's settings (as sync and watch use), else the
+      // OS's.
       const saved = flags.mountRoot?.length ? undefined : savedMountRoots(flags);
       const roots = saved?.length ? saved : mountRootsFrom(flags);
       const devices = await findDevices(roots);

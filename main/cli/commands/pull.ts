@@ -39,11 +39,26 @@ function eventText(e: PullEvent, device: DeviceInfo): string | undefined {
   }
 }
 
-async function pullDevice(device: DeviceInfo, libraryDir: string, format: UploadFormat, printer: LinePrinter, signal: AbortSignal): Promise<boolean> {
-  printer.event({ type: 'device', sn: device.sn, sn_type: device.sn_type, model: device.model, firmware: device.firmware, mountPath: device.mountPath, warnings: device.warnings });
+async function pullDevice(
+  device: DeviceInfo,
+  libraryDir: string,
+  format: UploadFormat,
+  printer: LinePrinter,
+  signal: AbortSignal,
+): Promise<boolean> {
+  printer.event({
+    type: 'device',
+    sn: device.sn,
+    sn_type: device.sn_type,
+    model: device.model,
+    firmware: device.firmware,
+    mountPath: device.mountPath,
+    warnings: device.warnings,
+  });
   for (const w of device.warnings) printer.event({ type: 'warning', sn: device.sn, message: w }, `warning: ${w}`);
   const scan = await scanVolume(device.mountPath, device.sn);
-  for (const s of scan.skipped) printer.event({ type: 'skipped', sn: device.sn, ...s }, `  skipped ${s.relPath}: ${s.reason}`);
+  for (const s of scan.skipped)
+    printer.event({ type: 'skipped', sn: device.sn, ...s }, `  skipped ${s.relPath}: ${s.reason}`);
   const summary = await pullAll(device, scan.recordings, {
     libraryDir,
     format,
@@ -52,7 +67,9 @@ async function pullDevice(device: DeviceInfo, libraryDir: string, format: Upload
       printer.event({ ...e, sn: device.sn }, eventText(e, device));
       if (e.type === 'progress' && e.bytesTotal) {
         const pct = Math.floor((100 * e.bytesDone) / e.bytesTotal);
-        printer.progress(`  ${e.recordingsDone}/${e.recordingsTotal} recordings, ${formatBytes(e.bytesDone)} of ${formatBytes(e.bytesTotal)} (${pct}%)`);
+        printer.progress(
+          `  ${e.recordingsDone}/${e.recordingsTotal} recordings, ${formatBytes(e.bytesDone)} of ${formatBytes(e.bytesTotal)} (${pct}%)`,
+        );
       }
     },
   });
@@ -76,7 +93,10 @@ async function pullDevice(device: DeviceInfo, libraryDir: string, format: Upload
       (ok ? ' Safe to unplug.' : ''),
   );
   if (summary.stopped) printer.error(summary.stopped.message, { code: summary.stopped.code, sn: device.sn });
-  else if (summary.failed.length) printer.error(`${summary.failed.length} recording(s) from ${device.sn} could not be pulled (see above).`, { sn: device.sn });
+  else if (summary.failed.length)
+    printer.error(`${summary.failed.length} recording(s) from ${device.sn} could not be pulled (see above).`, {
+      sn: device.sn,
+    });
   return ok;
 }
 
@@ -119,7 +139,9 @@ export function register(program: Command): void {
           const roots = mountRootsFrom(flags);
           devices = await findDevices(roots);
           if (!devices.length) {
-            printer.error(`No Plaud recorder found under ${roots.join(', ')}. Plug one in (with "Access via USB" enabled in the Plaud app) or give --volume.`);
+            printer.error(
+              `No Plaud recorder found under ${roots.join(', ')}. Plug one in (with "Access via USB" enabled in the Plaud app) or give --volume.`,
+            );
             process.exitCode = 1;
             return;
           }

@@ -60,23 +60,30 @@ const nonNegativeInt = (what: string) => (v: string) => {
   return Number(v);
 };
 
-/** Credentials: flags first, then the environment; values or files. Throws a plain message when none or both kinds are given. */
+/**
+ * Credentials: flags first, then the environment; values or files. Throws a plain message when none or both kinds are
+ * given.
+ */
 export function resolveCredentials(opts: PushOptions, env: NodeJS.ProcessEnv = process.env): Credentials {
   const flagToken = opts.token !== undefined || opts.tokenFile !== undefined;
-  const flagClient = opts.clientId !== undefined || opts.clientSecret !== undefined || opts.clientSecretFile !== undefined;
-  if (flagToken && flagClient) throw new UsageError('Use either --token or --client-id with --client-secret, not both.');
+  const flagClient =
+    opts.clientId !== undefined || opts.clientSecret !== undefined || opts.clientSecretFile !== undefined;
+  if (flagToken && flagClient)
+    throw new UsageError('Use either --token or --client-id with --client-secret, not both.');
   if (flagToken) return { kind: 'token', token: secretFrom(opts.token, opts.tokenFile, {}, TOKEN_NAMES)! };
   if (flagClient) {
     const clientId = opts.clientId ?? env.PLAUD_CLIENT_ID;
     const clientSecret = secretFrom(opts.clientSecret, opts.clientSecretFile, env, CLIENT_SECRET_NAMES);
-    if (!clientId || !clientSecret) throw new UsageError('--client-id needs --client-secret (or PLAUD_CLIENT_SECRET), and the other way round.');
+    if (!clientId || !clientSecret)
+      throw new UsageError('--client-id needs --client-secret (or PLAUD_CLIENT_SECRET), and the other way round.');
     return { kind: 'client', clientId, clientSecret };
   }
   const token = secretFrom(undefined, undefined, env, TOKEN_NAMES);
   if (token) return { kind: 'token', token };
   const clientSecret = secretFrom(undefined, undefined, env, CLIENT_SECRET_NAMES);
   if (env.PLAUD_CLIENT_ID && clientSecret) return { kind: 'client', clientId: env.PLAUD_CLIENT_ID, clientSecret };
-  if (env.PLAUD_CLIENT_ID || clientSecret) throw new UsageError('PLAUD_CLIENT_ID and PLAUD_CLIENT_SECRET must both be set.');
+  if (env.PLAUD_CLIENT_ID || clientSecret)
+    throw new UsageError('PLAUD_CLIENT_ID and PLAUD_CLIENT_SECRET must both be set.');
   throw new UsageError(
     'No credentials: pass --token (or set PLAUD_API_TOKEN), or --client-id and --client-secret (or PLAUD_CLIENT_ID and PLAUD_CLIENT_SECRET); each secret can also come from a file (--token-file, --client-secret-file).',
   );
@@ -96,11 +103,22 @@ export function register(program: Command): void {
     .option('--client-id <id>', 'client id to exchange for a token (env PLAUD_CLIENT_ID)')
     .option('--client-secret <secret>', 'client secret (env PLAUD_CLIENT_SECRET)')
     .option('--token-file <file>', 'read the API token from a file only you can read (env PLAUD_API_TOKEN_FILE)')
-    .option('--client-secret-file <file>', 'read the client secret from a file only you can read (env PLAUD_CLIENT_SECRET_FILE)')
+    .option(
+      '--client-secret-file <file>',
+      'read the client secret from a file only you can read (env PLAUD_CLIENT_SECRET_FILE)',
+    )
     .option('--sn <sn>', 'serial number of the recorder the files came from')
-    .addOption(new Option('--sn-type <type>', 'device type (default: from the serial, or "other" with --owner-id)').choices([...SN_TYPES]))
+    .addOption(
+      new Option('--sn-type <type>', 'device type (default: from the serial, or "other" with --owner-id)').choices([
+        ...SN_TYPES,
+      ]),
+    )
     .option('--owner-id <id>', 'owner id, in place of --sn')
-    .option('--start-time <ms>', 'recording start, epoch milliseconds (default: file mtime minus duration)', nonNegativeInt('--start-time'))
+    .option(
+      '--start-time <ms>',
+      'recording start, epoch milliseconds (default: file mtime minus duration)',
+      nonNegativeInt('--start-time'),
+    )
     .option('--duration <ms>', 'duration in milliseconds (default: read from the file)', nonNegativeInt('--duration'))
     .option('--concurrency <n>', 'parts uploaded at once (default 4)', (v) => {
       const n = Number(v);
@@ -120,7 +138,11 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
   const out = (line: PushLine) => {
     if (opts.json) process.stdout.write(redactString(JSON.stringify(line)) + '\n');
     else if (line.fileId) {
-      const note = line.possibleDuplicate ? '\t(possible duplicate: an earlier attempt may also be in the cloud)' : line.alreadyUploaded ? '\t(already uploaded earlier)' : '';
+      const note = line.possibleDuplicate
+        ? '\t(possible duplicate: an earlier attempt may also be in the cloud)'
+        : line.alreadyUploaded
+          ? '\t(already uploaded earlier)'
+          : '';
       process.stdout.write(redactString(`${line.file}\t${line.fileId}${note}`) + '\n');
     }
   };
@@ -134,14 +156,22 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
   let logger: Logger;
   let journal: PushJournal;
   try {
-    if (!opts.sn && !opts.ownerId) throw new Error('Say who the recordings belong to: --sn SN (the recorder serial) or --owner-id ID.');
+    if (!opts.sn && !opts.ownerId)
+      throw new Error('Say who the recordings belong to: --sn SN (the recorder serial) or --owner-id ID.');
     if (opts.sn && opts.ownerId) throw new Error('Use either --sn or --owner-id, not both.');
     credentials = resolveCredentials(opts, env);
     const stateDir = resolveStateDir(opts, env);
     const tee = opts.verbose ? jsonLineLogger(undefined, 'debug') : undefined;
-    logger = createFileLogger(path.join(stateDir, 'logs'), { minLevel: opts.verbose ? 'debug' : 'info', ...(tee ? { tee } : {}) });
+    logger = createFileLogger(path.join(stateDir, 'logs'), {
+      minLevel: opts.verbose ? 'debug' : 'info',
+      ...(tee ? { tee } : {}),
+    });
     journal = new PushJournal(path.join(stateDir, 'push'));
-    client = new PlaudCloudClient({ apiBase: opts.apiBase ?? env.PLAUD_API_BASE ?? DEFAULT_API_BASE, credentials, logger });
+    client = new PlaudCloudClient({
+      apiBase: opts.apiBase ?? env.PLAUD_API_BASE ?? DEFAULT_API_BASE,
+      credentials,
+      logger,
+    });
   } catch (err) {
     process.stderr.write(redactString(`plaud-sync push: ${(err as Error).message}`) + '\n');
     return 2;
@@ -178,10 +208,26 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
         if (problem) logger.warn(`push journal entry unusable, starting afresh: ${problem}`, { file });
         if (entry?.result && !opts.again) {
           logger.info('push: already uploaded earlier', { file, fileId: entry.result.fileId });
-          out({ file, fileId: entry.result.fileId, uploadId: entry.result.uploadId, md5, bytes: probe.size, filetype: probe.filetype, durationMs, startTime, possibleDuplicate: entry.result.possibleDuplicate, alreadyUploaded: true });
+          out({
+            file,
+            fileId: entry.result.fileId,
+            uploadId: entry.result.uploadId,
+            md5,
+            bytes: probe.size,
+            filetype: probe.filetype,
+            durationMs,
+            startTime,
+            possibleDuplicate: entry.result.possibleDuplicate,
+            alreadyUploaded: true,
+          });
           continue;
         }
-        if (entry?.state && !entry.result) logger.info('push: resuming an earlier upload of this file', { file, completing: entry.state.completing, parts: entry.state.parts.length });
+        if (entry?.state && !entry.result)
+          logger.info('push: resuming an earlier upload of this file', {
+            file,
+            completing: entry.state.completing,
+            parts: entry.state.parts.length,
+          });
         const r = await uploader.upload(
           {
             path: file,
@@ -198,13 +244,35 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
           {
             // Persisted before the upload goes on: a complete-upload is sent only once its state is on disk.
             onState: (s) => journal.saveState(key, s),
-            ...(progress ? { onProgress: (p) => process.stderr.write(`\r${path.basename(file)}: ${Math.floor((100 * p.bytesSent) / p.totalBytes)}% `) } : {}),
+            ...(progress
+              ? {
+                  onProgress: (p) =>
+                    process.stderr.write(
+                      `\r${path.basename(file)}: ${Math.floor((100 * p.bytesSent) / p.totalBytes)}% `,
+                    ),
+                }
+              : {}),
           },
           ac.signal,
         );
-        await journal.saveResult(key, { fileId: r.fileId, uploadId: r.uploadId, possibleDuplicate: r.possibleDuplicate, at: Date.now() });
+        await journal.saveResult(key, {
+          fileId: r.fileId,
+          uploadId: r.uploadId,
+          possibleDuplicate: r.possibleDuplicate,
+          at: Date.now(),
+        });
         if (progress) process.stderr.write('\n');
-        out({ file, fileId: r.fileId, uploadId: r.uploadId, md5: r.md5, bytes: r.bytes, filetype: probe.filetype, durationMs, startTime, possibleDuplicate: r.possibleDuplicate });
+        out({
+          file,
+          fileId: r.fileId,
+          uploadId: r.uploadId,
+          md5: r.md5,
+          bytes: r.bytes,
+          filetype: probe.filetype,
+          durationMs,
+          startTime,
+          possibleDuplicate: r.possibleDuplicate,
+        });
       } catch (err) {
         if (progress) process.stderr.write('\n');
         failed++;

@@ -1,5 +1,6 @@
 // `plaud-sync recover-ledger`: the explicit way out of "the sync ledger file ... is damaged". Salvages
-// every readable record into a clean ledger and keeps the damaged files byte for byte beside it, then puts back what the
+// every readable record into a clean ledger and keeps the damaged files byte for byte beside it, then puts back what
+// the
 // library's manifests know that the ledger lost (the library is the second source of truth), and says what the next
 // sync will do.
 import path from 'node:path';
@@ -14,7 +15,10 @@ import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 export function register(program: Command): void {
   addStateDirOption(program.command('recover-ledger'))
     .description('rebuild a damaged sync ledger from every readable record, keeping the damaged files')
-    .option('--library <dir>', 'the library whose manifests fill in what the ledger lost (default: the library setting)')
+    .option(
+      '--library <dir>',
+      'the library whose manifests fill in what the ledger lost (default: the library setting)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (flags: { stateDir?: string; library?: string; json?: boolean }) => {
       const stateDir = resolveStateDir(flags);
@@ -22,16 +26,23 @@ export function register(program: Command): void {
       let restored: RestoreReport;
       try {
         recovered = await recoverLedger(ledgerDir(stateDir));
-        const libraryDir = path.resolve(flags.library ?? openSettingsStore(stateDir, defaultLibraryDir()).get().libraryDir);
+        const libraryDir = path.resolve(
+          flags.library ?? openSettingsStore(stateDir, defaultLibraryDir()).get().libraryDir,
+        );
         const ledger = await openLedger(ledgerDir(stateDir));
         try {
           const known = new KnownDevices(stateDir);
-          restored = await restoreFromLibrary(ledger, libraryDir, (sn) => known.list().find((k) => k.sn === sn)?.sn_type);
+          restored = await restoreFromLibrary(
+            ledger,
+            libraryDir,
+            (sn) => known.list().find((k) => k.sn === sn)?.sn_type,
+          );
         } finally {
           ledger.close();
         }
       } catch (err) {
-        if (err instanceof LedgerLockedError) throw new Error(`${err.message} Stop the app or daemon before recovering the ledger.`);
+        if (err instanceof LedgerLockedError)
+          throw new Error(`${err.message} Stop the app or daemon before recovering the ledger.`);
         throw err;
       }
       const report = {
@@ -51,10 +62,18 @@ export function register(program: Command): void {
         if (report.dropped.length > 20) lines.push(`  ... and ${report.dropped.length - 20} more (see --json)`);
       }
       if (report.keptFiles.length) lines.push(`The damaged files were kept as: ${report.keptFiles.join(', ')}`);
-      if (restored.restoredSynced) lines.push(`${restored.restoredSynced} recording(s) the library says are in the cloud were put back as synced: they will not be uploaded again.`);
-      if (restored.restoredToUpload) lines.push(`${restored.restoredToUpload} recording(s) in the library with no cloud copy on record were put back: the next sync uploads each once.`);
+      if (restored.restoredSynced)
+        lines.push(
+          `${restored.restoredSynced} recording(s) the library says are in the cloud were put back as synced: they will not be uploaded again.`,
+        );
+      if (restored.restoredToUpload)
+        lines.push(
+          `${restored.restoredToUpload} recording(s) in the library with no cloud copy on record were put back: the next sync uploads each once.`,
+        );
       lines.push(
-        restored.restoredToUpload ? `Next sync: uploads ${restored.restoredToUpload} recording(s), and copies whatever new is on the recorder.` : 'Next sync: uploads nothing already in the cloud, and copies whatever new is on the recorder.',
+        restored.restoredToUpload
+          ? `Next sync: uploads ${restored.restoredToUpload} recording(s), and copies whatever new is on the recorder.`
+          : 'Next sync: uploads nothing already in the cloud, and copies whatever new is on the recorder.',
       );
       process.stdout.write(lines.join('\n') + '\n');
     });

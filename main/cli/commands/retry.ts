@@ -18,13 +18,19 @@ export function register(program: Command): void {
       try {
         ledger = await openLedger(ledgerDir(resolveStateDir(flags)));
       } catch (err) {
-        if (err instanceof LedgerLockedError) throw new Error(`${err.message} Use Retry in the running app or daemon, or stop it first.`);
+        if (err instanceof LedgerLockedError)
+          throw new Error(`${err.message} Use Retry in the running app or daemon, or stop it first.`);
         throw err;
       }
       try {
         const ids = retryFailed(ledger, id);
         if (flags.json) process.stdout.write(JSON.stringify({ retried: ids }) + '\n');
-        else process.stdout.write(ids.length ? `${ids.length} recording(s) will be tried again on the next sync.\n` : 'Nothing to retry: no failed recordings.\n');
+        else
+          process.stdout.write(
+            ids.length
+              ? `${ids.length} recording(s) will be tried again on the next sync.\n`
+              : 'Nothing to retry: no failed recordings.\n',
+          );
       } finally {
         ledger.close();
       }

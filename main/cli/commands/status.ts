@@ -50,14 +50,39 @@ export async function buildStatus(stateDir: string): Promise<StatusReport> {
     let d = byDevice.get(r.deviceId);
     if (!d) {
       const k = known.get(r.deviceId);
-      d = { id: r.deviceId, sn: r.sn, sn_type: r.sn_type, ...(k ? { model: k.model, firmware: k.firmware, lastSeenAt: k.lastSeenAt, waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0 } : {}), counts: {}, pendingBytes: 0 };
+      d = {
+        id: r.deviceId,
+        sn: r.sn,
+        sn_type: r.sn_type,
+        ...(k
+          ? {
+              model: k.model,
+              firmware: k.firmware,
+              lastSeenAt: k.lastSeenAt,
+              waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0,
+            }
+          : {}),
+        counts: {},
+        pendingBytes: 0,
+      };
       byDevice.set(r.deviceId, d);
     }
     d.counts[r.state] = (d.counts[r.state] ?? 0) + 1;
     if (r.state !== 'synced' && r.state !== 'skipped') d.pendingBytes += r.pulled?.upload.size ?? r.size;
   }
   for (const k of known.list()) {
-    if (!byDevice.has(k.id)) byDevice.set(k.id, { id: k.id, sn: k.sn, sn_type: k.sn_type, model: k.model, firmware: k.firmware, lastSeenAt: k.lastSeenAt, waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0, counts: {}, pendingBytes: 0 });
+    if (!byDevice.has(k.id))
+      byDevice.set(k.id, {
+        id: k.id,
+        sn: k.sn,
+        sn_type: k.sn_type,
+        model: k.model,
+        firmware: k.firmware,
+        lastSeenAt: k.lastSeenAt,
+        waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0,
+        counts: {},
+        pendingBytes: 0,
+      });
   }
   const recordings = records
     .sort((a, b) => a.startMs - b.startMs)
@@ -96,11 +121,16 @@ export function register(program: Command): void {
       const out: string[] = [`State folder: ${path.resolve(report.stateDir)}`];
       if (!report.devices.length) out.push('No recorders seen yet.');
       for (const d of report.devices) {
-        const c = Object.entries(d.counts).map(([s, n]) => `${n} ${s}`).join(', ') || 'no recordings';
+        const c =
+          Object.entries(d.counts)
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ') || 'no recordings';
         out.push(`${deviceDisplayName(d)} ${d.sn}: ${c}; ${(d.pendingBytes / 1e6).toFixed(1)} MB pending`);
         if (d.waitingForRecorder) {
           const n = d.waitingForRecorder;
-          out.push(`  ${n === 1 ? 'one recording was' : `${n} recordings were`} still being written at the last look: waiting for the recorder to finish writing (copied once finished)`);
+          out.push(
+            `  ${n === 1 ? 'one recording was' : `${n} recordings were`} still being written at the last look: waiting for the recorder to finish writing (copied once finished)`,
+          );
         }
       }
       if (report.problems.length) {

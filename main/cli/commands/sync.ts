@@ -13,8 +13,14 @@ export const DEFAULT_WAIT_FOR_RECORDER_S = 15;
 
 export function register(program: Command): void {
   addEngineOptions(program.command('sync'))
-    .description('pull new recordings from attached recorders and upload everything pending, then exit (0 = nothing left pending)')
-    .option('--wait-for-recorder <seconds>', 'how long to wait for recordings the recorder is still writing', String(DEFAULT_WAIT_FOR_RECORDER_S))
+    .description(
+      'pull new recordings from attached recorders and upload everything pending, then exit (0 = nothing left pending)',
+    )
+    .option(
+      '--wait-for-recorder <seconds>',
+      'how long to wait for recordings the recorder is still writing',
+      String(DEFAULT_WAIT_FOR_RECORDER_S),
+    )
     .action(async (flags: EngineFlags & { waitForRecorder?: string }) => {
       const waitS = Number(flags.waitForRecorder ?? DEFAULT_WAIT_FOR_RECORDER_S);
       if (!Number.isFinite(waitS) || waitS < 0) {
@@ -24,8 +30,20 @@ export function register(program: Command): void {
       }
       const ctx = engineContext(flags);
       // One pass: a USB attach cannot happen usefully here, so only the volumes are looked at.
-      const watcher = createDeviceWatcher({ mountRoots: ctx.mountRoots, logger: ctx.logger, usb: false, rescanIntervalMs: 60_000 });
-      const engine = new SyncEngine({ stateDir: ctx.stateDir, settings: ctx.settings, secrets: ctx.secrets, logger: ctx.logger, watcher, retry: { baseMs: 2_000, maxMs: 10_000, maxAttempts: 8 } });
+      const watcher = createDeviceWatcher({
+        mountRoots: ctx.mountRoots,
+        logger: ctx.logger,
+        usb: false,
+        rescanIntervalMs: 60_000,
+      });
+      const engine = new SyncEngine({
+        stateDir: ctx.stateDir,
+        settings: ctx.settings,
+        secrets: ctx.secrets,
+        logger: ctx.logger,
+        watcher,
+        retry: { baseMs: 2_000, maxMs: 10_000, maxAttempts: 8 },
+      });
       const printer: Printer = attachPrinter(engine, { json: !!flags.json });
       let interrupted = false;
       const onSignal = () => {
@@ -43,7 +61,10 @@ export function register(program: Command): void {
         // pass gives it a bounded time, then reports it as pending.
         const waitUntil = Date.now() + waitS * 1000;
         if (!interrupted && engine.unsettledOnRecorders() > 0) {
-          printer.line({ type: 'waiting', recordings: engine.unsettledOnRecorders() }, 'Waiting for the recorder to finish writing...');
+          printer.line(
+            { type: 'waiting', recordings: engine.unsettledOnRecorders() },
+            'Waiting for the recorder to finish writing...',
+          );
         }
         while (!interrupted && engine.unsettledOnRecorders() > 0 && Date.now() < waitUntil) {
           await new Promise((r) => setTimeout(r, 250));
@@ -58,7 +79,12 @@ export function register(program: Command): void {
           pending: pending.filter((r) => r.state !== 'failed').length + waiting,
           waitingForRecorder: waiting,
           failed: pending.filter((r) => r.state === 'failed').length,
-          problems: engine.getState().problems.map((p) => ({ code: p.code, message: p.message, action: p.action, ...(p.detail ? { detail: p.detail } : {}) })),
+          problems: engine.getState().problems.map((p) => ({
+            code: p.code,
+            message: p.message,
+            action: p.action,
+            ...(p.detail ? { detail: p.detail } : {}),
+          })),
         };
         await engine.stop();
         if (interrupted) {
@@ -69,7 +95,10 @@ export function register(program: Command): void {
         for (const r of pending.filter((x) => x.state === 'failed')) {
           printer.human(`  failed: ${r.relBase} (${r.sn}): ${r.failure?.reason ?? 'unknown reason'}`);
         }
-        if (waiting) printer.human(`  ${waiting === 1 ? 'One recording is' : `${waiting} recordings are`} still being written on the recorder; run sync again once it has finished.`);
+        if (waiting)
+          printer.human(
+            `  ${waiting === 1 ? 'One recording is' : `${waiting} recordings are`} still being written on the recorder; run sync again once it has finished.`,
+          );
         process.exitCode = pending.length === 0 && waiting === 0 ? 0 : EXIT_PENDING;
       } catch (err) {
         await engine.stop().catch(() => {});

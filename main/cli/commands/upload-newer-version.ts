@@ -9,12 +9,25 @@ import { attachPrinter } from '../engine-output.js';
 
 export function register(program: Command): void {
   addEngineOptions(program.command('upload-newer-version'))
-    .description('upload the newer version of a recording that changed on the recorder after it was uploaded (see status)')
+    .description(
+      'upload the newer version of a recording that changed on the recorder after it was uploaded (see status)',
+    )
     .argument('<id>', 'recording id (see status --json)')
     .action(async (id: string, flags: EngineFlags) => {
       const ctx = engineContext(flags);
-      const watcher = createDeviceWatcher({ mountRoots: ctx.mountRoots, logger: ctx.logger, usb: false, rescanIntervalMs: 60_000 });
-      const engine = new SyncEngine({ stateDir: ctx.stateDir, settings: ctx.settings, secrets: ctx.secrets, logger: ctx.logger, watcher });
+      const watcher = createDeviceWatcher({
+        mountRoots: ctx.mountRoots,
+        logger: ctx.logger,
+        usb: false,
+        rescanIntervalMs: 60_000,
+      });
+      const engine = new SyncEngine({
+        stateDir: ctx.stateDir,
+        settings: ctx.settings,
+        secrets: ctx.secrets,
+        logger: ctx.logger,
+        watcher,
+      });
       const printer = attachPrinter(engine, { json: !!flags.json });
       try {
         await engine.start();
@@ -26,7 +39,9 @@ export function register(program: Command): void {
         const ok = r?.state === 'synced';
         printer.line(
           { type: 'summary', id, newId, state: r?.state ?? 'unknown', cloudFileId: r?.synced?.cloudFileId ?? null },
-          ok ? `The newer version was uploaded as a recording of its own (${newId}).` : `The newer version is ${r?.state ?? 'unknown'}; see "plaud-sync status".`,
+          ok
+            ? `The newer version was uploaded as a recording of its own (${newId}).`
+            : `The newer version is ${r?.state ?? 'unknown'}; see "plaud-sync status".`,
         );
         process.exitCode = ok ? 0 : 1;
       } finally {

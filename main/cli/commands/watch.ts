@@ -12,10 +12,19 @@ export function register(program: Command): void {
     .action(async (flags: EngineFlags) => {
       const ctx = engineContext(flags);
       const watcher = createDeviceWatcher({ mountRoots: ctx.mountRoots, logger: ctx.logger });
-      const engine = new SyncEngine({ stateDir: ctx.stateDir, settings: { ...ctx.settings, autoSync: true }, secrets: ctx.secrets, logger: ctx.logger, watcher });
+      const engine = new SyncEngine({
+        stateDir: ctx.stateDir,
+        settings: { ...ctx.settings, autoSync: true },
+        secrets: ctx.secrets,
+        logger: ctx.logger,
+        watcher,
+      });
       const printer = attachPrinter(engine, { json: !!flags.json });
       await engine.start();
-      printer.line({ type: 'watching', mountRoots: ctx.mountRoots, stateDir: ctx.stateDir }, `Watching ${ctx.mountRoots.join(', ')} for recorders. Press Ctrl-C to stop.`);
+      printer.line(
+        { type: 'watching', mountRoots: ctx.mountRoots, stateDir: ctx.stateDir },
+        `Watching ${ctx.mountRoots.join(', ')} for recorders. Press Ctrl-C to stop.`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           printer.line({ type: 'stopping', signal }, 'Stopping: saving progress...');

@@ -25,7 +25,9 @@ const TOC_SAMPLES = 16;
 /** How far from the end we look for the last Ogg page (a page is at most 65,307 bytes). */
 const OGG_TAIL_BYTES = 65_307 * 2;
 
-/** Files up to this size are read whole in one call and checked in memory (most recordings: 32 kbit/s is 14 MB an hour). */
+/**
+ * Files up to this size are read whole in one call and checked in memory (most recordings: 32 kbit/s is 14 MB an hour).
+ */
 const WHOLE_READ_BYTES = 1024 * 1024;
 
 type ReadAt = (pos: number, len: number) => Promise<Buffer>;
@@ -48,8 +50,15 @@ export function strayBytesError(size: number, filePath?: string): AudioFormatErr
   );
 }
 
-/** Packet `index` (from 0) starts with `byte` instead of the recorder's TOC; `frames` is the total where it is known. */
-export function badTocError(index: number, byte: number | undefined, frames?: number, filePath?: string): AudioFormatError {
+/**
+ * Packet `index` (from 0) starts with `byte` instead of the recorder's TOC; `frames` is the total where it is known.
+ */
+export function badTocError(
+  index: number,
+  byte: number | undefined,
+  frames?: number,
+  filePath?: string,
+): AudioFormatError {
   const hex = (byte ?? 0).toString(16).padStart(2, '0').toUpperCase();
   return new AudioFormatError(
     'ASR_BAD_TOC',
@@ -116,7 +125,8 @@ async function inspectRaw(readAt: ReadAt, size: number, filePath: string): Promi
   const head = await readAt(0, headPackets * ASR_PACKET_BYTES);
   const { frames } = checkRawAsrHead(head, size, filePath);
   const badToc = (i: number, b: number | undefined): AudioFormatError => badTocError(i, b, frames, filePath);
-  for (let i = 1; i < headPackets; i++) if (head[i * ASR_PACKET_BYTES] !== ASR_TOC) throw badToc(i, head[i * ASR_PACKET_BYTES]);
+  for (let i = 1; i < headPackets; i++)
+    if (head[i * ASR_PACKET_BYTES] !== ASR_TOC) throw badToc(i, head[i * ASR_PACKET_BYTES]);
   const picks = new Set<number>([frames - 1]);
   const step = Math.max(1, Math.floor(frames / TOC_SAMPLES));
   for (let i = headPackets; i < frames && picks.size <= TOC_SAMPLES; i += step) picks.add(i);
@@ -129,7 +139,10 @@ async function inspectRaw(readAt: ReadAt, size: number, filePath: string): Promi
 }
 
 /** Parse the OpusHead packet from the first page; returns the pre-skip (48 kHz samples). */
-export function parseOpusHeadPage(head: Uint8Array, filePath?: string): { preSkip: number; channels: number; inputRate: number; serial: number } {
+export function parseOpusHeadPage(
+  head: Uint8Array,
+  filePath?: string,
+): { preSkip: number; channels: number; inputRate: number; serial: number } {
   const h = readOggPageHeader(head, 0);
   if (!h || !(h.headerType & PAGE_BOS) || h.headerLength + 19 > head.length) {
     throw new AudioFormatError('OGG_BAD_PAGE', "The Ogg file's first page is damaged.", filePath);
@@ -140,7 +153,11 @@ export function parseOpusHeadPage(head: Uint8Array, filePath?: string): { preSki
   }
   const dv = new DataView(p.buffer, p.byteOffset, 19);
   if ((p[8]! & 0xf0) !== 0) {
-    throw new AudioFormatError('OGG_NOT_OPUS', `The Ogg Opus file has an unsupported header version ${p[8]}.`, filePath);
+    throw new AudioFormatError(
+      'OGG_NOT_OPUS',
+      `The Ogg Opus file has an unsupported header version ${p[8]}.`,
+      filePath,
+    );
   }
   return { channels: p[9]!, preSkip: dv.getUint16(10, true), inputRate: dv.getUint32(12, true), serial: h.serial };
 }

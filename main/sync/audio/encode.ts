@@ -38,16 +38,29 @@ export const OPUS_ENCODER_PRE_SKIP = 312;
 /** MP3 bit rate for 16 kHz mono speech (MPEG-2 Layer III). */
 export const MP3_KBPS = 48;
 
-export async function encodeWavToOggOpus(wavPath: string, write: PageSink, opts: EncodeOptions = {}): Promise<EncodeResult> {
+export async function encodeWavToOggOpus(
+  wavPath: string,
+  write: PageSink,
+  opts: EncodeOptions = {},
+): Promise<EncodeResult> {
   const { info, chunks } = await openMonoPcm(wavPath, opts.signal);
   const rate = info.sampleRate as OpusRate;
   if (!OPUS_RATES.includes(rate)) {
-    throw new AudioFormatError('WAV_UNSUPPORTED', `The WAV file's sample rate ${info.sampleRate} Hz cannot be encoded to Opus without resampling (8, 12, 16, 24 or 48 kHz).`, wavPath);
+    throw new AudioFormatError(
+      'WAV_UNSUPPORTED',
+      `The WAV file's sample rate ${info.sampleRate} Hz cannot be encoded to Opus without resampling (8, 12, 16, 24 or 48 kHz).`,
+      wavPath,
+    );
   }
   const frame = rate / 50; // 20 ms
   const scale = 48_000 / rate;
   const enc = new OpusScript(rate, 1, OpusScript.Application.VOIP);
-  const writer = new OggOpusWriter({ channels: 1, inputSampleRate: rate, preSkip: OPUS_ENCODER_PRE_SKIP, serial: opts.serial });
+  const writer = new OggOpusWriter({
+    channels: 1,
+    inputSampleRate: rate,
+    preSkip: OPUS_ENCODER_PRE_SKIP,
+    serial: opts.serial,
+  });
   let bytes = 0;
   const emit = async (pages: Buffer[]): Promise<void> => {
     for (const p of pages) {
@@ -99,13 +112,21 @@ export async function encodeWavToOggOpus(wavPath: string, write: PageSink, opts:
   }
 }
 
-export async function encodeWavToMp3(wavPath: string, write: PageSink, opts: EncodeOptions = {}): Promise<EncodeResult> {
+export async function encodeWavToMp3(
+  wavPath: string,
+  write: PageSink,
+  opts: EncodeOptions = {},
+): Promise<EncodeResult> {
   const { info, chunks } = await openMonoPcm(wavPath, opts.signal);
   let enc: Mp3Encoder;
   try {
     enc = new Mp3Encoder(1, info.sampleRate, MP3_KBPS);
   } catch (e) {
-    throw new AudioFormatError('WAV_UNSUPPORTED', `The WAV file's sample rate ${info.sampleRate} Hz cannot be encoded to MP3: ${(e as Error).message}`, wavPath);
+    throw new AudioFormatError(
+      'WAV_UNSUPPORTED',
+      `The WAV file's sample rate ${info.sampleRate} Hz cannot be encoded to MP3: ${(e as Error).message}`,
+      wavPath,
+    );
   }
   // The Info frame (exact length for players and ffmpeg) must come first but needs the frame count: it is known in
   // advance from the number of input samples (lamejsFrameCount) and checked against what was written at the end.
@@ -143,8 +164,16 @@ export async function encodeWavToMp3(wavPath: string, write: PageSink, opts: Enc
   }
   // CBR at 16 kHz and 48 kbit/s has no padding slots, so frames = bytes / frame size; a mismatch means the Info frame
   // announced the wrong length, and the file must not be used.
-  if (tagged && frameBytes && (audioBytes % frameBytes !== 0 || audioBytes / frameBytes !== lamejsFrameCount(samples) || samples !== totalSamples)) {
-    throw new AudioFormatError('ENCODE_FAILED', `MP3 encoding produced ${audioBytes} bytes for ${samples} samples, not the ${lamejsFrameCount(samples)} frames announced.`, wavPath);
+  if (
+    tagged &&
+    frameBytes &&
+    (audioBytes % frameBytes !== 0 || audioBytes / frameBytes !== lamejsFrameCount(samples) || samples !== totalSamples)
+  ) {
+    throw new AudioFormatError(
+      'ENCODE_FAILED',
+      `MP3 encoding produced ${audioBytes} bytes for ${samples} samples, not the ${lamejsFrameCount(samples)} frames announced.`,
+      wavPath,
+    );
   }
   return { durationMs: Math.round((samples * 1000) / info.sampleRate), bytes };
 }

@@ -11,7 +11,9 @@ export const LAME_ENCODER_DELAY = 576;
 /** Samples per MPEG-2 Layer III frame. */
 export const MPEG2_L3_SPF = 576;
 
-/** Audio frames lamejs emits for `samples` input samples (MPEG-2, encodeBuffer + flush), measured for 1..1.2M samples. */
+/**
+ * Audio frames lamejs emits for `samples` input samples (MPEG-2, encodeBuffer + flush), measured for 1..1.2M samples.
+ */
 export function lamejsFrameCount(samples: number): number {
   return Math.ceil(samples / MPEG2_L3_SPF) + 2;
 }
@@ -42,12 +44,17 @@ export function mpeg2L3FrameBytes(header: Uint8Array): number {
  * @param audioFrames number of audio frames that follow
  * @param samples input samples (mono) encoded
  */
-export function buildMp3InfoFrame(firstAudioHeader: Uint8Array, audioFrames: number, samples: number, kbps: number): Buffer {
+export function buildMp3InfoFrame(
+  firstAudioHeader: Uint8Array,
+  audioFrames: number,
+  samples: number,
+  kbps: number,
+): Buffer {
   const header = Buffer.from(firstAudioHeader.subarray(0, 4));
   header[2] = header[2]! & ~0x02; // no padding slot
   const size = mpeg2L3FrameBytes(header);
   if (size < 13 + 120 + 36) throw new Error('MP3 frame too small for an Info tag');
-  if ((header[3]! >> 6) !== 3) throw new Error('Info tag layout here is for mono frames');
+  if (header[3]! >> 6 !== 3) throw new Error('Info tag layout here is for mono frames');
   const f = Buffer.alloc(size);
   header.copy(f, 0);
   let o = 13; // 4 header + 9 side info (MPEG-2 mono)

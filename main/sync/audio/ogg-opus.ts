@@ -192,12 +192,15 @@ export class OggOpusWriter {
    */
   end(finalGranule?: bigint): Buffer[] {
     if (this.ended) return [];
-    if (this.packetCount === 0) throw new AudioFormatError('NO_SOURCE', 'There is no audio to write: the recording has no Opus packets.');
+    if (this.packetCount === 0)
+      throw new AudioFormatError('NO_SOURCE', 'There is no audio to write: the recording has no Opus packets.');
     let g = BigInt(this.samples);
     if (finalGranule !== undefined) {
       // End trimming may only drop samples of the packets on this last page (RFC 7845 section 4.5).
       if (finalGranule > g || finalGranule < this.emittedGranule) {
-        throw new RangeError(`final granule position ${finalGranule} is outside the last page (${this.emittedGranule}..${g})`);
+        throw new RangeError(
+          `final granule position ${finalGranule} is outside the last page (${this.emittedGranule}..${g})`,
+        );
       }
       g = finalGranule;
     }

@@ -57,7 +57,10 @@ export function readVerifiedOggPage(buf: Uint8Array, off: number): OggPageHeader
 }
 
 /** Split a page body into packets (and a trailing unfinished packet piece, if the last lacing value is 255). */
-export function pagePackets(body: Uint8Array, lacing: Uint8Array): { packets: Uint8Array[]; partial: Uint8Array | null } {
+export function pagePackets(
+  body: Uint8Array,
+  lacing: Uint8Array,
+): { packets: Uint8Array[]; partial: Uint8Array | null } {
   const packets: Uint8Array[] = [];
   let start = 0;
   let len = 0;
@@ -69,5 +72,9 @@ export function pagePackets(body: Uint8Array, lacing: Uint8Array): { packets: Ui
       len = 0;
     }
   }
-  return { packets, partial: len > 0 || (lacing.length > 0 && lacing[lacing.length - 1] === 255) ? body.subarray(start, start + len) : null };
+  return {
+    packets,
+    partial:
+      len > 0 || (lacing.length > 0 && lacing[lacing.length - 1] === 255) ? body.subarray(start, start + len) : null,
+  };
 }

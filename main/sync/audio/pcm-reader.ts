@@ -12,12 +12,20 @@ const READ_CHUNK = 256 * 1024;
  * microphones picking up the same speech, and the cloud transcribes speech, so mono halves the upload and loses
  * nothing that matters for it.
  */
-export async function openMonoPcm(wavPath: string, signal?: AbortSignal): Promise<{ info: WavInfo; chunks: AsyncGenerator<Int16Array> }> {
+export async function openMonoPcm(
+  wavPath: string,
+  signal?: AbortSignal,
+): Promise<{ info: WavInfo; chunks: AsyncGenerator<Int16Array> }> {
   const info = await inspectWav(wavPath);
   if (info.bitsPerSample !== 16) {
-    throw new AudioFormatError('WAV_UNSUPPORTED', `The WAV file has ${info.bitsPerSample}-bit samples; only 16-bit PCM can be encoded.`, wavPath);
+    throw new AudioFormatError(
+      'WAV_UNSUPPORTED',
+      `The WAV file has ${info.bitsPerSample}-bit samples; only 16-bit PCM can be encoded.`,
+      wavPath,
+    );
   }
-  if (info.dataBytes === 0) throw new AudioFormatError('NO_SOURCE', 'The WAV file holds no audio (header only).', wavPath);
+  if (info.dataBytes === 0)
+    throw new AudioFormatError('NO_SOURCE', 'The WAV file holds no audio (header only).', wavPath);
   return { info, chunks: readMono(wavPath, info, signal) };
 }
 
@@ -37,7 +45,8 @@ async function* readMono(wavPath: string, info: WavInfo, signal?: AbortSignal): 
       read += raw.length;
       const buf = carry.length ? Buffer.concat([carry, raw]) : raw;
       const frames = Math.floor(buf.length / frameBytes);
-      // An aligned copy lets us read samples through a typed array (WAV and every platform we run on are little-endian).
+      // An aligned copy lets us read samples through a typed array (WAV and every platform we run on are
+      // little-endian).
       const pcm = new Int16Array(frames * ch);
       new Uint8Array(pcm.buffer).set(buf.subarray(0, frames * frameBytes));
       let out: Int16Array;
@@ -61,6 +70,10 @@ async function* readMono(wavPath: string, info: WavInfo, signal?: AbortSignal): 
   }
   // The file shrank between inspection and reading: treat it as damaged rather than encode a short file quietly.
   if (read < info.dataBytes) {
-    throw new AudioFormatError('WAV_BAD_CHUNK', `The WAV file changed while it was read: expected ${info.dataBytes} bytes of audio, got ${read}.`, wavPath);
+    throw new AudioFormatError(
+      'WAV_BAD_CHUNK',
+      `The WAV file changed while it was read: expected ${info.dataBytes} bytes of audio, got ${read}.`,
+      wavPath,
+    );
   }
 }

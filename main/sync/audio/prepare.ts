@@ -2,7 +2,8 @@
 //
 // opus (default): the recorder's ASR packets packaged into Ogg Opus (no re-encoding), or an Ogg ASR copied as is;
 //                 when the ASR is missing or unusable, the WAV encoded to Opus.
-// mp3:            the WAV encoded to MP3 (the ASR cannot become MP3 without decoding it first; the WAV is the original).
+// mp3:            the WAV encoded to MP3 (the ASR cannot become MP3 without decoding it first; the WAV is the
+// original).
 //
 // The file is written to `<dest>.part`, hashed (MD5, for complete-upload's file_md5) as it is written, fsynced and
 // renamed, so a file at destPath is always complete. On any failure the .part is removed.
@@ -96,9 +97,16 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
 
   if (format === 'mp3') {
     if (!wavPath) {
-      throw new AudioFormatError('NO_SOURCE', 'MP3 upload needs the WAV recording, and this recording has no WAV file. Choose the Opus upload format to upload its ASR audio.');
+      throw new AudioFormatError(
+        'NO_SOURCE',
+        'MP3 upload needs the WAV recording, and this recording has no WAV file. Choose the Opus upload format to upload its ASR audio.',
+      );
     }
-    return { ...(await writeAtomically(destPath, fromWav(wavPath), signal, syncDir)), filetype: 'mp3', source: 'wav-encoded' };
+    return {
+      ...(await writeAtomically(destPath, fromWav(wavPath), signal, syncDir)),
+      filetype: 'mp3',
+      source: 'wav-encoded',
+    };
   }
 
   let asrProblem: string | undefined;
@@ -106,17 +114,31 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
     try {
       const info = await inspectAsr(asrPath);
       if (info.format === 'ogg-opus') {
-        const r = await writeAtomically(destPath, async (w) => {
-          for await (const chunk of createReadStream(asrPath, { highWaterMark: WRITE_BUFFER }) as AsyncIterable<Buffer>) {
-            signal?.throwIfAborted();
-            await w(chunk);
-          }
-          return { durationMs: info.durationMs };
-        }, signal, syncDir);
+        const r = await writeAtomically(
+          destPath,
+          async (w) => {
+            for await (const chunk of createReadStream(asrPath, {
+              highWaterMark: WRITE_BUFFER,
+            }) as AsyncIterable<Buffer>) {
+              signal?.throwIfAborted();
+              await w(chunk);
+            }
+            return { durationMs: info.durationMs };
+          },
+          signal,
+          syncDir,
+        );
         return { ...r, filetype: 'opus', source: 'asr-passthrough' };
       }
-      const r = await writeAtomically(destPath, (w) =>
-        packageRawAsr(createReadStream(asrPath, { highWaterMark: WRITE_BUFFER }) as AsyncIterable<Buffer>, w, { signal }), signal, syncDir);
+      const r = await writeAtomically(
+        destPath,
+        (w) =>
+          packageRawAsr(createReadStream(asrPath, { highWaterMark: WRITE_BUFFER }) as AsyncIterable<Buffer>, w, {
+            signal,
+          }),
+        signal,
+        syncDir,
+      );
       return { ...r, filetype: 'opus', source: 'asr-packaged' };
     } catch (e) {
       // A damaged ASR is not the end of the recording when its WAV is there: encode that instead.
@@ -163,7 +185,9 @@ async function writeAtomically(
   }
 }
 
-/** Make the rename durable. Directories cannot be opened for fsync on Windows; there the rename is as good as it gets. */
+/**
+ * Make the rename durable. Directories cannot be opened for fsync on Windows; there the rename is as good as it gets.
+ */
 async function syncDir(dir: string): Promise<void> {
   let d: FileHandle | undefined;
   try {
@@ -180,7 +204,10 @@ function describeIoError(e: unknown, destPath: string): unknown {
   // Only what a write can hit: this also wraps reads of the source, whose own errors must not be named as the write's.
   const m = errnoMeaning(e, ['disk-full', 'permission', 'read-only']);
   if (!m) return e;
-  const err = new Error(`${m.words[0]!.toUpperCase()}${m.words.slice(1)}: could not write the upload file ${destPath}.`, { cause: e }) as NodeJS.ErrnoException;
+  const err = new Error(
+    `${m.words[0]!.toUpperCase()}${m.words.slice(1)}: could not write the upload file ${destPath}.`,
+    { cause: e },
+  ) as NodeJS.ErrnoException;
   err.code = m.code;
   return err;
 }

@@ -28,7 +28,10 @@ export interface WavInfo {
   headerDataBytes?: number;
 }
 
-/** How much of the file inspectWav reads: the recorder's header is 512 bytes; anything beyond 64 KiB is not a WAV we know. */
+/**
+ * How much of the file inspectWav reads: the recorder's header is 512 bytes; anything beyond 64 KiB is not a WAV we
+ * know.
+ */
 export const WAV_HEADER_READ_BYTES = 64 * 1024;
 
 const WAVE_FORMAT_PCM = 0x0001;
@@ -54,9 +57,12 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
   for (;;) {
     if (pos + 8 > buf.length) {
       if (pos + 8 > fileSize) {
-        fail(fmt ? 'WAV_NO_DATA' : 'WAV_NO_FMT', fmt
-          ? "The WAV file's header is damaged: the file ends before any 'data' chunk (no audio)."
-          : "The WAV file's header is damaged: no 'fmt ' chunk before the end of the file.");
+        fail(
+          fmt ? 'WAV_NO_DATA' : 'WAV_NO_FMT',
+          fmt
+            ? "The WAV file's header is damaged: the file ends before any 'data' chunk (no audio)."
+            : "The WAV file's header is damaged: no 'fmt ' chunk before the end of the file.",
+        );
       }
       fail('WAV_BAD_CHUNK', `The WAV file's header is damaged: no 'data' chunk in its first ${buf.length} bytes.`);
     }
@@ -94,9 +100,12 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
       return info;
     }
     if (body + size > buf.length) {
-      fail('WAV_BAD_CHUNK', body + size > fileSize
-        ? `The WAV file's header is damaged: the '${id}' chunk at byte ${pos} claims ${size} bytes, past the end of the file.`
-        : `The WAV file's header is damaged: the '${id}' chunk at byte ${pos} is ${size} bytes long, more than a WAV header can hold.`);
+      fail(
+        'WAV_BAD_CHUNK',
+        body + size > fileSize
+          ? `The WAV file's header is damaged: the '${id}' chunk at byte ${pos} claims ${size} bytes, past the end of the file.`
+          : `The WAV file's header is damaged: the '${id}' chunk at byte ${pos} is ${size} bytes long, more than a WAV header can hold.`,
+      );
     }
     if (id === 'fmt ') {
       if (size < 16) fail('WAV_BAD_FMT', `The WAV file's header is damaged: its 'fmt ' chunk is only ${size} bytes.`);
@@ -105,15 +114,22 @@ export function parseWavHeader(buf: Buffer, fileSize: number, filePath?: string)
       const sampleRate = buf.readUInt32LE(body + 4);
       const blockAlign = buf.readUInt16LE(body + 12);
       const bits = buf.readUInt16LE(body + 14);
-      if (format === WAVE_FORMAT_EXTENSIBLE && size >= 40) format = buf.readUInt16LE(body + 24); // sub-format GUID's first 2 bytes
+      // sub-format GUID's first 2 bytes
+      if (format === WAVE_FORMAT_EXTENSIBLE && size >= 40) format = buf.readUInt16LE(body + 24);
       if (format !== WAVE_FORMAT_PCM) {
         fail('WAV_UNSUPPORTED', `The WAV file is not plain PCM audio (format code 0x${format.toString(16)}).`);
       }
       if (channels < 1 || channels > 8 || sampleRate < 1000 || sampleRate > 384000 || ![8, 16, 24, 32].includes(bits)) {
-        fail('WAV_BAD_FMT', `The WAV file's header is damaged: ${channels} channels, ${sampleRate} Hz, ${bits}-bit is not a valid PCM format.`);
+        fail(
+          'WAV_BAD_FMT',
+          `The WAV file's header is damaged: ${channels} channels, ${sampleRate} Hz, ${bits}-bit is not a valid PCM format.`,
+        );
       }
       if (blockAlign !== (channels * bits) / 8) {
-        fail('WAV_BAD_FMT', `The WAV file's header is damaged: block size ${blockAlign} does not match ${channels} channels of ${bits}-bit samples.`);
+        fail(
+          'WAV_BAD_FMT',
+          `The WAV file's header is damaged: block size ${blockAlign} does not match ${channels} channels of ${bits}-bit samples.`,
+        );
       }
       fmt = { format, channels, sampleRate, blockAlign, bits };
     } else if (id === 'pad ') {

@@ -5,7 +5,10 @@ import { CloudError } from './errors.js';
 // Only the exact name `localhost` counts: `evil.localhost` or `localhost.evil.example` resolve wherever a resolver
 // (or an attacker's DNS) says, so they are remote hosts as far as secrets are concerned.
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;
@@ -20,12 +23,19 @@ export function checkApiBase(raw: string): string {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new CloudError('config', `The API address "${raw}" is not a valid URL. Use something like https://api.plaud.ai.`);
+    throw new CloudError(
+      'config',
+      `The API address "${raw}" is not a valid URL. Use something like https://api.plaud.ai.`,
+    );
   }
   if (url.username || url.password) {
-    throw new CloudError('config', 'The API address must not contain a user name or password; enter the token or client secret separately.');
+    throw new CloudError(
+      'config',
+      'The API address must not contain a user name or password; enter the token or client secret separately.',
+    );
   }
-  if (url.search || url.hash) throw new CloudError('config', `The API address must not have a query or fragment: ${url.origin}${url.pathname}`);
+  if (url.search || url.hash)
+    throw new CloudError('config', `The API address must not have a query or fragment: ${url.origin}${url.pathname}`);
   if (url.protocol === 'http:') {
     if (!isLoopbackHost(url.hostname)) {
       throw new CloudError(

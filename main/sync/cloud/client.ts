@@ -24,9 +24,7 @@ import {
   type PresignedUpload,
 } from './schemas.js';
 
-export type Credentials =
-  | { kind: 'token'; token: string }
-  | { kind: 'client'; clientId: string; clientSecret: string };
+export type Credentials = { kind: 'token'; token: string } | { kind: 'client'; clientId: string; clientSecret: string };
 
 export interface CloudClientOptions {
   /** Default https://api.plaud.ai. Plain http is refused unless the host is loopback. */
@@ -120,7 +118,10 @@ export class PlaudCloudClient {
         this.log.debug('requesting API token', { clientIdLength: clientId.length });
         const res = await this.send('post', PATHS.token, undefined, `Bearer ${basic}`, opts);
         if (res.status === 401 || res.status === 403) {
-          throw new CloudError('auth', 'The client ID or client secret was refused: check them in Settings.', { status: res.status, operation: OPERATION[PATHS.token] });
+          throw new CloudError('auth', 'The client ID or client secret was refused: check them in Settings.', {
+            status: res.status,
+            operation: OPERATION[PATHS.token],
+          });
         }
         const body = this.parseJson(res, PATHS.token, TokenAnswerSchema);
         registerSecret(body.api_token);
@@ -158,7 +159,10 @@ export class PlaudCloudClient {
     }
   }
 
-  async generatePresignedUrls(req: { filesize: number; filetype: UploadFormat }, opts: CallOptions = {}): Promise<PresignedUpload> {
+  async generatePresignedUrls(
+    req: { filesize: number; filetype: UploadFormat },
+    opts: CallOptions = {},
+  ): Promise<PresignedUpload> {
     if (!Number.isSafeInteger(req.filesize) || req.filesize <= 0) {
       throw new CloudError('validation', `Cannot upload an empty or invalid file (size ${req.filesize} bytes).`);
     }
@@ -169,7 +173,11 @@ export class PlaudCloudClient {
     if (misfit) throw this.badResponse(PATHS.presign, misfit);
     for (const p of parsed.value.parts) {
       const problem = partUrlProblem(p.url, this.apiBase);
-      if (problem) throw new CloudError('insecure', `${OPERATION[PATHS.presign]}: ${problem}.`, { operation: OPERATION[PATHS.presign], retryable: false });
+      if (problem)
+        throw new CloudError('insecure', `${OPERATION[PATHS.presign]}: ${problem}.`, {
+          operation: OPERATION[PATHS.presign],
+          retryable: false,
+        });
     }
     return parsed.value;
   }
@@ -177,7 +185,9 @@ export class PlaudCloudClient {
   async completeUpload(body: CompleteUploadBody, opts: CallOptions = {}): Promise<FileModel> {
     const checked = CompleteUploadBodySchema.safeParse(body);
     if (!checked.success) {
-      throw new CloudError('validation', `The upload cannot be finished: ${describeIssues(checked.error)}.`, { operation: OPERATION[PATHS.complete] });
+      throw new CloudError('validation', `The upload cannot be finished: ${describeIssues(checked.error)}.`, {
+        operation: OPERATION[PATHS.complete],
+      });
     }
     const res = await this.authed('post', PATHS.complete, checked.data, opts);
     return this.parseJson(res, PATHS.complete, FileModelSchema);
@@ -193,7 +203,10 @@ export class PlaudCloudClient {
 
   private async deviceCall(path: string, body: DeviceBody, opts: CallOptions): Promise<Record<string, unknown>> {
     const checked = DeviceBodySchema.safeParse(body);
-    if (!checked.success) throw new CloudError('validation', `${OPERATION[path]}: ${describeIssues(checked.error)}.`, { operation: OPERATION[path] });
+    if (!checked.success)
+      throw new CloudError('validation', `${OPERATION[path]}: ${describeIssues(checked.error)}.`, {
+        operation: OPERATION[path],
+      });
     const res = await this.authed('post', path, checked.data, opts);
     if (res.data === '' || res.data === undefined) return {};
     return this.parseJson(res, path, DeviceAnswerSchema);
@@ -208,31 +221,53 @@ export class PlaudCloudClient {
       token = await this.refreshToken(token, opts);
       res = await this.send(method, path, body, `Bearer ${token}`, opts);
       if (res.status === 401) {
-        throw new CloudError('auth', 'The Plaud server refused a freshly issued token: check the client ID and secret in Settings.', { status: 401, operation: OPERATION[path] });
+        throw new CloudError(
+          'auth',
+          'The Plaud server refused a freshly issued token: check the client ID and secret in Settings.',
+          { status: 401, operation: OPERATION[path] },
+        );
       }
     }
     if (res.status === 401) {
-      throw new CloudError('auth', 'The API token was refused: enter a new one in Settings.', { status: 401, operation: OPERATION[path] });
+      throw new CloudError('auth', 'The API token was refused: enter a new one in Settings.', {
+        status: 401,
+        operation: OPERATION[path],
+      });
     }
     if (res.status < 200 || res.status >= 300) {
-      throw statusError(OPERATION[path] ?? path, res.status, res.headers as Record<string, unknown>, this.serverDetail(res));
+      throw statusError(
+        OPERATION[path] ?? path,
+        res.status,
+        res.headers as Record<string, unknown>,
+        this.serverDetail(res),
+      );
     }
     return res;
   }
 
-  private async send(method: 'post', path: string, body: unknown, authorization: string, opts: CallOptions): Promise<AxiosResponse<string>> {
+  private async send(
+    method: 'post',
+    path: string,
+    body: unknown,
+    authorization: string,
+    opts: CallOptions,
+  ): Promise<AxiosResponse<string>> {
     const what = OPERATION[path] ?? path;
     try {
       return await this.http.request<string>({
         method,
         url: path,
         data: body === undefined ? undefined : JSON.stringify(body),
-        headers: { Authorization: authorization, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Authorization: authorization,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
         signal: opts.signal,
       });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      if (axios.isAxiosError(err) && err.code === 'ERR_FR_TOO_MANY_REDIRECTS') throw this.badResponse(path, 'too many redirects');
+      if (axios.isAxiosError(err) && err.code === 'ERR_FR_TOO_MANY_REDIRECTS')
+        throw this.badResponse(path, 'too many redirects');
       if (axios.isAxiosError(err) && /maxContentLength/.test(err.message)) {
         throw new CloudError(
           'bad-response',
@@ -253,7 +288,10 @@ export class PlaudCloudClient {
     } catch {
       // Redact the whole answer first, then cut: a secret cut in half is no longer recognised.
       const start = this.scrub(text).slice(0, 40);
-      throw this.badResponse(path, `the answer is not valid JSON (HTTP ${res.status}, ${text.length} bytes${text ? `, starting "${start}"` : ''})`);
+      throw this.badResponse(
+        path,
+        `the answer is not valid JSON (HTTP ${res.status}, ${text.length} bytes${text ? `, starting "${start}"` : ''})`,
+      );
     }
   }
 
@@ -265,9 +303,13 @@ export class PlaudCloudClient {
   }
 
   private badResponse(path: string, problem: string): CloudError {
-    return new CloudError('bad-response', `${OPERATION[path] ?? path}: the Plaud server sent an answer we do not understand: ${this.scrub(problem)}.`, {
-      operation: OPERATION[path],
-    });
+    return new CloudError(
+      'bad-response',
+      `${OPERATION[path] ?? path}: the Plaud server sent an answer we do not understand: ${this.scrub(problem)}.`,
+      {
+        operation: OPERATION[path],
+      },
+    );
   }
 
   /** A short message from an error body, if it has one, with anything secret removed. */
@@ -287,7 +329,9 @@ export class PlaudCloudClient {
   /** Remove secrets from any text that may end up in a message: every registered one, and our own short ones too. */
   private scrub(text: string): string {
     let out = redactString(text);
-    const secrets = [this.token, this.creds.kind === 'token' ? this.creds.token : this.creds.clientSecret].filter((s): s is string => !!s && s.length >= 4);
+    const secrets = [this.token, this.creds.kind === 'token' ? this.creds.token : this.creds.clientSecret].filter(
+      (s): s is string => !!s && s.length >= 4,
+    );
     for (const s of secrets) out = out.split(s).join('[redacted]');
     return out;
   }

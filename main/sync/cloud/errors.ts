@@ -80,32 +80,56 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ERR_TIMEOUT', 'ESOC
 export function networkError(what: string, err: unknown): CloudError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   if (TIMEOUT_CODES.has(code)) {
-    return new CloudError('timeout', `${what} timed out: the server did not answer in time.`, { operation: what, cause: err });
+    return new CloudError('timeout', `${what} timed out: the server did not answer in time.`, {
+      operation: what,
+      cause: err,
+    });
   }
-  const reason = NETWORK_CODES[code] ?? `a network error happened (${code || (err as Error | undefined)?.message || 'unknown'})`;
+  const reason =
+    NETWORK_CODES[code] ?? `a network error happened (${code || (err as Error | undefined)?.message || 'unknown'})`;
   return new CloudError('network', `${what} failed: ${reason}.`, { operation: what, cause: err });
 }
 
 /** Classify an HTTP status that is not a success. `detail` is a short, already-safe server message. */
-export function statusError(what: string, status: number, headers: Record<string, unknown>, detail?: string): CloudError {
+export function statusError(
+  what: string,
+  status: number,
+  headers: Record<string, unknown>,
+  detail?: string,
+): CloudError {
   const tail = detail ? ` (server said: ${detail.slice(0, 200)})` : '';
   const retryAfterMs = parseRetryAfter(headers['retry-after']);
   if (status === 429 || (status === 503 && retryAfterMs !== undefined)) {
     const wait = retryAfterMs === undefined ? '' : ` Retrying after ${Math.ceil(retryAfterMs / 1000)} s.`;
-    return new CloudError('rate-limited', `${what}: the server asked us to slow down.${wait}`, { status, retryAfterMs, operation: what });
+    return new CloudError('rate-limited', `${what}: the server asked us to slow down.${wait}`, {
+      status,
+      retryAfterMs,
+      operation: what,
+    });
   }
   if (status === 401) {
     return new CloudError('auth', `${what}: the credentials were refused${tail}.`, { status, operation: what });
   }
   if (status === 404) {
-    return new CloudError('not-found', `${what}: the server does not know this item (HTTP 404)${tail}.`, { status, operation: what });
+    return new CloudError('not-found', `${what}: the server does not know this item (HTTP 404)${tail}.`, {
+      status,
+      operation: what,
+    });
   }
-  if (status === 408) return new CloudError('timeout', `${what}: the server timed out (HTTP 408).`, { status, operation: what });
+  if (status === 408)
+    return new CloudError('timeout', `${what}: the server timed out (HTTP 408).`, { status, operation: what });
   if (status >= 500) {
-    return new CloudError('server', `${what}: the Plaud server had a problem (HTTP ${status})${tail}. It will be retried.`, { status, operation: what, retryAfterMs });
+    return new CloudError(
+      'server',
+      `${what}: the Plaud server had a problem (HTTP ${status})${tail}. It will be retried.`,
+      { status, operation: what, retryAfterMs },
+    );
   }
   if (status === 403) {
     return new CloudError('auth', `${what}: access was denied (HTTP 403)${tail}.`, { status, operation: what });
   }
-  return new CloudError('validation', `${what}: the server rejected the request (HTTP ${status})${tail}.`, { status, operation: what });
+  return new CloudError('validation', `${what}: the server rejected the request (HTTP ${status})${tail}.`, {
+    status,
+    operation: what,
+  });
 }

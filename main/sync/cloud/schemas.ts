@@ -34,7 +34,9 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; problem: stri
 
 /** Name the first few things that were wrong, by field path, in plain words. */
 export function describeIssues(err: z.ZodError, max = 4): string {
-  const parts = err.issues.slice(0, max).map((i) => `${i.path.length ? i.path.join('.') : '(whole answer)'}: ${i.message}`);
+  const parts = err.issues
+    .slice(0, max)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(whole answer)'}: ${i.message}`);
   if (err.issues.length > max) parts.push(`and ${err.issues.length - max} more`);
   return parts.join('; ');
 }
@@ -49,20 +51,34 @@ export function parsePresigned(body: unknown): ParseResult<PresignedUpload> {
   if (looksPascal && !looksSnake) {
     const r = PascalPresigned.safeParse(body);
     if (!r.success) return { ok: false, problem: describeIssues(r.error) };
-    value = { fileId: r.data.FileId, uploadId: r.data.UploadId, partSize: r.data.ChunkSize, parts: r.data.Parts.map((p) => ({ partNumber: p.PartNumber, url: p.PresignedUrl })) };
+    value = {
+      fileId: r.data.FileId,
+      uploadId: r.data.UploadId,
+      partSize: r.data.ChunkSize,
+      parts: r.data.Parts.map((p) => ({ partNumber: p.PartNumber, url: p.PresignedUrl })),
+    };
   } else if (looksSnake && !looksPascal) {
     const r = SnakePresigned.safeParse(body);
     if (!r.success) return { ok: false, problem: describeIssues(r.error) };
-    value = { fileId: r.data.file_id, uploadId: r.data.upload_id, partSize: r.data.chunk_size, parts: r.data.parts.map((p) => ({ partNumber: p.part_number, url: p.presigned_url })) };
+    value = {
+      fileId: r.data.file_id,
+      uploadId: r.data.upload_id,
+      partSize: r.data.chunk_size,
+      parts: r.data.parts.map((p) => ({ partNumber: p.part_number, url: p.presigned_url })),
+    };
   } else if (looksPascal && looksSnake) {
     return { ok: false, problem: 'the answer mixes PascalCase (FileId, Parts) and snake_case (file_id, parts) fields' };
   } else {
     const keys = Object.keys(body).slice(0, 6).join(', ') || 'none';
-    return { ok: false, problem: `expected FileId/UploadId/ChunkSize/Parts (or file_id/upload_id/chunk_size/parts); got fields: ${keys}` };
+    return {
+      ok: false,
+      problem: `expected FileId/UploadId/ChunkSize/Parts (or file_id/upload_id/chunk_size/parts); got fields: ${keys}`,
+    };
   }
   value.parts.sort((a, b) => a.partNumber - b.partNumber);
   for (let i = 0; i < value.parts.length; i++) {
-    if (value.parts[i]!.partNumber !== i + 1) return { ok: false, problem: `part numbers must run 1..${value.parts.length} without gaps or repeats` };
+    if (value.parts[i]!.partNumber !== i + 1)
+      return { ok: false, problem: `part numbers must run 1..${value.parts.length} without gaps or repeats` };
   }
   return { ok: true, value };
 }
@@ -73,7 +89,8 @@ export function checkSessionFits(s: PresignedUpload, filesize: number): string |
   if (s.parts.length !== expected) {
     return `the server chose a part size of ${s.partSize} bytes and ${s.parts.length} parts, but a ${filesize}-byte file needs ${expected}`;
   }
-  if (s.parts.length > 1 && s.partSize < 5 * 1024 * 1024) return `part size ${s.partSize} is below the S3 minimum of 5 MiB`;
+  if (s.parts.length > 1 && s.partSize < 5 * 1024 * 1024)
+    return `part size ${s.partSize} is below the S3 minimum of 5 MiB`;
   return undefined;
 }
 

@@ -41,10 +41,15 @@ async function rootsToProbe(mountRoots: readonly string[], opts: ProbeOptions): 
     drives = await (opts.listDrives ?? listWindowsDrives)();
   } catch (err) {
     // Without the list we cannot tell a removable drive from a network one: look at folders only, not letters.
-    (opts.logger ?? nullLogger).warn('could not tell which drives are removable; drive letters are skipped this time', { err });
+    (opts.logger ?? nullLogger).warn('could not tell which drives are removable; drive letters are skipped this time', {
+      err,
+    });
     drives = [];
   }
-  return probeableRoots(roots, drives, { ...(opts.usbAttachSeen ? { usbAttachSeen: true } : {}), ...(opts.knownDrives ? { known: opts.knownDrives } : {}) });
+  return probeableRoots(roots, drives, {
+    ...(opts.usbAttachSeen ? { usbAttachSeen: true } : {}),
+    ...(opts.knownDrives ? { known: opts.knownDrives } : {}),
+  });
 }
 
 /**
@@ -54,8 +59,14 @@ async function rootsToProbe(mountRoots: readonly string[], opts: ProbeOptions): 
  */
 export async function probeMountRoots(mountRoots: readonly string[], opts: ProbeOptions = {}): Promise<ProbedEntry[]> {
   const prober = opts.prober ?? sharedProber();
-  const probeOpts = { ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), ...(opts.logger ? { logger: opts.logger } : {}) };
-  const probe = async (mountPath: string): Promise<ProbedEntry> => ({ mountPath, result: await prober.probe(mountPath, probeOpts) });
+  const probeOpts = {
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  };
+  const probe = async (mountPath: string): Promise<ProbedEntry> => ({
+    mountPath,
+    result: await prober.probe(mountPath, probeOpts),
+  });
   const roots = await rootsToProbe(mountRoots, opts);
   const perRoot = await Promise.all(
     roots.map(async (root) => {
@@ -63,7 +74,9 @@ export async function probeMountRoots(mountRoots: readonly string[], opts: Probe
       if (self.result.state !== 'answered' || driveLetterOf(root)) return [self];
       let subdirs: string[] = [];
       try {
-        subdirs = (await fs.readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => path.join(root, e.name));
+        subdirs = (await fs.readdir(root, { withFileTypes: true }))
+          .filter((e) => e.isDirectory())
+          .map((e) => path.join(root, e.name));
       } catch {
         // Root vanished since its probe: nothing mounted there.
       }
@@ -80,8 +93,13 @@ export function looksLikeRecorder(r: ProbeResult): boolean {
 }
 
 /** Every recorder mounted under the roots, identified from its content. Non-recorders are left out quietly. */
-export async function findDevices(mountRoots: readonly string[], opts: IdentifyOptions & ProbeOptions = {}): Promise<DeviceInfo[]> {
+export async function findDevices(
+  mountRoots: readonly string[],
+  opts: IdentifyOptions & ProbeOptions = {},
+): Promise<DeviceInfo[]> {
   const probed = await probeMountRoots(mountRoots, opts);
-  const found = await Promise.all(probed.filter((e) => looksLikeRecorder(e.result)).map((e) => identifyVolume(e.mountPath, opts).catch(() => null)));
+  const found = await Promise.all(
+    probed.filter((e) => looksLikeRecorder(e.result)).map((e) => identifyVolume(e.mountPath, opts).catch(() => null)),
+  );
   return found.filter((d): d is DeviceInfo => d !== null);
 }

@@ -18,7 +18,10 @@ export interface Classification {
 }
 
 function normaliseModel(s: string): string {
-  return s.toUpperCase().replace(/[\s_]+/g, ' ').trim();
+  return s
+    .toUpperCase()
+    .replace(/[\s_]+/g, ' ')
+    .trim();
 }
 
 /** sn_type from the model line first; the serial prefix confirms it or decides when the line is unknown. */
@@ -29,11 +32,14 @@ export function classifyDevice(input: { model?: string; serial?: string; usbProd
   const serial = input.serial ?? '';
   const byPrefix = serial ? DEVICE_TRAITS.find((t) => t.serialPrefixes.some((p) => serial.startsWith(p))) : undefined;
   const usbProduct = normaliseModel(input.usbProduct ?? '');
-  const byUsb = usbProduct ? DEVICE_TRAITS.find((t) => t.usb.some((u) => u.productStrings.some((p) => normaliseModel(p) === usbProduct))) : undefined;
+  const byUsb = usbProduct
+    ? DEVICE_TRAITS.find((t) => t.usb.some((u) => u.productStrings.some((p) => normaliseModel(p) === usbProduct)))
+    : undefined;
 
   if (byModel) {
     // Prefixes are only listed for models that have them; a Note's serial has none of the others' prefixes.
-    const prefixSays = byPrefix?.sn_type ?? (serial && byModel.serialPrefixes.length === 0 ? byModel.sn_type : undefined);
+    const prefixSays =
+      byPrefix?.sn_type ?? (serial && byModel.serialPrefixes.length === 0 ? byModel.sn_type : undefined);
     if (serial && prefixSays !== byModel.sn_type) {
       warnings.push(
         `MODEL.txt says "${input.model}" (${byModel.sn_type}) but serial ${serial} looks like a ${prefixSays ?? 'different model'}; using ${byModel.sn_type}.`,
@@ -74,12 +80,24 @@ export async function identifyVolume(mountPath: string, opts: IdentifyOptions = 
 
   // MODEL.txt serial first, then USB, then the WAV pad chunk.
   const sn = mf.serial ?? usbSerial ?? (padSerial && SERIAL_PATTERN.test(padSerial) ? padSerial : undefined) ?? '';
-  if (!mf.serial && sn) warnings.push(`Using serial ${sn} from ${sn === usbSerial ? 'the USB connection' : 'a recording'} because MODEL.txt has none.`);
-  if (!sn) warnings.push('No serial number found on this recorder (MODEL.txt, USB and recordings are silent); its recordings cannot be filed or uploaded.');
-  if (usbSerial && sn && usbSerial !== sn) warnings.push(`Serial numbers disagree: MODEL.txt says ${sn}, USB says ${usbSerial}.`);
-  if (padSerial && sn && padSerial !== sn) warnings.push(`Serial numbers disagree: MODEL.txt says ${sn}, a recording's WAV header says ${padSerial}.`);
+  if (!mf.serial && sn)
+    warnings.push(
+      `Using serial ${sn} from ${sn === usbSerial ? 'the USB connection' : 'a recording'} because MODEL.txt has none.`,
+    );
+  if (!sn)
+    warnings.push(
+      'No serial number found on this recorder (MODEL.txt, USB and recordings are silent); its recordings cannot be filed or uploaded.',
+    );
+  if (usbSerial && sn && usbSerial !== sn)
+    warnings.push(`Serial numbers disagree: MODEL.txt says ${sn}, USB says ${usbSerial}.`);
+  if (padSerial && sn && padSerial !== sn)
+    warnings.push(`Serial numbers disagree: MODEL.txt says ${sn}, a recording's WAV header says ${padSerial}.`);
 
-  const cls = classifyDevice({ model: mf.model, serial: sn, ...(opts.usbProduct ? { usbProduct: opts.usbProduct } : {}) });
+  const cls = classifyDevice({
+    model: mf.model,
+    serial: sn,
+    ...(opts.usbProduct ? { usbProduct: opts.usbProduct } : {}),
+  });
   warnings.push(...cls.warnings);
 
   let freeBytes = 0;

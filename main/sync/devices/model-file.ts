@@ -55,8 +55,14 @@ export function parseModelFile(text: string): ModelFile | null {
       if (SERIAL_PATTERN.test(value)) {
         // Two serials mean a damaged or tampered file; the first stays (the device writes it first), both are named.
         if (serial === undefined) serial = value;
-        else if (value !== serial) warnings.push(`MODEL.txt states two serial numbers, ${serial} and ${value}; using ${serial}. Check the recorder's MODEL.txt.`);
-      } else warnings.push(`MODEL.txt has a serial line but its value "${value.slice(0, 40)}" is not a valid serial number.`);
+        else if (value !== serial)
+          warnings.push(
+            `MODEL.txt states two serial numbers, ${serial} and ${value}; using ${serial}. Check the recorder's MODEL.txt.`,
+          );
+      } else
+        warnings.push(
+          `MODEL.txt has a serial line but its value "${value.slice(0, 40)}" is not a valid serial number.`,
+        );
       continue;
     }
     if (!model && /^PLAUD\b/i.test(line)) {

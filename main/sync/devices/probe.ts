@@ -86,7 +86,8 @@ function runProbe(program: ProbeProgram, dir: string): Promise<ProbeResult> {
       const { code: c, stdout } = out.data;
       if (c === 2) return resolve({ state: 'absent', reason: 'not a folder that can be opened' });
       if (c !== 0) return resolve({ state: 'absent', reason: `the probe failed (exit ${c})` });
-      if (stdout.length >= 2 && stdout.subarray(0, 2).toString('latin1') === 'M\n') return resolve({ state: 'answered', modelText: stdout.subarray(2).toString('latin1') });
+      if (stdout.length >= 2 && stdout.subarray(0, 2).toString('latin1') === 'M\n')
+        return resolve({ state: 'answered', modelText: stdout.subarray(2).toString('latin1') });
       resolve({ state: 'answered' });
     });
   });
@@ -156,7 +157,10 @@ export class VolumeProber extends EventEmitter<{ 'answers-again': [string] }> {
     if (r !== 'timeout') return r;
     if (!this.hung.has(dir)) {
       this.hung.add(dir);
-      log.warn(`${dir} does not answer (a stalled network share or a stuck drive?); skipping it and looking again later`, { mountPath: dir });
+      log.warn(
+        `${dir} does not answer (a stalled network share or a stuck drive?); skipping it and looking again later`,
+        { mountPath: dir },
+      );
     }
     return { state: 'hung' };
   }

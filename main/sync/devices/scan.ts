@@ -64,7 +64,8 @@ const FILE_NAME = /^(\d{1,12})\.(wav|asr)$/i;
 /** Why a directory entry's name is unsafe or meaningless, or undefined when it is fine to join. */
 export function unsafeNameReason(name: string): string | undefined {
   if (name.includes('\0')) return 'its name contains a NUL byte';
-  if (name.includes('/') || name.includes('\\')) return 'its name contains a path separator and could escape its folder';
+  if (name.includes('/') || name.includes('\\'))
+    return 'its name contains a path separator and could escape its folder';
   if (name === '.' || name === '..' || name.includes('..')) return "its name contains '..' and could escape its folder";
   return undefined;
 }
@@ -120,7 +121,8 @@ function wavInfo(f: FileSeen): WavInfo | Promise<WavInfo> {
     return parseWavHeader(head, f.size, f.abs);
   } catch (err) {
     // A header longer than the recorder's 512 bytes: read more (rare, so async is fine here).
-    if (err instanceof AudioFormatError && err.code === 'WAV_BAD_CHUNK' && head.length < f.size) return inspectWav(f.abs);
+    if (err instanceof AudioFormatError && err.code === 'WAV_BAD_CHUNK' && head.length < f.size)
+      return inspectWav(f.abs);
     throw err;
   }
 }
@@ -166,13 +168,22 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       if (bad) skip(rel, `skipped: ${bad}`);
       else if (d.isSymbolicLink()) skip(rel, 'it is a symbolic link; links on a recorder are never followed');
       else if (!d.isDirectory()) skip(rel, 'not a date folder (expected a folder named YYYYMMDD)');
-      else if (!isDateFolderName(d.name)) skip(rel, `"${d.name}" is not a date folder name (expected YYYYMMDD, a real date)`);
+      else if (!isDateFolderName(d.name))
+        skip(rel, `"${d.name}" is not a date folder name (expected YYYYMMDD, a real date)`);
       else dateDirs.push({ folder, rel, abs: path.join(mountPath, entry.name, d.name), date: d.name });
     }
   }
 
   // Group candidate files by recording (folder/date/base).
-  interface Group { folder: RecordingFolder; date: string; relDir: string; base: string; wav?: FileSeen; asr?: FileSeen; unsettled?: string }
+  interface Group {
+    folder: RecordingFolder;
+    date: string;
+    relDir: string;
+    base: string;
+    wav?: FileSeen;
+    asr?: FileSeen;
+    unsettled?: string;
+  }
   const groups = new Map<string, Group>();
   const toStat: { group: Group; ext: 'wav' | 'asr'; rel: string; abs: string }[] = [];
   for (const dd of dateDirs) {
@@ -193,7 +204,8 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       }
       const m = FILE_NAME.exec(name);
       if (!m) {
-        if (/\.(wav|asr)$/i.test(name)) skip(rel, 'its name is not a start time in seconds (expected digits, e.g. 1709280000.WAV)');
+        if (/\.(wav|asr)$/i.test(name))
+          skip(rel, 'its name is not a start time in seconds (expected digits, e.g. 1709280000.WAV)');
         else skip(rel, 'not a recording file (only .WAV and .ASR are read)');
         continue;
       }
@@ -208,7 +220,10 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       if (!g) groups.set(key, (g = { folder: dd.folder, date: dd.date, relDir: dd.rel, base }));
       const ext = m[2]!.toLowerCase() as 'wav' | 'asr';
       if (g[ext]) {
-        skip(rel, `a second ${ext.toUpperCase()} file for the same recording (names differ only in case); the first one is used`);
+        skip(
+          rel,
+          `a second ${ext.toUpperCase()} file for the same recording (names differ only in case); the first one is used`,
+        );
         continue;
       }
       // Placeholder until stat; filled below.
@@ -280,7 +295,10 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   for (const g of groups.values()) {
     if (slicer.due()) await slicer.yield();
     if (g.unsettled) {
-      unsettled.push({ relPath: `${g.relDir}/${g.base}`, reason: `${g.unsettled}; the recording is copied once all its files have settled` });
+      unsettled.push({
+        relPath: `${g.relDir}/${g.base}`,
+        reason: `${g.unsettled}; the recording is copied once all its files have settled`,
+      });
       continue;
     }
     let asr: Recording['asr'];
@@ -301,11 +319,15 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       try {
         const r = wavInfo(g.wav);
         const i = r instanceof Promise ? await r : r;
-        if (i.dataBytes === 0) throw new AudioFormatError('WAV_NO_DATA', 'The WAV file holds no audio after its header.', g.wav.abs);
+        if (i.dataBytes === 0)
+          throw new AudioFormatError('WAV_NO_DATA', 'The WAV file holds no audio after its header.', g.wav.abs);
         wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
         wavMs = i.durationMs;
         if (i.headerDataBytes !== undefined) {
-          notes.push({ relPath: g.wav.relPath, reason: `its header announces ${i.headerDataBytes} bytes of audio but ${i.dataBytes} are present; the audio present is used` });
+          notes.push({
+            relPath: g.wav.relPath,
+            reason: `its header announces ${i.headerDataBytes} bytes of audio but ${i.dataBytes} are present; the audio present is used`,
+          });
         }
       } catch (err) {
         skip(g.wav.relPath, plainError(err));

@@ -49,7 +49,8 @@ export const DEVICE_TRAITS: readonly DeviceTrait[] = [
 /** All USB vendor/product pairs of the table, de-duplicated (for the USB watcher filter and the udev rule). */
 export function knownUsbIds(): { vendorId: number; productId: number }[] {
   const seen = new Map<string, { vendorId: number; productId: number }>();
-  for (const t of DEVICE_TRAITS) for (const u of t.usb) seen.set(`${u.vendorId}:${u.productId}`, { vendorId: u.vendorId, productId: u.productId });
+  for (const t of DEVICE_TRAITS)
+    for (const u of t.usb) seen.set(`${u.vendorId}:${u.productId}`, { vendorId: u.vendorId, productId: u.productId });
   return [...seen.values()];
 }
 

@@ -85,7 +85,9 @@ export class UsbWatcher extends EventEmitter {
     } catch (err) {
       this.unavailableReason = (err as Error)?.message ?? String(err);
       this.usb = undefined;
-      this.log.info('USB watching is unavailable; recorders are still found by their mounted volume', { reason: this.unavailableReason });
+      this.log.info('USB watching is unavailable; recorders are still found by their mounted volume', {
+        reason: this.unavailableReason,
+      });
       return false;
     }
     this.available = true;

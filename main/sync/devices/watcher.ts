@@ -6,7 +6,8 @@
 //    rescans a moment later (the OS creates the folder, then mounts on it). Not chokidar: it stats every entry of
 //    the root, and a stat of a hung volume's mount point never returns (nor lets our process exit). A root is
 //    watched only once it has answered a probe, and bare drive letters are not watched (each is a volume itself).
-//  - a USB attach of a recorder (usb.ts): rescan now and again while the volume is being mounted; supplies the USB serial.
+//  - a USB attach of a recorder (usb.ts): rescan now and again while the volume is being mounted; supplies the USB
+// serial.
 //  - a slow fallback timer (>= 10 s) for whatever the two above miss (network shares, exotic automounters).
 // Nothing polls fast: idle costs one readdir per root and one probe child per entry per fallback period.
 //
@@ -70,7 +71,9 @@ export interface DeviceMonitorEvents {
 
 export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private readonly roots: string[];
-  private readonly opts: Required<Pick<DeviceMonitorOptions, 'rescanIntervalMs' | 'followUpMs' | 'detachGraceMs' | 'debounceMs'>>;
+  private readonly opts: Required<
+    Pick<DeviceMonitorOptions, 'rescanIntervalMs' | 'followUpMs' | 'detachGraceMs' | 'debounceMs'>
+  >;
   private readonly log: Logger;
   private readonly identify: (mountPath: string, opts: IdentifyOptions) => Promise<DeviceInfo | null>;
   private readonly usb: UsbWatcher | undefined;
@@ -245,7 +248,8 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   /** The Windows drive list, remembering which letters were there before a recorder's USB attach. */
   private async drivesForPass(): Promise<DriveInfo[]> {
     const drives = await this.listDrives();
-    if (!this.usbAttaches.some((a) => Date.now() - a.at < USB_MEMORY_MS)) this.knownDrives = new Set(drives.map((d) => d.letter));
+    if (!this.usbAttaches.some((a) => Date.now() - a.at < USB_MEMORY_MS))
+      this.knownDrives = new Set(drives.map((d) => d.letter));
     return drives;
   }
 

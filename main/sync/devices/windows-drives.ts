@@ -19,16 +19,21 @@ const DriveList = z.array(z.object({ DeviceID: z.string().regex(/^[A-Za-z]:$/), 
 export function listWindowsDrives(): Promise<DriveInfo[]> {
   const script = 'Get-CimInstance Win32_LogicalDisk | Select-Object DeviceID,DriveType | ConvertTo-Json -Compress';
   return new Promise((resolve, reject) => {
-    execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], { windowsHide: true, timeout: 10_000 }, (err, stdout) => {
-      if (err) return reject(new Error(`could not list the drives: ${err.message}`));
-      try {
-        const raw: unknown = JSON.parse(stdout.trim() || '[]');
-        const parsed = DriveList.parse(Array.isArray(raw) ? raw : [raw]);
-        resolve(parsed.map((d) => ({ letter: d.DeviceID.toUpperCase(), driveType: d.DriveType })));
-      } catch (e) {
-        reject(new Error(`could not read the drive list Windows gave: ${(e as Error).message}`));
-      }
-    });
+    execFile(
+      'powershell.exe',
+      ['-NoProfile', '-NonInteractive', '-Command', script],
+      { windowsHide: true, timeout: 10_000 },
+      (err, stdout) => {
+        if (err) return reject(new Error(`could not list the drives: ${err.message}`));
+        try {
+          const raw: unknown = JSON.parse(stdout.trim() || '[]');
+          const parsed = DriveList.parse(Array.isArray(raw) ? raw : [raw]);
+          resolve(parsed.map((d) => ({ letter: d.DeviceID.toUpperCase(), driveType: d.DriveType })));
+        } catch (e) {
+          reject(new Error(`could not read the drive list Windows gave: ${(e as Error).message}`));
+        }
+      },
+    );
   });
 }
 
@@ -43,7 +48,11 @@ export function driveLetterOf(root: string): string | undefined {
  * letter is kept when it is removable, or when it is new since `known` (drives seen before a recorder's USB attach)
  * and `usbAttachSeen` says a recorder just arrived.
  */
-export function probeableRoots(roots: readonly string[], drives: readonly DriveInfo[], hint: { usbAttachSeen?: boolean; known?: ReadonlySet<string> } = {}): string[] {
+export function probeableRoots(
+  roots: readonly string[],
+  drives: readonly DriveInfo[],
+  hint: { usbAttachSeen?: boolean; known?: ReadonlySet<string> } = {},
+): string[] {
   const byLetter = new Map(drives.map((d) => [d.letter, d]));
   return roots.filter((r) => {
     const letter = driveLetterOf(r);

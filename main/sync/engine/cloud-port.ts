@@ -14,7 +14,12 @@ export interface CloudPort {
   testConnection(): Promise<ConnectionTestResult>;
 }
 
-export function createCloudPort(opts: { apiBase: string; credentials: Credentials; concurrency: number; logger: Logger }): CloudPort {
+export function createCloudPort(opts: {
+  apiBase: string;
+  credentials: Credentials;
+  concurrency: number;
+  logger: Logger;
+}): CloudPort {
   const client = new PlaudCloudClient({ apiBase: opts.apiBase, credentials: opts.credentials, logger: opts.logger });
   const uploader = new MultipartUploader(client, { concurrency: opts.concurrency, logger: opts.logger });
   return {
@@ -24,7 +29,10 @@ export function createCloudPort(opts: { apiBase: string; credentials: Credential
     async testConnection() {
       try {
         await client.verifyCredentials();
-        return { ok: true, message: `Connected to ${client.apiBase}: the ${opts.credentials.kind === 'client' ? 'client ID and secret were' : 'API token was'} accepted.` };
+        return {
+          ok: true,
+          message: `Connected to ${client.apiBase}: the ${opts.credentials.kind === 'client' ? 'client ID and secret were' : 'API token was'} accepted.`,
+        };
       } catch (err) {
         return { ok: false, message: err instanceof Error ? err.message : String(err) };
       }

@@ -51,7 +51,14 @@ export function displayName(info: { sn_type: DeviceInfo['sn_type']; model: strin
 
 /** A record that the pull side still has to copy (a failed pull is retried on the next attach). */
 export function needsPull(r: LedgerRecord): boolean {
-  return r.state === 'discovered' || r.state === 'pulling' || (r.state === 'failed' && !isUploadSideFailure(r) && r.failure?.code !== 'CONFLICT' && r.failure?.code !== 'cancelled');
+  return (
+    r.state === 'discovered' ||
+    r.state === 'pulling' ||
+    (r.state === 'failed' &&
+      !isUploadSideFailure(r) &&
+      r.failure?.code !== 'CONFLICT' &&
+      r.failure?.code !== 'cancelled')
+  );
 }
 
 export interface PullSideHooks {
@@ -98,9 +105,23 @@ export class PullSide {
     this.devices.set(info.id, rt);
     this.known.remember(info, this.ctx.now());
     problems.clear({ code: 'device-read-error', deviceId: info.id });
-    if (info.warnings.length) problems.raise({ code: 'device-mismatch', deviceId: info.id, message: info.warnings.join(' ') });
-    log.info('recorder attached', { id: info.id, sn_type: info.sn_type, model: info.model, firmware: info.firmware, mountPath: info.mountPath });
-    this.ctx.emit({ type: 'device-attached', deviceId: info.id, sn: info.sn, sn_type: info.sn_type, model: info.model, mountPath: info.mountPath });
+    if (info.warnings.length)
+      problems.raise({ code: 'device-mismatch', deviceId: info.id, message: info.warnings.join(' ') });
+    log.info('recorder attached', {
+      id: info.id,
+      sn_type: info.sn_type,
+      model: info.model,
+      firmware: info.firmware,
+      mountPath: info.mountPath,
+    });
+    this.ctx.emit({
+      type: 'device-attached',
+      deviceId: info.id,
+      sn: info.sn,
+      sn_type: info.sn_type,
+      model: info.model,
+      mountPath: info.mountPath,
+    });
     if (this.ctx.settings.autoSync) void this.pullDevice(rt);
     else void this.countOnly(rt);
     this.ctx.changed();
@@ -139,9 +160,11 @@ export class PullSide {
 
   private async scan(rt: DeviceRuntime): Promise<ScanResult> {
     const scan = await scanVolume(rt.info.mountPath, rt.info.sn);
-    for (const n of scan.notes) this.ctx.log.warn('recording header disagrees with its audio', { id: rt.info.id, ...n });
+    for (const n of scan.notes)
+      this.ctx.log.warn('recording header disagrees with its audio', { id: rt.info.id, ...n });
     rt.unsettled = scan.unsettled.length;
-    if (scan.unsettled.length) this.ctx.log.info('recorder still writing', { id: rt.info.id, unsettled: scan.unsettled });
+    if (scan.unsettled.length)
+      this.ctx.log.info('recorder still writing', { id: rt.info.id, unsettled: scan.unsettled });
     return scan;
   }
 
@@ -168,7 +191,12 @@ export class PullSide {
       if (!role) continue;
       try {
         const h = await headOf(f.libraryPath, role);
-        fp[role] = { size: r.source[role]?.size ?? h.size, headLen: h.headLen, headMd5: h.headMd5, ...(h.quickMd5 ? { quickMd5: h.quickMd5 } : {}) };
+        fp[role] = {
+          size: r.source[role]?.size ?? h.size,
+          headLen: h.headLen,
+          headMd5: h.headMd5,
+          ...(h.quickMd5 ? { quickMd5: h.quickMd5 } : {}),
+        };
       } catch {
         return undefined;
       }
@@ -199,11 +227,17 @@ export class PullSide {
         deviceHead: (role, len) => headOf(path.resolve(mount, rec[role]!.relPath), role, len),
         isUploading: (id) => this.hooks.isUploading(id),
       });
-      const sourceNow = { source: this.sourceOf(rec), size: sourceBytes(rec), durationMs: rec.durationMs, offDevice: null } as const;
+      const sourceNow = {
+        source: this.sourceOf(rec),
+        size: sourceBytes(rec),
+        durationMs: rec.durationMs,
+        offDevice: null,
+      } as const;
       switch (decision.action) {
         case 'new': {
           const r = ledger.discover(rec, { sn_type: info.sn_type, deviceId: info.id }, { take: decision.take });
-          if (decision.take > 1) log.info('a different recording reuses a known name: kept as a take of its own', { id: r.id });
+          if (decision.take > 1)
+            log.info('a different recording reuses a known name: kept as a take of its own', { id: r.id });
           seen.add(r.id);
           jobs.push({ rec, take: r.take });
           break;
@@ -212,7 +246,8 @@ export class PullSide {
           let r = decision.record;
           seen.add(r.id);
           if (!rt.verified.has(r.id) && (r.pulled || r.state === 'synced')) rt.toVerify.push({ rec, id: r.id });
-          if (r.offDevice !== undefined || !sameFilesAsSeen(r, rec)) r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
+          if (r.offDevice !== undefined || !sameFilesAsSeen(r, rec))
+            r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
           if (r.state === 'skipped' && r.skipped?.reason.startsWith('gone:')) r = ledger.transition(r.id, 'discovered');
           if (needsPull(r)) jobs.push({ rec, take: r.take });
           break;
@@ -237,8 +272,18 @@ export class PullSide {
         case 'changed': {
           const r = decision.record;
           seen.add(r.id);
-          if (!r.changedOnDevice || r.changedOnDevice.wavSize !== rec.wav?.size || r.changedOnDevice.asrSize !== rec.asr?.size) {
-            ledger.amend(r.id, { changedOnDevice: { at: this.ctx.now(), ...(rec.wav ? { wavSize: rec.wav.size } : {}), ...(rec.asr ? { asrSize: rec.asr.size } : {}) } });
+          if (
+            !r.changedOnDevice ||
+            r.changedOnDevice.wavSize !== rec.wav?.size ||
+            r.changedOnDevice.asrSize !== rec.asr?.size
+          ) {
+            ledger.amend(r.id, {
+              changedOnDevice: {
+                at: this.ctx.now(),
+                ...(rec.wav ? { wavSize: rec.wav.size } : {}),
+                ...(rec.asr ? { asrSize: rec.asr.size } : {}),
+              },
+            });
             log.warn('a synced recording changed on the recorder; waiting for the user', { id: r.id });
           }
           problems.raise({
@@ -269,7 +314,9 @@ export class PullSide {
       ledger.amend(r.id, { offDevice: now });
       if (r.state === 'discovered' || (r.state === 'failed' && needsPull(r))) {
         // Never copied and no longer there: nothing can be copied; say so rather than waiting for ever.
-        ledger.transition(r.id, 'skipped', { reason: 'gone: it was deleted from the recorder before it could be copied' });
+        ledger.transition(r.id, 'skipped', {
+          reason: 'gone: it was deleted from the recorder before it could be copied',
+        });
       }
     }
   }
@@ -319,8 +366,18 @@ export class PullSide {
       scan = await this.scan(rt);
       jobs = await this.plan(rt, scan.recordings, scan);
     } catch (err) {
-      rt.pull = { ...rt.pull, state: 'error', error: `Could not read the recorder's folders: ${(err as Error).message}` };
-      problems.raise({ code: 'device-read-error', deviceId: info.id, message: `The ${displayName(info)} could not be read.`, detail: (err as Error).message, action: 'Unplug the recorder and plug it in again.' });
+      rt.pull = {
+        ...rt.pull,
+        state: 'error',
+        error: `Could not read the recorder's folders: ${(err as Error).message}`,
+      };
+      problems.raise({
+        code: 'device-read-error',
+        deviceId: info.id,
+        message: `The ${displayName(info)} could not be read.`,
+        detail: (err as Error).message,
+        action: 'Unplug the recorder and plug it in again.',
+      });
       return;
     }
     if (scan.skipped.length) {
@@ -336,7 +393,13 @@ export class PullSide {
     }
     rt.recordingsOnDevice = scan.recordings.length;
     rt.newRecordings = jobs.length;
-    rt.pull = { state: 'pulling', filesDone: 0, filesTotal: jobs.length, bytesDone: 0, bytesTotal: jobs.reduce((n, j) => n + sourceBytes(j.rec), 0) };
+    rt.pull = {
+      state: 'pulling',
+      filesDone: 0,
+      filesTotal: jobs.length,
+      bytesDone: 0,
+      bytesTotal: jobs.reduce((n, j) => n + sourceBytes(j.rec), 0),
+    };
     this.ctx.changed();
 
     let pulled = 0;
@@ -355,7 +418,8 @@ export class PullSide {
         onStart: (job) => {
           const id = ids.get(job)!;
           const r = ledger.get(id)!;
-          if (!job.copyOnly && r.state !== 'pulling') ledger.transition(id, r.state === 'failed' || r.state === 'discovered' ? 'pulling' : 'pulling');
+          if (!job.copyOnly && r.state !== 'pulling')
+            ledger.transition(id, r.state === 'failed' || r.state === 'discovered' ? 'pulling' : 'pulling');
           activity.set(id, { kind: 'pull', bytesDone: 0, bytesTotal: sourceBytes(job.rec), speedBps: 0 });
         },
         onBytes: (job, n) => {
@@ -373,27 +437,48 @@ export class PullSide {
           const r = ledger.get(id)!;
           const files = result.files
             .filter((f) => f.role !== 'upload')
-            .map((f) => ({ relPath: (f.role === 'wav' ? job.rec.wav : job.rec.asr)!.relPath, libraryPath: f.path, size: f.size, md5: f.md5 }));
+            .map((f) => ({
+              relPath: (f.role === 'wav' ? job.rec.wav : job.rec.asr)!.relPath,
+              libraryPath: f.path,
+              size: f.size,
+              md5: f.md5,
+            }));
           if (job.copyOnly) {
             // The partner joins the library copy of a take whose upload began; its upload file stays as it is.
-            ledger.amend(id, { source: this.sourceOf(job.rec), size: sourceBytes(job.rec), fingerprint: result.fingerprint, offDevice: null, ...(r.pulled ? { pulledFiles: files } : {}) });
+            ledger.amend(id, {
+              source: this.sourceOf(job.rec),
+              size: sourceBytes(job.rec),
+              fingerprint: result.fingerprint,
+              offDevice: null,
+              ...(r.pulled ? { pulledFiles: files } : {}),
+            });
             log.info('a partner file joined the library copy of an uploaded recording', { id });
             return;
           }
-          if (!result.upload) throw new LibraryError('BAD_RECORDING', `No upload file could be made for ${job.rec.relBase}.`);
+          if (!result.upload)
+            throw new LibraryError('BAD_RECORDING', `No upload file could be made for ${job.rec.relBase}.`);
           ledger.amend(id, { fingerprint: result.fingerprint });
           const pulledRecord = ledger.transition(id, 'pulled', {
             durationMs: result.upload.durationMs || job.rec.durationMs,
             pulled: {
               files,
-              upload: { path: result.upload.path, size: result.upload.size, md5: result.upload.md5, filetype: result.upload.filetype, durationMs: result.upload.durationMs },
+              upload: {
+                path: result.upload.path,
+                size: result.upload.size,
+                md5: result.upload.md5,
+                filetype: result.upload.filetype,
+                durationMs: result.upload.durationMs,
+              },
             },
           });
           pulled++;
           if (result.cloud) {
             // The library remembers that the cloud has this take: record it as synced instead of uploading it again.
             ledger.transition(pulledRecord.id, 'synced', { cloudFileId: result.cloud.fileId });
-            log.info('the library says the cloud already has this recording; not uploading it again', { id, cloudFileId: result.cloud.fileId });
+            log.info('the library says the cloud already has this recording; not uploading it again', {
+              id,
+              cloudFileId: result.cloud.fileId,
+            });
             return;
           }
           this.hooks.pulled();
@@ -408,7 +493,10 @@ export class PullSide {
             stopped =
               e.code === 'DEVICE_GONE'
                 ? e
-                : new LibraryError('DEVICE_GONE', `The ${displayName(info)} was unplugged while a recording was being copied. Nothing incomplete was kept; plug it in again and the copy resumes.`);
+                : new LibraryError(
+                    'DEVICE_GONE',
+                    `The ${displayName(info)} was unplugged while a recording was being copied. Nothing incomplete was kept; plug it in again and the copy resumes.`,
+                  );
           }
           abort.abort(); // the other recordings in flight stop too
         },
@@ -419,13 +507,20 @@ export class PullSide {
           failed++;
           this.hooks.failedOne();
           const r = ledger.get(id)!;
-          if (!job.copyOnly && r.state !== 'synced') ledger.transition(id, 'failed', { reason: e.message, code: e.code, nextTryAt: null });
+          if (!job.copyOnly && r.state !== 'synced')
+            ledger.transition(id, 'failed', { reason: e.message, code: e.code, nextTryAt: null });
           log.warn('pull failed', { id, code: e.code, err: e.message });
           if (fatal) {
             stopped ??= e;
             return;
           }
-          problems.raise({ code: 'device-read-error', deviceId: info.id, message: `A recording could not be copied from the ${displayName(info)}.`, detail: e.message, action: 'Choose Retry on the recording, or plug the recorder in again.' });
+          problems.raise({
+            code: 'device-read-error',
+            deviceId: info.id,
+            message: `A recording could not be copied from the ${displayName(info)}.`,
+            detail: e.message,
+            action: 'Choose Retry on the recording, or plug the recorder in again.',
+          });
         },
       },
     });
@@ -436,7 +531,9 @@ export class PullSide {
       rt.pull = { ...rt.pull, state: 'error', error: err.message };
       problems.raise({
         code,
-        ...(code === 'device-read-error' ? { deviceId: info.id, action: 'Plug the recorder in again; the copy resumes where it stopped.' } : {}),
+        ...(code === 'device-read-error'
+          ? { deviceId: info.id, action: 'Plug the recorder in again; the copy resumes where it stopped.' }
+          : {}),
         message: err.message,
       });
       return;
@@ -450,7 +547,12 @@ export class PullSide {
     rt.newRecordings = 0;
     rt.pull = { ...rt.pull, state: 'done' };
     log.info('pull finished', { id: info.id, pulled, failed, unsettled: rt.unsettled });
-    this.known.visited(info.id, { at: this.ctx.now(), recordingsOnDevice: rt.recordingsOnDevice, waitingForRecorder: rt.unsettled, pulled });
+    this.known.visited(info.id, {
+      at: this.ctx.now(),
+      recordingsOnDevice: rt.recordingsOnDevice,
+      waitingForRecorder: rt.unsettled,
+      pulled,
+    });
     // "Safe to unplug" only once the ledger holds every pulled recording on disk.
     await this.ctx.flushLedger();
     this.ctx.emit({ type: 'pull-finished', deviceId: info.id, displayName: displayName(info), pulled, failed });
@@ -484,7 +586,10 @@ export class PullSide {
       }
       rt.verified.add(id);
       if (quick === fp[role]!.quickMd5) continue;
-      log.warn('a known name on the recorder holds a different recording now (a clock reset?): taking it as a new take', { id });
+      log.warn(
+        'a known name on the recorder holds a different recording now (a clock reset?): taking it as a new take',
+        { id },
+      );
       ledger.amend(id, { offDevice: this.ctx.now() });
       rt.again = true;
     }
@@ -501,9 +606,23 @@ export class PullSide {
     const { ledger, problems, log } = this.ctx;
     if (!this.ctx.settings.removeAfterSync || this.ctx.stopping) return;
     for (const r of ledger.bySn(rt.info.sn)) {
-      if (r.state !== 'synced' || r.deviceDelete?.state === 'done' || r.offDevice !== undefined || r.changedOnDevice || !this.devices.has(rt.info.id)) continue;
+      if (
+        r.state !== 'synced' ||
+        r.deviceDelete?.state === 'done' ||
+        r.offDevice !== undefined ||
+        r.changedOnDevice ||
+        !this.devices.has(rt.info.id)
+      )
+        continue;
       if (!(await libraryCopyVerified(r))) {
-        problems.raise({ code: 'other', level: 'needs-you', recordingId: r.id, message: 'A recording was not removed from the recorder: its copy in the library does not verify.', action: 'It stays on the recorder. Check the library disk.', detail: r.relBase });
+        problems.raise({
+          code: 'other',
+          level: 'needs-you',
+          recordingId: r.id,
+          message: 'A recording was not removed from the recorder: its copy in the library does not verify.',
+          action: 'It stays on the recorder. Check the library disk.',
+          detail: r.relBase,
+        });
         continue;
       }
       try {

@@ -90,7 +90,11 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       failedOne: () => this.failedSinceSummary++,
     });
     // The snapshot is built when it is delivered, not on every change: a pull reports every chunk.
-    this.statePush = throttleLatest(() => this.emitter.emit('state', this.snapshot()), opts.stateIntervalMs ?? 100, () => this.now());
+    this.statePush = throttleLatest(
+      () => this.emitter.emit('state', this.snapshot()),
+      opts.stateIntervalMs ?? 100,
+      () => this.now(),
+    );
   }
 
   now(): number {
@@ -106,7 +110,8 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
     this.ledger = await openLedger(ledgerDir(this.opts.stateDir), { logger: this.log, durability: 'group' });
     this.started = true;
     for (const r of this.ledger.all()) {
-      if (r.synced && (this.lastSyncAt === null || r.synced.syncedAt > this.lastSyncAt)) this.lastSyncAt = r.synced.syncedAt;
+      if (r.synced && (this.lastSyncAt === null || r.synced.syncedAt > this.lastSyncAt))
+        this.lastSyncAt = r.synced.syncedAt;
       // A pull cut short by a crash restarts from the recorder; the library drops the temp files.
       if (r.state === 'pulling') this.ledger.transition(r.id, 'discovered');
       if (r.changedOnDevice) this.raiseChanged(r);
@@ -118,7 +123,11 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       w.onDetached((d) => this.pulls.detached(d.id));
       await w.start();
     }
-    this.log.info('engine started', { records: this.ledger.size, apiBase: this.settings.apiBase, account: this.queue.account });
+    this.log.info('engine started', {
+      records: this.ledger.size,
+      apiBase: this.settings.apiBase,
+      account: this.queue.account,
+    });
     this.queue.pump();
     this.changed();
   }
@@ -202,14 +211,22 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   async uploadNewerVersion(id: string): Promise<string> {
     const r = this.ledger.get(id);
     if (!r) throw new Error(`No recording with id ${id}. "plaud-sync status --json" lists the ids.`);
-    if (!r.changedOnDevice) throw new Error(`The recorder holds no newer version of ${id}: there is nothing to upload again.`);
+    if (!r.changedOnDevice)
+      throw new Error(`The recorder holds no newer version of ${id}: there is nothing to upload again.`);
     const rt = [...this.pulls.devices.values()].find((d) => d.info.sn === r.sn);
     if (!rt) throw new Error(`Plug in the recorder with serial ${r.sn}: the newer version of this recording is on it.`);
     const scan = await scanVolume(rt.info.mountPath, rt.info.sn);
     const rec = scan.recordings.find((x) => x.relBase === r.relBase);
-    if (!rec) throw new Error(`The recorder no longer holds ${r.relBase}, or it is still being written; try again in a moment.`);
+    if (!rec)
+      throw new Error(
+        `The recorder no longer holds ${r.relBase}, or it is still being written; try again in a moment.`,
+      );
     const takes = this.ledger.takesOf(r.sn, r.relBase);
-    const next = this.ledger.discover(rec, { sn_type: rt.info.sn_type, deviceId: rt.info.id }, { take: Math.max(...takes.map((t) => t.take)) + 1, supersedes: r.id });
+    const next = this.ledger.discover(
+      rec,
+      { sn_type: rt.info.sn_type, deviceId: rt.info.id },
+      { take: Math.max(...takes.map((t) => t.take)) + 1, supersedes: r.id },
+    );
     this.ledger.amend(r.id, { changedOnDevice: null, offDevice: this.now() });
     this.problems.clear({ code: 'recording-changed', recordingId: r.id });
     this.log.info('uploading the newer version of a changed recording', { id: r.id, as: next.id });
@@ -281,7 +298,12 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       await this.ledger.flushed();
     } catch (err) {
       this.log.error('ledger flush failed', { err });
-      this.problems.raise({ code: 'other', message: 'Plaud Sync could not save its progress to disk.', detail: (err as Error).message, action: "Check the disk that holds Plaud Sync's data, then restart Plaud Sync. Nothing in the library is lost." });
+      this.problems.raise({
+        code: 'other',
+        message: 'Plaud Sync could not save its progress to disk.',
+        detail: (err as Error).message,
+        action: "Check the disk that holds Plaud Sync's data, then restart Plaud Sync. Nothing in the library is lost.",
+      });
     }
   }
 
@@ -295,7 +317,8 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       const d = this.pulls.devices.get(deviceId)?.info ?? this.pulls.known.get(deviceId);
       this.emit({ type: 'sync-finished', deviceId, ...(d ? { displayName: displayName(d) } : {}), synced, failed: 0 });
     }
-    if (this.syncedSinceSummary.size === 0) this.emit({ type: 'sync-finished', synced: 0, failed: this.failedSinceSummary });
+    if (this.syncedSinceSummary.size === 0)
+      this.emit({ type: 'sync-finished', synced: 0, failed: this.failedSinceSummary });
     this.syncedSinceSummary = new Map();
     this.failedSinceSummary = 0;
   }
@@ -313,7 +336,13 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   private snapshot(): EngineState {
     const q = this.queue;
     const connectedSns = new Set([...this.pulls.devices.values()].map((d) => d.info.sn));
-    const ctx = { paused: q.paused, online: q.online, accountReady: q.account === 'configured', activity: this.activity, connectedSns };
+    const ctx = {
+      paused: q.paused,
+      online: q.online,
+      accountReady: q.account === 'configured',
+      activity: this.activity,
+      connectedSns,
+    };
     // Only unfinished records are read: the synced history (possibly 10,000) stays unparsed.
     const pending = this.started ? this.ledger.inState(...PENDING_STATES) : [];
     const queue = pending.sort((a, b) => a.startMs - b.startMs).map((r) => queueItem(r, ctx));
@@ -380,9 +409,17 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       devices,
       queue,
       totals: {
-        queued: queue.filter((i) => i.state === 'queued' || i.state === 'waiting-account' || i.state === 'waiting-network' || i.state === 'paused' || i.state === 'waiting-retry').length,
+        queued: queue.filter(
+          (i) =>
+            i.state === 'queued' ||
+            i.state === 'waiting-account' ||
+            i.state === 'waiting-network' ||
+            i.state === 'paused' ||
+            i.state === 'waiting-retry',
+        ).length,
         // What moves now, counted from the rows (offline uploads wait for the network and are not active).
-        active: queue.filter((i) => i.state === 'pulling' || i.state === 'uploading' || i.state === 'completing').length,
+        active: queue.filter((i) => i.state === 'pulling' || i.state === 'uploading' || i.state === 'completing')
+          .length,
         failed: queue.filter((i) => i.state === 'failed').length,
         synced: this.started ? this.ledger.counts().synced : 0,
         bytesPending,

@@ -31,14 +31,21 @@ export class KnownDevices {
   private readonly map = new Map<string, KnownDevice>();
   private readonly file: string;
 
-  constructor(stateDir: string, private readonly onError: (msg: string) => void = () => {}) {
+  constructor(
+    stateDir: string,
+    private readonly onError: (msg: string) => void = () => {},
+  ) {
     this.file = path.join(stateDir, 'devices.json');
     try {
       const parsed = FileSchema.safeParse(JSON.parse(fs.readFileSync(this.file, 'utf8')));
       if (parsed.success) for (const d of parsed.data.devices) this.map.set(d.id, d);
-      else onError(`The list of known recorders (${this.file}) is damaged; it will be rebuilt as recorders are plugged in.`);
+      else
+        onError(
+          `The list of known recorders (${this.file}) is damaged; it will be rebuilt as recorders are plugged in.`,
+        );
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(`The list of known recorders (${this.file}) could not be read; it will be rebuilt.`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        onError(`The list of known recorders (${this.file}) could not be read; it will be rebuilt.`);
     }
   }
 
@@ -52,7 +59,15 @@ export class KnownDevices {
 
   remember(d: DeviceInfo, now: number): void {
     const prev = this.map.get(d.id);
-    this.map.set(d.id, { id: d.id, sn: d.sn, sn_type: d.sn_type, model: d.model, firmware: d.firmware, lastSeenAt: now, ...(prev?.lastVisit ? { lastVisit: prev.lastVisit } : {}) });
+    this.map.set(d.id, {
+      id: d.id,
+      sn: d.sn,
+      sn_type: d.sn_type,
+      model: d.model,
+      firmware: d.firmware,
+      lastSeenAt: now,
+      ...(prev?.lastVisit ? { lastVisit: prev.lastVisit } : {}),
+    });
     this.save();
   }
 

@@ -14,21 +14,48 @@ export interface CatalogueEntry {
 }
 
 export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, CatalogueEntry>> = {
-  'auth-refused': { level: 'needs-you', action: 'Enter a new API token, or client ID and secret, in Settings.', actionLabel: 'Open Settings' },
-  'no-account': { level: 'needs-you', action: 'Enter an API token, or a client ID and secret, in Settings.', actionLabel: 'Open Settings' },
+  'auth-refused': {
+    level: 'needs-you',
+    action: 'Enter a new API token, or client ID and secret, in Settings.',
+    actionLabel: 'Open Settings',
+  },
+  'no-account': {
+    level: 'needs-you',
+    action: 'Enter an API token, or a client ID and secret, in Settings.',
+    actionLabel: 'Open Settings',
+  },
   offline: { level: 'retrying', action: 'Nothing to do: uploads resume by themselves when the connection is back.' },
-  'server-error': { level: 'retrying', action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.', actionLabel: 'Retry now' },
+  'server-error': {
+    level: 'retrying',
+    action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.',
+    actionLabel: 'Retry now',
+  },
   'rate-limited': { level: 'retrying', action: 'Nothing to do: uploads continue when the server allows.' },
-  'library-full': { level: 'needs-you', action: 'Free some space on the library disk or choose another library folder in Settings, then choose Sync now.', actionLabel: 'Sync now' },
-  'library-unwritable': { level: 'needs-you', action: 'Choose a library folder you can write to in Settings.', actionLabel: 'Open Settings' },
+  'library-full': {
+    level: 'needs-you',
+    action: 'Free some space on the library disk or choose another library folder in Settings, then choose Sync now.',
+    actionLabel: 'Sync now',
+  },
+  'library-unwritable': {
+    level: 'needs-you',
+    action: 'Choose a library folder you can write to in Settings.',
+    actionLabel: 'Open Settings',
+  },
   'device-read-error': { level: 'needs-you', action: 'Plug the recorder in again; the copy resumes where it stopped.' },
-  'device-mismatch': { level: 'info', action: 'Check that this is the recorder you expect; its recordings are filed under the serial in MODEL.txt.' },
-  'recording-skipped': { level: 'info', action: 'These files are left on the recorder untouched. The log lists each one with its reason.' },
+  'device-mismatch': {
+    level: 'info',
+    action: 'Check that this is the recorder you expect; its recordings are filed under the serial in MODEL.txt.',
+  },
+  'recording-skipped': {
+    level: 'info',
+    action: 'These files are left on the recorder untouched. The log lists each one with its reason.',
+  },
   'upload-failed': { level: 'needs-you', action: 'Choose Retry to try again.', actionLabel: 'Retry' },
   'ledger-corrupt': { level: 'needs-you', action: 'Run "plaud-sync recover-ledger", then start Plaud Sync again.' },
   'recording-changed': {
     level: 'needs-you',
-    action: 'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
+    action:
+      'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
     actionLabel: 'Upload newer version',
   },
   'possible-duplicate': { level: 'info', action: 'Check your Plaud library for a second copy of this recording.' },

@@ -8,7 +8,14 @@
 // the ledger is the caller's, through hooks.
 import { ReadTurns } from '../library/read-turns.js';
 import { LibraryError, isFatalPullError, libraryWriteError } from '../library/errors.js';
-import { PULL_CONCURRENCY, planPull, pullRecording, type PullPlan, type PullRecordingOptions, type PulledRecording } from '../library/pull.js';
+import {
+  PULL_CONCURRENCY,
+  planPull,
+  pullRecording,
+  type PullPlan,
+  type PullRecordingOptions,
+  type PulledRecording,
+} from '../library/pull.js';
 import type { DeviceInfo, Recording } from '../types.js';
 import { sourceBytes } from '../recording/identity.js';
 import { mapPool } from '../worker-pool.js';
@@ -17,7 +24,9 @@ export interface PullJob {
   rec: Recording;
   /** Which take of the name (library name); default 1. */
   take?: number;
-  /** Copy the recorder's files only, do not (re)make the upload file: a partner file joining a take already uploading. */
+  /**
+   * Copy the recorder's files only, do not (re)make the upload file: a partner file joining a take already uploading.
+   */
   copyOnly?: boolean;
   /** Replace library files whose source changed (the same take, longer, before its upload began). */
   replace?: boolean;
@@ -84,12 +93,25 @@ export async function runPulls(device: Device, jobs: readonly PullJob[], opts: P
   const emit = opts.onEvent ?? (() => {});
   const hooks = opts.hooks ?? {};
   const summary: PullSummary = { pulled: [], alreadyPulled: opts.alreadyPulled ?? 0, failed: [], bytesCopied: 0 };
-  const progress: PullProgress = { recordingsDone: 0, recordingsTotal: jobs.length, filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  const progress: PullProgress = {
+    recordingsDone: 0,
+    recordingsTotal: jobs.length,
+    filesDone: 0,
+    filesTotal: 0,
+    bytesDone: 0,
+    bytesTotal: 0,
+  };
   for (const j of jobs) {
     progress.filesTotal += filesOf(j.rec);
     progress.bytesTotal += sourceBytes(j.rec);
   }
-  emit({ type: 'pull-start', sn: device.sn, mountPath: device.mountPath, alreadyPulled: summary.alreadyPulled, ...progress });
+  emit({
+    type: 'pull-start',
+    sn: device.sn,
+    mountPath: device.mountPath,
+    alreadyPulled: summary.alreadyPulled,
+    ...progress,
+  });
 
   const interval = opts.progressIntervalMs ?? 100;
   let lastEmit = 0;
@@ -170,7 +192,14 @@ export async function runPulls(device: Device, jobs: readonly PullJob[], opts: P
   const order = new Map(jobs.map((j, i) => [j.rec.key, i]));
   summary.pulled.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
   delete progress.current;
-  emit({ type: 'pull-done', pulled: summary.pulled.length, alreadyPulled: summary.alreadyPulled, failed: summary.failed.length, bytesCopied: summary.bytesCopied, ...progress });
+  emit({
+    type: 'pull-done',
+    pulled: summary.pulled.length,
+    alreadyPulled: summary.alreadyPulled,
+    failed: summary.failed.length,
+    bytesCopied: summary.bytesCopied,
+    ...progress,
+  });
   return summary;
 }
 
@@ -178,7 +207,11 @@ export async function runPulls(device: Device, jobs: readonly PullJob[], opts: P
  * Pull every recording not yet verified in the library, deciding from the library alone (no ledger): what
  * `plaud-sync pull` and the pull benchmark run. Same loop as the engine's.
  */
-export async function pullAll(device: Device, recordings: readonly Recording[], opts: PullRunOptions): Promise<PullSummary> {
+export async function pullAll(
+  device: Device,
+  recordings: readonly Recording[],
+  opts: PullRunOptions,
+): Promise<PullSummary> {
   const format = opts.format === undefined ? 'opus' : opts.format;
   const jobs: PullJob[] = [];
   let alreadyPulled = 0;

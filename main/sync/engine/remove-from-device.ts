@@ -34,7 +34,8 @@ export async function removeSourcesFromDevice(mountPath: string, r: LedgerRecord
   const sources = [r.source.wav, r.source.asr].filter((s): s is NonNullable<typeof s> => !!s);
   for (const s of sources) {
     const p = path.resolve(root, s.relPath);
-    if (p !== root && !p.startsWith(root + path.sep)) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it is outside the recorder.`);
+    if (p !== root && !p.startsWith(root + path.sep))
+      throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it is outside the recorder.`);
     let st;
     try {
       st = await fs.lstat(p);
@@ -43,7 +44,8 @@ export async function removeSourcesFromDevice(mountPath: string, r: LedgerRecord
       throw err;
     }
     if (!st.isFile()) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it is not a regular file.`);
-    if (st.size !== s.size) throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it changed on the recorder since it was copied.`);
+    if (st.size !== s.size)
+      throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it changed on the recorder since it was copied.`);
     await fs.unlink(p);
   }
 }

@@ -22,9 +22,14 @@ export interface RestoreReport {
 const SAFE = /^[0-9A-Za-z]{1,64}$/;
 
 /** Every recording manifest under <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/ (the library's own layout only). */
-export async function libraryManifests(libraryDir: string): Promise<{ dir: string; base: string; manifest: Manifest }[]> {
+export async function libraryManifests(
+  libraryDir: string,
+): Promise<{ dir: string; base: string; manifest: Manifest }[]> {
   const out: { dir: string; base: string; manifest: Manifest }[] = [];
-  const list = async (dir: string) => (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && !d.isSymbolicLink());
+  const list = async (dir: string) =>
+    (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter(
+      (d) => d.isDirectory() && !d.isSymbolicLink(),
+    );
   for (const sn of await list(libraryDir)) {
     if (!SAFE.test(sn.name)) continue;
     for (const folder of await list(path.join(libraryDir, sn.name))) {
@@ -44,7 +49,11 @@ export async function libraryManifests(libraryDir: string): Promise<{ dir: strin
 }
 
 /** Put back the takes the library holds and the ledger does not know. `snTypeOf` names a serial's device type. */
-export async function restoreFromLibrary(ledger: Ledger, libraryDir: string, snTypeOf: (sn: string) => SnType | undefined = () => undefined): Promise<RestoreReport> {
+export async function restoreFromLibrary(
+  ledger: Ledger,
+  libraryDir: string,
+  snTypeOf: (sn: string) => SnType | undefined = () => undefined,
+): Promise<RestoreReport> {
   const report: RestoreReport = { restoredSynced: 0, restoredToUpload: 0, alreadyKnown: 0 };
   for (const { dir, manifest: m } of await libraryManifests(libraryDir)) {
     const take = m.take ?? 1;
@@ -55,9 +64,23 @@ export async function restoreFromLibrary(ledger: Ledger, libraryDir: string, snT
     }
     const up = m.upload?.opus ?? m.upload?.mp3;
     if (!up || (!m.wav && !m.asr)) continue; // nothing that could be uploaded or shown
-    const rec: Recording = { key: `${m.sn}/${m.relBase}`, sn: m.sn, kind: m.kind, relBase: m.relBase, startMs: m.startMs, durationMs: m.durationMs, endMs: m.endMs };
+    const rec: Recording = {
+      key: `${m.sn}/${m.relBase}`,
+      sn: m.sn,
+      kind: m.kind,
+      relBase: m.relBase,
+      startMs: m.startMs,
+      durationMs: m.durationMs,
+      endMs: m.endMs,
+    };
     if (m.wav) rec.wav = { relPath: `${m.relBase}.WAV`, size: m.wav.sourceSize, mtimeMs: m.wav.sourceMtimeMs };
-    if (m.asr) rec.asr = { relPath: `${m.relBase}.ASR`, size: m.asr.sourceSize, mtimeMs: m.asr.sourceMtimeMs, format: 'raw-opus' };
+    if (m.asr)
+      rec.asr = {
+        relPath: `${m.relBase}.ASR`,
+        size: m.asr.sourceSize,
+        mtimeMs: m.asr.sourceMtimeMs,
+        format: 'raw-opus',
+      };
     // A serial no prefix explains is a Note (FACTS: "anything else is a Note"), unless the recorder was seen before.
     const byPrefix = classifyDevice({ serial: m.sn }).sn_type;
     const snType = snTypeOf(m.sn) ?? (byPrefix === 'other' ? 'note' : byPrefix);
@@ -65,10 +88,24 @@ export async function restoreFromLibrary(ledger: Ledger, libraryDir: string, snT
     ledger.transition(r.id, 'pulling');
     const files = (['wav', 'asr'] as const)
       .filter((role) => m[role])
-      .map((role) => ({ relPath: `${m.relBase}.${role.toUpperCase()}`, libraryPath: path.join(dir, m[role]!.name), size: m[role]!.size, md5: m[role]!.md5 }));
+      .map((role) => ({
+        relPath: `${m.relBase}.${role.toUpperCase()}`,
+        libraryPath: path.join(dir, m[role]!.name),
+        size: m[role]!.size,
+        md5: m[role]!.md5,
+      }));
     ledger.transition(r.id, 'pulled', {
       durationMs: up.durationMs || m.durationMs,
-      pulled: { files, upload: { path: path.join(dir, up.name), size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs } },
+      pulled: {
+        files,
+        upload: {
+          path: path.join(dir, up.name),
+          size: up.size,
+          md5: up.md5,
+          filetype: up.filetype,
+          durationMs: up.durationMs,
+        },
+      },
     });
     if (m.cloud) {
       ledger.transition(r.id, 'synced', { cloudFileId: m.cloud.fileId });

@@ -35,7 +35,9 @@ export interface DeviceView {
     bytesDone: number;
     bytesTotal: number;
     error?: string;
-    /** Copy speed from this recorder (bytes per second, measured over the last seconds); set by the engine's snapshot. */
+    /**
+     * Copy speed from this recorder (bytes per second, measured over the last seconds); set by the engine's snapshot.
+     */
     speedBps?: number;
     /** Seconds left to copy what this pull still has to copy, at that speed; null when nothing moves. */
     etaSec?: number | null;

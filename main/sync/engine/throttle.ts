@@ -7,7 +7,11 @@ export interface Throttled<T> {
   cancel(): void;
 }
 
-export function throttleLatest<T>(deliver: (value: T) => void, intervalMs: number, now: () => number = Date.now): Throttled<T> {
+export function throttleLatest<T>(
+  deliver: (value: T) => void,
+  intervalMs: number,
+  now: () => number = Date.now,
+): Throttled<T> {
   let last = -Infinity;
   let pending: { value: T } | null = null;
   let timer: NodeJS.Timeout | null = null;

@@ -85,22 +85,36 @@ export class UploadQueue {
     if (!creds) {
       this.account = 'missing';
       problems.clear({ code: 'auth-refused' });
-      problems.raise({ code: 'no-account', message: 'No Plaud account is set: recordings are copied to the library and wait to be uploaded.' });
+      problems.raise({
+        code: 'no-account',
+        message: 'No Plaud account is set: recordings are copied to the library and wait to be uploaded.',
+      });
       return;
     }
     try {
-      this.cloud = (this.opts.cloudFactory ?? createCloudPort)({ apiBase: settings.apiBase, credentials: creds, concurrency: 4, logger: log });
+      this.cloud = (this.opts.cloudFactory ?? createCloudPort)({
+        apiBase: settings.apiBase,
+        credentials: creds,
+        concurrency: 4,
+        logger: log,
+      });
       this.account = 'configured';
       problems.clear({ code: 'no-account' });
       problems.clear({ code: 'auth-refused' });
     } catch (err) {
       this.account = 'missing';
-      problems.raise({ code: 'other', message: (err as Error).message, action: 'Check the API address in Settings.', actionLabel: 'Open Settings' });
+      problems.raise({
+        code: 'other',
+        message: (err as Error).message,
+        action: 'Check the API address in Settings.',
+        actionLabel: 'Open Settings',
+      });
     }
   }
 
   async testConnection(): Promise<ConnectionTestResult> {
-    if (!this.cloud) return { ok: false, message: 'No account is set: enter an API token, or a client ID and secret, in Settings.' };
+    if (!this.cloud)
+      return { ok: false, message: 'No account is set: enter an API token, or a client ID and secret, in Settings.' };
     const result = await this.cloud.testConnection();
     if (result.ok) {
       if (this.account === 'refused') this.account = 'configured';
@@ -133,9 +147,14 @@ export class UploadQueue {
       return true;
     }
     // A failed upload waiting for its next try can be cancelled too: it then waits for the user's Retry, not the clock.
-    const waitingRetry = r.state === 'failed' && r.failure?.nextTryAt != null && r.failure.code !== 'cancelled' && isUploadSideFailure(r);
+    const waitingRetry =
+      r.state === 'failed' && r.failure?.nextTryAt != null && r.failure.code !== 'cancelled' && isUploadSideFailure(r);
     if (r.state === 'pulled' || r.state === 'uploading' || r.state === 'completing' || waitingRetry) {
-      this.ctx.ledger.transition(r.id, 'failed', { reason: 'Cancelled by you. Choose Retry to upload it.', code: 'cancelled', nextTryAt: null });
+      this.ctx.ledger.transition(r.id, 'failed', {
+        reason: 'Cancelled by you. Choose Retry to upload it.',
+        code: 'cancelled',
+        nextTryAt: null,
+      });
       return true;
     }
     return false;
@@ -228,7 +247,12 @@ export class UploadQueue {
   private async uploadOne(initial: LedgerRecord): Promise<void> {
     const { ledger, settings, activity, log, problems } = this.ctx;
     const cloud = this.cloud!;
-    const active: ActiveUpload = { abort: new AbortController(), cancelled: false, meter: new SpeedMeter(5_000, () => this.ctx.now()), cloud };
+    const active: ActiveUpload = {
+      abort: new AbortController(),
+      cancelled: false,
+      meter: new SpeedMeter(5_000, () => this.ctx.now()),
+      cloud,
+    };
     this.uploads.set(initial.id, active);
     const id = initial.id;
     let r = initial.state === 'failed' ? requeue(ledger, initial) : initial;
@@ -255,7 +279,12 @@ export class UploadQueue {
         },
         {
           onSessionStarted: (s) => {
-            noted = noted.then(() => this.mirror(pulledInfo.upload.path, (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } })));
+            noted = noted.then(() =>
+              this.mirror(pulledInfo.upload.path, (m) => ({
+                ...m,
+                uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() },
+              })),
+            );
             // A new session replaces any older one (expired links, a lost upload): the old parts are void.
             if (r.state !== 'pulled') r = ledger.transition(id, 'pulled');
             r = ledger.transition(id, 'uploading', {
@@ -282,10 +311,22 @@ export class UploadQueue {
           },
           onProgress: (p) => {
             active.meter.add(p.bytesSent);
-            activity.set(id, { kind: 'upload', bytesDone: p.bytesSent, bytesTotal: p.totalBytes, speedBps: active.meter.bps() });
+            activity.set(id, {
+              kind: 'upload',
+              bytesDone: p.bytesSent,
+              bytesTotal: p.totalBytes,
+              speedBps: active.meter.bps(),
+            });
             this.ctx.changed();
           },
-          onRetry: (info) => log.info('upload retry', { id, what: info.what, attempt: info.attempt, delayMs: info.delayMs, err: info.error.message }),
+          onRetry: (info) =>
+            log.info('upload retry', {
+              id,
+              what: info.what,
+              attempt: info.attempt,
+              delayMs: info.delayMs,
+              err: info.error.message,
+            }),
         },
         active.abort.signal,
       );
@@ -295,14 +336,18 @@ export class UploadQueue {
       const cloudFileId = result.file.id ?? result.fileId;
       const syncedAt = this.ctx.now();
       await noted;
-      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({ ...m, cloud: { fileId: cloudFileId, syncedAt, filetype: pulledInfo.upload.filetype } }));
+      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({
+        ...m,
+        cloud: { fileId: cloudFileId, syncedAt, filetype: pulledInfo.upload.filetype },
+      }));
       r = ledger.transition(id, 'synced', { cloudFileId, possibleDuplicate: result.possibleDuplicate });
       problems.clear({ recordingId: id });
       if (result.possibleDuplicate) {
         problems.raise({
           code: 'possible-duplicate',
           recordingId: id,
-          message: 'A recording was uploaded again because the server lost track of an earlier upload; the cloud may hold it twice.',
+          message:
+            'A recording was uploaded again because the server lost track of an earlier upload; the cloud may hold it twice.',
           detail: `${r.relBase} (${r.sn})`,
         });
       }
@@ -330,7 +375,11 @@ export class UploadQueue {
     const cloudKind = cloudErr?.kind;
     const message = err instanceof Error ? err.message : String(err);
     if (active.cancelled) {
-      ledger.transition(id, 'failed', { reason: 'Cancelled by you. Choose Retry to upload it.', code: 'cancelled', nextTryAt: null });
+      ledger.transition(id, 'failed', {
+        reason: 'Cancelled by you. Choose Retry to upload it.',
+        code: 'cancelled',
+        nextTryAt: null,
+      });
       return;
     }
     if (active.abort.signal.aborted) return; // pause or quit: the ledger already holds the session to resume
@@ -342,7 +391,11 @@ export class UploadQueue {
         return;
       }
       this.account = 'refused';
-      problems.raise({ code: 'auth-refused', message: 'The Plaud account was refused: uploads are stopped.', detail: message });
+      problems.raise({
+        code: 'auth-refused',
+        message: 'The Plaud account was refused: uploads are stopped.',
+        detail: message,
+      });
       log.warn('credentials refused', { id });
       return;
     }
@@ -353,7 +406,9 @@ export class UploadQueue {
     }
     const retryable = err instanceof UploadError ? err.retryable : cloudErr ? cloudErr.retryable : true;
     const attempts = r.attempts + 1;
-    const retryAfterMs = cloudErr?.retryAfterMs ?? (err instanceof UploadError ? (err as { retryAfterMs?: number }).retryAfterMs : undefined);
+    const retryAfterMs =
+      cloudErr?.retryAfterMs ??
+      (err instanceof UploadError ? (err as { retryAfterMs?: number }).retryAfterMs : undefined);
     let nextTryAt: number | null = null;
     if (retryable && attempts < this.opts.retry.maxAttempts) {
       // The server's own wait wins over our backoff when it is longer (a 429 with Retry-After: 3600 means an hour).
@@ -369,7 +424,10 @@ export class UploadQueue {
       const waitMs = nextTryAt ? nextTryAt - this.ctx.now() : 0;
       problems.raise({
         code: 'rate-limited',
-        message: waitMs >= LONG_WAIT_MS ? `The Plaud server asked us to wait ${Math.ceil(waitMs / 60_000)} min before uploading more.` : 'The Plaud server asked us to slow down; uploads continue shortly.',
+        message:
+          waitMs >= LONG_WAIT_MS
+            ? `The Plaud server asked us to wait ${Math.ceil(waitMs / 60_000)} min before uploading more.`
+            : 'The Plaud server asked us to slow down; uploads continue shortly.',
         detail: message,
       });
       return;
@@ -377,8 +435,15 @@ export class UploadQueue {
     problems.raise({
       code: cloudKind === 'server' && nextTryAt ? 'server-error' : 'upload-failed',
       level: nextTryAt ? 'retrying' : 'needs-you',
-      message: nextTryAt ? `${some} could not be uploaded yet; ${waiting === 1 ? 'it is' : 'they are'} retried by itself.` : `${some} could not be uploaded.`,
-      ...(nextTryAt ? { action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.', actionLabel: 'Retry now' } : {}),
+      message: nextTryAt
+        ? `${some} could not be uploaded yet; ${waiting === 1 ? 'it is' : 'they are'} retried by itself.`
+        : `${some} could not be uploaded.`,
+      ...(nextTryAt
+        ? {
+            action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.',
+            actionLabel: 'Retry now',
+          }
+        : {}),
       detail: message,
     });
   }
@@ -388,7 +453,8 @@ export class UploadQueue {
     const { dir, base } = manifestOfUploadFile(uploadPath);
     return updateManifest(dir, base, change).then(
       () => undefined,
-      (err) => this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),
+      (err) =>
+        this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),
     );
   }
 
@@ -404,7 +470,11 @@ export class UploadQueue {
     if (!this.online) return;
     this.online = false;
     this.probeFailures = 0;
-    this.ctx.problems.raise({ code: 'offline', message: 'The Plaud cloud cannot be reached. Uploads wait and resume by themselves.', detail: reason });
+    this.ctx.problems.raise({
+      code: 'offline',
+      message: 'The Plaud cloud cannot be reached. Uploads wait and resume by themselves.',
+      detail: reason,
+    });
     this.scheduleProbe();
     this.ctx.changed();
   }

@@ -21,7 +21,11 @@ export interface QueueContext {
 
 /** A failure that happened on the upload side, so the retry goes back to the queue (not to the recorder). */
 export function isUploadSideFailure(r: LedgerRecord): boolean {
-  return r.state === 'failed' && !!r.pulled && (r.failure?.fromState === 'pulled' || r.failure?.fromState === 'uploading' || r.failure?.fromState === 'completing');
+  return (
+    r.state === 'failed' &&
+    !!r.pulled &&
+    (r.failure?.fromState === 'pulled' || r.failure?.fromState === 'uploading' || r.failure?.fromState === 'completing')
+  );
 }
 
 export function queueState(r: LedgerRecord, ctx: QueueContext): QueueItemState {
@@ -36,7 +40,8 @@ export function queueState(r: LedgerRecord, ctx: QueueContext): QueueItemState {
     // Offline, an upload's next try waits for the network, whatever its countdown says.
     return isUploadSideFailure(r) && !ctx.online ? 'waiting-network' : 'waiting-retry';
   }
-  if (r.state === 'discovered' || r.state === 'pulling') return ctx.connectedSns && !ctx.connectedSns.has(r.sn) ? 'on-recorder' : 'queued';
+  if (r.state === 'discovered' || r.state === 'pulling')
+    return ctx.connectedSns && !ctx.connectedSns.has(r.sn) ? 'on-recorder' : 'queued';
   // pulled / uploading / completing, not active right now:
   if (ctx.paused) return 'paused';
   if (!ctx.accountReady) return 'waiting-account';
@@ -58,7 +63,8 @@ export function queueItem(r: LedgerRecord, ctx: QueueContext): QueueItemView {
   const total = act?.bytesTotal ?? (phase === 'upload' ? r.pulled!.upload.size : r.size);
   const doneParts = r.upload ? r.upload.parts.length * r.upload.partSize : 0;
   let done: number;
-  if (r.state === 'completing' && phase === 'upload') done = total; // every byte is sent; the server is finishing
+  if (r.state === 'completing' && phase === 'upload')
+    done = total; // every byte is sent; the server is finishing
   else if (act) done = act.bytesDone;
   else done = phase === 'copy' || r.state === 'pulled' ? 0 : Math.min(total, doneParts);
   // Only what moves has a speed: offline or waiting, a row says nothing about speed or time left.
@@ -84,10 +90,23 @@ export function queueItem(r: LedgerRecord, ctx: QueueContext): QueueItemView {
 }
 
 /** Queue states that still count toward what is left to upload (not the ones waiting for the user or a recorder). */
-const UPLOAD_TO_GO: ReadonlySet<QueueItemState> = new Set(['queued', 'uploading', 'completing', 'waiting-retry', 'waiting-account', 'waiting-network', 'paused']);
+const UPLOAD_TO_GO: ReadonlySet<QueueItemState> = new Set([
+  'queued',
+  'uploading',
+  'completing',
+  'waiting-retry',
+  'waiting-account',
+  'waiting-network',
+  'paused',
+]);
 
 function phase(bytesDone: number, bytesTotal: number, speedBps: number): PhaseTotals {
-  return { bytesDone, bytesTotal, speedBps, etaSec: speedBps > 0 ? Math.ceil(Math.max(0, bytesTotal - bytesDone) / speedBps) : null };
+  return {
+    bytesDone,
+    bytesTotal,
+    speedBps,
+    etaSec: speedBps > 0 ? Math.ceil(Math.max(0, bytesTotal - bytesDone) / speedBps) : null,
+  };
 }
 
 /**
@@ -139,7 +158,10 @@ export function historyEntry(r: LedgerRecord): HistoryEntry | undefined {
 }
 
 /** Newest first, filtered and paged. */
-export function queryHistory(records: Iterable<LedgerRecord>, q: HistoryQuery): { total: number; entries: HistoryEntry[] } {
+export function queryHistory(
+  records: Iterable<LedgerRecord>,
+  q: HistoryQuery,
+): { total: number; entries: HistoryEntry[] } {
   const text = q.text?.trim().toLowerCase();
   const all: HistoryEntry[] = [];
   for (const r of records) {
@@ -190,18 +212,25 @@ export class PullSpeeds {
   ) {}
 
   /** Take a sample of one recorder's pull and return its speed and time left. */
-  sample(deviceId: string, pull: { state: string; bytesDone: number; bytesTotal: number }): { speedBps: number; etaSec: number | null } {
+  sample(
+    deviceId: string,
+    pull: { state: string; bytesDone: number; bytesTotal: number },
+  ): { speedBps: number; etaSec: number | null } {
     if (pull.state !== 'pulling') {
       this.meters.delete(deviceId);
       return { speedBps: 0, etaSec: null };
     }
     let m = this.meters.get(deviceId);
     // A new pull starts its count again: the old samples say nothing about it.
-    if (!m || pull.bytesDone < m.last) this.meters.set(deviceId, (m = { meter: new SpeedMeter(this.windowMs, this.now), last: 0 }));
+    if (!m || pull.bytesDone < m.last)
+      this.meters.set(deviceId, (m = { meter: new SpeedMeter(this.windowMs, this.now), last: 0 }));
     m.meter.add(pull.bytesDone);
     m.last = pull.bytesDone;
     const speedBps = m.meter.bps();
-    return { speedBps, etaSec: speedBps > 0 ? Math.ceil(Math.max(0, pull.bytesTotal - pull.bytesDone) / speedBps) : null };
+    return {
+      speedBps,
+      etaSec: speedBps > 0 ? Math.ceil(Math.max(0, pull.bytesTotal - pull.bytesDone) / speedBps) : null,
+    };
   }
 
   /** Forget recorders no longer plugged in. */

@@ -35,11 +35,13 @@ export function encodeLine(head: unknown, body?: unknown): Buffer {
   return Buffer.concat([Buffer.from(`${hex8(crc)} `), hb, b, Buffer.from('\n')]);
 }
 
-export type DecodeResult = { ok: true; head: unknown; bodyStart: number; bodyEnd: number } | { ok: false; reason: string };
+export type DecodeResult =
+  { ok: true; head: unknown; bodyStart: number; bodyEnd: number } | { ok: false; reason: string };
 
 /** Decode the line buf[start, end) (without its newline). bodyStart === bodyEnd when there is no body. */
 export function decodeLine(buf: Buffer, start: number, end: number): DecodeResult {
-  if (end - start < 10 || buf[start + 8] !== 0x20) return { ok: false, reason: 'the line is not in ledger format (no checksum)' };
+  if (end - start < 10 || buf[start + 8] !== 0x20)
+    return { ok: false, reason: 'the line is not in ledger format (no checksum)' };
   const want = hexAt(buf, start);
   if (want < 0) return { ok: false, reason: 'the line is not in ledger format (bad checksum field)' };
   if (crc32(buf.subarray(start + 9, end)) !== want) {

@@ -33,7 +33,11 @@ export class LedgerVersionError extends LedgerCorruptError {
     readonly found: number,
     readonly supported: number,
   ) {
-    super(file, 1, `it has format version ${found}, written by a newer Plaud Sync (this version reads up to ${supported}); update Plaud Sync`);
+    super(
+      file,
+      1,
+      `it has format version ${found}, written by a newer Plaud Sync (this version reads up to ${supported}); update Plaud Sync`,
+    );
     this.message =
       `The sync ledger file ${file} was written by a newer version of Plaud Sync (format ${found}; this version reads up to ${supported}). ` +
       `Update Plaud Sync. Nothing was changed or deleted.`;
@@ -65,7 +69,9 @@ export class LedgerWriteError extends Error {
     readonly file: string,
     override readonly cause: unknown,
   ) {
-    super(`Could not save the sync ledger (${file}): ${why(cause)}. The last change was not saved; free some space or fix the disk, then restart.`);
+    super(
+      `Could not save the sync ledger (${file}): ${why(cause)}. The last change was not saved; free some space or fix the disk, then restart.`,
+    );
   }
 }
 
@@ -77,6 +83,8 @@ export class LedgerUnavailableError extends Error {
     readonly dir: string,
     override readonly cause: unknown,
   ) {
-    super(`Cannot open the sync ledger in ${dir}: ${why(cause)}. Choose another state folder (--state-dir or PLAUD_SYNC_STATE) or fix its permissions.`);
+    super(
+      `Cannot open the sync ledger in ${dir}: ${why(cause)}. Choose another state folder (--state-dir or PLAUD_SYNC_STATE) or fix its permissions.`,
+    );
   }
 }

@@ -31,7 +31,16 @@ import {
   type Slot,
 } from './store.js';
 import { IllegalTransitionError, applyTransition } from './transitions.js';
-import { RECORD_STATES, recordSchema, type AmendPatch, type LedgerRecord, type MutableRecord, type RecordState, type StateCounts, type TransitionPatch } from './types.js';
+import {
+  RECORD_STATES,
+  recordSchema,
+  type AmendPatch,
+  type LedgerRecord,
+  type MutableRecord,
+  type RecordState,
+  type StateCounts,
+  type TransitionPatch,
+} from './types.js';
 
 export interface OpenLedgerOptions {
   logger?: Logger;
@@ -175,7 +184,11 @@ export class Ledger {
    * Add a take of a recording seen on a device (take 1 unless the name was reused: see recording/reconcile.ts).
    * Idempotent: an existing record is returned unchanged.
    */
-  discover(rec: Recording, device: { sn_type: SnType; deviceId: string }, extra: { take?: number; supersedes?: string } = {}): LedgerRecord {
+  discover(
+    rec: Recording,
+    device: { sn_type: SnType; deviceId: string },
+    extra: { take?: number; supersedes?: string } = {},
+  ): LedgerRecord {
     const size = recordingSize(rec);
     const take = extra.take ?? 1;
     const id = recordingId(rec.sn, rec.relBase, take);
@@ -184,7 +197,8 @@ export class Ledger {
     const now = this.now();
     const source: MutableRecord['source'] = {};
     if (rec.wav) source.wav = { relPath: rec.wav.relPath, size: rec.wav.size, mtimeMs: rec.wav.mtimeMs };
-    if (rec.asr) source.asr = { relPath: rec.asr.relPath, size: rec.asr.size, mtimeMs: rec.asr.mtimeMs, format: rec.asr.format };
+    if (rec.asr)
+      source.asr = { relPath: rec.asr.relPath, size: rec.asr.size, mtimeMs: rec.asr.mtimeMs, format: rec.asr.format };
     const record: MutableRecord = {
       id,
       sn: rec.sn,
@@ -206,7 +220,10 @@ export class Ledger {
       attempts: 0,
     };
     const checked = recordSchema.safeParse(record);
-    if (!checked.success) throw new TypeError(`Recording ${id} cannot be added to the ledger: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!checked.success)
+      throw new TypeError(
+        `Recording ${id} cannot be added to the ledger: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     return this.put(record, undefined);
   }
 
@@ -233,11 +250,20 @@ export class Ledger {
     if (patch.changedOnDevice === null) delete next.changedOnDevice;
     else if (patch.changedOnDevice !== undefined) next.changedOnDevice = patch.changedOnDevice;
     if (patch.pulledFiles) {
-      if (!next.pulled) throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} has no library copy to add files to.`);
+      if (!next.pulled)
+        throw new IllegalTransitionError(
+          id,
+          prev.state,
+          prev.state,
+          `Recording ${id} has no library copy to add files to.`,
+        );
       next.pulled = { ...next.pulled, files: patch.pulledFiles };
     }
     const checked = recordSchema.safeParse(next);
-    if (!checked.success) throw new TypeError(`Recording ${id} cannot be changed that way: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!checked.success)
+      throw new TypeError(
+        `Recording ${id} cannot be changed that way: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     return this.put(next, prev);
   }
 
@@ -245,10 +271,17 @@ export class Ledger {
   recordPart(id: string, partNumber: number, etag: string): LedgerRecord {
     const prev = this.mustGet(id);
     if (prev.state !== 'uploading' || !prev.upload) {
-      throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} is "${prev.state}", not "uploading": an upload part cannot be recorded for it.`);
+      throw new IllegalTransitionError(
+        id,
+        prev.state,
+        prev.state,
+        `Recording ${id} is "${prev.state}", not "uploading": an upload part cannot be recorded for it.`,
+      );
     }
-    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000) throw new RangeError(`Part number ${partNumber} is not between 1 and 10000.`);
-    if (typeof etag !== 'string' || etag.length === 0) throw new TypeError(`Part ${partNumber} of ${id} has an empty ETag.`);
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10_000)
+      throw new RangeError(`Part number ${partNumber} is not between 1 and 10000.`);
+    if (typeof etag !== 'string' || etag.length === 0)
+      throw new TypeError(`Part ${partNumber} of ${id} has an empty ETag.`);
     const now = this.now();
     const next = withPart(prev, partNumber, etag, now);
     this.append(encodeLine({ t: 'part', s: this.seq + 1, id, n: partNumber, etag, at: now }));
@@ -258,16 +291,30 @@ export class Ledger {
   /** Remove-after-sync marker: 'pending' before the device file is deleted, 'done' after. */
   markDeviceDelete(id: string, state: 'pending' | 'done'): LedgerRecord {
     const prev = this.mustGet(id);
-    if (prev.state !== 'synced') throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} is "${prev.state}": only a synced recording may be removed from the recorder.`);
+    if (prev.state !== 'synced')
+      throw new IllegalTransitionError(
+        id,
+        prev.state,
+        prev.state,
+        `Recording ${id} is "${prev.state}": only a synced recording may be removed from the recorder.`,
+      );
     if (prev.deviceDelete?.state === 'done') {
       if (state === 'done') return prev as LedgerRecord;
-      throw new IllegalTransitionError(id, prev.state, prev.state, `Recording ${id} was already removed from the recorder.`);
+      throw new IllegalTransitionError(
+        id,
+        prev.state,
+        prev.state,
+        `Recording ${id} was already removed from the recorder.`,
+      );
     }
     const now = this.now();
     const next: MutableRecord = {
       ...prev,
       updatedAt: now,
-      deviceDelete: state === 'pending' ? { state, requestedAt: prev.deviceDelete?.requestedAt ?? now } : { state, requestedAt: prev.deviceDelete?.requestedAt ?? now, doneAt: now },
+      deviceDelete:
+        state === 'pending'
+          ? { state, requestedAt: prev.deviceDelete?.requestedAt ?? now }
+          : { state, requestedAt: prev.deviceDelete?.requestedAt ?? now, doneAt: now },
     };
     return this.put(next, prev);
   }
@@ -493,7 +540,8 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     lock = acquireLock(dir, logger);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code && !(err instanceof Error && err.name.startsWith('Ledger'))) throw new LedgerUnavailableError(dir, err);
+    if ((err as NodeJS.ErrnoException).code && !(err instanceof Error && err.name.startsWith('Ledger')))
+      throw new LedgerUnavailableError(dir, err);
     throw err;
   }
   try {
@@ -518,7 +566,12 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
     }
     // Positional writes at the known good end, not O_APPEND (some FUSE filesystems refuse O_APPEND writes).
     const fd = fs.openSync(path.join(dir, JOURNAL_FILE), 'r+');
-    const ledger = new Ledger(dir, lock, { records: loaded.records, seq: loaded.seq, journalEntries: loaded.journalEntries, journalBytes, fd }, opts);
+    const ledger = new Ledger(
+      dir,
+      lock,
+      { records: loaded.records, seq: loaded.seq, journalEntries: loaded.journalEntries, journalBytes, fd },
+      opts,
+    );
     if (loaded.fileVersion < CURRENT_VERSION) {
       // Keep the old files, then write everything in the current format.
       const stamp = new Date(now()).toISOString().replace(/[:.]/g, '-');
@@ -527,7 +580,11 @@ export async function openLedger(dir: string, opts: OpenLedgerOptions = {}): Pro
         if (fs.existsSync(p)) fs.copyFileSync(p, `${p}.v${loaded.fileVersion}-${stamp}.bak`);
       }
       ledger.compact();
-      logger.info('ledger: migrated to the current format', { from: loaded.fileVersion, to: CURRENT_VERSION, records: ledger.size });
+      logger.info('ledger: migrated to the current format', {
+        from: loaded.fileVersion,
+        to: CURRENT_VERSION,
+        records: ledger.size,
+      });
     }
     return ledger;
   } catch (err) {
@@ -549,7 +606,8 @@ function removeLeftoverTemps(dir: string, logger: Logger): void {
 /** The v0 layout was a single ledger.json. Convert it once, keeping the original under a new name. */
 function migrateV0IfPresent(dir: string, logger: Logger, now: number): void {
   const v0 = path.join(dir, V0_FILE);
-  if (!fs.existsSync(v0) || fs.existsSync(path.join(dir, SNAPSHOT_FILE)) || fs.existsSync(path.join(dir, JOURNAL_FILE))) return;
+  if (!fs.existsSync(v0) || fs.existsSync(path.join(dir, SNAPSHOT_FILE)) || fs.existsSync(path.join(dir, JOURNAL_FILE)))
+    return;
   let doc: unknown;
   try {
     doc = JSON.parse(fs.readFileSync(v0, 'utf8'));
@@ -557,13 +615,28 @@ function migrateV0IfPresent(dir: string, logger: Logger, now: number): void {
     throw new LedgerCorruptError(v0, undefined, `it is not valid JSON (${(err as Error).message})`);
   }
   const d = doc as { version?: unknown; recordings?: unknown };
-  if (typeof doc !== 'object' || doc === null || (d.version !== undefined && d.version !== 0) || typeof d.recordings !== 'object' || d.recordings === null) {
-    throw new LedgerCorruptError(v0, undefined, 'it is not a version 0 ledger (expected { version: 0, recordings: {...} })');
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    (d.version !== undefined && d.version !== 0) ||
+    typeof d.recordings !== 'object' ||
+    d.recordings === null
+  ) {
+    throw new LedgerCorruptError(
+      v0,
+      undefined,
+      'it is not a version 0 ledger (expected { version: 0, recordings: {...} })',
+    );
   }
   const records: MutableRecord[] = [];
   for (const [key, raw] of Object.entries(d.recordings as Record<string, unknown>)) {
     const res = recordSchema.safeParse(migrateRecord(raw as Record<string, unknown>, 0));
-    if (!res.success) throw new LedgerCorruptError(v0, undefined, `recording ${key} cannot be migrated (${res.error.issues[0]?.message ?? 'invalid'})`);
+    if (!res.success)
+      throw new LedgerCorruptError(
+        v0,
+        undefined,
+        `recording ${key} cannot be migrated (${res.error.issues[0]?.message ?? 'invalid'})`,
+      );
     records.push(res.data);
   }
   // v0 keyed records like format 1 (by size): re-key them as takes too.

@@ -65,7 +65,13 @@ export function acquireLock(dir: string, logger: Logger): LockHandle {
   const file = path.join(dir, 'ledger.lock');
   const key = path.resolve(dir);
   if (heldHere.has(key)) throw new LedgerLockedError(file, process.pid, 'this same process');
-  const mine: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: Date.now(), procStart: procStart(process.pid), app: process.argv[1] ?? 'node' };
+  const mine: LockInfo = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: Date.now(),
+    procStart: procStart(process.pid),
+    app: process.argv[1] ?? 'node',
+  };
   for (let tries = 0; tries < 5; tries++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
@@ -105,7 +111,11 @@ export function acquireLock(dir: string, logger: Logger): LockHandle {
       }
     }
     if (info && typeof info.pid === 'number' && alive(info)) {
-      throw new LedgerLockedError(file, info.pid, `${path.basename(info.app)} on ${info.host}, since ${new Date(info.startedAt).toISOString()}`);
+      throw new LedgerLockedError(
+        file,
+        info.pid,
+        `${path.basename(info.app)} on ${info.host}, since ${new Date(info.startedAt).toISOString()}`,
+      );
     }
     // Stale: move it aside atomically (only one taker can rename this file), then retry the create.
     const aside = `${file}.stale-${process.pid}-${Date.now()}`;

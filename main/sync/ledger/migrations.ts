@@ -58,7 +58,9 @@ export const MIGRATIONS: readonly Migration[] = [
         durationMs,
         endMs: startMs + durationMs,
         size,
-        source: isAsr ? { asr: { relPath, size, mtimeMs: at, format: 'raw-opus' } } : { wav: { relPath, size, mtimeMs: at } },
+        source: isAsr
+          ? { asr: { relPath, size, mtimeMs: at, format: 'raw-opus' } }
+          : { wav: { relPath, size, mtimeMs: at } },
         state,
         createdAt: at,
         updatedAt: at,
@@ -81,8 +83,16 @@ export const MIGRATIONS: readonly Migration[] = [
           out.stateAt = { discovered: at };
         }
       }
-      if (state === 'synced') out.synced = { cloudFileId: str('fileId') ?? 'unknown', syncedAt: at, possibleDuplicate: false };
-      if (state === 'failed') out.failure = { reason: str('error') ?? 'failed (no reason recorded)', fromState: 'discovered', attempts: 1, nextTryAt: null, at };
+      if (state === 'synced')
+        out.synced = { cloudFileId: str('fileId') ?? 'unknown', syncedAt: at, possibleDuplicate: false };
+      if (state === 'failed')
+        out.failure = {
+          reason: str('error') ?? 'failed (no reason recorded)',
+          fromState: 'discovered',
+          attempts: 1,
+          nextTryAt: null,
+          at,
+        };
       if (state === 'skipped') out.skipped = { reason: str('error') ?? 'skipped', at };
       return out;
     },
@@ -97,7 +107,16 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** How far along a record is, for choosing which of several format-1 records of one recording to keep. */
-const PROGRESS: Record<RecordState, number> = { synced: 7, completing: 6, uploading: 5, pulled: 4, failed: 3, pulling: 2, discovered: 1, skipped: 0 };
+const PROGRESS: Record<RecordState, number> = {
+  synced: 7,
+  completing: 6,
+  uploading: 5,
+  pulled: 4,
+  failed: 3,
+  pulling: 2,
+  discovered: 1,
+  skipped: 0,
+};
 
 export interface MergeReport {
   /** Old id -> new id of the record kept. */
@@ -114,7 +133,10 @@ export interface MergeReport {
  * describe the same files the kept record does. Format 1 could not tell a reused name from a grown file, so every
  * group becomes take 1.
  */
-export function mergeFormat1Records(records: Iterable<MutableRecord>): { records: MutableRecord[]; report: MergeReport } {
+export function mergeFormat1Records(records: Iterable<MutableRecord>): {
+  records: MutableRecord[];
+  report: MergeReport;
+} {
   const groups = new Map<string, MutableRecord[]>();
   for (const r of records) {
     const key = `${r.sn}\u0000${r.relBase}`;
@@ -137,7 +159,10 @@ export function mergeFormat1Records(records: Iterable<MutableRecord>): { records
     for (const other of group.slice(1)) {
       const fileId = other.synced?.cloudFileId;
       if (fileId && fileId !== merged.synced?.cloudFileId) {
-        merged.alsoUploaded = [...(merged.alsoUploaded ?? []), { cloudFileId: fileId, syncedAt: other.synced!.syncedAt }];
+        merged.alsoUploaded = [
+          ...(merged.alsoUploaded ?? []),
+          { cloudFileId: fileId, syncedAt: other.synced!.syncedAt },
+        ];
       }
       report.folded.push({ oldId: other.id, into: id, state: other.state, ...(fileId ? { cloudFileId: fileId } : {}) });
     }

@@ -7,7 +7,10 @@ import { LedgerCorruptError, LedgerVersionError } from './errors.js';
 import { LazyRecord, loadFiles, materialize, rekeyFormat1 } from './store.js';
 import type { LedgerRecord } from './types.js';
 
-export async function readLedger(dir: string, opts: { logger?: Logger; attempts?: number } = {}): Promise<LedgerRecord[]> {
+export async function readLedger(
+  dir: string,
+  opts: { logger?: Logger; attempts?: number } = {},
+): Promise<LedgerRecord[]> {
   const attempts = opts.attempts ?? 5;
   for (let i = 1; ; i++) {
     try {

@@ -5,7 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';
 import { acquireLock } from './lock.js';
-import { JOURNAL_FILE, SNAPSHOT_FILE, journalHeader, loadFiles, rekeyFormat1, snapshotBuffers, writeFileAtomic, fsyncDir, type Problem } from './store.js';
+import {
+  JOURNAL_FILE,
+  SNAPSHOT_FILE,
+  journalHeader,
+  loadFiles,
+  rekeyFormat1,
+  snapshotBuffers,
+  writeFileAtomic,
+  fsyncDir,
+  type Problem,
+} from './store.js';
 
 export interface RecoverReport {
   /** Records in the rebuilt ledger. */
@@ -16,7 +26,10 @@ export interface RecoverReport {
   keptFiles: string[];
 }
 
-export async function recoverLedger(dir: string, opts: { logger?: Logger; now?: () => number } = {}): Promise<RecoverReport> {
+export async function recoverLedger(
+  dir: string,
+  opts: { logger?: Logger; now?: () => number } = {},
+): Promise<RecoverReport> {
   const logger = opts.logger ?? nullLogger;
   const now = (opts.now ?? Date.now)();
   const lock = acquireLock(dir, logger);
@@ -36,7 +49,11 @@ export async function recoverLedger(dir: string, opts: { logger?: Logger; now?: 
     fsyncDir(dir);
     writeFileAtomic(dir, SNAPSHOT_FILE, snapshotBuffers(loaded.records.values(), loaded.seq, now));
     writeFileAtomic(dir, JOURNAL_FILE, journalHeader(loaded.seq, now));
-    logger.warn('ledger: recovered a damaged ledger', { records: loaded.records.size, dropped: loaded.problems.length, keptFiles });
+    logger.warn('ledger: recovered a damaged ledger', {
+      records: loaded.records.size,
+      dropped: loaded.problems.length,
+      keptFiles,
+    });
     return { records: loaded.records.size, dropped: loaded.problems, keptFiles };
   } finally {
     lock.release();

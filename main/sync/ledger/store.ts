@@ -117,7 +117,11 @@ export function recordLine(t: 'rec' | 'put', r: Slot, s?: number): Buffer {
 export function snapshotBuffers(records: Iterable<Slot>, seq: number, now: number): Buffer[] {
   const body: Buffer[] = [];
   for (const r of records) body.push(recordLine('rec', r));
-  return [encodeLine({ t: 'snapshot', format: FORMAT, version: CURRENT_VERSION, seq, count: body.length, at: now }), ...body, encodeLine({ t: 'end', count: body.length })];
+  return [
+    encodeLine({ t: 'snapshot', format: FORMAT, version: CURRENT_VERSION, seq, count: body.length, at: now }),
+    ...body,
+    encodeLine({ t: 'end', count: body.length }),
+  ];
 }
 
 export function journalHeader(base: number, now: number): Buffer {
@@ -176,15 +180,22 @@ const NEEDS: Partial<Record<RecordState, readonly ('pulled' | 'upload' | 'synced
 };
 
 function quickCheck(r: Record<string, unknown>): string | undefined {
-  for (const k of ['id', 'sn', 'deviceId', 'relBase'] as const) if (typeof r[k] !== 'string') return `${k}: not a string`;
-  for (const k of ['startMs', 'durationMs', 'endMs', 'size', 'createdAt', 'updatedAt', 'attempts'] as const) if (typeof r[k] !== 'number') return `${k}: not a number`;
+  for (const k of ['id', 'sn', 'deviceId', 'relBase'] as const)
+    if (typeof r[k] !== 'string') return `${k}: not a string`;
+  for (const k of ['startMs', 'durationMs', 'endMs', 'size', 'createdAt', 'updatedAt', 'attempts'] as const)
+    if (typeof r[k] !== 'number') return `${k}: not a number`;
   if (!STATES.has(r.state as string)) return `state: unknown state ${JSON.stringify(r.state)}`;
   if (!SN_TYPE_SET.has(r.sn_type as string)) return `sn_type: unknown ${JSON.stringify(r.sn_type)}`;
   if (r.kind !== 'note' && r.kind !== 'call') return 'kind: not note or call';
   if (!isObj(r.source) || !isObj(r.stateAt)) return 'source/stateAt: not an object';
-  for (const k of NEEDS[r.state as RecordState] ?? []) if (!isObj(r[k])) return `${k}: missing for state ${String(r.state)}`;
+  for (const k of NEEDS[r.state as RecordState] ?? [])
+    if (!isObj(r[k])) return `${k}: missing for state ${String(r.state)}`;
   const up = r.upload;
-  if (up !== undefined && (!isObj(up) || !Array.isArray(up.parts) || typeof up.fileId !== 'string' || typeof up.uploadId !== 'string')) return 'upload: malformed';
+  if (
+    up !== undefined &&
+    (!isObj(up) || !Array.isArray(up.parts) || typeof up.fileId !== 'string' || typeof up.uploadId !== 'string')
+  )
+    return 'upload: malformed';
   return undefined;
 }
 
@@ -198,15 +209,27 @@ export function materialize(l: LazyRecord): MutableRecord {
   }
   const rec = toRecord(raw, CURRENT_VERSION, false);
   if (typeof rec === 'string') throw new LedgerCorruptError(l.file, l.line, rec);
-  if (rec.id !== l.id || rec.sn !== l.sn || rec.state !== l.state) throw new LedgerCorruptError(l.file, l.line, 'the record does not match its line header');
+  if (rec.id !== l.id || rec.sn !== l.sn || rec.state !== l.state)
+    throw new LedgerCorruptError(l.file, l.line, 'the record does not match its line header');
   return rec;
 }
 
 /** Check a record line's head and make its slot: lazy when possible, parsed when migrating or salvaging. */
-function recordSlot(head: Record<string, unknown>, buf: Buffer, start: number, end: number, file: string, line: number, version: number, mode: Mode): Slot | string {
+function recordSlot(
+  head: Record<string, unknown>,
+  buf: Buffer,
+  start: number,
+  end: number,
+  file: string,
+  line: number,
+  version: number,
+  mode: Mode,
+): Slot | string {
   if (start >= end) return 'the record line has no record';
-  if (typeof head.id !== 'string' || typeof head.sn !== 'string' || !STATES.has(head.st as string)) return 'the record line header is not valid';
-  if (version === CURRENT_VERSION && mode === 'strict') return new LazyRecord(head.id, head.sn, head.st as RecordState, buf, start, end, file, line);
+  if (typeof head.id !== 'string' || typeof head.sn !== 'string' || !STATES.has(head.st as string))
+    return 'the record line header is not valid';
+  if (version === CURRENT_VERSION && mode === 'strict')
+    return new LazyRecord(head.id, head.sn, head.st as RecordState, buf, start, end, file, line);
   let raw: unknown;
   try {
     raw = JSON.parse(buf.toString('utf8', start, end));
@@ -215,13 +238,15 @@ function recordSlot(head: Record<string, unknown>, buf: Buffer, start: number, e
   }
   const rec = toRecord(raw, version, mode === 'salvage');
   if (typeof rec === 'string') return rec;
-  if (version === CURRENT_VERSION && (rec.id !== head.id || rec.state !== head.st)) return 'the record does not match its line header';
+  if (version === CURRENT_VERSION && (rec.id !== head.id || rec.state !== head.st))
+    return 'the record does not match its line header';
   return rec;
 }
 
 function checkVersion(file: string, header: Record<string, unknown>): number {
   const v = header.version;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new LedgerCorruptError(file, 1, 'the header has no valid format version');
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new LedgerCorruptError(file, 1, 'the header has no valid format version');
   if (v > CURRENT_VERSION) throw new LedgerVersionError(file, v, CURRENT_VERSION);
   return v;
 }
@@ -269,7 +294,8 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
         }
         if (d.head.t === 'end') {
           ended = true;
-          if (d.head.count !== seen || expected !== seen) fail(snapFile, lineNo, `the snapshot says ${String(expected)} records but holds ${seen}`);
+          if (d.head.count !== seen || expected !== seen)
+            fail(snapFile, lineNo, `the snapshot says ${String(expected)} records but holds ${seen}`);
           continue;
         }
         if (d.head.t !== 'rec') {
@@ -281,7 +307,8 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
         if (typeof slot === 'string') fail(snapFile, lineNo, slot);
         else records.set(slot.id, slot);
       }
-      if (!ended) fail(snapFile, n + 1, `the file was cut short (no end line; ${seen} of ${String(expected)} records present)`);
+      if (!ended)
+        fail(snapFile, n + 1, `the file was cut short (no end line; ${seen} of ${String(expected)} records present)`);
     }
   }
 
@@ -301,21 +328,31 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
     // The last line is torn if it has no newline or does not decode: drop it (its write never returned).
     if (last >= 1 && (!complete || !decodeLine(jBuf, starts[last]!, ends[last]!).ok)) {
       tornTail = { line: last + 1, bytes: jBuf.length - starts[last]! };
-      logger.warn('ledger: dropped a partly written last journal line (an interrupted write; nothing acknowledged is lost)', {
-        file: jFile,
-        line: last + 1,
-        bytes: tornTail.bytes,
-      });
+      logger.warn(
+        'ledger: dropped a partly written last journal line (an interrupted write; nothing acknowledged is lost)',
+        {
+          file: jFile,
+          line: last + 1,
+          bytes: tornTail.bytes,
+        },
+      );
       last--;
     }
-    const head = starts.length ? decodeLine(jBuf, starts[0]!, ends[0]!) : ({ ok: false, reason: 'the file is empty' } as const);
+    const head = starts.length
+      ? decodeLine(jBuf, starts[0]!, ends[0]!)
+      : ({ ok: false, reason: 'the file is empty' } as const);
     if (!head.ok || !isObj(head.head) || head.head.t !== 'journal' || head.head.format !== FORMAT) {
       fail(jFile, 1, head.ok ? 'the first line is not a ledger journal header' : head.reason);
     } else {
       const version = checkVersion(jFile, head.head);
       fileVersion = Math.min(fileVersion, version);
       const base = typeof head.head.base === 'number' ? head.head.base : 0;
-      if (base > snapSeq) fail(jFile, 1, `the journal continues from change ${base} but the snapshot ends at change ${snapSeq} (changes in between are missing)`);
+      if (base > snapSeq)
+        fail(
+          jFile,
+          1,
+          `the journal continues from change ${base} but the snapshot ends at change ${snapSeq} (changes in between are missing)`,
+        );
       let expect = base + 1;
       for (let i = 1; i <= last; i++) {
         const lineNo = i + 1;
@@ -326,7 +363,11 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
         }
         const e = d.head;
         if (typeof e.s !== 'number' || (mode === 'strict' && e.s !== expect)) {
-          fail(jFile, lineNo, `the change number is ${String(e.s)} where ${expect} was expected (a change is missing or repeated)`);
+          fail(
+            jFile,
+            lineNo,
+            `the change number is ${String(e.s)} where ${expect} was expected (a change is missing or repeated)`,
+          );
           if (typeof e.s === 'number') expect = e.s + 1;
           continue;
         }
@@ -343,7 +384,11 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
           let slot = typeof e.id === 'string' ? records.get(e.id) : undefined;
           if (slot instanceof LazyRecord) slot = materialize(slot);
           if (!slot || !slot.upload || typeof e.n !== 'number' || typeof e.etag !== 'string') {
-            fail(jFile, lineNo, `an upload part entry refers to ${slot ? 'a recording without an upload session' : `an unknown recording ${JSON.stringify(e.id)}`}`);
+            fail(
+              jFile,
+              lineNo,
+              `an upload part entry refers to ${slot ? 'a recording without an upload session' : `an unknown recording ${JSON.stringify(e.id)}`}`,
+            );
             continue;
           }
           records.set(slot.id, withPart(slot, e.n, e.etag, typeof e.at === 'number' ? e.at : slot.updatedAt));
@@ -371,9 +416,12 @@ export function loadFiles(dir: string, logger: Logger, mode: Mode): LoadResult {
 
 /** Format 1 keyed records by size; one recording could have several. Re-key them as takes (migrations.ts). */
 export function rekeyFormat1(loaded: { records: Map<string, Slot> }, logger: Logger): void {
-  const { records, report } = mergeFormat1Records([...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s)));
+  const { records, report } = mergeFormat1Records(
+    [...loaded.records.values()].map((s) => (s instanceof LazyRecord ? materialize(s) : s)),
+  );
   loaded.records = new Map(records.map((r) => [r.id, r]));
-  for (const f of report.folded) logger.info('ledger: merged a format-1 record into the record of the same recording', f);
+  for (const f of report.folded)
+    logger.info('ledger: merged a format-1 record into the record of the same recording', f);
 }
 
 /** A copy of `rec` with part `n` recorded (replacing an earlier ETag for the same part). */

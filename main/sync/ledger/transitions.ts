@@ -45,11 +45,17 @@ export function canTransition(from: RecordState, to: RecordState): boolean {
 }
 
 /** The record after moving it to `to`. Throws IllegalTransitionError when the move or the patch is not valid. */
-export function applyTransition(prev: MutableRecord, to: RecordState, patch: TransitionPatch, now: number): MutableRecord {
+export function applyTransition(
+  prev: MutableRecord,
+  to: RecordState,
+  patch: TransitionPatch,
+  now: number,
+): MutableRecord {
   const from = prev.state;
   if (!canTransition(from, to)) throw new IllegalTransitionError(prev.id, from, to);
   const need = (ok: unknown, what: string) => {
-    if (!ok) throw new IllegalTransitionError(prev.id, from, to, `Recording ${prev.id} cannot go to "${to}" without ${what}.`);
+    if (!ok)
+      throw new IllegalTransitionError(prev.id, from, to, `Recording ${prev.id} cannot go to "${to}" without ${what}.`);
   };
   const next: MutableRecord = { ...prev, state: to, updatedAt: now, stateAt: { ...prev.stateAt, [to]: now } };
   if (patch.durationMs !== undefined) {
@@ -93,7 +99,11 @@ export function applyTransition(prev: MutableRecord, to: RecordState, patch: Tra
       break;
     case 'synced':
       need(patch.cloudFileId, 'the cloud file id (patch.cloudFileId)');
-      next.synced = { cloudFileId: patch.cloudFileId!, syncedAt: now, possibleDuplicate: patch.possibleDuplicate ?? false };
+      next.synced = {
+        cloudFileId: patch.cloudFileId!,
+        syncedAt: now,
+        possibleDuplicate: patch.possibleDuplicate ?? false,
+      };
       // The session's presigned URLs are spent (and carry signatures): do not keep them forever.
       if (next.upload?.urls) {
         const { urls: _urls, urlsExpireAt: _exp, ...rest } = next.upload;

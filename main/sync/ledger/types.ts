@@ -20,7 +20,14 @@ const sourceFile = z.object({ relPath: z.string(), size: z.number().int().nonneg
 
 export const pulledInfoSchema = z.object({
   /** Verified library copies of the device files (one per source file). */
-  files: z.array(z.object({ relPath: z.string(), libraryPath: z.string(), size: z.number().int().nonnegative(), md5: z.string().regex(/^[0-9a-f]{32}$/) })),
+  files: z.array(
+    z.object({
+      relPath: z.string(),
+      libraryPath: z.string(),
+      size: z.number().int().nonnegative(),
+      md5: z.string().regex(/^[0-9a-f]{32}$/),
+    }),
+  ),
   /** The file that will be uploaded (may be one of the library copies, or a converted file). */
   upload: z.object({
     path: z.string(),
@@ -34,7 +41,10 @@ export const pulledInfoSchema = z.object({
 export type PulledInfo = z.infer<typeof pulledInfoSchema>;
 
 export type { UploadedPart };
-export const partSchema = z.object({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1) }) satisfies z.ZodType<UploadedPart>;
+export const partSchema = z.object({
+  partNumber: z.number().int().min(1).max(10_000),
+  etag: z.string().min(1),
+}) satisfies z.ZodType<UploadedPart>;
 
 export const uploadInfoSchema = z.object({
   fileId: z.string().min(1),
@@ -74,7 +84,9 @@ export const recordSchema = z.object({
    * The recorder holds a changed version of this take (a file grew, shrank or went away) after its upload began. Not
    * uploaded by itself: the user chooses (engine.uploadNewerVersion). Sizes as seen, to recognise the same change.
    */
-  changedOnDevice: z.object({ at: z.number(), wavSize: z.number().optional(), asrSize: z.number().optional() }).optional(),
+  changedOnDevice: z
+    .object({ at: z.number(), wavSize: z.number().optional(), asrSize: z.number().optional() })
+    .optional(),
   /** The take whose newer version this one is (uploadNewerVersion). */
   supersedes: z.string().optional(),
   /** Other cloud files of this same take (a format-1 ledger could upload a recording twice: kept, not hidden). */
@@ -106,10 +118,16 @@ export const recordSchema = z.object({
     .optional(),
   skipped: z.object({ reason: z.string(), at: z.number() }).optional(),
   /** Remove-after-sync marker: 'pending' is written before the device file is touched, 'done' after. */
-  deviceDelete: z.object({ state: z.enum(['pending', 'done']), requestedAt: z.number(), doneAt: z.number().optional() }).optional(),
+  deviceDelete: z
+    .object({ state: z.enum(['pending', 'done']), requestedAt: z.number(), doneAt: z.number().optional() })
+    .optional(),
 });
 
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 /** A ledger record. Records handed out are frozen: change them only through the ledger. */
 export type LedgerRecord = DeepReadonly<z.infer<typeof recordSchema>>;
@@ -121,7 +139,15 @@ export interface TransitionPatch {
   /** Required when entering 'pulled'. */
   pulled?: Omit<PulledInfo, 'pulledAt'> & { pulledAt?: number };
   /** Required when entering 'uploading' from 'pulled'; optional when resuming from 'failed' (keeps the session). */
-  upload?: { fileId: string; uploadId: string; partSize: number; partCount?: number; urls?: { partNumber: number; url: string }[]; urlsExpireAt?: number; possibleDuplicate?: boolean };
+  upload?: {
+    fileId: string;
+    uploadId: string;
+    partSize: number;
+    partCount?: number;
+    urls?: { partNumber: number; url: string }[];
+    urlsExpireAt?: number;
+    possibleDuplicate?: boolean;
+  };
   /** Required when entering 'synced'. */
   cloudFileId?: string;
   possibleDuplicate?: boolean;

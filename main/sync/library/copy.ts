@@ -145,7 +145,8 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     let pos = 0;
     const inFh = input;
     const outFh = output;
-    const readAt = (b: Buffer, p: number) => readFull(inFh, b, p).catch((err: unknown) => Promise.reject(sourceError(err, label)));
+    const readAt = (b: Buffer, p: number) =>
+      readFull(inFh, b, p).catch((err: unknown) => Promise.reject(sourceError(err, label)));
     let pending = readAt(cur, 0);
     for (;;) {
       const n = await pending;
@@ -227,7 +228,8 @@ export async function copyVerified(src: string, dest: string, opts: CopyOptions)
     await output?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
     if (err instanceof LibraryError) throw err;
-    if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Copying ${label} was cancelled.`, { cause: err });
+    if ((err as Error)?.name === 'AbortError')
+      throw new LibraryError('ABORTED', `Copying ${label} was cancelled.`, { cause: err });
     throw libraryWriteError(err, libraryDir, label);
   } finally {
     releaseTurn?.();

@@ -61,9 +61,15 @@ export function libraryWriteError(err: unknown, libraryDir: string, what: string
     );
   }
   if (meaning) {
-    return new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${libraryDir} cannot be written: ${meaning.words} (${meaning.code}). Check its permissions or choose another folder.`, { cause: err });
+    return new LibraryError(
+      'LIBRARY_UNWRITABLE',
+      `The library folder ${libraryDir} cannot be written: ${meaning.words} (${meaning.code}). Check its permissions or choose another folder.`,
+      { cause: err },
+    );
   }
-  return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${cause(err)}).`, { cause: err });
+  return new LibraryError('IO', `Could not write ${what} into the library ${libraryDir} (${cause(err)}).`, {
+    cause: err,
+  });
 }
 
 /**
@@ -71,7 +77,12 @@ export function libraryWriteError(err: unknown, libraryDir: string, what: string
  * some filesystems answer otherwise (fusefat answers EPERM when it runs out of clusters): a permission error in the
  * middle of a file we created is a full disk unless the disk reports room to spare.
  */
-export async function midWriteError(err: unknown, libraryDir: string, what: string, statDir: string): Promise<LibraryError> {
+export async function midWriteError(
+  err: unknown,
+  libraryDir: string,
+  what: string,
+  statDir: string,
+): Promise<LibraryError> {
   const code = errnoCode(err);
   if (errnoMeaning(err, ['permission']) || code === 'EIO') {
     let roomy = false;
@@ -81,12 +92,23 @@ export async function midWriteError(err: unknown, libraryDir: string, what: stri
     } catch {
       /* unknown: treat as full */
     }
-    if (!roomy) return libraryWriteError(Object.assign(new Error(`ENOSPC (reported as ${code})`), { code: 'ENOSPC', cause: err }), libraryDir, what);
+    if (!roomy)
+      return libraryWriteError(
+        Object.assign(new Error(`ENOSPC (reported as ${code})`), { code: 'ENOSPC', cause: err }),
+        libraryDir,
+        what,
+      );
   }
   return libraryWriteError(err, libraryDir, what);
 }
 
 /** True for errors after which the rest of a pull cannot succeed either (stop instead of trying the next one). */
 export function isFatalPullError(err: LibraryError): boolean {
-  return err.code === 'DISK_FULL' || err.code === 'DEVICE_GONE' || err.code === 'LIBRARY_UNWRITABLE' || err.code === 'ABORTED' || err.code === 'NO_SERIAL';
+  return (
+    err.code === 'DISK_FULL' ||
+    err.code === 'DEVICE_GONE' ||
+    err.code === 'LIBRARY_UNWRITABLE' ||
+    err.code === 'ABORTED' ||
+    err.code === 'NO_SERIAL'
+  );
 }

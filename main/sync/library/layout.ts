@@ -22,13 +22,19 @@ export interface RecordingPlace {
 /** Compute (without touching the disk) where a recording goes. Throws OUTSIDE_LIBRARY / NO_SERIAL on bad parts. */
 export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' | 'relBase'>, take = 1): RecordingPlace {
   if (!rec.sn || !SERIAL_PATTERN.test(rec.sn)) {
-    throw new LibraryError('NO_SERIAL', `This recorder has no usable serial number ("${rec.sn}"), so its recordings cannot be filed in the library.`);
+    throw new LibraryError(
+      'NO_SERIAL',
+      `This recorder has no usable serial number ("${rec.sn}"), so its recordings cannot be filed in the library.`,
+    );
   }
   const parts = rec.relBase.split('/');
   const date = parts[1] ?? '';
   const base = parts[2] ?? '';
   if (parts.length !== 3 || !isDateFolderName(date) || !/^\d{1,12}$/.test(base)) {
-    throw new LibraryError('OUTSIDE_LIBRARY', `Refusing recording "${rec.relBase}": its path is not FOLDER/YYYYMMDD/<seconds>.`);
+    throw new LibraryError(
+      'OUTSIDE_LIBRARY',
+      `Refusing recording "${rec.relBase}": its path is not FOLDER/YYYYMMDD/<seconds>.`,
+    );
   }
   const root = path.resolve(libraryDir);
   const relDir = `${rec.sn}/${FOLDER_OF_KIND[rec.kind]}/${date}`;
@@ -61,12 +67,16 @@ export async function ensurePlace(libraryDir: string, place: RecordingPlace): Pr
       try {
         await fs.mkdir(cur);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
       }
       st = await fs.lstat(cur);
     }
     if (st.isSymbolicLink() || !st.isDirectory()) {
-      throw new LibraryError('OUTSIDE_LIBRARY', `Refusing to write into ${cur}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'} inside the library.`);
+      throw new LibraryError(
+        'OUTSIDE_LIBRARY',
+        `Refusing to write into ${cur}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'} inside the library.`,
+      );
     }
   }
   const [realRoot, realDir] = await Promise.all([fs.realpath(root), fs.realpath(place.dir)]);
@@ -94,7 +104,8 @@ const SYSTEM_DIRS = ['/proc', '/sys', '/dev'];
 export const LIBRARY_ROOT_TIMEOUT_MS = 15_000;
 
 /**
- * Make sure the library root exists and can hold files, within LIBRARY_ROOT_TIMEOUT_MS (or opts.timeoutMs). Refuses a root under /proc,
+ * Make sure the library root exists and can hold files, within LIBRARY_ROOT_TIMEOUT_MS (or opts.timeoutMs). Refuses a
+ * root under /proc,
  * /sys or /dev (after resolving symlinks) or on a kernel filesystem, and creates missing levels one at a time
  * (never a recursive mkdir, which can spin forever). Returns the resolved root.
  */
@@ -132,7 +143,8 @@ async function makeRoot(root: string, libraryDir: string): Promise<void> {
       break;
     } catch (err) {
       const parent = path.dirname(existing);
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === existing) throw libraryWriteError(err, libraryDir, 'the library folder');
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === existing)
+        throw libraryWriteError(err, libraryDir, 'the library folder');
       missing.unshift(path.basename(existing));
       existing = parent;
     }
@@ -145,7 +157,8 @@ async function makeRoot(root: string, libraryDir: string): Promise<void> {
   } catch (err) {
     throw libraryWriteError(err, libraryDir, 'the library folder');
   }
-  const systemDir = process.platform === 'win32' ? undefined : SYSTEM_DIRS.find((d) => real === d || real.startsWith(d + '/'));
+  const systemDir =
+    process.platform === 'win32' ? undefined : SYSTEM_DIRS.find((d) => real === d || real.startsWith(d + '/'));
   const systemFs = type === undefined ? undefined : SYSTEM_FS.get(type);
   if (systemDir || systemFs) {
     throw new LibraryError(
@@ -159,11 +172,16 @@ async function makeRoot(root: string, libraryDir: string): Promise<void> {
     try {
       await fs.mkdir(cur);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw libraryWriteError(err, libraryDir, 'the library folder');
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw libraryWriteError(err, libraryDir, 'the library folder');
     }
   }
   const st = await fs.stat(root).catch((err: unknown) => {
     throw libraryWriteError(err, libraryDir, 'the library folder');
   });
-  if (!st.isDirectory()) throw new LibraryError('LIBRARY_UNWRITABLE', `The library folder ${root} is a file, not a folder. Choose another library folder.`);
+  if (!st.isDirectory())
+    throw new LibraryError(
+      'LIBRARY_UNWRITABLE',
+      `The library folder ${root} is a file, not a folder. Choose another library folder.`,
+    );
 }

@@ -56,7 +56,9 @@ export const Manifest = z.object({
    * file id is here (written atomically), so a fresh state folder, a reinstall or a ledger record lost to damage does
    * not upload it again. `uploading` holds the open upload's ids while it runs.
    */
-  cloud: z.object({ fileId: z.string().min(1), syncedAt: z.number(), filetype: z.enum(['opus', 'mp3']).optional() }).optional(),
+  cloud: z
+    .object({ fileId: z.string().min(1), syncedAt: z.number(), filetype: z.enum(['opus', 'mp3']).optional() })
+    .optional(),
   uploading: z.object({ fileId: z.string().min(1), uploadId: z.string().min(1), startedAt: z.number() }).optional(),
   updatedAt: z.string(),
 });
@@ -87,7 +89,8 @@ export async function updateManifest(dir: string, base: string, change: (m: Mani
   // A write of this manifest cut short by a crash left its temp file; this write replaces what it meant to say.
   const stale = `.${path.basename(manifestPath(dir, base))}.`;
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-    if (name.startsWith(stale) && name.endsWith('.part')) await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
+    if (name.startsWith(stale) && name.endsWith('.part'))
+      await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
   }
   await writeManifest(dir, base, { ...change(m), updatedAt: new Date().toISOString() });
   return true;

@@ -119,7 +119,11 @@ async function sizeOf(p: string): Promise<number | undefined> {
 }
 
 /** What is left to do for a recording, from its manifest and a stat of each library file (no hashing). */
-export async function planPull(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null; take?: number; replace?: boolean } = {}): Promise<PullPlan> {
+export async function planPull(
+  libraryDir: string,
+  rec: Recording,
+  opts: { format?: UploadFormat | null; take?: number; replace?: boolean } = {},
+): Promise<PullPlan> {
   const place = placeOf(libraryDir, rec, opts.take);
   const m = await readManifest(place.dir, place.base);
   const format = opts.format === undefined ? 'opus' : opts.format;
@@ -158,7 +162,11 @@ export async function planPull(libraryDir: string, rec: Recording, opts: { forma
 }
 
 /** True when every file of the recording (and the upload file of `format`, default opus) is verified in the library. */
-export async function isPulled(libraryDir: string, rec: Recording, opts: { format?: UploadFormat | null; take?: number } = {}): Promise<boolean> {
+export async function isPulled(
+  libraryDir: string,
+  rec: Recording,
+  opts: { format?: UploadFormat | null; take?: number } = {},
+): Promise<boolean> {
   try {
     return (await planPull(libraryDir, rec, opts)).state === 'pulled';
   } catch {
@@ -178,7 +186,11 @@ async function removeStaleParts(dir: string, base: string): Promise<void> {
     // Ours are `.<base>.<ext>.<random>.part` (the manifest's `..<base>.manifest.json.<random>.part`);
     // the audio layer's are `<base>.<ext>.part`.
     names
-      .filter((n) => (n.startsWith(`.${base}.`) || n.startsWith(`..${base}.`) || n.startsWith(`${base}.`)) && n.endsWith(PART_SUFFIX))
+      .filter(
+        (n) =>
+          (n.startsWith(`.${base}.`) || n.startsWith(`..${base}.`) || n.startsWith(`${base}.`)) &&
+          n.endsWith(PART_SUFFIX),
+      )
       .map((n) => fs.rm(path.join(dir, n), { force: true }).catch(() => {})),
   );
 }
@@ -203,14 +215,19 @@ function newManifest(rec: Recording, take: number): Manifest {
  * Copy one recording into the library (only what is not verified there yet) and prepare its upload file.
  * Throws LibraryError with a plain message; never leaves a file with a final name that is not verified.
  */
-export async function pullRecording(device: Device, rec: Recording, opts: PullRecordingOptions): Promise<PulledRecording> {
+export async function pullRecording(
+  device: Device,
+  rec: Recording,
+  opts: PullRecordingOptions,
+): Promise<PulledRecording> {
   const { libraryDir, signal } = opts;
   const log = opts.logger ?? nullLogger;
   const format = opts.format === undefined ? 'opus' : opts.format;
   const take = opts.take ?? 1;
   const place = placeOf(libraryDir, rec, take);
   const plan = await planPull(libraryDir, rec, { format, take, ...(opts.replace ? { replace: true } : {}) });
-  if (plan.state === 'conflict') throw new LibraryError('CONFLICT', plan.reason ?? `${rec.relBase} conflicts with the library copy.`);
+  if (plan.state === 'conflict')
+    throw new LibraryError('CONFLICT', plan.reason ?? `${rec.relBase} conflicts with the library copy.`);
   await ensurePlace(libraryDir, place);
   await removeStaleParts(place.dir, place.base);
 
@@ -256,7 +273,16 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       copiedBytes += res.size;
       // The fingerprint comes from the verified copy just written (in the page cache), not from the recorder.
       const head = await headOf(path.join(place.dir, name), role);
-      manifest[role] = { name, size: res.size, md5: res.md5, sourceSize: src.size, sourceMtimeMs: src.mtimeMs, headLen: head.headLen, headMd5: head.headMd5, ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}) };
+      manifest[role] = {
+        name,
+        size: res.size,
+        md5: res.md5,
+        sourceSize: src.size,
+        sourceMtimeMs: src.mtimeMs,
+        headLen: head.headLen,
+        headMd5: head.headMd5,
+        ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}),
+      };
       manifest.complete = false;
       unsaved = true;
       if (res.size >= CHECKPOINT_BYTES) await save();
@@ -276,12 +302,22 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
         up = await prepare(args);
       } catch (err) {
         if (err instanceof AudioFormatError) {
-          throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, { cause: err });
+          throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, {
+            cause: err,
+          });
         }
-        if ((err as Error)?.name === 'AbortError') throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
+        if ((err as Error)?.name === 'AbortError')
+          throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
         throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
       }
-      const entry: UploadFileEntry = { name, size: up.size, md5: up.md5, filetype: format, durationMs: up.durationMs, source: up.source };
+      const entry: UploadFileEntry = {
+        name,
+        size: up.size,
+        md5: up.md5,
+        filetype: format,
+        durationMs: up.durationMs,
+        source: up.source,
+      };
       manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
     }
 
@@ -292,10 +328,20 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
       if (f.headMd5 === undefined || f.headLen === undefined || f.quickMd5 === undefined) {
         // A copy made before fingerprints were kept: take it from the library file once and keep it.
         const head = await headOf(path.join(place.dir, f.name), role);
-        manifest[role] = { ...f, headLen: head.headLen, headMd5: head.headMd5, ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}) };
+        manifest[role] = {
+          ...f,
+          headLen: head.headLen,
+          headMd5: head.headMd5,
+          ...(head.quickMd5 ? { quickMd5: head.quickMd5 } : {}),
+        };
       }
       const g = manifest[role]!;
-      fingerprint[role] = { size: g.sourceSize, headLen: g.headLen!, headMd5: g.headMd5!, ...(g.quickMd5 ? { quickMd5: g.quickMd5 } : {}) };
+      fingerprint[role] = {
+        size: g.sourceSize,
+        headLen: g.headLen!,
+        headMd5: g.headMd5!,
+        ...(g.quickMd5 ? { quickMd5: g.quickMd5 } : {}),
+      };
     }
     manifest.complete = true;
     await save();
@@ -307,12 +353,20 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
     }
     const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes, fingerprint };
     // Only a take whose files were all already verified here can be the one the cloud has (nothing new was copied).
-    if (manifest.cloud && copiedBytes === 0) out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
+    if (manifest.cloud && copiedBytes === 0)
+      out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
     const up = format ? manifest.upload?.[format] : undefined;
     if (up) {
       const p = path.join(place.dir, up.name);
       files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
-      out.upload = { path: p, size: up.size, md5: up.md5, filetype: up.filetype, durationMs: up.durationMs, source: up.source };
+      out.upload = {
+        path: p,
+        size: up.size,
+        md5: up.md5,
+        filetype: up.filetype,
+        durationMs: up.durationMs,
+        source: up.source,
+      };
     }
     return out;
   } catch (err) {
@@ -322,4 +376,3 @@ export async function pullRecording(device: Device, rec: Recording, opts: PullRe
     throw err;
   }
 }
-

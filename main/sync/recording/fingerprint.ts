@@ -1,6 +1,7 @@
 // Telling takes apart by content. A fingerprint holds, per file, its size and an MD5 of its first bytes of audio
 // (64 KiB, or less when the file is shorter). For a WAV the bytes hashed start after the recorder's 512-byte header,
-// because a recorder that finishes or extends a file rewrites the sizes in its header: the audio is what identifies. Two looks at a name show the same take when every file they have in common starts
+// because a recorder that finishes or extends a file rewrites the sizes in its header: the audio is what identifies.
+// Two looks at a name show the same take when every file they have in common starts
 // with the same bytes: a file that grew keeps its beginning, a partner file that appeared later is not compared, and a
 // different recording under a reused name differs in its first second of audio (64 KiB is 1 s of WAV, 16 s of ASR).
 //
@@ -26,11 +27,17 @@ export const fileFingerprintSchema = z.object({
   headLen: z.number().int().nonnegative(),
   headMd5: z.string().regex(/^[0-9a-f]{32}$/),
   /** MD5 of the first QUICK_BYTES of those bytes (fewer when the file is shorter). */
-  quickMd5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  quickMd5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 });
 export type FileFingerprint = z.infer<typeof fileFingerprintSchema>;
 
-export const fingerprintSchema = z.object({ wav: fileFingerprintSchema.optional(), asr: fileFingerprintSchema.optional() });
+export const fingerprintSchema = z.object({
+  wav: fileFingerprintSchema.optional(),
+  asr: fileFingerprintSchema.optional(),
+});
 export type Fingerprint = z.infer<typeof fingerprintSchema>;
 
 export type Role = 'wav' | 'asr';
@@ -54,7 +61,10 @@ export async function headOf(file: string, role: Role, len = HEAD_BYTES): Promis
       size,
       headLen: got,
       headMd5: crypto.createHash('md5').update(buf.subarray(0, got)).digest('hex'),
-      quickMd5: crypto.createHash('md5').update(buf.subarray(0, Math.min(got, QUICK_BYTES))).digest('hex'),
+      quickMd5: crypto
+        .createHash('md5')
+        .update(buf.subarray(0, Math.min(got, QUICK_BYTES)))
+        .digest('hex'),
     };
   } finally {
     await fh.close();

@@ -6,7 +6,8 @@
 
 /** Ledger id of a take: `<sn>/<relBase>` for the first take of a name, `<sn>/<relBase>~<take>` for later ones. */
 export function recordingId(sn: string, relBase: string, take = 1): string {
-  if (!Number.isInteger(take) || take < 1) throw new RangeError(`A take number is a whole number from 1 (got ${take}).`);
+  if (!Number.isInteger(take) || take < 1)
+    throw new RangeError(`A take number is a whole number from 1 (got ${take}).`);
   return take === 1 ? `${sn}/${relBase}` : `${sn}/${relBase}~${take}`;
 }
 

@@ -62,7 +62,9 @@ export interface ReconcileIo {
   isUploading(id: string): boolean;
 }
 
-/** Decide what `rec` (seen on the recorder now) is, given the takes the ledger has under its name (first take first). */
+/**
+ * Decide what `rec` (seen on the recorder now) is, given the takes the ledger has under its name (first take first).
+ */
 export async function reconcile(takes: readonly LedgerRecord[], rec: Recording, io: ReconcileIo): Promise<Reconciled> {
   if (takes.length === 0) return { action: 'new', take: 1 };
   const newestFirst = [...takes].sort((a, b) => b.take - a.take);

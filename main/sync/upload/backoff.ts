@@ -10,7 +10,12 @@ export interface BackoffOptions {
 }
 
 /** Delay before try `attempt + 1` (attempt counts from 1). Jitter spreads retries of parallel parts. */
-export function backoffDelay(attempt: number, opts: BackoffOptions = {}, retryAfterMs?: number, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  opts: BackoffOptions = {},
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
   const base = opts.baseMs ?? 500;
   const max = opts.maxMs ?? 30_000;
   const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));

@@ -10,7 +10,7 @@ export async function fileMd5(path: string, signal?: AbortSignal): Promise<strin
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    for (let pos = 0; ; ) {
+    for (let pos = 0; ;) {
       signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
       if (bytesRead === 0) break;

@@ -79,7 +79,11 @@ const BITRATES: Record<string, number[]> = {
   '2-2': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
   '2-3': [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
-const RATES: Record<number, number[]> = { 1: [44100, 48000, 32000], 2: [22050, 24000, 16000], 25: [11025, 12000, 8000] };
+const RATES: Record<number, number[]> = {
+  1: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  25: [11025, 12000, 8000],
+};
 
 export function parseMp3Header(b: Buffer, off: number): Mp3Frame | undefined {
   if (off + 4 > b.length || b[off] !== 0xff || (b[off + 1]! & 0xe0) !== 0xe0) return undefined;
@@ -93,7 +97,7 @@ export function parseMp3Header(b: Buffer, off: number): Mp3Frame | undefined {
   const kbps = BITRATES[`${version === 1 ? 1 : 2}-${layer}`]![bri]!;
   const sampleRate = RATES[version]![sri]!;
   const pad = (b[off + 2]! >> 1) & 1;
-  const channels = (b[off + 3]! >> 6) === 3 ? 1 : 2;
+  const channels = b[off + 3]! >> 6 === 3 ? 1 : 2;
   let length: number;
   let samples: number;
   if (layer === 1) {

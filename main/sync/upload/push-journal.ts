@@ -27,17 +27,32 @@ const stateSchema = z.object({
   uploadId: z.string().min(1),
   partSize: z.number().int().positive(),
   fileSize: z.number().int().positive(),
-  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   parts: z.array(partSchema),
   urls: z.array(z.object({ partNumber: z.number().int().min(1), url: z.string().min(1) })).optional(),
   urlsExpireAt: z.number().optional(),
   completing: z.boolean(),
   possibleDuplicate: z.boolean(),
 });
-const resultSchema = z.object({ fileId: z.string().min(1), uploadId: z.string().min(1), possibleDuplicate: z.boolean(), at: z.number() });
+const resultSchema = z.object({
+  fileId: z.string().min(1),
+  uploadId: z.string().min(1),
+  possibleDuplicate: z.boolean(),
+  at: z.number(),
+});
 const entrySchema = z.object({
   version: z.literal(1),
-  key: z.object({ file: z.string(), size: z.number(), md5: z.string(), apiBase: z.string(), account: z.string(), owner: z.string() }),
+  key: z.object({
+    file: z.string(),
+    size: z.number(),
+    md5: z.string(),
+    apiBase: z.string(),
+    account: z.string(),
+    owner: z.string(),
+  }),
   state: stateSchema.optional(),
   result: resultSchema.optional(),
   updatedAt: z.number(),
@@ -55,11 +70,16 @@ export class PushJournal {
   constructor(readonly dir: string) {}
 
   private fileFor(key: PushKey): string {
-    const id = createHash('sha256').update(JSON.stringify([key.file, key.size, key.md5, key.apiBase, key.account, key.owner])).digest('hex').slice(0, 32);
+    const id = createHash('sha256')
+      .update(JSON.stringify([key.file, key.size, key.md5, key.apiBase, key.account, key.owner]))
+      .digest('hex')
+      .slice(0, 32);
     return path.join(this.dir, `${id}.json`);
   }
 
-  /** The entry for this key, or undefined (none, or unreadable: then the push starts afresh and says so via `problem`). */
+  /**
+   * The entry for this key, or undefined (none, or unreadable: then the push starts afresh and says so via `problem`).
+   */
   async read(key: PushKey): Promise<{ entry?: PushEntry; problem?: string }> {
     const file = this.fileFor(key);
     let text: string;

@@ -52,7 +52,13 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     req.setTimeout(opts.idleTimeoutMs ?? 60_000, () => {
       req.destroy();
-      finish(new CloudError('timeout', `${what} stalled: no progress for ${Math.round((opts.idleTimeoutMs ?? 60_000) / 1000)} s.`, { operation: what }));
+      finish(
+        new CloudError(
+          'timeout',
+          `${what} stalled: no progress for ${Math.round((opts.idleTimeoutMs ?? 60_000) / 1000)} s.`,
+          { operation: what },
+        ),
+      );
     });
     req.on('error', (err) => finish(networkError(what, err)));
     req.on('response', (res) => {
@@ -69,9 +75,20 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
       res.on('end', () => {
         if (status >= 200 && status < 300) {
           const etag = res.headers.etag;
-          if (!etag) return finish(new CloudError('bad-response', `${what}: the storage server did not return an ETag.`, { operation: what, retryable: true }));
+          if (!etag)
+            return finish(
+              new CloudError('bad-response', `${what}: the storage server did not return an ETag.`, {
+                operation: what,
+                retryable: true,
+              }),
+            );
           const plain = /^"?([0-9a-fA-F]{32})"?$/.exec(etag);
-          if (opts.md5 && plain && plain[1]!.toLowerCase() !== opts.md5 && (!opts.md5OfBody || plain[1]!.toLowerCase() !== opts.md5OfBody())) {
+          if (
+            opts.md5 &&
+            plain &&
+            plain[1]!.toLowerCase() !== opts.md5 &&
+            (!opts.md5OfBody || plain[1]!.toLowerCase() !== opts.md5OfBody())
+          ) {
             return finish(
               new CloudError(
                 'bad-response',
@@ -87,7 +104,12 @@ export function putPart(url: string, body: Buffer, partNumber: number, opts: Put
         const err = statusError(what, status, res.headers as Record<string, unknown>, code);
         // S3 says RequestTimeout (400) when our bytes came too slowly: worth another try.
         if (status === 400 && code === 'RequestTimeout') {
-          return finish(new CloudError('timeout', `${what}: the storage server timed out waiting for data.`, { status, operation: what }));
+          return finish(
+            new CloudError('timeout', `${what}: the storage server timed out waiting for data.`, {
+              status,
+              operation: what,
+            }),
+          );
         }
         finish(Object.assign(err, { s3Code: code }));
       });

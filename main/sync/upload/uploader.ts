@@ -209,7 +209,9 @@ export class MultipartUploader {
       return await this.run(job, hooks, signal);
     } catch (err) {
       if (signal?.aborted) {
-        throw new UploadError('aborted', `Upload of ${path.basename(job.path)} was cancelled.`, true, undefined, { cause: err });
+        throw new UploadError('aborted', `Upload of ${path.basename(job.path)} was cancelled.`, true, undefined, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -217,18 +219,30 @@ export class MultipartUploader {
 
   private async run(job: UploadJob, hooks: UploadHooks, signal?: AbortSignal): Promise<UploadResult> {
     const name = path.basename(job.path);
-    if (!job.sn && !job.ownerId) throw new UploadError('bad-input', `Cannot upload ${name}: a device serial (sn) or an owner id is needed.`, false);
+    if (!job.sn && !job.ownerId)
+      throw new UploadError(
+        'bad-input',
+        `Cannot upload ${name}: a device serial (sn) or an owner id is needed.`,
+        false,
+      );
     if (!Number.isFinite(job.startTime) || !Number.isFinite(job.durationMs) || job.durationMs < 0) {
-      throw new UploadError('bad-input', `Cannot upload ${name}: the start time or duration is not a valid number.`, false);
+      throw new UploadError(
+        'bad-input',
+        `Cannot upload ${name}: the start time or duration is not a valid number.`,
+        false,
+      );
     }
     let info;
     try {
       info = await stat(job.path);
     } catch (err) {
-      throw new UploadError('read-failed', `Cannot read ${job.path}: ${(err as Error).message}`, false, undefined, { cause: err });
+      throw new UploadError('read-failed', `Cannot read ${job.path}: ${(err as Error).message}`, false, undefined, {
+        cause: err,
+      });
     }
     if (!info.isFile()) throw new UploadError('bad-input', `${job.path} is not a regular file.`, false);
-    if (info.size === 0) throw new UploadError('empty-file', `${name} is empty (0 bytes): there is nothing to upload.`, false);
+    if (info.size === 0)
+      throw new UploadError('empty-file', `${name} is empty (0 bytes): there is nothing to upload.`, false);
     const fileSize = info.size;
 
     // Without a known MD5 the whole-file hash runs while the first parts go up (it is needed only to
@@ -260,9 +274,19 @@ export class MultipartUploader {
         }
         if (!state) {
           if (sessionsStarted >= this.maxSessions) {
-            throw new UploadError('sessions-exhausted', `Upload of ${name} failed: ${sessionsStarted} upload sessions were started and none could be finished (the upload links kept expiring or the server lost the upload).`, true);
+            throw new UploadError(
+              'sessions-exhausted',
+              `Upload of ${name} failed: ${sessionsStarted} upload sessions were started and none could be finished (the upload links kept expiring or the server lost the upload).`,
+              true,
+            );
           }
-          const session = await this.callApi('Starting the upload', () => this.client.generatePresignedUrls({ filesize: fileSize, filetype: job.filetype }, { signal }), hooks, signal, undefined);
+          const session = await this.callApi(
+            'Starting the upload',
+            () => this.client.generatePresignedUrls({ filesize: fileSize, filetype: job.filetype }, { signal }),
+            hooks,
+            signal,
+            undefined,
+          );
           sessionsStarted++;
           state = this.stateFromSession(session, fileSize, md5, possibleDuplicate);
           await emit(state, 'session-started', hooks.onSessionStarted);
@@ -280,7 +304,11 @@ export class MultipartUploader {
           }
           const now = await stat(job.path).catch(() => undefined);
           if (!now || now.size !== info.size || now.mtimeMs !== info.mtimeMs) {
-            throw new UploadError('file-changed', `${name} changed while it was being uploaded; it will be uploaded again from the start.`, true);
+            throw new UploadError(
+              'file-changed',
+              `${name} changed while it was being uploaded; it will be uploaded again from the start.`,
+              true,
+            );
           }
           state.md5 = await md5Now();
           state.completing = true;
@@ -292,7 +320,15 @@ export class MultipartUploader {
         resumedUnknown = false;
         if (outcome.kind === 'done') {
           await emit(state, 'completed');
-          return { file: outcome.file, fileId: outcome.file.id, uploadId: state.uploadId, md5: await md5Now(), bytes: fileSize, sessionsStarted, possibleDuplicate: state.possibleDuplicate };
+          return {
+            file: outcome.file,
+            fileId: outcome.file.id,
+            uploadId: state.uploadId,
+            md5: await md5Now(),
+            bytes: fileSize,
+            sessionsStarted,
+            possibleDuplicate: state.possibleDuplicate,
+          };
         }
         // 404: the server forgot this upload; start again (policy point 4).
         possibleDuplicate = state.possibleDuplicate || outcome.unknownBefore;
@@ -309,11 +345,21 @@ export class MultipartUploader {
       return await fileMd5(file, signal);
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new UploadError('read-failed', `Cannot read ${file} to checksum it: ${(err as Error).message}`, false, undefined, { cause: err });
+      throw new UploadError(
+        'read-failed',
+        `Cannot read ${file} to checksum it: ${(err as Error).message}`,
+        false,
+        undefined,
+        { cause: err },
+      );
     }
   }
 
-  private completeBodyTemplate(job: UploadJob, filename: string, md5: string): Omit<CompleteUploadBody, 'file_id' | 'upload_id' | 'part_list'> {
+  private completeBodyTemplate(
+    job: UploadJob,
+    filename: string,
+    md5: string,
+  ): Omit<CompleteUploadBody, 'file_id' | 'upload_id' | 'part_list'> {
     const start = Math.round(job.startTime);
     const duration = Math.round(job.durationMs);
     const zone = zoneOffsetAt(start, job.timeZone);
@@ -331,7 +377,11 @@ export class MultipartUploader {
     };
   }
 
-  private usableResume(resume: UploadState | undefined, fileSize: number, md5: string | undefined): UploadState | undefined {
+  private usableResume(
+    resume: UploadState | undefined,
+    fileSize: number,
+    md5: string | undefined,
+  ): UploadState | undefined {
     if (!resume || !md5) return undefined;
     if (resume.fileSize !== fileSize || resume.md5 !== md5 || !(resume.partSize > 0)) return undefined;
     const count = Math.max(1, Math.ceil(fileSize / resume.partSize));
@@ -350,7 +400,12 @@ export class MultipartUploader {
     return state.urlsExpireAt !== undefined && state.urlsExpireAt < Date.now() + MIN_URL_LIFETIME_MS;
   }
 
-  private stateFromSession(s: PresignedUpload, fileSize: number, md5: string | undefined, possibleDuplicate: boolean): UploadState {
+  private stateFromSession(
+    s: PresignedUpload,
+    fileSize: number,
+    md5: string | undefined,
+    possibleDuplicate: boolean,
+  ): UploadState {
     const expiries = s.parts.map((p) => presignedExpiry(p.url)).filter((e): e is number => e !== undefined);
     return {
       fileId: s.fileId,
@@ -369,7 +424,12 @@ export class MultipartUploader {
   /** Serialises hook calls so each sees a consistent snapshot and they finish in order. */
   private emitter(hooks: UploadHooks) {
     let chain: Promise<void> = Promise.resolve();
-    return (state: UploadState, change: UploadStateChange, specific?: (s: UploadState) => void | Promise<void>, part?: UploadedPart): Promise<void> => {
+    return (
+      state: UploadState,
+      change: UploadStateChange,
+      specific?: (s: UploadState) => void | Promise<void>,
+      part?: UploadedPart,
+    ): Promise<void> => {
       const snap = structuredClone(state);
       const run = chain.then(async () => {
         if (change === 'part-done' && part) await hooks.onPartDone?.(snap, part);
@@ -381,7 +441,13 @@ export class MultipartUploader {
     };
   }
 
-  private async uploadParts(fh: FileHandle, state: UploadState, hooks: UploadHooks, emit: ReturnType<MultipartUploader['emitter']>, signal?: AbortSignal): Promise<void> {
+  private async uploadParts(
+    fh: FileHandle,
+    state: UploadState,
+    hooks: UploadHooks,
+    emit: ReturnType<MultipartUploader['emitter']>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const count = Math.ceil(state.fileSize / state.partSize);
     const done = new Set(state.parts.map((p) => p.partNumber));
     const todo: number[] = [];
@@ -392,7 +458,12 @@ export class MultipartUploader {
     const progress = () => {
       let sending = 0;
       for (const v of inFlight.values()) sending += v;
-      hooks.onProgress?.({ bytesSent: confirmed + sending, totalBytes: state.fileSize, partsDone: state.parts.length, partsTotal: count });
+      hooks.onProgress?.({
+        bytesSent: confirmed + sending,
+        totalBytes: state.fileSize,
+        partsDone: state.parts.length,
+        partsTotal: count,
+      });
     };
     progress();
     if (todo.length === 0) return;
@@ -427,13 +498,23 @@ export class MultipartUploader {
           const known = size === state.fileSize ? state.md5 : undefined;
           const md5 = known ?? md5Hex(body);
           const md5OfBody = known ? () => md5Hex(body) : undefined;
-          const etag = await this.putWithRetries(urlOf.get(n)!, body, n, md5, md5OfBody, hooks, session.signal, (b) => {
-            inFlight.set(n, (inFlight.get(n) ?? 0) + b);
-            progress();
-          }, () => {
-            inFlight.delete(n);
-            progress();
-          });
+          const etag = await this.putWithRetries(
+            urlOf.get(n)!,
+            body,
+            n,
+            md5,
+            md5OfBody,
+            hooks,
+            session.signal,
+            (b) => {
+              inFlight.set(n, (inFlight.get(n) ?? 0) + b);
+              progress();
+            },
+            () => {
+              inFlight.delete(n);
+              progress();
+            },
+          );
           inFlight.delete(n);
           confirmed += size;
           const part = { partNumber: n, etag };
@@ -466,9 +547,16 @@ export class MultipartUploader {
       try {
         ({ bytesRead } = await fh.read(into, off, into.length - off, position + off));
       } catch (err) {
-        throw new UploadError('read-failed', `Reading the local file failed: ${(err as Error).message}`, false, state, { cause: err });
+        throw new UploadError('read-failed', `Reading the local file failed: ${(err as Error).message}`, false, state, {
+          cause: err,
+        });
       }
-      if (bytesRead === 0) throw new UploadError('file-changed', 'The local file got shorter while it was being uploaded; it will be uploaded again from the start.', true);
+      if (bytesRead === 0)
+        throw new UploadError(
+          'file-changed',
+          'The local file got shorter while it was being uploaded; it will be uploaded again from the start.',
+          true,
+        );
       off += bytesRead;
     }
   }
@@ -486,7 +574,13 @@ export class MultipartUploader {
   ): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await putPart(url, body, n, { signal, md5, ...(md5OfBody ? { md5OfBody } : {}), onBytes, idleTimeoutMs: this.opts.partIdleTimeoutMs });
+        return await putPart(url, body, n, {
+          signal,
+          md5,
+          ...(md5OfBody ? { md5OfBody } : {}),
+          onBytes,
+          idleTimeoutMs: this.opts.partIdleTimeoutMs,
+        });
       } catch (err) {
         onAttemptFailed();
         if (signal.aborted) throw signal.reason;
@@ -497,17 +591,35 @@ export class MultipartUploader {
           throw new SessionLost();
         }
         if (!err.retryable || attempt >= this.maxPartTries) {
-          throw new UploadError('part-failed', `Uploading part ${n} failed after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${err.message}`, err.retryable, undefined, { cause: err });
+          throw new UploadError(
+            'part-failed',
+            `Uploading part ${n} failed after ${attempt} ${attempt === 1 ? 'try' : 'tries'}: ${err.message}`,
+            err.retryable,
+            undefined,
+            { cause: err },
+          );
         }
         await this.waitBeforeRetry(`Uploading part ${n}`, attempt, err, hooks, signal);
       }
     }
   }
 
-  private async waitBeforeRetry(what: string, attempt: number, err: CloudError, hooks: UploadHooks, signal?: AbortSignal): Promise<void> {
+  private async waitBeforeRetry(
+    what: string,
+    attempt: number,
+    err: CloudError,
+    hooks: UploadHooks,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const maxRetryAfter = this.opts.backoff?.maxRetryAfterMs ?? 300_000;
     if (err.retryAfterMs !== undefined && err.retryAfterMs > maxRetryAfter) {
-      throw new UploadError('part-failed', `${what}: the server asked us to wait ${Math.ceil(err.retryAfterMs / 60_000)} min; try again later.`, true, undefined, { cause: err });
+      throw new UploadError(
+        'part-failed',
+        `${what}: the server asked us to wait ${Math.ceil(err.retryAfterMs / 60_000)} min; try again later.`,
+        true,
+        undefined,
+        { cause: err },
+      );
     }
     const delayMs = backoffDelay(attempt, this.opts.backoff, err.retryAfterMs);
     hooks.onRetry?.({ what, attempt, delayMs, error: err });
@@ -516,7 +628,13 @@ export class MultipartUploader {
   }
 
   /** generate-presigned-urls with retries; nothing about it can duplicate a recording. */
-  private async callApi<T>(what: string, call: () => Promise<T>, hooks: UploadHooks, signal: AbortSignal | undefined, state: UploadState | undefined): Promise<T> {
+  private async callApi<T>(
+    what: string,
+    call: () => Promise<T>,
+    hooks: UploadHooks,
+    signal: AbortSignal | undefined,
+    state: UploadState | undefined,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await call();
@@ -559,12 +677,20 @@ export class MultipartUploader {
         if (err.kind === 'not-found') return { kind: 'lost', unknownBefore };
         const unknown = err.retryable || err.kind === 'bad-response';
         if (!unknown) {
-          const maybe = unknownBefore ? ' An earlier try may have succeeded, so the recording may already be in the cloud.' : '';
+          const maybe = unknownBefore
+            ? ' An earlier try may have succeeded, so the recording may already be in the cloud.'
+            : '';
           if (!unknownBefore) {
             state.completing = false;
             await emit(state, 'complete-rejected');
           }
-          throw new UploadError(err.kind === 'auth' ? 'auth' : 'complete-rejected', `Finishing the upload of ${name} failed: ${err.message}${maybe}`, false, structuredClone(state), { cause: err });
+          throw new UploadError(
+            err.kind === 'auth' ? 'auth' : 'complete-rejected',
+            `Finishing the upload of ${name} failed: ${err.message}${maybe}`,
+            false,
+            structuredClone(state),
+            { cause: err },
+          );
         }
         unknownBefore = true;
         if (attempt >= this.maxApiTries) {
@@ -580,5 +706,4 @@ export class MultipartUploader {
       }
     }
   }
-
 }

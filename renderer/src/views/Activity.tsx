@@ -110,7 +110,11 @@ export function stateLabel(item: QueueItemX, ctx: { online: boolean; now: number
   return LABEL[shown];
 }
 
-export function itemTitle(item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'deviceId'>, devices: Pick<DeviceView, 'id' | 'sn_type' | 'model'>[], now: number): string {
+export function itemTitle(
+  item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'deviceId'>,
+  devices: Pick<DeviceView, 'id' | 'sn_type' | 'model'>[],
+  now: number,
+): string {
   const dev = devices.find((d) => d.id === item.deviceId);
   const kind = item.kind === 'call' ? 'Call' : 'Note';
   // The serial's last digits tell two recorders of one model apart, as on the device cards.
@@ -119,7 +123,19 @@ export function itemTitle(item: Pick<QueueItemX, 'kind' | 'startMs' | 'sn' | 'de
 }
 
 /** Shown states that are still work to do (count towards "to go"). */
-const TO_GO = new Set<Shown>(['waiting-settle', 'waiting-copy', 'copying', 'queued', 'uploading', 'finishing', 'waiting-retry', 'retrying-now', 'waiting-network', 'waiting-account', 'paused']);
+const TO_GO = new Set<Shown>([
+  'waiting-settle',
+  'waiting-copy',
+  'copying',
+  'queued',
+  'uploading',
+  'finishing',
+  'waiting-retry',
+  'retrying-now',
+  'waiting-network',
+  'waiting-account',
+  'paused',
+]);
 const MOVING = new Set<Shown>(['copying', 'uploading', 'finishing']);
 export const isToGo = (s: Shown): boolean => TO_GO.has(s);
 
@@ -155,7 +171,10 @@ export function phaseLine(p: PhaseTotals, online = true): string {
  * The phases' totals: the engine's own when it sends them, else summed from the rows of each phase
  * (a row's phase is its own, or inferred: copying is the recorder's side, the rest the upload's).
  */
-export function phaseTotals(state: EngineStateX, ctx: { online: boolean; now: number }): { copy?: PhaseTotals; upload?: PhaseTotals } {
+export function phaseTotals(
+  state: EngineStateX,
+  ctx: { online: boolean; now: number },
+): { copy?: PhaseTotals; upload?: PhaseTotals } {
   if (state.totals.copy || state.totals.upload) return { copy: state.totals.copy, upload: state.totals.upload };
   const sum = (phase: 'copy' | 'upload'): PhaseTotals | undefined => {
     const items = state.queue.filter((i) => {
@@ -168,7 +187,12 @@ export function phaseTotals(state: EngineStateX, ctx: { online: boolean; now: nu
     const bytesDone = items.reduce((a, i) => a + i.bytesDone, 0);
     const bytesTotal = items.reduce((a, i) => a + i.bytesTotal, 0);
     const speedBps = items.reduce((a, i) => a + (MOVING.has(shownState(i, ctx)) ? i.speedBps : 0), 0);
-    return { bytesDone, bytesTotal, speedBps, etaSec: speedBps > 0 ? Math.ceil((bytesTotal - bytesDone) / speedBps) : null };
+    return {
+      bytesDone,
+      bytesTotal,
+      speedBps,
+      etaSec: speedBps > 0 ? Math.ceil((bytesTotal - bytesDone) / speedBps) : null,
+    };
   };
   return { copy: sum('copy'), upload: sum('upload') };
 }
@@ -212,7 +236,13 @@ export function ActivityView({ state, now, actions }: { state: EngineStateX; now
       {queue.length > 0 && (
         <ul class="queue" aria-label="Queue">
           {queue.map((item) => (
-            <QueueRow key={item.id} item={item} title={itemTitle(item, state.devices, now)} ctx={ctx} actions={actions} />
+            <QueueRow
+              key={item.id}
+              item={item}
+              title={itemTitle(item, state.devices, now)}
+              ctx={ctx}
+              actions={actions}
+            />
           ))}
         </ul>
       )}
@@ -220,7 +250,12 @@ export function ActivityView({ state, now, actions }: { state: EngineStateX; now
   );
 }
 
-function QueueRow(props: { item: QueueItemX; title: string; ctx: { online: boolean; now: number }; actions: ActivityActions }) {
+function QueueRow(props: {
+  item: QueueItemX;
+  title: string;
+  ctx: { online: boolean; now: number };
+  actions: ActivityActions;
+}) {
   const { item, title, ctx, actions } = props;
   const shown = shownState(item, ctx);
   const canRetry = shown === 'needs-you' || shown === 'waiting-retry';
@@ -232,10 +267,12 @@ function QueueRow(props: { item: QueueItemX; title: string; ctx: { online: boole
   const meta: string[] = [];
   if (shown === 'on-recorder') meta.push('Not copied yet');
   else if (shown === 'finishing') meta.push(`${formatBytes(item.bytesTotal)} sent, waiting for the server`);
-  else if (item.bytesDone > 0 && item.bytesDone < item.bytesTotal) meta.push(`${formatBytes(item.bytesDone)} of ${formatBytes(item.bytesTotal)}`);
+  else if (item.bytesDone > 0 && item.bytesDone < item.bytesTotal)
+    meta.push(`${formatBytes(item.bytesDone)} of ${formatBytes(item.bytesTotal)}`);
   else if (item.bytesTotal > 0) meta.push(formatBytes(item.bytesTotal));
   if (moving && shown !== 'finishing' && item.speedBps > 0) meta.push(formatSpeed(item.speedBps));
-  if (moving && shown !== 'finishing' && item.etaSec !== null && item.etaSec > 0 && item.speedBps > 0) meta.push(`${formatEta(item.etaSec)} left`);
+  if (moving && shown !== 'finishing' && item.etaSec !== null && item.etaSec > 0 && item.speedBps > 0)
+    meta.push(`${formatEta(item.etaSec)} left`);
   if (item.attempts > 1 && shown !== 'cancelled') meta.push(`try ${item.attempts}`);
   const showError = item.error && (shown === 'needs-you' || shown === 'waiting-retry' || shown === 'retrying-now');
   return (

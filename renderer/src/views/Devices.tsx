@@ -18,15 +18,28 @@ export function sortDevices<D extends Pick<DeviceX, 'connected' | 'sn_type' | 'm
 }
 
 /** "14:02" today, "Yesterday 14:02", else "Sun 5 Apr 2026 14:02". */
-const when = (ms: number, now: number) => (startOfDay(ms) === startOfDay(now) ? formatClock(ms) : `${dayLabel(ms, now)} ${formatClock(ms)}`);
+const when = (ms: number, now: number) =>
+  startOfDay(ms) === startOfDay(now) ? formatClock(ms) : `${dayLabel(ms, now)} ${formatClock(ms)}`;
 
 const recordingsCount = (n: number) => `${n} recording${n === 1 ? '' : 's'}`;
 
 /** ", 2 still being written – copied once the recorder finishes them" (nothing when none). */
 const stillWriting = (n: number | undefined) =>
-  n ? `; ${n} ${n === 1 ? 'is' : 'are'} still being written – copied once the recorder finishes ${n === 1 ? 'it' : 'them'}` : '';
+  n
+    ? `; ${n} ${n === 1 ? 'is' : 'are'} still being written – copied once the recorder finishes ${n === 1 ? 'it' : 'them'}`
+    : '';
 
-export function DevicesView({ devices, queue = [], copy, now }: { devices: DeviceX[]; queue?: QueueItemX[]; copy?: PhaseTotals; now: number }) {
+export function DevicesView({
+  devices,
+  queue = [],
+  copy,
+  now,
+}: {
+  devices: DeviceX[];
+  queue?: QueueItemX[];
+  copy?: PhaseTotals;
+  now: number;
+}) {
   if (devices.length === 0) {
     return (
       <div class="empty">
@@ -59,7 +72,17 @@ export function DevicesView({ devices, queue = [], copy, now }: { devices: Devic
   );
 }
 
-function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftOnIt: number; copy?: PhaseTotals; now: number }) {
+function DeviceCard({
+  device: d,
+  leftOnIt,
+  copy,
+  now,
+}: {
+  device: DeviceX;
+  leftOnIt: number;
+  copy?: PhaseTotals;
+  now: number;
+}) {
   const titleId = `device-${d.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const name = recorderName(d);
   // Unplugged mid-copy: how many are still on it (the engine's count, else what the pull had left).
@@ -91,7 +114,13 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
               {d.totalBytes && d.freeBytes !== undefined ? (
                 <>
                   {formatBytes(d.freeBytes)} free of {formatBytes(d.totalBytes)}
-                  <meter class="space" min={0} max={d.totalBytes} value={d.totalBytes - d.freeBytes} aria-label={`Space used on ${name}`} />
+                  <meter
+                    class="space"
+                    min={0}
+                    max={d.totalBytes}
+                    value={d.totalBytes - d.freeBytes}
+                    aria-label={`Space used on ${name}`}
+                  />
                 </>
               ) : (
                 'unknown'
@@ -134,7 +163,12 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
           <span>
             {/* The bar measures bytes: the text names them too, so the two always agree. */}
             Copying recordings: {d.pull.filesDone} of {d.pull.filesTotal} copied ·{' '}
-            {phaseLine({ bytesDone: d.pull.bytesDone, bytesTotal: d.pull.bytesTotal, speedBps: d.pull.speedBps ?? copy?.speedBps ?? 0, etaSec: d.pull.etaSec ?? copy?.etaSec ?? null })}
+            {phaseLine({
+              bytesDone: d.pull.bytesDone,
+              bytesTotal: d.pull.bytesTotal,
+              speedBps: d.pull.speedBps ?? copy?.speedBps ?? 0,
+              etaSec: d.pull.etaSec ?? copy?.etaSec ?? null,
+            })}
           </span>
           <progress max={Math.max(1, d.pull.bytesTotal)} value={d.pull.bytesDone} aria-label={`Copying from ${name}`} />
         </div>
@@ -145,7 +179,9 @@ function DeviceCard({ device: d, leftOnIt, copy, now }: { device: DeviceX; leftO
           {stillOnIt === 1 ? ' is' : 's are'} still on it – plug it in again to copy {stillOnIt === 1 ? 'it' : 'them'}.
         </p>
       )}
-      {d.pull.state === 'error' && d.pull.error && (d.connected || stillOnIt === 0) && <p class="error-text">{d.pull.error}</p>}
+      {d.pull.state === 'error' && d.pull.error && (d.connected || stillOnIt === 0) && (
+        <p class="error-text">{d.pull.error}</p>
+      )}
       {d.warnings.length > 0 && (
         <ul class="warnings">
           {d.warnings.map((w) => (

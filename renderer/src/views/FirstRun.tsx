@@ -7,7 +7,12 @@ import { AccountHelp } from './AccountHelp.js';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onDone(v: SettingsView): void; onSkip(): void }) {
+export function FirstRun(props: {
+  api: PlaudSyncApi;
+  settings: SettingsView;
+  onDone(v: SettingsView): void;
+  onSkip(): void;
+}) {
   const { api } = props;
   const [view, setView] = useState(props.settings);
   const [mode, setMode] = useState<'token' | 'client'>('token');
@@ -24,7 +29,8 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
     setError('');
     setTest(null);
     if (mode === 'token' && !token.trim()) return setError('Enter the API token.');
-    if (mode === 'client' && (!clientId.trim() || !secret.trim())) return setError('Enter the client id and the secret.');
+    if (mode === 'client' && (!clientId.trim() || !secret.trim()))
+      return setError('Enter the client id and the secret.');
     setBusy(true);
     try {
       const saved = await api.setSettings(
@@ -43,7 +49,12 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
         setToken('');
         setSecret('');
       } else {
-        setView(await api.setSettings({ credentials: { kind: 'none' }, ...(mode === 'token' ? { apiToken: '' } : { clientSecret: '' }) }));
+        setView(
+          await api.setSettings({
+            credentials: { kind: 'none' },
+            ...(mode === 'token' ? { apiToken: '' } : { clientSecret: '' }),
+          }),
+        );
       }
       // The engine's words send the user to Settings; in the guide the field is right here.
       setTest(result);
@@ -87,37 +98,65 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
               An API token
             </label>
             <label>
-              <input type="radio" name="fr-mode" checked={mode === 'client'} onChange={() => setMode('client')} />
-              A client id and secret
+              <input type="radio" name="fr-mode" checked={mode === 'client'} onChange={() => setMode('client')} />A
+              client id and secret
             </label>
           </fieldset>
           <AccountHelp id="fr-help" />
           {mode === 'token' ? (
             <div class="field">
               <label for="fr-token">API token</label>
-              <input id="fr-token" type="password" autoComplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+              <input
+                id="fr-token"
+                type="password"
+                autoComplete="off"
+                value={token}
+                onInput={(e) => setToken(e.currentTarget.value)}
+              />
             </div>
           ) : (
             <>
               <div class="field">
                 <label for="fr-client">Client id</label>
-                <input id="fr-client" type="text" value={clientId} onInput={(e) => setClientId(e.currentTarget.value)} />
+                <input
+                  id="fr-client"
+                  type="text"
+                  value={clientId}
+                  onInput={(e) => setClientId(e.currentTarget.value)}
+                />
               </div>
               <div class="field">
                 <label for="fr-secret">Client secret</label>
-                <input id="fr-secret" type="password" autoComplete="off" value={secret} onInput={(e) => setSecret(e.currentTarget.value)} />
+                <input
+                  id="fr-secret"
+                  type="password"
+                  autoComplete="off"
+                  value={secret}
+                  onInput={(e) => setSecret(e.currentTarget.value)}
+                />
               </div>
             </>
           )}
           {!view.secretStorageAvailable && (
-            <p class="warning">This computer offers no safe place to keep secrets, so the account cannot be saved here.</p>
+            <p class="warning">
+              This computer offers no safe place to keep secrets, so the account cannot be saved here.
+            </p>
           )}
           <div class="row">
-            <button type="button" class="primary" disabled={busy || !view.secretStorageAvailable} onClick={() => void connect()}>
+            <button
+              type="button"
+              class="primary"
+              disabled={busy || !view.secretStorageAvailable}
+              onClick={() => void connect()}
+            >
               Connect and test
             </button>
             <p role="status" class={test ? (test.ok ? 'ok-text' : 'error-text') : ''}>
-              {test ? (test.ok ? test.message : `${test.message.replace(/ in Settings\b/, '')} Nothing was saved; check it and try again.`) : ''}
+              {test
+                ? test.ok
+                  ? test.message
+                  : `${test.message.replace(/ in Settings\b/, '')} Nothing was saved; check it and try again.`
+                : ''}
             </p>
           </div>
         </li>
@@ -138,7 +177,13 @@ export function FirstRun(props: { api: PlaudSyncApi; settings: SettingsView; onD
         </p>
       )}
       <div class="row">
-        <button type="button" class="primary" disabled={!connected} aria-describedby="fr-finish-hint" onClick={() => props.onDone(view)}>
+        <button
+          type="button"
+          class="primary"
+          disabled={!connected}
+          aria-describedby="fr-finish-hint"
+          onClick={() => props.onDone(view)}
+        >
           Finish
         </button>
         <button type="button" onClick={() => props.onSkip()}>

@@ -5,7 +5,16 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { DeviceView, HistoryQuery } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
-import { dateSearch, dayLabel, formatClock, formatDay, formatLength, formatWhen, parseDay, startOfDay } from '../dates.js';
+import {
+  dateSearch,
+  dayLabel,
+  formatClock,
+  formatDay,
+  formatLength,
+  formatWhen,
+  parseDay,
+  startOfDay,
+} from '../dates.js';
 import type { HistoryEntryX } from '../engine-extras.js';
 import { formatBytes, formatDateTime } from '../format.js';
 import { recorderName, serialTail } from '../recorder-name.js';
@@ -181,7 +190,7 @@ export function HistoryView(props: {
     // A key pressed again before focus has moved (key repeat) continues from where focus is going.
     const at = pendingFocus.current?.i ?? Number(target?.getAttribute('data-index') ?? NaN);
     if (Number.isNaN(at)) return;
-    const col = pendingFocus.current?.col ?? ((target?.getAttribute('data-col') as Col | null) ?? 'open');
+    const col = pendingFocus.current?.col ?? (target?.getAttribute('data-col') as Col | null) ?? 'open';
     const perPage = Math.max(1, Math.floor(viewHeight / ROW_HEIGHT) - 1);
     if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
       e.preventDefault();
@@ -207,13 +216,21 @@ export function HistoryView(props: {
     return `${recorderName({ sn_type: e.sn_type, model })} ${serialTail(e.sn)}`;
   };
   const open = (e: HistoryEntryX) =>
-    void api.openRecording(e.id).catch((err: unknown) => onError(`Could not open the file: ${err instanceof Error ? err.message : String(err)}`));
+    void api
+      .openRecording(e.id)
+      .catch((err: unknown) => onError(`Could not open the file: ${err instanceof Error ? err.message : String(err)}`));
   const show = (e: HistoryEntryX) =>
-    void api.showRecording(e.id).catch((err: unknown) => onError(`Could not show the file in its folder: ${err instanceof Error ? err.message : String(err)}`));
+    void api
+      .showRecording(e.id)
+      .catch((err: unknown) =>
+        onError(`Could not show the file in its folder: ${err instanceof Error ? err.message : String(err)}`),
+      );
 
   const firstVisible = Math.max(0, Math.min(count - 1, Math.floor(scrollTop / ROW_HEIGHT)));
   const tabStop =
-    activeRow.current !== null && activeRow.current >= first && activeRow.current <= last ? activeRow.current : firstVisible;
+    activeRow.current !== null && activeRow.current >= first && activeRow.current <= last
+      ? activeRow.current
+      : firstVisible;
 
   const rows = [];
   for (let i = first; i <= last; i++) {
@@ -260,7 +277,9 @@ export function HistoryView(props: {
           {e.kind === 'call' ? 'Call' : 'Note'}
         </span>
         <span role="cell" class="c-synced" title={formatDateTime(e.syncedAt)}>
-          {startOfDay(e.syncedAt) === today ? formatClock(e.syncedAt) : dayLabel(e.syncedAt, today).replace(/^\w{3} /, '')}
+          {startOfDay(e.syncedAt) === today
+            ? formatClock(e.syncedAt)
+            : dayLabel(e.syncedAt, today).replace(/^\w{3} /, '')}
         </span>
         <span role="cell" class="c-act">
           <button
@@ -291,8 +310,16 @@ export function HistoryView(props: {
   }
 
   // Today's engine sends no sizes: then no empty Size column.
-  const withSize = [...pages.current.values(), ...stale.current.values()].some((pg) => pg.some((e) => e.sizeBytes !== undefined));
-  const filtered = !!(query.text || query.deviceId || query.kind || query.fromMs !== undefined || query.toMs !== undefined);
+  const withSize = [...pages.current.values(), ...stale.current.values()].some((pg) =>
+    pg.some((e) => e.sizeBytes !== undefined),
+  );
+  const filtered = !!(
+    query.text ||
+    query.deviceId ||
+    query.kind ||
+    query.fromMs !== undefined ||
+    query.toMs !== undefined
+  );
   return (
     <div class="history">
       <h2>History</h2>
@@ -339,16 +366,35 @@ export function HistoryView(props: {
               ? '1 recording'
               : `${total.toLocaleString('en')} recordings`}
       </p>
-      <div role="table" aria-label="Synced recordings" aria-rowcount={count + 1} class={`vtable${withSize ? '' : ' no-size'}`}>
+      <div
+        role="table"
+        aria-label="Synced recordings"
+        aria-rowcount={count + 1}
+        class={`vtable${withSize ? '' : ' no-size'}`}
+      >
         <div role="rowgroup">
           <div role="row" class="vrow vhead" aria-rowindex={1}>
-            <span role="columnheader" class="c-day">Day</span>
-            <span role="columnheader" class="c-time">Start</span>
-            <span role="columnheader" class="c-dur">Length</span>
-            <span role="columnheader" class="c-size">Size</span>
-            <span role="columnheader" class="c-dev">Recorder</span>
-            <span role="columnheader" class="c-kind">Kind</span>
-            <span role="columnheader" class="c-synced">Synced</span>
+            <span role="columnheader" class="c-day">
+              Day
+            </span>
+            <span role="columnheader" class="c-time">
+              Start
+            </span>
+            <span role="columnheader" class="c-dur">
+              Length
+            </span>
+            <span role="columnheader" class="c-size">
+              Size
+            </span>
+            <span role="columnheader" class="c-dev">
+              Recorder
+            </span>
+            <span role="columnheader" class="c-kind">
+              Kind
+            </span>
+            <span role="columnheader" class="c-synced">
+              Synced
+            </span>
             <span role="columnheader" class="c-act">
               <span class="visually-hidden">Actions</span>
             </span>
@@ -370,7 +416,15 @@ export function HistoryView(props: {
           </div>
         </div>
       </div>
-      <RecordingDetails id="history-details" entry={selected} name={selected ? deviceName(selected) : ''} now={today} onOpen={open} onShow={show} onClose={() => setSelected(null)} />
+      <RecordingDetails
+        id="history-details"
+        entry={selected}
+        name={selected ? deviceName(selected) : ''}
+        now={today}
+        onOpen={open}
+        onShow={show}
+        onClose={() => setSelected(null)}
+      />
     </div>
   );
 }
@@ -414,7 +468,15 @@ function Player(props: { id: string }) {
       </button>
     );
   }
-  return <audio class="rec-player" controls autoPlay src={`recording/${encodeURIComponent(props.id)}`} aria-label="Play the recording" />;
+  return (
+    <audio
+      class="rec-player"
+      controls
+      autoPlay
+      src={`recording/${encodeURIComponent(props.id)}`}
+      aria-label="Play the recording"
+    />
+  );
 }
 
 /** The facts that do not fit a row: the cloud file id, the full dates, the library file. */

@@ -54,7 +54,8 @@ export function worstSeverity(problems: Pick<ProblemX, 'severity' | 'code' | 'le
 }
 
 /** "4 recording(s)" -> "4 recordings": today's engine still writes the lazy plural. */
-const plural = (s: string) => s.replace(/\b(\d+) (\w+)\(s\)/g, (_m, n: string, w: string) => `${n} ${w}${n === '1' ? '' : 's'}`);
+const plural = (s: string) =>
+  s.replace(/\b(\d+) (\w+)\(s\)/g, (_m, n: string, w: string) => `${n} ${w}${n === '1' ? '' : 's'}`);
 
 /**
  * The message in one sentence and the detail for the disclosure. An engine that sends no `detail`
@@ -77,7 +78,7 @@ export function splitMessage(p: Pick<ProblemX, 'message' | 'detail'>): { sentenc
 function takeRawParens(msg: string): { text: string; raw: string[] } {
   const raw: string[] = [];
   let text = msg;
-  for (let from = 0; ; ) {
+  for (let from = 0; ;) {
     const i = text.indexOf(' (', from);
     if (i < 0) break;
     let depth = 0;
@@ -114,7 +115,15 @@ export function diagnostics(p: ProblemX): string {
     .join('\n');
 }
 
-export function ProblemsView({ problems, now, actions }: { problems: ProblemX[]; now: number; actions: ProblemActions }) {
+export function ProblemsView({
+  problems,
+  now,
+  actions,
+}: {
+  problems: ProblemX[];
+  now: number;
+  actions: ProblemActions;
+}) {
   if (problems.length === 0) {
     return (
       <div class="empty">
@@ -167,7 +176,11 @@ function ProblemItem({ problem: p, now, actions }: { problem: ProblemX; now: num
       </div>
       <details class="problem-details">
         <summary>Details</summary>
-        {detail ? <pre class="detail-text">{detail}</pre> : <p class="muted">No more detail than the sentence above.</p>}
+        {detail ? (
+          <pre class="detail-text">{detail}</pre>
+        ) : (
+          <p class="muted">No more detail than the sentence above.</p>
+        )}
         <div class="row">
           <button type="button" onClick={() => void copy()}>
             Copy diagnostics

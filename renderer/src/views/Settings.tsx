@@ -5,7 +5,14 @@ import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
 import { AccountHelp } from './AccountHelp.js';
-import { formFromView, isDirty, patchFromForm, type FieldName, type FormError, type SettingsForm } from '../settings-form.js';
+import {
+  formFromView,
+  isDirty,
+  patchFromForm,
+  type FieldName,
+  type FormError,
+  type SettingsForm,
+} from '../settings-form.js';
 
 const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -104,7 +111,8 @@ export function SettingsPanel(props: {
 
   /** A field's error sits under the field itself, and the input points at it. */
   const errorFor = (f: FieldName) => (error?.field === f ? error.message : undefined);
-  const invalid = (f: FieldName) => (error?.field === f ? { 'aria-invalid': true, 'aria-describedby': `${fieldId(f)}-error` } : {});
+  const invalid = (f: FieldName) =>
+    error?.field === f ? { 'aria-invalid': true, 'aria-describedby': `${fieldId(f)}-error` } : {};
   const dirty = isDirty(form, view);
 
   return (
@@ -130,7 +138,13 @@ export function SettingsPanel(props: {
             ] as const
           ).map(([k, label]) => (
             <label key={k}>
-              <input type="radio" name="credKind" value={k} checked={form.credKind === k} onChange={() => set('credKind', k)} />
+              <input
+                type="radio"
+                name="credKind"
+                value={k}
+                checked={form.credKind === k}
+                onChange={() => set('credKind', k)}
+              />
               {label}
             </label>
           ))}
@@ -158,7 +172,13 @@ export function SettingsPanel(props: {
         {form.credKind === 'client' && (
           <>
             <Field id="s-clientId" label="Client id" error={errorFor('clientId')}>
-              <input id="s-clientId" type="text" value={form.clientId} onInput={(e) => set('clientId', e.currentTarget.value)} {...invalid('clientId')} />
+              <input
+                id="s-clientId"
+                type="text"
+                value={form.clientId}
+                onInput={(e) => set('clientId', e.currentTarget.value)}
+                {...invalid('clientId')}
+              />
             </Field>
             <Field id="s-clientSecret" label="Client secret" error={errorFor('clientSecret')}>
               <input
@@ -191,7 +211,13 @@ export function SettingsPanel(props: {
         <fieldset class="radios">
           <legend>Upload recordings as belonging to</legend>
           <label>
-            <input type="radio" name="identity" value="sn" checked={form.identity === 'sn'} onChange={() => set('identity', 'sn')} />
+            <input
+              type="radio"
+              name="identity"
+              value="sn"
+              checked={form.identity === 'sn'}
+              onChange={() => set('identity', 'sn')}
+            />
             The recorder (its serial number)
           </label>
           <label>
@@ -224,13 +250,22 @@ export function SettingsPanel(props: {
             <button type="button" onClick={() => void chooseFolder()}>
               Choose…
             </button>
-            <button type="button" onClick={() => void api.openLibrary().catch((e: unknown) => setError({ field: 'libraryDir', message: errMsg(e) }))}>
+            <button
+              type="button"
+              onClick={() =>
+                void api.openLibrary().catch((e: unknown) => setError({ field: 'libraryDir', message: errMsg(e) }))
+              }
+            >
               Open library
             </button>
           </div>
         </Field>
         <Field id="s-uploadFormat" label="Upload format">
-          <select id="s-uploadFormat" value={form.uploadFormat} onChange={(e) => set('uploadFormat', e.currentTarget.value as 'opus' | 'mp3')}>
+          <select
+            id="s-uploadFormat"
+            value={form.uploadFormat}
+            onChange={(e) => set('uploadFormat', e.currentTarget.value as 'opus' | 'mp3')}
+          >
             <option value="opus">Opus (small, as recorded)</option>
             <option value="mp3">MP3</option>
           </select>
@@ -250,7 +285,12 @@ export function SettingsPanel(props: {
       </Group>
 
       <Group legend="Behaviour">
-        <Check id="s-autoSync" label="Sync automatically when a recorder is plugged in" checked={form.autoSync} onChange={(v) => set('autoSync', v)} />
+        <Check
+          id="s-autoSync"
+          label="Sync automatically when a recorder is plugged in"
+          checked={form.autoSync}
+          onChange={(v) => set('autoSync', v)}
+        />
         <Check
           id="s-removeAfterSync"
           label="Remove recordings from the recorder after they are synced"
@@ -262,14 +302,30 @@ export function SettingsPanel(props: {
           Warning: with this on, a recording is deleted from the recorder once its copy in the library is verified and
           the cloud has confirmed the upload. The recorder then no longer holds it; the library and the cloud do.
         </p>
-        <Check id="s-startAtLogin" label="Start Plaud Sync when I log in" checked={form.startAtLogin} onChange={(v) => set('startAtLogin', v)} />
-        <Check id="s-notifications" label="Show notifications" checked={form.notifications} onChange={(v) => set('notifications', v)} />
+        <Check
+          id="s-startAtLogin"
+          label="Start Plaud Sync when I log in"
+          checked={form.startAtLogin}
+          onChange={(v) => set('startAtLogin', v)}
+        />
+        <Check
+          id="s-notifications"
+          label="Show notifications"
+          checked={form.notifications}
+          onChange={(v) => set('notifications', v)}
+        />
       </Group>
 
       <details class="group advanced" open={advanced} onToggle={(e) => setAdvanced(e.currentTarget.open)}>
         <summary>Advanced</summary>
         <Field id="s-apiBase" label="API base" error={errorFor('apiBase')}>
-          <input id="s-apiBase" type="url" value={form.apiBase} onInput={(e) => set('apiBase', e.currentTarget.value)} {...invalid('apiBase')} />
+          <input
+            id="s-apiBase"
+            type="url"
+            value={form.apiBase}
+            onInput={(e) => set('apiBase', e.currentTarget.value)}
+            {...invalid('apiBase')}
+          />
         </Field>
         <p class="muted">The address of the Plaud server. Change it only if Plaud support asks you to.</p>
       </details>
@@ -280,7 +336,10 @@ export function SettingsPanel(props: {
           Save
         </button>
         {dirty && (
-          <button type="button" onClick={() => (setForm(formFromView(view)), setError(null), setStatus('Changes discarded.'))}>
+          <button
+            type="button"
+            onClick={() => (setForm(formFromView(view)), setError(null), setStatus('Changes discarded.'))}
+          >
             Discard changes
           </button>
         )}
@@ -306,7 +365,17 @@ function Group({ legend, children }: { legend: string; children: ComponentChildr
   );
 }
 
-function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: ComponentChildren }) {
+function Field({
+  id,
+  label,
+  error,
+  children,
+}: {
+  id: string;
+  label: string;
+  error?: string;
+  children: ComponentChildren;
+}) {
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -320,7 +389,13 @@ function Field({ id, label, error, children }: { id: string; label: string; erro
   );
 }
 
-function Check(props: { id: string; label: string; checked: boolean; onChange(v: boolean): void; describedBy?: string }) {
+function Check(props: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange(v: boolean): void;
+  describedBy?: string;
+}) {
   return (
     <div class="check">
       <input

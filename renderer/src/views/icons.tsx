@@ -22,7 +22,14 @@ export function RecorderIcon({ snType }: { snType: SnType }) {
     );
   }
   return (
-    <svg class={`recorder-icon recorder-${snType}`} viewBox="0 0 64 64" width="48" height="48" aria-hidden="true" focusable="false">
+    <svg
+      class={`recorder-icon recorder-${snType}`}
+      viewBox="0 0 64 64"
+      width="48"
+      height="48"
+      aria-hidden="true"
+      focusable="false"
+    >
       {body}
     </svg>
   );

@@ -76,20 +76,22 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     const bId = engine.plug({ ...NOTE_B, recordings: [] });
     engine.unplug(pinId);
     engine.unplug(bId);
-    engine.setQueue(
-      [
-        queueItem(0, 'pulling', { phase: 'copy', bytesDone: 900_000, speedBps: 1_800_000, etaSec: 1 }),
-        queueItem(1, 'uploading', { bytesDone: 1_200_000, speedBps: 240_000, etaSec: 7 }),
-        queueItem(2, 'uploading', { bytesDone: 400_000, speedBps: 180_000, etaSec: 18 }),
-        queueItem(3, 'completing', { bytesDone: 0 }),
-        queueItem(4, 'waiting-retry', { nextRetryAt: Date.now() + 3_600_000, attempts: 2, error: 'The Plaud server did not answer.' }),
-        queueItem(5, 'queued', { phase: 'upload' }),
-        queueItem(6, 'queued', { phase: 'upload' }),
-        queueItem(7, 'on-recorder', { deviceId: `notepin:${PIN.sn}`, sn: PIN.sn }),
-        queueItem(8, 'cancelled'),
-        queueItem(9, 'failed', { error: 'The copy in the library is damaged: it does not match the recorder.' }),
-      ] as never,
-    );
+    engine.setQueue([
+      queueItem(0, 'pulling', { phase: 'copy', bytesDone: 900_000, speedBps: 1_800_000, etaSec: 1 }),
+      queueItem(1, 'uploading', { bytesDone: 1_200_000, speedBps: 240_000, etaSec: 7 }),
+      queueItem(2, 'uploading', { bytesDone: 400_000, speedBps: 180_000, etaSec: 18 }),
+      queueItem(3, 'completing', { bytesDone: 0 }),
+      queueItem(4, 'waiting-retry', {
+        nextRetryAt: Date.now() + 3_600_000,
+        attempts: 2,
+        error: 'The Plaud server did not answer.',
+      }),
+      queueItem(5, 'queued', { phase: 'upload' }),
+      queueItem(6, 'queued', { phase: 'upload' }),
+      queueItem(7, 'on-recorder', { deviceId: `notepin:${PIN.sn}`, sn: PIN.sn }),
+      queueItem(8, 'cancelled'),
+      queueItem(9, 'failed', { error: 'The copy in the library is damaged: it does not match the recorder.' }),
+    ] as never);
     const problems: ProblemX[] = [
       {
         id: 'p1',
@@ -125,7 +127,11 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
           d.sn === PIN.sn
             ? { ...d, lastVisit: { at: today(7, 40), recordingsOnDevice: 12, synced: 8 } }
             : d.sn === NOTE_B.sn
-              ? { ...d, pull: { ...d.pull, state: 'done' as const, error: undefined }, lastVisit: { at: today(0, 5) - 86_400_000, recordingsOnDevice: 31, synced: 31 } }
+              ? {
+                  ...d,
+                  pull: { ...d.pull, state: 'done' as const, error: undefined },
+                  lastVisit: { at: today(0, 5) - 86_400_000, recordingsOnDevice: 31, synced: 31 },
+                }
               : d,
         ),
       };
@@ -181,7 +187,9 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
       const visible = rows.reduce((n, r) => n + Math.max(0, Math.min(r.bottom, bottom) - Math.max(r.top, panel.top)) / r.height, 0);
       return { rows: rows.length, visible, heights: rows.map((r) => Math.round(r.height)) };
     })()`)) as { rows: number; visible: number; heights: number[] };
-    console.log(`activity 800x600: ${m.visible.toFixed(2)} of ${m.rows} rows in view; row heights ${m.heights.join(',')}`);
+    console.log(
+      `activity 800x600: ${m.visible.toFixed(2)} of ${m.rows} rows in view; row heights ${m.heights.join(',')}`,
+    );
     expect(m.rows).toBe(10);
     expect(m.visible).toBeGreaterThan(2.5);
     const summary = (await page.locator('.summary').textContent()) ?? '';
@@ -203,13 +211,15 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     expect(pills.length).toBe(3);
     for (const p of pills) expect(p, p.text).toMatchObject({ lines: 1, inside: true });
     // The card's text names what its bar measures (bytes), with the copy phase's speed and time left.
-    expect(await page.getByRole('article', { name: 'Plaud Note 2345' }).textContent()).toContain('Copying recordings: 0 of 1 copied · 0 B of 7.2 MB · 1.8 MB/s · 1 s left');
+    expect(await page.getByRole('article', { name: 'Plaud Note 2345' }).textContent()).toContain(
+      'Copying recordings: 0 of 1 copied · 0 B of 7.2 MB · 1.8 MB/s · 1 s left',
+    );
     const order = await page.locator('.card h3').allTextContents();
     expect(order).toEqual(['Plaud Note 2345', 'Plaud Note 1111', 'Plaud NotePin 9999']);
     expect(b.problems).toEqual([]);
   });
 
-  it("History: the focused row is highlighted and its focus ring is not clipped, at the top and at the end", async () => {
+  it('History: the focused row is highlighted and its focus ring is not clipped, at the top and at the end', async () => {
     const b = await open();
     const { page } = b;
     await page.getByRole('tab', { name: 'History' }).click();
@@ -246,7 +256,9 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     expect(top.rowBg).not.toBe(top.otherBg);
     await screenshot(page, 'layout-history-focus-top');
     await page.keyboard.press('End');
-    await expect.poll(() => page.evaluate(() => Number(document.activeElement?.getAttribute('data-index')))).toBe(HISTORY - 1);
+    await expect
+      .poll(() => page.evaluate(() => Number(document.activeElement?.getAttribute('data-index'))))
+      .toBe(HISTORY - 1);
     const end = await check();
     expect(end.clippedBy).toEqual([]);
     expect(end.rowBg).not.toBe(end.otherBg);
@@ -263,7 +275,9 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
     await page.getByLabel('Parallel uploads').fill('3');
     for (const to of ['top', 'middle']) {
-      await page.evaluate(`(() => { const p = document.querySelector('[role=tabpanel]'); p.scrollTop = ${to === 'top' ? 0 : 'p.scrollHeight / 3'}; })()`);
+      await page.evaluate(
+        `(() => { const p = document.querySelector('[role=tabpanel]'); p.scrollTop = ${to === 'top' ? 0 : 'p.scrollHeight / 3'}; })()`,
+      );
       const hit = await page.evaluate(`(() => {
         const btn = [...document.querySelectorAll('button')].find((x) => x.textContent === 'Save');
         const r = btn.getBoundingClientRect();
@@ -295,7 +309,12 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
 
   it('first run in dark mode: the account help is there, axe finds nothing', async () => {
     const store2 = openSettingsStore(path.join(tmp, 'state-first-run'), path.join(tmp, 'library2'));
-    const b2 = await startBridge({ engine, settings: store2, secrets: new BridgeSecretStore(), rendererDir: path.join(tmp, 'renderer') });
+    const b2 = await startBridge({
+      engine,
+      settings: store2,
+      secrets: new BridgeSecretStore(),
+      rendererDir: path.join(tmp, 'renderer'),
+    });
     try {
       const b = await launchBrowser({ colorScheme: 'dark' });
       browsers.push(b);
@@ -335,7 +354,12 @@ describe.skipIf(!!missing)('layout in Chromium (issue 12)', () => {
       expect(results).toEqual({ Devices: [], Activity: [], History: [], Problems: [], Settings: [] });
       // The Problems badge takes the worst severity's colour (red), not the Activity blue.
       const [problemsBadge, activityBadge] = await Promise.all(
-        ['Problems', 'Activity'].map((t) => page.getByRole('tab', { name: new RegExp(`^${t}`) }).locator('.badge').evaluate((e) => getComputedStyle(e).backgroundColor)),
+        ['Problems', 'Activity'].map((t) =>
+          page
+            .getByRole('tab', { name: new RegExp(`^${t}`) })
+            .locator('.badge')
+            .evaluate((e) => getComputedStyle(e).backgroundColor),
+        ),
       );
       expect(problemsBadge).not.toBe(activityBadge);
       expect(b.problems).toEqual([]);

@@ -132,7 +132,9 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const detailsButtons = table.getByRole('button', { name: /^Details of the recording of/ });
     for (let i = 0; i < 3; i++) {
       await detailsButtons.nth(i).click();
-      ids.push((await page.getByRole('region', { name: 'Recording details' }).locator('dd.mono').first().textContent()) ?? '');
+      ids.push(
+        (await page.getByRole('region', { name: 'Recording details' }).locator('dd.mono').first().textContent()) ?? '',
+      );
     }
     await screenshot(page, 'real-history-details');
     // The details play the recording from the page's own origin (recording/<id>), and "Show in folder" shows its file.
@@ -151,10 +153,14 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       await details.getByRole('button', { name: 'Play here' }).click();
       expect(await details.locator('audio').getAttribute('src')).toBe(src);
       // Chromium decodes the Ogg Opus file: its length is known once the metadata loaded.
-      await page.waitForFunction(() => {
-        const a = document.querySelector('.rec-details audio') as HTMLAudioElement | null;
-        return !!a && a.readyState >= 1 && a.duration > 0;
-      }, undefined, { timeout: 20_000 });
+      await page.waitForFunction(
+        () => {
+          const a = document.querySelector('.rec-details audio') as HTMLAudioElement | null;
+          return !!a && a.readyState >= 1 && a.duration > 0;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
     } else {
       console.warn("real-engine e2e: playback not checked: renderer/index.html's CSP meta has no media-src 'self'");
     }
@@ -170,7 +176,10 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     expect(await table.getByRole('row').filter({ hasText: 'Call' }).count()).toBe(1);
 
     // Open the local file: main's handler checks the copy exists and asks the OS to open it.
-    await table.getByRole('button', { name: /^Open the recording of/ }).first().click();
+    await table
+      .getByRole('button', { name: /^Open the recording of/ })
+      .first()
+      .click();
     await expect.poll(() => bridge.opened.length).toBe(1);
     expect(bridge.opened[0]!.startsWith(path.join(tmp, 'library'))).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
@@ -197,11 +206,19 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByLabel('Owner id', { exact: true }).fill('owner-42');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
-    expect(store.get()).toMatchObject({ concurrency: 2, uploadFormat: 'mp3', notifications: false, ownerId: 'owner-42', identity: 'owner_id' });
+    expect(store.get()).toMatchObject({
+      concurrency: 2,
+      uploadFormat: 'mp3',
+      notifications: false,
+      ownerId: 'owner-42',
+      identity: 'owner_id',
+    });
     expect(await secrets.get('apiToken')).toBe(fresh);
 
     await page.getByRole('button', { name: 'Test connection' }).click();
-    await expect.poll(async () => page.locator('.settings [role="status"].ok-text').textContent(), { timeout: 20_000 }).toMatch(/Connected|OK|reach/i);
+    await expect
+      .poll(async () => page.locator('.settings [role="status"].ok-text').textContent(), { timeout: 20_000 })
+      .toMatch(/Connected|OK|reach/i);
 
     await page.reload();
     await page.getByRole('tab', { name: 'Settings' }).click();
@@ -270,9 +287,26 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     const store2 = openSettingsStore(path.join(dir, 'state'), path.join(dir, 'library'));
     store2.set({ apiBase: emu.baseUrl, mountRoots: [media2] });
     const secrets2 = new BridgeSecretStore();
-    const watcher2 = createDeviceWatcher({ mountRoots: [media2], usb: false, rescanIntervalMs: 5_000, allowFastRescan: false, followUpMs: [], detachGraceMs: 500 });
-    const engine2 = await createEngine({ stateDir: path.join(dir, 'state'), settings: store2.get(), secrets: secrets2, watcher: watcher2 });
-    const bridge2 = await startBridge({ engine: engine2, settings: store2, secrets: secrets2, rendererDir: path.join(tmp, 'renderer') });
+    const watcher2 = createDeviceWatcher({
+      mountRoots: [media2],
+      usb: false,
+      rescanIntervalMs: 5_000,
+      allowFastRescan: false,
+      followUpMs: [],
+      detachGraceMs: 500,
+    });
+    const engine2 = await createEngine({
+      stateDir: path.join(dir, 'state'),
+      settings: store2.get(),
+      secrets: secrets2,
+      watcher: watcher2,
+    });
+    const bridge2 = await startBridge({
+      engine: engine2,
+      settings: store2,
+      secrets: secrets2,
+      rendererDir: path.join(tmp, 'renderer'),
+    });
     const b = await launchBrowser();
     try {
       const { page } = b;

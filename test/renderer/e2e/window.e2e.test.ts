@@ -62,7 +62,9 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
     await page.exposeFunction('__cspViolation', (v: string) => violations.push(v));
     await page.evaluate(() =>
       document.addEventListener('securitypolicyviolation', (e) =>
-        (window as unknown as { __cspViolation(v: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI}`),
+        (window as unknown as { __cspViolation(v: string): void }).__cspViolation(
+          `${e.violatedDirective} ${e.blockedURI}`,
+        ),
       ),
     );
     const id = engine.plug({ ...NOTE, recordings: recordings(4, Date.UTC(2026, 10, 25, 9), 120_000) });
@@ -123,7 +125,9 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
       expect(await axeViolations(b.page)).toEqual([]);
       await screenshot(b.page, 'first-run');
       // The check itself can fail: an unlabelled field is reported.
-      await b.page.evaluate(`document.querySelector('.first-run').append(Object.assign(document.createElement('input'), { type: 'text' }))`);
+      await b.page.evaluate(
+        `document.querySelector('.first-run').append(Object.assign(document.createElement('input'), { type: 'text' }))`,
+      );
       expect((await axeViolations(b.page)).map((v) => v.id)).toContain('label');
     } finally {
       await b2.close();
@@ -157,7 +161,8 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
     await expect.poll(idx).toBe(2);
     await page.keyboard.press('End');
     await page.waitForFunction(() => document.activeElement?.getAttribute('data-index') !== '2');
-    const total = Number((await page.getByRole('table', { name: 'Synced recordings' }).getAttribute('aria-rowcount'))!) - 1;
+    const total =
+      Number((await page.getByRole('table', { name: 'Synced recordings' }).getAttribute('aria-rowcount'))!) - 1;
     expect(await idx()).toBe(total - 1);
     await page.keyboard.press('PageUp');
     // Focus moves after the next render, not during the key press: poll for it.

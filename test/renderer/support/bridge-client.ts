@@ -8,7 +8,10 @@ import type { EngineState, IpcWire, PlaudSyncApi, PushChannel } from '../../../m
 
 declare const __PLAUD_IPC__: IpcWire;
 
-type Msg = { id: number; ok: true; result?: unknown } | { id: number; ok: false; error: string } | { push: PushChannel; payload: unknown };
+type Msg =
+  | { id: number; ok: true; result?: unknown }
+  | { id: number; ok: false; error: string }
+  | { push: PushChannel; payload: unknown };
 
 interface BridgeStats {
   states: number;
@@ -81,7 +84,10 @@ declare global {
   };
 
   const api = Object.fromEntries(
-    __PLAUD_IPC__.map(({ method, channel, direction }) => [method, direction === 'invoke' ? (...args: unknown[]) => call(method, ...args) : (l: unknown) => subscribe(channel, l)]),
+    __PLAUD_IPC__.map(({ method, channel, direction }) => [
+      method,
+      direction === 'invoke' ? (...args: unknown[]) => call(method, ...args) : (l: unknown) => subscribe(channel, l),
+    ]),
   ) as PlaudSyncApi;
   // Like contextBridge: a frozen object the page cannot replace.
   Object.defineProperty(window, 'plaudSync', { value: Object.freeze(api), writable: false, configurable: false });

@@ -24,13 +24,32 @@ export const NOTE = {
 };
 
 export function recordings(n: number, from = Date.UTC(2026, 10, 25, 9, 0), durationMs = 60_000) {
-  return Array.from({ length: n }, (_, i) => ({ kind: i % 3 === 2 ? ('call' as const) : ('note' as const), startMs: from + i * 600_000, durationMs }));
+  return Array.from({ length: n }, (_, i) => ({
+    kind: i % 3 === 2 ? ('call' as const) : ('note' as const),
+    startMs: from + i * 600_000,
+    durationMs,
+  }));
 }
 
-export async function setup(o: { signedIn?: boolean; secretsAvailable?: boolean; engine?: ScriptedEngineOptions; tab?: TabKey; mount?: boolean } = {}) {
+export async function setup(
+  o: {
+    signedIn?: boolean;
+    secretsAvailable?: boolean;
+    engine?: ScriptedEngineOptions;
+    tab?: TabKey;
+    mount?: boolean;
+  } = {},
+) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'plaud-renderer-'));
   const libraryDir = path.join(dir, 'library');
-  const engine = createScriptedEngine({ tickMs: 10, throttleMs: 0, pullBps: 2_000_000, uploadBps: 1_000_000, libraryDir, ...o.engine });
+  const engine = createScriptedEngine({
+    tickMs: 10,
+    throttleMs: 0,
+    pullBps: 2_000_000,
+    uploadBps: 1_000_000,
+    libraryDir,
+    ...o.engine,
+  });
   const store = openSettingsStore(path.join(dir, 'state'), libraryDir);
   const secrets = new BridgeSecretStore(o.secretsAvailable ?? true);
   const opened: string[] = [];

@@ -16,7 +16,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {}): Promise<Browser> {
+export async function launchBrowser(
+  opts: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'plaud-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -18,16 +18,22 @@ export interface InProcessApi extends PlaudSyncApi {
   push<C extends PushChannel>(channel: C, payload: PushPayloads[C]): void;
 }
 
-export function createInProcessApi(engine: Pick<SyncEngineApi, 'onState' | 'onEvent'>, dispatch: Dispatch): InProcessApi {
+export function createInProcessApi(
+  engine: Pick<SyncEngineApi, 'onState' | 'onEvent'>,
+  dispatch: Dispatch,
+): InProcessApi {
   const calls: { method: string; args: unknown[] }[] = [];
   const listeners = new Map<PushChannel, Set<(payload: unknown) => void>>();
-  const fromTest = <C extends PushChannel>(channel: C): Source<C> => (l) => {
-    const set = listeners.get(channel) ?? new Set();
-    listeners.set(channel, set);
-    set.add(l as (p: unknown) => void);
-    return () => void set.delete(l as (p: unknown) => void);
-  };
-  // Where each push channel comes from in main; a new channel in the table must be added here (it does not compile otherwise).
+  const fromTest =
+    <C extends PushChannel>(channel: C): Source<C> =>
+    (l) => {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(l as (p: unknown) => void);
+      return () => void set.delete(l as (p: unknown) => void);
+    };
+  // Where each push channel comes from in main; a new channel in the table must be added here (it does not compile
+  // otherwise).
   const sources: { [C in PushChannel]: Source<C> } = {
     'state:changed': (l) => engine.onState(l),
     'engine:event': (l) => engine.onEvent(l),
@@ -47,7 +53,8 @@ export function createInProcessApi(engine: Pick<SyncEngineApi, 'onState' | 'onEv
       method,
       row.direction === 'invoke'
         ? (...args: unknown[]) => call(method, args)
-        : (listener: (p: unknown) => void) => (sources[row.channel] as Source<PushChannel>)((p) => listener(structuredClone(p))),
+        : (listener: (p: unknown) => void) =>
+            (sources[row.channel] as Source<PushChannel>)((p) => listener(structuredClone(p))),
     ]),
   ) as PlaudSyncApi;
   return Object.assign(api, {

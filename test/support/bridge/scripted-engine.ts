@@ -282,7 +282,8 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
         synced++;
         lastSyncAt = now;
         queue = queue.filter((q) => q !== it);
-        if (queue.length === 0) event({ type: 'sync-finished', deviceId: d?.id, displayName: d?.model, synced, failed: 0 });
+        if (queue.length === 0)
+          event({ type: 'sync-finished', deviceId: d?.id, displayName: d?.model, synced, failed: 0 });
       }
     }
     if (dirty) changed();
@@ -306,12 +307,16 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
       return () => eventListeners.delete(l);
     },
     async syncNow() {
-      for (const it of queue) if (it.state === 'waiting-retry' || it.state === 'failed') Object.assign(it, { state: 'queued', nextRetryAt: undefined });
+      for (const it of queue)
+        if (it.state === 'waiting-retry' || it.state === 'failed')
+          Object.assign(it, { state: 'queued', nextRetryAt: undefined });
       changed();
     },
     pause() {
       paused = true;
-      for (const it of queue) if (it.state === 'uploading' || it.state === 'queued') Object.assign(it, { state: 'paused', speedBps: 0, etaSec: null });
+      for (const it of queue)
+        if (it.state === 'uploading' || it.state === 'queued')
+          Object.assign(it, { state: 'paused', speedBps: 0, etaSec: null });
       changed();
     },
     resume() {
@@ -322,7 +327,8 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
     async retry(id) {
       for (const it of queue) {
         if (id !== undefined && it.id !== id) continue;
-        if (it.state === 'failed' || it.state === 'waiting-retry') Object.assign(it, { state: 'queued', nextRetryAt: undefined, error: undefined });
+        if (it.state === 'failed' || it.state === 'waiting-retry')
+          Object.assign(it, { state: 'queued', nextRetryAt: undefined, error: undefined });
       }
       changed();
     },
@@ -348,7 +354,10 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
             (!q.kind || e.kind === q.kind) &&
             (q.fromMs === undefined || e.startMs >= q.fromMs) &&
             (q.toMs === undefined || e.startMs <= q.toMs) &&
-            (!text || e.id.toLowerCase().includes(text) || e.cloudFileId.toLowerCase().includes(text) || e.sn.includes(text)),
+            (!text ||
+              e.id.toLowerCase().includes(text) ||
+              e.cloudFileId.toLowerCase().includes(text) ||
+              e.sn.includes(text)),
         )
         .sort((a, b) => b.startMs - a.startMs);
       const offset = q.offset ?? 0;
@@ -396,7 +405,14 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
         warnings: [],
         pending: [...d.recordings],
       });
-      event({ type: 'device-attached', deviceId: id, sn: d.sn, sn_type: d.sn_type, model: d.model, mountPath: '/media/user/PLAUD_NOTE' });
+      event({
+        type: 'device-attached',
+        deviceId: id,
+        sn: d.sn,
+        sn_type: d.sn_type,
+        model: d.model,
+        mountPath: '/media/user/PLAUD_NOTE',
+      });
       changed();
       return id;
     },
@@ -405,7 +421,11 @@ export function createScriptedEngine(o: ScriptedEngineOptions = {}): ScriptedEng
       if (!d) return;
       Object.assign(d, { connected: false, mountPath: undefined, lastSeenAt: Date.now(), safeToUnplug: false });
       if (d.pull.state === 'pulling') {
-        d.pull = { ...d.pull, state: 'error', error: 'The recorder was unplugged while it was being read. Plug it in again to finish.' };
+        d.pull = {
+          ...d.pull,
+          state: 'error',
+          error: 'The recorder was unplugged while it was being read. Plug it in again to finish.',
+        };
         if (d.pullingItem) queue = queue.filter((q) => q !== d.pullingItem);
         d.pullingItem = undefined;
       }

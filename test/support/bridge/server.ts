@@ -99,7 +99,11 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   });
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://bridge');
-    const headers = { 'content-security-policy': csp, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    const headers = {
+      'content-security-policy': csp,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    };
     if (url.pathname === '/bridge.js') {
       res.writeHead(200, { ...headers, 'content-type': TYPES['.js'] });
       res.end(js);
@@ -110,7 +114,9 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     if (recordingId !== undefined) {
       const reqHeaders = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') reqHeaders.set(k, v);
-      const answer = recordingId ? await serveRecording(o.engine, recordingId, { method: req.method ?? 'GET', headers: reqHeaders }) : new Response('Not found', { status: 404 });
+      const answer = recordingId
+        ? await serveRecording(o.engine, recordingId, { method: req.method ?? 'GET', headers: reqHeaders })
+        : new Response('Not found', { status: 404 });
       res.writeHead(answer.status, { ...headers, ...Object.fromEntries(answer.headers) });
       res.end(Buffer.from(await answer.arrayBuffer()));
       return;
@@ -130,7 +136,9 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     }
     if (rel === 'index.html') {
       // The bridge script must define window.plaudSync before the app's module runs.
-      const html = body.toString('utf8').replace('<script type="module"', '<script src="./bridge.js"></script>\n    <script type="module"');
+      const html = body
+        .toString('utf8')
+        .replace('<script type="module"', '<script src="./bridge.js"></script>\n    <script type="module"');
       body = Buffer.from(html);
     }
     res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
@@ -214,7 +222,10 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
   const { port } = server.address() as AddressInfo;
   bridge.url = `http://127.0.0.1:${port}/`;
   // main's handlers, with this server's origin as "our page" (their sender check uses it).
-  const dispatch = createDispatch({ engine: o.engine, settings: o.settings, secrets: o.secrets, host }, `http://127.0.0.1:${port}`);
+  const dispatch = createDispatch(
+    { engine: o.engine, settings: o.settings, secrets: o.secrets, host },
+    `http://127.0.0.1:${port}`,
+  );
   bridge.close = async () => {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((r) => wss.close(() => r()));

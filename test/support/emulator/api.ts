@@ -100,7 +100,8 @@ export class PlaudApi {
   ) {
     this.listener = new Listener((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.send(req, res, { status: 500, body: errorBody('internal', `emulator error: ${String(err)}`) });
+        if (!res.headersSent)
+          this.send(req, res, { status: 500, body: errorBody('internal', `emulator error: ${String(err)}`) });
         else res.destroy();
       });
     });
@@ -116,7 +117,13 @@ export class PlaudApi {
     return token;
   }
 
-  private send(req: http.IncomingMessage, res: http.ServerResponse, reply: Reply, raw?: string, contentType?: string): void {
+  private send(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    reply: Reply,
+    raw?: string,
+    contentType?: string,
+  ): void {
     const path = (req.url ?? '/').split('?')[0]!;
     if (reply.reset) {
       this.state.record({ method: req.method ?? '?', path, status: 0, kind: 'api' });
@@ -137,7 +144,10 @@ export class PlaudApi {
   private async sendCustom(req: http.IncomingMessage, res: http.ServerResponse, a: CustomAnswer): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const chunk = Buffer.from(typeof a.body === 'function' ? a.body({ path, headers: req.headers }) : a.body);
-    res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.chunked ? {} : { 'Content-Length': String(chunk.length * a.repeat) }) });
+    res.writeHead(a.status, {
+      'Content-Type': a.contentType,
+      ...(a.chunked ? {} : { 'Content-Length': String(chunk.length * a.repeat) }),
+    });
     this.state.record({ method: req.method ?? '?', path, status: a.status, kind: 'api' });
     for (let i = 0; i < a.repeat; i++) {
       if (res.destroyed) return; // the client stopped reading: fine, that is what a size cap does
@@ -183,7 +193,10 @@ export class PlaudApi {
     }
     const endpoint = ROUTES[`${req.method} ${path}`];
     if (!endpoint) {
-      return this.send(req, res, { status: 404, body: errorBody('not_found', `no such endpoint: ${req.method} ${path}`) });
+      return this.send(req, res, {
+        status: 404,
+        body: errorBody('not_found', `no such endpoint: ${req.method} ${path}`),
+      });
     }
     const delay = this.faults.takeDelay(endpoint);
     if (delay > 0) await sleep(delay);
@@ -226,7 +239,8 @@ export class PlaudApi {
       reply = { status: err.status, body: errorBody(err.code, err.message, err.detail) };
     }
     if (garbage && !reply.reset) {
-      if (garbage.kind === 'truncated') return this.send(req, res, reply, '{"id": "' + randomBytes(4).toString('hex') + '", "parts": [{');
+      if (garbage.kind === 'truncated')
+        return this.send(req, res, reply, '{"id": "' + randomBytes(4).toString('hex') + '", "parts": [{');
       if (garbage.kind === 'html') {
         return this.send(req, res, reply, '<html><body><h1>502 Bad Gateway</h1></body></html>', 'text/html');
       }
@@ -238,7 +252,8 @@ export class PlaudApi {
   private authorize(req: http.IncomingMessage): void {
     const token = this.bearer(req);
     if (!token) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <api token> header');
-    if (!this.tokens.has(token)) throw new HttpError(401, 'invalid_token', 'the API token is invalid or has been revoked');
+    if (!this.tokens.has(token))
+      throw new HttpError(401, 'invalid_token', 'the API token is invalid or has been revoked');
   }
 
   private dispatch(endpoint: Exclude<ApiEndpoint, 'token'>, body: unknown): Promise<Reply> | Reply {
@@ -256,7 +271,8 @@ export class PlaudApi {
 
   private exchange(req: http.IncomingMessage): Reply {
     const given = this.bearer(req);
-    if (!given) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer base64(client_id:secret_key) header');
+    if (!given)
+      throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer base64(client_id:secret_key) header');
     const expected = Buffer.from(Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64'));
     const got = Buffer.from(given);
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
@@ -265,7 +281,10 @@ export class PlaudApi {
     return { status: 200, body: { api_token: this.issueToken() } };
   }
 
-  private parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } }, body: unknown): T {
+  private parse<T>(
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: import('zod').ZodError } },
+    body: unknown,
+  ): T {
     const r = schema.safeParse(body);
     if (!r.success) {
       const detail = zodDetail(r.error);
@@ -279,7 +298,11 @@ export class PlaudApi {
     const partSize = this.config.partSize;
     const partCount = Math.ceil(filesize / partSize);
     if (partCount > MAX_PARTS) {
-      throw new HttpError(400, 'file_too_large', `filesize ${filesize} needs ${partCount} parts of ${partSize} bytes; at most ${MAX_PARTS} are allowed`);
+      throw new HttpError(
+        400,
+        'file_too_large',
+        `filesize ${filesize} needs ${partCount} parts of ${partSize} bytes; at most ${MAX_PARTS} are allowed`,
+      );
     }
     const fileId = randomBytes(12).toString('hex');
     const key = `audiofiles/${fileId}.${filetype}`;
@@ -301,25 +324,47 @@ export class PlaudApi {
     const urls: string[] = [];
     for (let n = 1; n <= partCount; n++) {
       urls.push(
-        await getSignedUrl(this.presigner, new UploadPartCommand({ Bucket: this.backend.bucket, Key: key, UploadId: uploadId, PartNumber: n }), {
-          expiresIn,
-        }),
+        await getSignedUrl(
+          this.presigner,
+          new UploadPartCommand({ Bucket: this.backend.bucket, Key: key, UploadId: uploadId, PartNumber: n }),
+          {
+            expiresIn,
+          },
+        ),
       );
     }
     const answer =
       this.config.casing === 'pascal'
-        ? { FileId: fileId, UploadId: uploadId, ChunkSize: partSize, Parts: urls.map((u, i) => ({ PartNumber: i + 1, PresignedUrl: u })) }
-        : { file_id: fileId, upload_id: uploadId, chunk_size: partSize, parts: urls.map((u, i) => ({ part_number: i + 1, presigned_url: u })) };
+        ? {
+            FileId: fileId,
+            UploadId: uploadId,
+            ChunkSize: partSize,
+            Parts: urls.map((u, i) => ({ PartNumber: i + 1, PresignedUrl: u })),
+          }
+        : {
+            file_id: fileId,
+            upload_id: uploadId,
+            chunk_size: partSize,
+            parts: urls.map((u, i) => ({ part_number: i + 1, presigned_url: u })),
+          };
     return { status: 200, body: answer };
   }
 
   private async complete(body: unknown): Promise<Reply> {
     const before = this.faults.takeCompleteFailure('before');
-    if (before) return { status: before.status, body: errorBody('internal', 'internal server error (injected before completion)') };
+    if (before)
+      return {
+        status: before.status,
+        body: errorBody('internal', 'internal server error (injected before completion)'),
+      };
     const b = this.parse(CompleteUploadRequest, body);
     const session = this.state.sessions.get(b.upload_id);
     if (!session || session.state === 'aborted') {
-      throw new HttpError(404, 'upload_not_found', `upload_id ${b.upload_id} is unknown or was aborted; start a new upload`);
+      throw new HttpError(
+        404,
+        'upload_not_found',
+        `upload_id ${b.upload_id} is unknown or was aborted; start a new upload`,
+      );
     }
     if (session.fileId !== b.file_id) {
       throw new HttpError(400, 'file_id_mismatch', `file_id ${b.file_id} does not belong to upload_id ${b.upload_id}`);
@@ -344,17 +389,29 @@ export class PlaudApi {
       // A retry of the same completion gets the same answer; a different file under a used upload id is a client bug.
       const storedMd5 = (session.model?.data as { file_md5?: string } | undefined)?.file_md5;
       if (b.file_md5 != null && storedMd5 && b.file_md5.toLowerCase() !== storedMd5) {
-        throw new HttpError(409, 'upload_already_completed', `upload_id ${session.uploadId} was already completed with a file of MD5 ${storedMd5}, not ${b.file_md5}`);
+        throw new HttpError(
+          409,
+          'upload_already_completed',
+          `upload_id ${session.uploadId} was already completed with a file of MD5 ${storedMd5}, not ${b.file_md5}`,
+        );
       }
       return { status: 200, body: session.model };
     }
     if (session.state === 'rejected') {
-      throw new HttpError(409, 'upload_rejected', `this upload was already refused: ${session.rejection}; start a new upload`);
+      throw new HttpError(
+        409,
+        'upload_rejected',
+        `this upload was already refused: ${session.rejection}; start a new upload`,
+      );
     }
     const meta = checkCompleteMetadata(b, this.config.strict);
     if (meta.length) throw new HttpError(422, 'validation_failed', detailMessage(meta), meta);
     if (b.filetype !== session.filetype) {
-      throw new HttpError(400, 'filetype_mismatch', `filetype ${b.filetype} differs from the ${session.filetype} this upload was started for`);
+      throw new HttpError(
+        400,
+        'filetype_mismatch',
+        `filetype ${b.filetype} differs from the ${session.filetype} this upload was started for`,
+      );
     }
     await this.checkParts(session, b.part_list);
 
@@ -373,9 +430,13 @@ export class PlaudApi {
       throw refusal;
     }
     const now = new Date();
-    const presignedGet = await getSignedUrl(this.presigner, new GetObjectCommand({ Bucket: this.backend.bucket, Key: session.key }), {
-      expiresIn: DEFAULT_URL_EXPIRY,
-    });
+    const presignedGet = await getSignedUrl(
+      this.presigner,
+      new GetObjectCommand({ Bucket: this.backend.bucket, Key: session.key }),
+      {
+        expiresIn: DEFAULT_URL_EXPIRY,
+      },
+    );
     const model = {
       id: session.fileId,
       client_id: this.config.clientId,
@@ -417,7 +478,9 @@ export class PlaudApi {
     const bad = (msg: string) => new HttpError(400, 'invalid_part_list', msg);
     for (let i = 1; i < list.length; i++) {
       if (list[i]!.PartNumber <= list[i - 1]!.PartNumber) {
-        throw bad(`part_list must be in ascending PartNumber order without repeats (part ${list[i]!.PartNumber} follows ${list[i - 1]!.PartNumber})`);
+        throw bad(
+          `part_list must be in ascending PartNumber order without repeats (part ${list[i]!.PartNumber} follows ${list[i - 1]!.PartNumber})`,
+        );
       }
     }
     const listed = new Set(list.map((p) => p.PartNumber));
@@ -425,22 +488,27 @@ export class PlaudApi {
     for (let n = 1; n <= session.partCount; n++) if (!listed.has(n)) missing.push(n);
     if (missing.length) throw bad(`part_list lacks part(s) ${summarize(missing)} of ${session.partCount}`);
     const extra = list.filter((p) => p.PartNumber > session.partCount).map((p) => p.PartNumber);
-    if (extra.length) throw bad(`part_list names part(s) ${summarize(extra)} but this upload has ${session.partCount} part(s)`);
+    if (extra.length)
+      throw bad(`part_list names part(s) ${summarize(extra)} but this upload has ${session.partCount} part(s)`);
 
     const stored = new Map((await this.backend.listParts(session.uploadId)).map((p) => [p.partNumber, p]));
     const notUploaded = list.filter((p) => !stored.has(p.PartNumber)).map((p) => p.PartNumber);
-    if (notUploaded.length) throw bad(`part(s) ${summarize(notUploaded)} were never uploaded (or did not finish uploading)`);
+    if (notUploaded.length)
+      throw bad(`part(s) ${summarize(notUploaded)} were never uploaded (or did not finish uploading)`);
     const norm = (e: string) => e.replace(/"/g, '').trim().toLowerCase();
     for (const p of list) {
       const s = stored.get(p.PartNumber)!;
-      if (norm(p.ETag) !== s.etag) throw bad(`ETag ${p.ETag} for part ${p.PartNumber} does not match the uploaded part's ETag "${s.etag}"`);
+      if (norm(p.ETag) !== s.etag)
+        throw bad(`ETag ${p.ETag} for part ${p.PartNumber} does not match the uploaded part's ETag "${s.etag}"`);
     }
     let total = 0;
     for (const p of list) {
       const s = stored.get(p.PartNumber)!;
       const last = p.PartNumber === session.partCount;
       if (!last && s.size !== session.partSize) {
-        throw bad(`part ${p.PartNumber} is ${s.size} bytes; every part but the last must be exactly ${session.partSize} bytes`);
+        throw bad(
+          `part ${p.PartNumber} is ${s.size} bytes; every part but the last must be exactly ${session.partSize} bytes`,
+        );
       }
       if (last && (s.size === 0 || s.size > session.partSize)) {
         throw bad(`the last part (${p.PartNumber}) is ${s.size} bytes; it must be 1 to ${session.partSize} bytes`);
@@ -452,9 +520,17 @@ export class PlaudApi {
     }
   }
 
-  private checkObject(session: UploadSession, b: CompleteUploadBody, object: { md5: string; size: number; head: Buffer }): HttpError | null {
+  private checkObject(
+    session: UploadSession,
+    b: CompleteUploadBody,
+    object: { md5: string; size: number; head: Buffer },
+  ): HttpError | null {
     if (b.file_md5 != null && b.file_md5.toLowerCase() !== object.md5) {
-      return new HttpError(400, 'md5_mismatch', `file_md5 ${b.file_md5} does not match the MD5 of the assembled file (${object.md5})`);
+      return new HttpError(
+        400,
+        'md5_mismatch',
+        `file_md5 ${b.file_md5} does not match the MD5 of the assembled file (${object.md5})`,
+      );
     }
     const kind = sniffAudio(object.head);
     if (kind !== session.filetype) {

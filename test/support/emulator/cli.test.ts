@@ -4,7 +4,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { complete, completeBody, exchangeToken, oggOpusBytes, postJson, putAllParts, normalisePresigned } from './fixtures.js';
+import {
+  complete,
+  completeBody,
+  exchangeToken,
+  oggOpusBytes,
+  postJson,
+  putAllParts,
+  normalisePresigned,
+} from './fixtures.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 let child: ChildProcess | undefined;
@@ -31,7 +39,17 @@ describe('npm run emulator', () => {
     const port = await freePort();
     child = spawn(
       path.join(root, 'node_modules/.bin/tsx'),
-      ['test/support/emulator/cli.ts', '--port', String(port), '--casing', 'snake', '--client-id', 'cli-id', '--client-secret', 'cli-secret'],
+      [
+        'test/support/emulator/cli.ts',
+        '--port',
+        String(port),
+        '--casing',
+        'snake',
+        '--client-id',
+        'cli-id',
+        '--client-secret',
+        'cli-secret',
+      ],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -55,11 +73,16 @@ describe('npm run emulator', () => {
     expect(exchanged.status).toBe(200);
 
     const data = oggOpusBytes(2000);
-    const res = await postJson(baseUrl, '/api/files/upload-s3/generate-presigned-urls', token, { filesize: data.length, filetype: 'opus' });
+    const res = await postJson(baseUrl, '/api/files/upload-s3/generate-presigned-urls', token, {
+      filesize: data.length,
+      filetype: 'opus',
+    });
     const raw = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(raw).sort()).toEqual(['chunk_size', 'file_id', 'parts', 'upload_id']);
     expect(raw.chunk_size).toBe(5 * 1024 * 1024);
-    expect(raw.parts).toEqual([{ part_number: 1, presigned_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) }]);
+    expect(raw.parts).toEqual([
+      { part_number: 1, presigned_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) },
+    ]);
     const p = normalisePresigned(raw);
     const list = await putAllParts(data, p);
     expect((await complete(baseUrl, token, completeBody(data, p, list))).status).toBe(200);
@@ -73,7 +96,9 @@ describe('npm run emulator', () => {
   });
 
   it('refuses a bad --casing with a clear message', async () => {
-    const p = spawn(path.join(root, 'node_modules/.bin/tsx'), ['test/support/emulator/cli.ts', '--casing', 'camel'], { cwd: root });
+    const p = spawn(path.join(root, 'node_modules/.bin/tsx'), ['test/support/emulator/cli.ts', '--casing', 'camel'], {
+      cwd: root,
+    });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => p.on('exit', resolve));

@@ -49,7 +49,12 @@ describe('happy path', () => {
     const data = oggOpusBytes(6 * MiB + 123);
     const res = await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: data.length, filetype: 'opus' });
     expect(res.status).toBe(200);
-    const raw = (await res.json()) as { FileId: string; UploadId: string; ChunkSize: number; Parts: { PartNumber: number; PresignedUrl: string }[] };
+    const raw = (await res.json()) as {
+      FileId: string;
+      UploadId: string;
+      ChunkSize: number;
+      Parts: { PartNumber: number; PresignedUrl: string }[];
+    };
     expect(Object.keys(raw).sort()).toEqual(['ChunkSize', 'FileId', 'Parts', 'UploadId']);
     expect(raw.ChunkSize).toBe(5 * MiB);
     expect(raw.Parts.map((p) => p.PartNumber)).toEqual([1, 2]);
@@ -60,7 +65,12 @@ describe('happy path', () => {
       expect(u.searchParams.get('uploadId')).toBe(raw.UploadId);
       expect(u.searchParams.get('partNumber')).toBe(String(part.PartNumber));
     }
-    const p = { fileId: raw.FileId, uploadId: raw.UploadId, chunkSize: raw.ChunkSize, parts: raw.Parts.map((x) => ({ partNumber: x.PartNumber, url: x.PresignedUrl })) };
+    const p = {
+      fileId: raw.FileId,
+      uploadId: raw.UploadId,
+      chunkSize: raw.ChunkSize,
+      parts: raw.Parts.map((x) => ({ partNumber: x.PartNumber, url: x.PresignedUrl })),
+    };
     const list = await putAllParts(data, p);
     // A part's ETag is the MD5 of its bytes, quoted.
     expect(list[0]!.ETag).toBe(`"${md5Hex(partBytes(data, p, 1))}"`);
@@ -84,7 +94,13 @@ describe('happy path', () => {
 
     expect(emu.files()).toHaveLength(before + 1);
     const stored = emu.files().at(-1)!;
-    expect(stored).toMatchObject({ id: p.fileId, fileId: p.fileId, uploadId: p.uploadId, size: data.length, md5: md5Hex(data) });
+    expect(stored).toMatchObject({
+      id: p.fileId,
+      fileId: p.fileId,
+      uploadId: p.uploadId,
+      size: data.length,
+      md5: md5Hex(data),
+    });
     expect(stored.body.sn_type).toBe('note');
     expect((await emu.getObject(p.fileId)).equals(data)).toBe(true);
 
@@ -103,7 +119,11 @@ describe('happy path', () => {
     const p = await presign(emu.baseUrl, emu.token, data.length, 'mp3');
     expect(p.parts).toHaveLength(1);
     const list = await putAllParts(data, p);
-    const res = await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { filetype: 'mp3', filename: 'x.mp3' }));
+    const res = await complete(
+      emu.baseUrl,
+      emu.token,
+      completeBody(data, p, list, { filetype: 'mp3', filename: 'x.mp3' }),
+    );
     expect(res.status, await res.clone().text()).toBe(200);
     expect(((await res.json()) as { presigned_url_opus: unknown }).presigned_url_opus).toBeNull();
   });
@@ -111,7 +131,10 @@ describe('happy path', () => {
   it('logs every API call and part PUT with its status', async () => {
     const { data, p, list } = await smallUpload();
     await complete(emu.baseUrl, emu.token, completeBody(data, p, list));
-    const log = emu.requests().filter((r) => r.uploadId === p.uploadId || r.kind === 'api').slice(-3);
+    const log = emu
+      .requests()
+      .filter((r) => r.uploadId === p.uploadId || r.kind === 'api')
+      .slice(-3);
     expect(log).toEqual([
       { method: 'POST', path: PRESIGN, status: 200, kind: 'api' },
       expect.objectContaining({ method: 'PUT', status: 200, kind: 's3', partNumber: 1, uploadId: p.uploadId }),
@@ -173,12 +196,24 @@ describe('auth', () => {
 
   it('refuses wrong credentials with 401 JSON', async () => {
     await expectRefused(await exchangeToken(emu.baseUrl, 'test-client', 'wrong'), 401, /client id or secret/);
-    await expectRefused(await fetch(`${emu.baseUrl}/apis/oauth/api-token`, { method: 'POST' }), 401, /missing Authorization/);
+    await expectRefused(
+      await fetch(`${emu.baseUrl}/apis/oauth/api-token`, { method: 'POST' }),
+      401,
+      /missing Authorization/,
+    );
   });
 
   it('refuses API calls without or with an unknown token', async () => {
-    await expectRefused(await postJson(emu.baseUrl, PRESIGN, null, { filesize: 1, filetype: 'opus' }), 401, /missing Authorization/);
-    await expectRefused(await postJson(emu.baseUrl, PRESIGN, 'emu_nope', { filesize: 1, filetype: 'opus' }), 401, /invalid or has been revoked/);
+    await expectRefused(
+      await postJson(emu.baseUrl, PRESIGN, null, { filesize: 1, filetype: 'opus' }),
+      401,
+      /missing Authorization/,
+    );
+    await expectRefused(
+      await postJson(emu.baseUrl, PRESIGN, 'emu_nope', { filesize: 1, filetype: 'opus' }),
+      401,
+      /invalid or has been revoked/,
+    );
     await expectRefused(await postJson(emu.baseUrl, '/api/devices/bind', 'emu_nope', {}), 401, /invalid/);
   });
 
@@ -201,12 +236,20 @@ describe('generate-presigned-urls validation', () => {
   });
 
   it('refuses a body that is not JSON', async () => {
-    const res = await fetch(`${emu.baseUrl}${PRESIGN}`, { method: 'POST', headers: { Authorization: `Bearer ${emu.token}` }, body: '{nope' });
+    const res = await fetch(`${emu.baseUrl}${PRESIGN}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${emu.token}` },
+      body: '{nope',
+    });
     await expectRefused(res, 400, /not valid JSON/);
   });
 
   it('refuses a file needing more than 10,000 parts, and sizes part counts by ceil(filesize / part size)', async () => {
-    await expectRefused(await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10_000 * 5 * MiB + 1, filetype: 'opus' }), 400, /10001 parts/);
+    await expectRefused(
+      await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10_000 * 5 * MiB + 1, filetype: 'opus' }),
+      400,
+      /10001 parts/,
+    );
     expect((await presign(emu.baseUrl, emu.token, 10 * MiB)).parts).toHaveLength(2);
     expect((await presign(emu.baseUrl, emu.token, 10 * MiB + 1)).parts).toHaveLength(3);
   });
@@ -242,13 +285,21 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
 
   it('404s an unknown upload id', async () => {
     const { data, p, list } = await smallUpload();
-    await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { upload_id: 'deadbeef' })), 404, /unknown or was aborted/);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { upload_id: 'deadbeef' })),
+      404,
+      /unknown or was aborted/,
+    );
   });
 
   it('404s an aborted upload, and refuses its parts like S3 (NoSuchUpload)', async () => {
     const { data, p, list } = await smallUpload();
     await emu.abortUpload(p.uploadId);
-    await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list)), 404, /unknown or was aborted/);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+      404,
+      /unknown or was aborted/,
+    );
     const put = await putPart(p.parts[0]!.url, data);
     expect(put.status).toBe(404);
     expect(await put.text()).toContain('<Code>NoSuchUpload</Code>');
@@ -259,7 +310,11 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
     it('refuses a part list lacking a part, then completes once the list is whole', async () => {
       const p = await presign(emu.baseUrl, emu.token, data.length);
       const list = await putAllParts(data, p);
-      await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list.slice(0, 2))), 400, /lacks part\(s\) 3 of 3/);
+      await expectRefused(
+        await complete(emu.baseUrl, emu.token, completeBody(data, p, list.slice(0, 2))),
+        400,
+        /lacks part\(s\) 3 of 3/,
+      );
       await expectRefused(
         await complete(emu.baseUrl, emu.token, completeBody(data, p, [list[1]!, list[0]!, list[2]!])),
         400,
@@ -271,7 +326,11 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
         /names part\(s\) 4/,
       );
       const wrong = list.map((x, i) => (i === 1 ? { ...x, ETag: `"${md5Hex(Buffer.from('other'))}"` } : x));
-      await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, wrong)), 400, /ETag .* for part 2 does not match/);
+      await expectRefused(
+        await complete(emu.baseUrl, emu.token, completeBody(data, p, wrong)),
+        400,
+        /ETag .* for part 2 does not match/,
+      );
       // ETags are accepted with or without their quotes, as S3 does.
       const unquoted = list.map((x) => ({ ...x, ETag: x.ETag.replace(/"/g, '') }));
       expect((await complete(emu.baseUrl, emu.token, completeBody(data, p, unquoted))).status).toBe(200);
@@ -286,7 +345,11 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
         { PartNumber: 2, ETag: `"${md5Hex(partBytes(data, p, 2))}"` },
         { PartNumber: 3, ETag: r3.headers.get('etag')! },
       ];
-      await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list)), 400, /part\(s\) 2 were never uploaded/);
+      await expectRefused(
+        await complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+        400,
+        /part\(s\) 2 were never uploaded/,
+      );
     });
 
     it('refuses a middle part shorter than the part size', async () => {
@@ -297,7 +360,11 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
       const list = [{ PartNumber: 1, ETag: r1.headers.get('etag')! }, ...rest];
       // Part 1 was overwritten by putAllParts; re-PUT the short one so S3 holds it.
       await putPart(p.parts[0]!.url, short);
-      await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list)), 400, /part 1 is 5242879 bytes/);
+      await expectRefused(
+        await complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+        400,
+        /part 1 is 5242879 bytes/,
+      );
     });
   });
 
@@ -305,7 +372,11 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
     const { data, p, list } = await smallUpload();
     const before = emu.files().length;
     const other = md5Hex(Buffer.from('something else'));
-    await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { file_md5: other })), 400, /does not match the MD5/);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(data, p, list, { file_md5: other })),
+      400,
+      /does not match the MD5/,
+    );
     expect(emu.files()).toHaveLength(before);
     await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list)), 409, /already refused/);
   });
@@ -313,10 +384,18 @@ describe('complete-upload validation (nothing stored on refusal)', () => {
   it('refuses content that does not match the filetype', async () => {
     const wav = Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVEfmt ', 'latin1'), Buffer.alloc(2000)]);
     const { data, p, list } = await smallUpload(0, wav);
-    await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(data, p, list)), 400, /filetype is opus but the uploaded content is a RIFF\/WAV file/);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+      400,
+      /filetype is opus but the uploaded content is a RIFF\/WAV file/,
+    );
     const mp3 = mp3Bytes(3000);
     const up = await smallUpload(0, mp3);
-    await expectRefused(await complete(emu.baseUrl, emu.token, completeBody(up.data, up.p, up.list)), 400, /content is MP3/);
+    await expectRefused(
+      await complete(emu.baseUrl, emu.token, completeBody(up.data, up.p, up.list)),
+      400,
+      /content is MP3/,
+    );
   });
 });
 
@@ -339,7 +418,12 @@ describe('idempotent completion', () => {
       409,
       /already completed with a file of MD5/,
     );
-    expect(emu.duplicates().flat().map((f) => f.fileId)).not.toContain(p.fileId);
+    expect(
+      emu
+        .duplicates()
+        .flat()
+        .map((f) => f.fileId),
+    ).not.toContain(p.fileId);
     // The same recording uploaded again under a new upload is a duplicate cloud file.
     const p2 = await presign(emu.baseUrl, emu.token, data.length);
     const list2 = await putAllParts(data, p2);
@@ -351,7 +435,10 @@ describe('idempotent completion', () => {
   it('stores one file when two completions of the same upload race', async () => {
     const { data, p, list } = await smallUpload();
     const before = emu.files().length;
-    const [a, b] = await Promise.all([complete(emu.baseUrl, emu.token, completeBody(data, p, list)), complete(emu.baseUrl, emu.token, completeBody(data, p, list))]);
+    const [a, b] = await Promise.all([
+      complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+      complete(emu.baseUrl, emu.token, completeBody(data, p, list)),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(await a.json()).toEqual(await b.json());
     expect(emu.files()).toHaveLength(before + 1);
@@ -395,8 +482,16 @@ describe('device binding', () => {
     expect(unbound.status).toBe(200);
     expect(emu.bindings()).toContainEqual({ ...body, bound: false });
     await expectRefused(await postJson(emu.baseUrl, '/api/devices/unbind', emu.token, body), 404, /not bound/);
-    await expectRefused(await postJson(emu.baseUrl, '/api/devices/bind', emu.token, { ...body, sn_type: 'watch' }), 422, /sn_type/);
-    await expectRefused(await postJson(emu.baseUrl, '/api/devices/bind', emu.token, { sn: 'x', sn_type: 'note' }), 422, /owner_id/);
+    await expectRefused(
+      await postJson(emu.baseUrl, '/api/devices/bind', emu.token, { ...body, sn_type: 'watch' }),
+      422,
+      /sn_type/,
+    );
+    await expectRefused(
+      await postJson(emu.baseUrl, '/api/devices/bind', emu.token, { sn: 'x', sn_type: 'note' }),
+      422,
+      /owner_id/,
+    );
   });
 });
 

@@ -1,7 +1,18 @@
 // Each fault switch of the emulator: it bites as configured, says so the way S3 or the API would, and heals.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './index.js';
-import { complete, completeBody, exchangeToken, md5Hex, oggOpusBytes, partBytes, postJson, presign, putAllParts, putPart } from './fixtures.js';
+import {
+  complete,
+  completeBody,
+  exchangeToken,
+  md5Hex,
+  oggOpusBytes,
+  partBytes,
+  postJson,
+  presign,
+  putAllParts,
+  putPart,
+} from './fixtures.js';
 
 const MiB = 1024 * 1024;
 const PRESIGN = '/api/files/upload-s3/generate-presigned-urls';
@@ -37,7 +48,10 @@ describe('part faults', () => {
     const healed = await putPart(p.parts[1]!.url, partBytes(data, p, 2));
     expect(healed.status).toBe(200);
     expect(healed.headers.get('etag')).toBe(`"${md5Hex(partBytes(data, p, 2))}"`);
-    const statuses = emu.requests().filter((r) => r.uploadId === p.uploadId && r.partNumber === 2).map((r) => r.status);
+    const statuses = emu
+      .requests()
+      .filter((r) => r.uploadId === p.uploadId && r.partNumber === 2)
+      .map((r) => r.status);
     expect(statuses).toEqual([500, 500, 200]);
   });
 
@@ -52,7 +66,12 @@ describe('part faults', () => {
     const { data, p } = await smallUpload();
     emu.faults.resetPart(1);
     await expect(putPart(p.parts[0]!.url, data)).rejects.toThrow();
-    expect(emu.requests().filter((r) => r.uploadId === p.uploadId).map((r) => r.status)).toEqual([0]);
+    expect(
+      emu
+        .requests()
+        .filter((r) => r.uploadId === p.uploadId)
+        .map((r) => r.status),
+    ).toEqual([0]);
     // Nothing was stored: completing with the right ETag is refused.
     const list = [{ PartNumber: 1, ETag: `"${md5Hex(data)}"` }];
     expect((await complete(emu.baseUrl, emu.token, completeBody(data, p, list))).status).toBe(400);
@@ -161,13 +180,17 @@ describe('API faults', () => {
   });
 
   it('revokes exchanged tokens: they 401, a fresh exchange works, the static token stays', async () => {
-    const issued = ((await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }).api_token;
+    const issued = (
+      (await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }
+    ).api_token;
     emu.faults.revokeTokens();
     const refused = await postJson(emu.baseUrl, PRESIGN, issued, { filesize: 10, filetype: 'opus' });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { message: string }).message).toMatch(/revoked/);
     expect((await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10, filetype: 'opus' })).status).toBe(200);
-    const fresh = ((await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }).api_token;
+    const fresh = (
+      (await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as { api_token: string }
+    ).api_token;
     expect(fresh).not.toBe(issued);
     expect((await postJson(emu.baseUrl, PRESIGN, fresh, { filesize: 10, filetype: 'opus' })).status).toBe(200);
   });
@@ -194,7 +217,10 @@ describe('API faults', () => {
 
     it('valid JSON of the wrong shape, and an HTML page', async () => {
       emu.faults.malformedJson('token', { kind: 'wrong-shape' });
-      const shaped = (await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as Record<string, unknown>;
+      const shaped = (await (await exchangeToken(emu.baseUrl, 'fault-client', 'fault-secret')).json()) as Record<
+        string,
+        unknown
+      >;
       expect(shaped).not.toHaveProperty('api_token');
       emu.faults.malformedJson('presign', { kind: 'html' });
       const html = await postJson(emu.baseUrl, PRESIGN, emu.token, { filesize: 10, filetype: 'opus' });

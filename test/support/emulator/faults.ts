@@ -142,7 +142,12 @@ export class Faults {
 
   /** complete-upload fails BEFORE taking effect: answers `status` (default 500), nothing stored. */
   failCompleteBefore(opts: { times?: number; status?: number } = {}): void {
-    this.completeFailures.push({ phase: 'before', times: times(opts.times), status: opts.status ?? 500, mode: 'status' });
+    this.completeFailures.push({
+      phase: 'before',
+      times: times(opts.times),
+      status: opts.status ?? 500,
+      mode: 'status',
+    });
   }
 
   /**
@@ -160,7 +165,8 @@ export class Faults {
   }
 
   /**
-   * The answer of `endpoint` is garbage with status 200: 'truncated' JSON (default), valid JSON of the 'wrong-shape', or
+   * The answer of `endpoint` is garbage with status 200: 'truncated' JSON (default), valid JSON of the 'wrong-shape',
+   * or
    * an 'html' error page. By default the request still took effect (something between mangled the answer).
    */
   malformedJson(endpoint: ApiEndpoint, opts: { times?: number; kind?: GarbageKind; tookEffect?: boolean } = {}): void {
@@ -179,10 +185,18 @@ export class Faults {
    */
   customAnswer(
     endpoint: ApiEndpoint,
-    opts: { times?: number; status?: number; contentType?: string; body: string | ((req: AnsweredRequest) => string); repeat?: number; chunked?: boolean },
+    opts: {
+      times?: number;
+      status?: number;
+      contentType?: string;
+      body: string | ((req: AnsweredRequest) => string);
+      repeat?: number;
+      chunked?: boolean;
+    },
   ): void {
     const repeat = opts.repeat ?? 1;
-    if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`repeat must be a whole number >= 1 (got ${repeat})`);
+    if (!(Number.isInteger(repeat) && repeat >= 1))
+      throw new Error(`repeat must be a whole number >= 1 (got ${repeat})`);
     this.customAnswers.push({
       endpoint,
       times: times(opts.times),

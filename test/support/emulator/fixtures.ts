@@ -2,7 +2,9 @@
 // straightforward (non-resilient) upload, so each test can break one step on purpose.
 import { createHash, randomBytes } from 'node:crypto';
 
-/** An Ogg page carrying an OpusHead packet, then `size` bytes in total of filler. Passes the emulator's opus sniffing. */
+/**
+ * An Ogg page carrying an OpusHead packet, then `size` bytes in total of filler. Passes the emulator's opus sniffing.
+ */
 export function oggOpusBytes(size: number): Buffer {
   const head = Buffer.alloc(27 + 1 + 19);
   head.write('OggS', 0, 'latin1');
@@ -52,13 +54,28 @@ export interface Presigned {
 export function normalisePresigned(j: Record<string, unknown>): Presigned {
   if ('FileId' in j) {
     const parts = j.Parts as { PartNumber: number; PresignedUrl: string }[];
-    return { fileId: j.FileId as string, uploadId: j.UploadId as string, chunkSize: j.ChunkSize as number, parts: parts.map((p) => ({ partNumber: p.PartNumber, url: p.PresignedUrl })) };
+    return {
+      fileId: j.FileId as string,
+      uploadId: j.UploadId as string,
+      chunkSize: j.ChunkSize as number,
+      parts: parts.map((p) => ({ partNumber: p.PartNumber, url: p.PresignedUrl })),
+    };
   }
   const parts = j.parts as { part_number: number; presigned_url: string }[];
-  return { fileId: j.file_id as string, uploadId: j.upload_id as string, chunkSize: j.chunk_size as number, parts: parts.map((p) => ({ partNumber: p.part_number, url: p.presigned_url })) };
+  return {
+    fileId: j.file_id as string,
+    uploadId: j.upload_id as string,
+    chunkSize: j.chunk_size as number,
+    parts: parts.map((p) => ({ partNumber: p.part_number, url: p.presigned_url })),
+  };
 }
 
-export async function presign(baseUrl: string, token: string, filesize: number, filetype: 'opus' | 'mp3' = 'opus'): Promise<Presigned> {
+export async function presign(
+  baseUrl: string,
+  token: string,
+  filesize: number,
+  filetype: 'opus' | 'mp3' = 'opus',
+): Promise<Presigned> {
   const res = await postJson(baseUrl, '/api/files/upload-s3/generate-presigned-urls', token, { filesize, filetype });
   if (res.status !== 200) throw new Error(`presign answered ${res.status}: ${await res.text()}`);
   return normalisePresigned((await res.json()) as Record<string, unknown>);
@@ -84,7 +101,12 @@ export async function putAllParts(data: Buffer, p: Presigned): Promise<{ PartNum
 }
 
 /** A complete-upload body that passes every check for `data`. */
-export function completeBody(data: Buffer, p: Presigned, partList: { PartNumber: number; ETag: string }[], over: Record<string, unknown> = {}): Record<string, unknown> {
+export function completeBody(
+  data: Buffer,
+  p: Presigned,
+  partList: { PartNumber: number; ETag: string }[],
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
   const start = Date.UTC(2026, 10, 25, 9, 0, 0);
   const duration = 61_000;
   return {

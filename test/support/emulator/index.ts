@@ -56,7 +56,9 @@ export interface Emulator {
   clientSecret: string;
   /** s3rver itself, for side-by-side tools like rclone (credentials in s3Credentials). */
   s3Endpoint: string;
-  /** The S3 endpoint presigned part URLs point at: a proxy in front of s3rver that checks signatures and injects faults. */
+  /**
+   * The S3 endpoint presigned part URLs point at: a proxy in front of s3rver that checks signatures and injects faults.
+   */
   partsEndpoint: string;
   s3Credentials: { accessKeyId: string; secretAccessKey: string; region: string };
   bucket: string;
@@ -86,7 +88,9 @@ export interface Emulator {
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const partSize = opts.partSize ?? DEFAULT_PART_SIZE;
   if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
-    throw new Error(`partSize must be a whole number of bytes >= ${MIN_PART_SIZE} (S3's minimum part size), got ${partSize}`);
+    throw new Error(
+      `partSize must be a whole number of bytes >= ${MIN_PART_SIZE} (S3's minimum part size), got ${partSize}`,
+    );
   }
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-emulator-')));
@@ -109,7 +113,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   try {
     await proxy.listener.open(0);
     const presigner = makeS3Client(opts.partsVia === 's3rver' ? backend.endpoint : proxy.endpoint);
-    api = new PlaudApi({ clientId, clientSecret, partSize, casing: opts.casing ?? 'pascal', strict: opts.strict ?? true }, backend, presigner, faults, state);
+    api = new PlaudApi(
+      { clientId, clientSecret, partSize, casing: opts.casing ?? 'pascal', strict: opts.strict ?? true },
+      backend,
+      presigner,
+      faults,
+      state,
+    );
     await api.listener.open(opts.port ?? 0);
   } catch (err) {
     await proxy.listener.close();

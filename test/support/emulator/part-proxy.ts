@@ -88,7 +88,9 @@ export class PartProxy {
       const limited = this.faults.takeRateLimit('parts');
       if (limited) {
         const code = limited.status === 503 ? 'SlowDown' : 'TooManyRequests';
-        return fail(limited.status, code, 'Please reduce your request rate.', { 'Retry-After': String(limited.retryAfterSeconds) });
+        return fail(limited.status, code, 'Please reduce your request rate.', {
+          'Retry-After': String(limited.retryAfterSeconds),
+        });
       }
     }
     const reset = partNumber !== undefined ? this.faults.takePartReset(partNumber) : undefined;
@@ -96,14 +98,21 @@ export class PartProxy {
     const failure = partNumber !== undefined ? this.faults.takePartFailure(partNumber) : undefined;
     if (failure) return fail(failure.status, 'InternalError', 'We encountered an internal error. Please try again.');
 
-    const sig = verifyPresigned({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }, S3_CREDENTIALS);
+    const sig = verifyPresigned(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers },
+      S3_CREDENTIALS,
+    );
     if (!sig.ok) return fail(sig.status, sig.code, sig.message);
 
     if (isPart) {
       if (uploadId && this.faults.expiredUploads.has(uploadId)) return fail(403, 'AccessDenied', 'Request has expired');
       const session = [...this.state.sessions.values()].find((s) => s.uploadId === uploadId);
       if (!session || session.state !== 'pending') {
-        return fail(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+        return fail(
+          404,
+          'NoSuchUpload',
+          'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+        );
       }
       if (!Number.isInteger(partNumber) || partNumber! < 1 || partNumber! > 10000) {
         return fail(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
@@ -123,7 +132,13 @@ export class PartProxy {
    * and is answered as S3 answers it (200, the part's MD5 as quoted ETag). Forwarding it over a second loopback
    * hop cost a third of the upload time and measured the emulator instead of the client.
    */
-  private async storePart(req: http.IncomingMessage, res: http.ServerResponse, resetAfter: boolean, partNumber: number, uploadId: string): Promise<void> {
+  private async storePart(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    resetAfter: boolean,
+    partNumber: number,
+    uploadId: string,
+  ): Promise<void> {
     const declared = Number(req.headers['content-length']);
     let stored: { size: number; md5: string };
     const corrupt = this.faults.takePartCorruption(partNumber);
@@ -132,12 +147,31 @@ export class PartProxy {
       stored = await this.backend.putPart(uploadId, partNumber, corrupt ? body.pipe(flipFirstBit()) : body);
     } catch {
       // The client went away mid-part (or offline() cut it): nothing was stored, nobody to answer.
-      if (!req.socket.destroyed) this.answer(req, res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', {}, partNumber, uploadId);
+      if (!req.socket.destroyed)
+        this.answer(
+          req,
+          res,
+          400,
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header',
+          {},
+          partNumber,
+          uploadId,
+        );
       else this.logEntry(req, 0, partNumber, uploadId);
       return;
     }
     if (stored.size !== declared) {
-      return this.answer(req, res, 400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', {}, partNumber, uploadId);
+      return this.answer(
+        req,
+        res,
+        400,
+        'IncompleteBody',
+        'You did not provide the number of bytes specified by the Content-Length HTTP header',
+        {},
+        partNumber,
+        uploadId,
+      );
     }
     // The part is stored; with a reset-after fault the client never hears so.
     if (resetAfter) return this.reset(req, partNumber, uploadId);
@@ -151,7 +185,13 @@ export class PartProxy {
     const target = new URL(this.backend.endpoint);
     return new Promise<void>((resolve, reject) => {
       const upstream = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (upRes) => {
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           upRes.pipe(res);

@@ -107,7 +107,9 @@ export class S3Backend {
   }
 
   async createUpload(key: string, contentType: string): Promise<string> {
-    const out = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }));
+    const out = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }),
+    );
     if (!out.UploadId) throw new Error('s3rver answered CreateMultipartUpload without an UploadId');
     return out.UploadId;
   }
@@ -134,7 +136,10 @@ export class S3Backend {
     for (const name of names) {
       if (!/^\d+$/.test(name)) continue; // skips .md5 and .partial-* files
       try {
-        const [stat, md5] = await Promise.all([fs.stat(path.join(dir, name)), fs.readFile(path.join(dir, `${name}.md5`), 'utf8')]);
+        const [stat, md5] = await Promise.all([
+          fs.stat(path.join(dir, name)),
+          fs.readFile(path.join(dir, `${name}.md5`), 'utf8'),
+        ]);
         parts.push({ partNumber: Number(name), size: stat.size, etag: md5.trim() });
       } catch (err) {
         // A part still being received has no .md5 yet: it is not there.
@@ -152,7 +157,12 @@ export class S3Backend {
 
   async completeUpload(key: string, uploadId: string, parts: { PartNumber: number; ETag: string }[]): Promise<void> {
     await this.client.send(
-      new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
     );
   }
 

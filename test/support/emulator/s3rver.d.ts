@@ -18,7 +18,12 @@ declare module 's3rver' {
   interface FilesystemStore {
     rootDirectory: string;
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
-    putPart(bucket: string, uploadId: string, partNumber: string | number, content: NodeJS.ReadableStream): Promise<{ size: number; md5: string }>;
+    putPart(
+      bucket: string,
+      uploadId: string,
+      partNumber: string | number,
+      content: NodeJS.ReadableStream,
+    ): Promise<{ size: number; md5: string }>;
   }
 
   class S3rver {

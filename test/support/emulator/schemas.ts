@@ -73,11 +73,15 @@ export function checkCompleteMetadata(b: CompleteUploadBody, strict: boolean): D
       if (b[f] === undefined || b[f] === null) bad(f, `${f} is required`, 'missing');
     }
   }
-  if (b.file_md5 != null && !/^[0-9a-fA-F]{32}$/.test(b.file_md5)) bad('file_md5', 'file_md5 must be 32 hex digits (the MD5 of the whole file)');
+  if (b.file_md5 != null && !/^[0-9a-fA-F]{32}$/.test(b.file_md5))
+    bad('file_md5', 'file_md5 must be 32 hex digits (the MD5 of the whole file)');
   for (const f of ['start_time', 'end_time'] as const) {
     const v = b[f];
     if (v != null && (v < MS_MIN || v > MS_MAX)) {
-      bad(f, `${f} ${v} is not epoch milliseconds between 2000 and 2100${v >= MS_MIN / 1000 && v <= MS_MAX / 1000 ? ' (it looks like seconds)' : ''}`);
+      bad(
+        f,
+        `${f} ${v} is not epoch milliseconds between 2000 and 2100${v >= MS_MIN / 1000 && v <= MS_MAX / 1000 ? ' (it looks like seconds)' : ''}`,
+      );
     }
   }
   const { start_time: s, end_time: e, duration: d } = b;
@@ -87,8 +91,10 @@ export function checkCompleteMetadata(b: CompleteUploadBody, strict: boolean): D
     bad('duration', `duration ${d} ms differs from end_time - start_time = ${e - s} ms by more than 1 s`);
   }
   const { timezone: tz, zonemins: zm } = b;
-  if (tz != null && (tz < -12 || tz > 14)) bad('timezone', `timezone ${tz} is not a UTC offset in whole hours (-12..14)`);
-  if (zm != null && (zm < -59 || zm > 59 || zm % 15 !== 0)) bad('zonemins', `zonemins ${zm} is not a quarter-hour remainder (-45..45)`);
+  if (tz != null && (tz < -12 || tz > 14))
+    bad('timezone', `timezone ${tz} is not a UTC offset in whole hours (-12..14)`);
+  if (zm != null && (zm < -59 || zm > 59 || zm % 15 !== 0))
+    bad('zonemins', `zonemins ${zm} is not a quarter-hour remainder (-45..45)`);
   if (tz != null && zm != null && ((tz > 0 && zm < 0) || (tz < 0 && zm > 0))) {
     bad('zonemins', `zonemins (${zm}) must have the sign of timezone (${tz}): UTC-03:30 is -3 and -30`);
   }

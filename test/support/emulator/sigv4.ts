@@ -3,9 +3,7 @@
 // pass here and fail against the real S3.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SigV4Result =
-  | { ok: true }
-  | { ok: false; status: 400 | 403; code: string; message: string };
+export type SigV4Result = { ok: true } | { ok: false; status: 400 | 403; code: string; message: string };
 
 export interface SigV4Request {
   method: string;
@@ -53,23 +51,50 @@ export function verifyPresigned(
       return eq < 0 ? [safeDecode(p), ''] : [safeDecode(p.slice(0, eq)), safeDecode(p.slice(eq + 1))];
     }) as [string, string][];
   const q = new Map(pairs);
-  const required = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
+  const required = [
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Signature',
+  ];
   const missing = required.filter((k) => !q.has(k));
   if (missing.length) {
-    return { ok: false, status: 403, code: 'AccessDenied', message: `Missing presigned URL parameters: ${missing.join(', ')}` };
+    return {
+      ok: false,
+      status: 403,
+      code: 'AccessDenied',
+      message: `Missing presigned URL parameters: ${missing.join(', ')}`,
+    };
   }
   if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') {
-    return { ok: false, status: 400, code: 'AuthorizationQueryParametersError', message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"' };
+    return {
+      ok: false,
+      status: 400,
+      code: 'AuthorizationQueryParametersError',
+      message: 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"',
+    };
   }
   const amzDate = q.get('X-Amz-Date')!;
   const signedAt = parseAmzDate(amzDate);
   const expires = Number(q.get('X-Amz-Expires'));
   if (Number.isNaN(signedAt) || !Number.isInteger(expires) || expires < 1 || expires > 604800) {
-    return { ok: false, status: 400, code: 'AuthorizationQueryParametersError', message: 'Invalid X-Amz-Date or X-Amz-Expires' };
+    return {
+      ok: false,
+      status: 400,
+      code: 'AuthorizationQueryParametersError',
+      message: 'Invalid X-Amz-Date or X-Amz-Expires',
+    };
   }
   const [accessKeyId, date, region, service, terminator] = q.get('X-Amz-Credential')!.split('/');
   if (accessKeyId !== credentials.accessKeyId || !date || !region || !service || terminator !== 'aws4_request') {
-    return { ok: false, status: 403, code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+    return {
+      ok: false,
+      status: 403,
+      code: 'InvalidAccessKeyId',
+      message: 'The AWS Access Key Id you provided does not exist in our records.',
+    };
   }
 
   const signedHeaders = q.get('X-Amz-SignedHeaders')!.split(';');
@@ -86,11 +111,26 @@ export function verifyPresigned(
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalPath = rawPath.split('/').map((seg) => rfc3986(safeDecode(seg))).join('/');
+  const canonicalPath = rawPath
+    .split('/')
+    .map((seg) => rfc3986(safeDecode(seg)))
+    .join('/');
   const payloadHash = q.get('X-Amz-Content-Sha256') ?? 'UNSIGNED-PAYLOAD';
-  const canonicalRequest = [req.method, canonicalPath, canonicalQuery, canonicalHeaders, signedHeaders.join(';'), payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method,
+    canonicalPath,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    createHash('sha256').update(canonicalRequest).digest('hex'),
+  ].join('\n');
   const kDate = hmac('AWS4' + credentials.secretAccessKey, date);
   const kSigning = hmac(hmac(hmac(kDate, region), service), 'aws4_request');
   const expected = Buffer.from(hmac(kSigning, stringToSign).toString('hex'));
@@ -100,7 +140,8 @@ export function verifyPresigned(
       ok: false,
       status: 403,
       code: 'SignatureDoesNotMatch',
-      message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
     };
   }
   // S3 checks the signature first, then the expiry.

@@ -33,14 +33,23 @@ describe('verifyPresigned', () => {
     ['another key', { method: 'GET', url: url.replace('/test.txt', '/test2.txt'), headers: host }],
     ['an added parameter', { method: 'GET', url: url + '&partNumber=1', headers: host }],
   ])('refuses %s as SignatureDoesNotMatch', (_n, req) => {
-    expect(verifyPresigned(req, creds, during)).toMatchObject({ ok: false, status: 403, code: 'SignatureDoesNotMatch' });
+    expect(verifyPresigned(req, creds, during)).toMatchObject({
+      ok: false,
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+    });
   });
 
   it('refuses an unknown key id and missing parameters', () => {
-    expect(verifyPresigned({ method: 'GET', url, headers: host }, { ...creds, accessKeyId: 'OTHER' }, during)).toMatchObject({
+    expect(
+      verifyPresigned({ method: 'GET', url, headers: host }, { ...creds, accessKeyId: 'OTHER' }, during),
+    ).toMatchObject({
       code: 'InvalidAccessKeyId',
     });
-    expect(verifyPresigned({ method: 'GET', url: '/test.txt', headers: host }, creds, during)).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(verifyPresigned({ method: 'GET', url: '/test.txt', headers: host }, creds, during)).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+    });
   });
 });
 
@@ -56,7 +65,17 @@ describe('sniffAudio', () => {
   }
   const encode = (name: string, args: string[]) => {
     const out = path.join(dir, name);
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=0.5', ...args, out]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=16000:duration=0.5',
+      ...args,
+      out,
+    ]);
     return readFileSync(out);
   };
 

@@ -43,7 +43,10 @@ describe('inspectAsr', () => {
 
   it('a file cut mid-packet is rejected, saying how many stray bytes', async () => {
     const p = await put(rawAsr(50).subarray(0, 50 * 80 - 33));
-    await expect(inspectAsr(p)).rejects.toMatchObject({ code: 'ASR_STRAY_BYTES', message: expect.stringContaining('47 stray bytes') });
+    await expect(inspectAsr(p)).rejects.toMatchObject({
+      code: 'ASR_STRAY_BYTES',
+      message: expect.stringContaining('47 stray bytes'),
+    });
   });
 
   it('an empty file is rejected', async () => {
@@ -70,7 +73,11 @@ describe('inspectAsr', () => {
 
   it('a long recording (read in pieces, not whole) is checked the same way', async () => {
     const frames = 40_000; // 3.2 MB, 13 min 20 s: beyond the size read in one go
-    expect(await inspectAsr(await put(rawAsr(frames)))).toEqual({ format: 'raw-opus', durationMs: frames * 20, frames });
+    expect(await inspectAsr(await put(rawAsr(frames)))).toEqual({
+      format: 'raw-opus',
+      durationMs: frames * 20,
+      frames,
+    });
     for (const bad of [10, 20_000, frames - 1]) {
       const b = rawAsr(frames);
       // Damage a stretch wide enough that the sampling must land in it.
@@ -83,8 +90,29 @@ describe('inspectAsr', () => {
     let ogg: Buffer;
     beforeAll(async () => {
       const p = join(dir, 'sine.opus');
-      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000:duration=1.5',
-        '-ac', '1', '-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-vbr', 'off', '-frame_duration', '20', p]);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=16000:duration=1.5',
+        '-ac',
+        '1',
+        '-c:a',
+        'libopus',
+        '-application',
+        'lowdelay',
+        '-b:a',
+        '32k',
+        '-vbr',
+        'off',
+        '-frame_duration',
+        '20',
+        p,
+      ]);
       ogg = await readFile(p);
     });
 
@@ -136,7 +164,11 @@ describe('one set of ASR rules, one wording: the listing, the inspection and the
 
   const cases: [string, Buffer, string][] = [
     ['stray bytes', rawAsr(10).subarray(0, 10 * 80 - 7), 'ASR_STRAY_BYTES'],
-    ['a first packet that is not the recorder TOC', Buffer.concat([Buffer.from([0xfc]), rawAsr(4).subarray(1)]), 'ASR_BAD_TOC'],
+    [
+      'a first packet that is not the recorder TOC',
+      Buffer.concat([Buffer.from([0xfc]), rawAsr(4).subarray(1)]),
+      'ASR_BAD_TOC',
+    ],
   ];
   for (const [what, data, code] of cases) {
     it(`${what}: the scan skips the file with the very message inspectAsr and packageRawAsr give`, async () => {
@@ -156,7 +188,11 @@ describe('one set of ASR rules, one wording: the listing, the inspection and the
   }
 
   it('checkRawAsrHead passes a recorder file on its first packet and size, and asrInfoFromHead hands Ogg to inspectAsr', async () => {
-    expect(checkRawAsrHead(rawAsr(3).subarray(0, 4), 3 * 80)).toEqual({ format: 'raw-opus', durationMs: 60, frames: 3 });
+    expect(checkRawAsrHead(rawAsr(3).subarray(0, 4), 3 * 80)).toEqual({
+      format: 'raw-opus',
+      durationMs: 60,
+      frames: 3,
+    });
     expect(() => checkRawAsrHead(Buffer.alloc(0), 0)).toThrow(expect.objectContaining({ code: 'ASR_EMPTY' }));
     const ogg = join(root, 'x.ASR');
     await writeFile(ogg, Buffer.concat([Buffer.from('OggS'), Buffer.alloc(200)]));

@@ -10,7 +10,11 @@ import { deviceWavHeader, makeDeviceWav, makeSpeechPcm } from '../../support/fix
 
 const run = promisify(execFile);
 
-async function encodeTo(fn: typeof encodeWavToMp3, wav: string, out: string): Promise<{ durationMs: number; bytes: number }> {
+async function encodeTo(
+  fn: typeof encodeWavToMp3,
+  wav: string,
+  out: string,
+): Promise<{ durationMs: number; bytes: number }> {
   const parts: Buffer[] = [];
   const r = await fn(wav, (b) => void parts.push(b), { serial: 42 });
   await writeFile(out, Buffer.concat(parts));
@@ -33,7 +37,8 @@ function bestLag(a: Int16Array, b: Int16Array, maxLag: number): number {
   return best;
 }
 
-const asInt16 = (b: Buffer): Int16Array => new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length - (b.length % 2)));
+const asInt16 = (b: Buffer): Int16Array =>
+  new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length - (b.length % 2)));
 
 describe('encode WAV -> Ogg Opus / MP3', () => {
   let dir: string;
@@ -65,7 +70,9 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     const speech = asInt16(await makeSpeechPcm(SECONDS)).map((s) => Math.round(s * 0.9));
     expect(Math.abs(bestLag(speech, decoded, 200))).toBeLessThanOrEqual(2);
 
-    const probe = JSON.parse((await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,duration', '-of', 'json', out])).stdout);
+    const probe = JSON.parse(
+      (await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,duration', '-of', 'json', out])).stdout,
+    );
     expect(probe.streams[0].codec_name).toBe('opus');
     // ffprobe counts the pre-skip in the stream duration (its start time is -6.5 ms).
     expect(Math.abs(Number(probe.streams[0].duration) * 1000 - 2470)).toBeLessThanOrEqual(312 / 48 + 1);
@@ -76,13 +83,25 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     const r = await encodeTo(encodeWavToMp3, wavPath, out);
     expect(r.durationMs).toBe(2470);
     const probe = JSON.parse(
-      (await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,sample_rate,channels,duration', '-of', 'json', out])).stdout,
+      (
+        await run('ffprobe', [
+          '-v',
+          'error',
+          '-show_entries',
+          'stream=codec_name,sample_rate,channels,duration',
+          '-of',
+          'json',
+          out,
+        ])
+      ).stdout,
     );
     expect(probe.streams[0]).toMatchObject({ codec_name: 'mp3', sample_rate: '16000', channels: 1 });
     // ffprobe's duration is the Info frame's frame count x 36 ms (it does not subtract delay and padding)...
     expect(Number(probe.streams[0].duration)).toBeCloseTo((lamejsFrameCount(39_520) * 576) / 16_000, 3);
     // ...while decoding honours the LAME delay/padding: exactly the input's samples, lined up with the input.
-    const decodedBuf = (await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 })).stdout;
+    const decodedBuf = (
+      await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 })
+    ).stdout;
     const decoded = asInt16(decodedBuf);
     expect(decoded.length).toBe(39_520);
     const speech = asInt16(await makeSpeechPcm(SECONDS)).map((s) => Math.round(s * 0.9));
@@ -109,7 +128,15 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     };
     expect(arc(Buffer.from('123456789'))).toBe(0xbb3d);
     expect(mp3.readUInt16BE(167)).toBe(arc(mp3.subarray(0, 167)));
-    const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream_tags=encoder', '-of', 'default=nw=1', join(dir, 'enc.mp3')]);
+    const probe = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream_tags=encoder',
+      '-of',
+      'default=nw=1',
+      join(dir, 'enc.mp3'),
+    ]);
     expect(probe.stdout).toContain('LAME3.98'); // ffmpeg reports the encoder only when the tag CRC matches
   });
 
@@ -126,7 +153,9 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
       const out = join(dir, `r${rate}.mp3`);
       const r = await encodeTo(encodeWavToMp3, p, out);
       expect(r.durationMs).toBe(Math.round((speech.length * 1000) / rate));
-      const decoded = (await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 })).stdout;
+      const decoded = (
+        await run('ffmpeg', ['-v', 'error', '-i', out, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 1 << 26 })
+      ).stdout;
       const samples = decoded.length / 2;
       expect(Math.abs(samples - speech.length)).toBeLessThanOrEqual(3 * 1152);
     }
@@ -150,7 +179,10 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     h441.writeUInt32LE(44_100 * 4, 28);
     const w441 = join(dir, '441.WAV');
     await writeFile(w441, Buffer.concat([h441, Buffer.alloc(44_100 * 4)]));
-    await expect(encodeWavToOggOpus(w441, () => {})).rejects.toMatchObject({ code: 'WAV_UNSUPPORTED', message: expect.stringContaining('44100 Hz') });
+    await expect(encodeWavToOggOpus(w441, () => {})).rejects.toMatchObject({
+      code: 'WAV_UNSUPPORTED',
+      message: expect.stringContaining('44100 Hz'),
+    });
 
     const h8 = deviceWavHeader(32_000, '1');
     h8.writeUInt16LE(8, 34);
@@ -158,6 +190,9 @@ describe('encode WAV -> Ogg Opus / MP3', () => {
     h8.writeUInt32LE(32_000, 28);
     const w8 = join(dir, '8bit.WAV');
     await writeFile(w8, Buffer.concat([h8, Buffer.alloc(32_000)]));
-    await expect(encodeWavToMp3(w8, () => {})).rejects.toMatchObject({ code: 'WAV_UNSUPPORTED', message: expect.stringContaining('8-bit') });
+    await expect(encodeWavToMp3(w8, () => {})).rejects.toMatchObject({
+      code: 'WAV_UNSUPPORTED',
+      message: expect.stringContaining('8-bit'),
+    });
   });
 });

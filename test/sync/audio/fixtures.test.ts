@@ -41,7 +41,15 @@ describe('audio fixtures', () => {
   it('device WAV: recorder header with the serial, stereo speech of the same length', async () => {
     const { wav, asr } = await makeDeviceRecording(2, '882000000000000042');
     const info = parseWavHeader(wav, wav.length);
-    expect(info).toMatchObject({ sampleRate: 16_000, channels: 2, bitsPerSample: 16, dataOffset: 0x200, durationMs: 2000, padSerial: '882000000000000042', truncated: false });
+    expect(info).toMatchObject({
+      sampleRate: 16_000,
+      channels: 2,
+      bitsPerSample: 16,
+      dataOffset: 0x200,
+      durationMs: 2000,
+      padSerial: '882000000000000042',
+      truncated: false,
+    });
     expect(wav.length).toBe(512 + 2 * 64_000);
     expect(asr.length / 4000).toBe(info.durationMs / 1000);
   });

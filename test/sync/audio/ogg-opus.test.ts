@@ -17,7 +17,11 @@ async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }
 
-async function packageToBuffer(asr: Buffer, chunk = 65_536, serial = 0x1234abcd): Promise<{ ogg: Buffer; durationMs: number; packets: number }> {
+async function packageToBuffer(
+  asr: Buffer,
+  chunk = 65_536,
+  serial = 0x1234abcd,
+): Promise<{ ogg: Buffer; durationMs: number; packets: number }> {
   const out: Buffer[] = [];
   const r = await packageRawAsr(chunked(asr, chunk), (p) => void out.push(p), { serial });
   const ogg = Buffer.concat(out);
@@ -27,7 +31,7 @@ async function packageToBuffer(asr: Buffer, chunk = 65_536, serial = 0x1234abcd)
 
 function pages(ogg: Buffer): OggPageHeader[] {
   const out: OggPageHeader[] = [];
-  for (let off = 0; off < ogg.length; ) {
+  for (let off = 0; off < ogg.length;) {
     const h = readVerifiedOggPage(ogg, off);
     if (!h) throw new Error(`bad page at ${off}`);
     out.push(h);
@@ -45,7 +49,9 @@ describe('Ogg page bytes', () => {
       expect(oggCrcUpdate(0, part), `length ${len}`).toBe(oggCrcUpdateBytewise(0, part));
       // Continued over a split at an odd place, as a page is checked in three pieces.
       const cut = Math.floor(len / 3);
-      expect(oggCrcUpdate(oggCrcUpdate(0, part.subarray(0, cut)), part.subarray(cut))).toBe(oggCrcUpdateBytewise(0, part));
+      expect(oggCrcUpdate(oggCrcUpdate(0, part.subarray(0, cut)), part.subarray(cut))).toBe(
+        oggCrcUpdateBytewise(0, part),
+      );
     }
     expect(oggCrcUpdate(0, Buffer.from('OggS'))).not.toBe(0);
   });
@@ -54,7 +60,18 @@ describe('Ogg page bytes', () => {
     const dir = await mkdtemp(join(tmpdir(), 'plaud-crc-'));
     try {
       const f = join(dir, 'a.opus');
-      await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=16000:duration=0.5', '-c:a', 'libopus', f]);
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=300:sample_rate=16000:duration=0.5',
+        '-c:a',
+        'libopus',
+        f,
+      ]);
       const ogg = await readFile(f);
       const first = ogg.subarray(0, 27 + ogg[26]! + 19);
       const stored = first.readUInt32LE(22);
@@ -72,9 +89,23 @@ describe('Ogg page bytes', () => {
   });
 
   it('known page: fixed fields and CRC', () => {
-    const page = buildOggPage({ headerType: 0x02, granule: 0n, serial: 0x01020304, sequence: 0, packets: [Buffer.from('OpusHead')] });
+    const page = buildOggPage({
+      headerType: 0x02,
+      granule: 0n,
+      serial: 0x01020304,
+      sequence: 0,
+      packets: [Buffer.from('OpusHead')],
+    });
     expect(page.toString('hex')).toBe(
-      '4f676753' + '00' + '02' + '0000000000000000' + '04030201' + '00000000' + page.subarray(22, 26).toString('hex') + '01' + '08' +
+      '4f676753' +
+        '00' +
+        '02' +
+        '0000000000000000' +
+        '04030201' +
+        '00000000' +
+        page.subarray(22, 26).toString('hex') +
+        '01' +
+        '08' +
         Buffer.from('OpusHead').toString('hex'),
     );
     // Computed independently with the bitwise definition of the Ogg CRC.
@@ -170,10 +201,16 @@ describe('packageRawAsr (recorder .ASR -> Ogg Opus, no re-encoding)', () => {
   });
 
   it('rejects stray bytes, a bad TOC and empty input with AudioFormatError', async () => {
-    await expect(packageToBuffer(asr.subarray(0, asr.length - 7))).rejects.toMatchObject({ code: 'ASR_STRAY_BYTES', message: expect.stringContaining('73 stray bytes') });
+    await expect(packageToBuffer(asr.subarray(0, asr.length - 7))).rejects.toMatchObject({
+      code: 'ASR_STRAY_BYTES',
+      message: expect.stringContaining('73 stray bytes'),
+    });
     const bad = Buffer.from(asr);
     bad[80 * 77] = 0x00;
-    await expect(packageToBuffer(bad)).rejects.toMatchObject({ code: 'ASR_BAD_TOC', message: expect.stringContaining('packet 78') });
+    await expect(packageToBuffer(bad)).rejects.toMatchObject({
+      code: 'ASR_BAD_TOC',
+      message: expect.stringContaining('packet 78'),
+    });
     await expect(packageToBuffer(Buffer.alloc(0))).rejects.toMatchObject({ code: 'ASR_EMPTY' });
   });
 
@@ -184,7 +221,9 @@ describe('packageRawAsr (recorder .ASR -> Ogg Opus, no re-encoding)', () => {
     await writeFile(f, ogg);
     await run('opusdec', ['--quiet', '--rate', '16000', f, wav]);
     const dec = await readFile(wav);
-    const decoded = new Int16Array(dec.buffer.slice(dec.byteOffset + 44, dec.byteOffset + dec.length - (dec.length % 2)));
+    const decoded = new Int16Array(
+      dec.buffer.slice(dec.byteOffset + 44, dec.byteOffset + dec.length - (dec.length % 2)),
+    );
     const pcm = await makeSpeechPcm(3);
     const speech = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.length));
     let best = 0;
@@ -226,7 +265,15 @@ describe('packageRawAsr (recorder .ASR -> Ogg Opus, no re-encoding)', () => {
       expect(Math.abs(decodedSamples - expectedSamples)).toBeLessThanOrEqual(960 + 120);
       expect(Math.abs(decodedSamples / 48 - durationMs)).toBeLessThanOrEqual(20 + 2.5);
 
-      const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,channels,duration', '-of', 'json', f]);
+      const probe = await run('ffprobe', [
+        '-v',
+        'error',
+        '-show_entries',
+        'stream=codec_name,channels,duration',
+        '-of',
+        'json',
+        f,
+      ]);
       const stream = JSON.parse(probe.stdout).streams[0];
       expect(stream.codec_name).toBe('opus');
       expect(stream.channels).toBe(1);
@@ -249,10 +296,14 @@ describe('packageRawAsr streams', () => {
       }
     }
     let pages = 0;
-    const r = await packageRawAsr(source(), () => {
-      pages++;
-      if (pages === 3 && pulledAtFirstAudioPage < 0) pulledAtFirstAudioPage = pulled;
-    }, { serial: 1 });
+    const r = await packageRawAsr(
+      source(),
+      () => {
+        pages++;
+        if (pages === 3 && pulledAtFirstAudioPage < 0) pulledAtFirstAudioPage = pulled;
+      },
+      { serial: 1 },
+    );
     expect(r.packets).toBe(packets);
     expect(pages).toBe(2 + packets / 50);
     expect(pulledAtFirstAudioPage).toBeLessThanOrEqual(3);

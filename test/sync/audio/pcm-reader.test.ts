@@ -6,7 +6,8 @@ import { openMonoPcm } from '../../../main/sync/audio/pcm-reader.js';
 
 function canonicalWav(channels: number, frames: number, sample: (frame: number, ch: number) => number): Buffer {
   const data = Buffer.alloc(frames * channels * 2);
-  for (let f = 0; f < frames; f++) for (let c = 0; c < channels; c++) data.writeInt16LE(sample(f, c), (f * channels + c) * 2);
+  for (let f = 0; f < frames; f++)
+    for (let c = 0; c < channels; c++) data.writeInt16LE(sample(f, c), (f * channels + c) * 2);
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'latin1');
   h.writeUInt32LE(36 + data.length, 4);
@@ -48,7 +49,10 @@ describe('openMonoPcm', () => {
   it('averages channels to mono, frames intact across read-chunk boundaries (3 channels: 6-byte frames)', async () => {
     const frames = 100_000; // 600 KB: several 256 KiB reads, none ending on a frame boundary
     const p = join(dir, 'three.wav');
-    await writeFile(p, canonicalWav(3, frames, (f, c) => ((f % 2000) - 1000) * (c + 1)));
+    await writeFile(
+      p,
+      canonicalWav(3, frames, (f, c) => ((f % 2000) - 1000) * (c + 1)),
+    );
     const mono = await readAll(p);
     expect(mono.length).toBe(frames);
     for (let f = 0; f < frames; f += 997) expect(mono[f]).toBe(((f % 2000) - 1000) * 2);
@@ -56,7 +60,10 @@ describe('openMonoPcm', () => {
 
   it('stereo: the mean of left and right, negative samples included', async () => {
     const p = join(dir, 'stereo.wav');
-    await writeFile(p, canonicalWav(2, 1000, (f, c) => (c === 0 ? -30_000 + f : 10_000)));
+    await writeFile(
+      p,
+      canonicalWav(2, 1000, (f, c) => (c === 0 ? -30_000 + f : 10_000)),
+    );
     const mono = await readAll(p);
     expect(mono[0]).toBe(-10_000);
     expect(mono[999]).toBe(Math.floor((-30_000 + 999 + 10_000) / 2));
@@ -64,7 +71,10 @@ describe('openMonoPcm', () => {
 
   it('mono passes through unchanged', async () => {
     const p = join(dir, 'mono.wav');
-    await writeFile(p, canonicalWav(1, 5000, (f) => (f * 13) % 65_536 - 32_768));
+    await writeFile(
+      p,
+      canonicalWav(1, 5000, (f) => ((f * 13) % 65_536) - 32_768),
+    );
     const mono = await readAll(p);
     expect([...mono.subarray(0, 4)]).toEqual([-32_768, -32_755, -32_742, -32_729]);
     expect(mono.length).toBe(5000);

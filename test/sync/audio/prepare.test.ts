@@ -46,7 +46,14 @@ describe('prepareUploadFile', () => {
     const dest = join(dir, '1709280000.opus');
     const r = await prepareUploadFile({ wavPath, asrPath, format: 'opus', destPath: dest });
     const data = await readFile(dest);
-    expect(r).toEqual({ path: dest, size: data.length, md5: md5(data), filetype: 'opus', durationMs: 2998, source: 'asr-packaged' });
+    expect(r).toEqual({
+      path: dest,
+      size: data.length,
+      md5: md5(data),
+      filetype: 'opus',
+      durationMs: 2998,
+      source: 'asr-packaged',
+    });
     expect(await readdir(dir)).toEqual(['1709280000.opus']);
     expect(Buffer.concat(oggOpusPackets(data))).toEqual(asr);
     const info = await run('opusinfo', [dest]);
@@ -90,7 +97,10 @@ describe('prepareUploadFile', () => {
     expect(withWav.source).toBe('wav-encoded');
     expect(withWav.asrProblem).toMatch(/instead of 0xB8/);
     await rm(dest);
-    await expect(prepareUploadFile({ asrPath: badPath, format: 'opus', destPath: dest })).rejects.toMatchObject({ code: 'ASR_BAD_TOC', filePath: badPath });
+    await expect(prepareUploadFile({ asrPath: badPath, format: 'opus', destPath: dest })).rejects.toMatchObject({
+      code: 'ASR_BAD_TOC',
+      filePath: badPath,
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -98,9 +108,16 @@ describe('prepareUploadFile', () => {
     const dir = await outDir();
     const dest = join(dir, 'x.mp3');
     const r = await prepareUploadFile({ wavPath, asrPath, format: 'mp3', destPath: dest });
-    expect(r).toMatchObject({ filetype: 'mp3', source: 'wav-encoded', durationMs: 3000, size: (await stat(dest)).size });
+    expect(r).toMatchObject({
+      filetype: 'mp3',
+      source: 'wav-encoded',
+      durationMs: 3000,
+      size: (await stat(dest)).size,
+    });
     expect(r.md5).toBe(md5(await readFile(dest)));
-    const probe = JSON.parse((await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', dest])).stdout);
+    const probe = JSON.parse(
+      (await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', dest])).stdout,
+    );
     expect(probe.streams[0].codec_name).toBe('mp3');
   });
 
@@ -110,7 +127,9 @@ describe('prepareUploadFile', () => {
       code: 'NO_SOURCE',
       message: expect.stringContaining('no WAV'),
     });
-    await expect(prepareUploadFile({ format: 'opus', destPath: join(dir, 'x.opus') })).rejects.toMatchObject({ code: 'NO_SOURCE' });
+    await expect(prepareUploadFile({ format: 'opus', destPath: join(dir, 'x.opus') })).rejects.toMatchObject({
+      code: 'NO_SOURCE',
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -133,7 +152,9 @@ describe('prepareUploadFile', () => {
       if (existsSync(`${dest}.part`)) ac.abort();
     }, 1);
     try {
-      await expect(prepareUploadFile({ wavPath: longWav, format: 'opus', destPath: dest, signal: ac.signal })).rejects.toThrow(/abort/i);
+      await expect(
+        prepareUploadFile({ wavPath: longWav, format: 'opus', destPath: dest, signal: ac.signal }),
+      ).rejects.toThrow(/abort/i);
     } finally {
       clearInterval(poll);
     }
@@ -143,7 +164,9 @@ describe('prepareUploadFile', () => {
 
   it('a destination that cannot be written fails with the OS error and leaves nothing', async () => {
     const dir = await outDir();
-    await expect(prepareUploadFile({ asrPath, format: 'opus', destPath: join(dir, 'missing', 'x.opus') })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(
+      prepareUploadFile({ asrPath, format: 'opus', destPath: join(dir, 'missing', 'x.opus') }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(dir)).toEqual([]);
   });
 });

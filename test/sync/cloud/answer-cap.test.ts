@@ -35,7 +35,14 @@ describe('answer size cap', () => {
     ['with a Content-Length', false],
     ['chunked, size unknown up front', true],
   ])('a 200 MiB answer (%s) stops at 1 MiB with a clear error; RSS stays low', async (_name, chunked) => {
-    emu.faults.customAnswer('presign', { times: 1, status: 200, contentType: 'application/json', body: CHUNK, repeat: TIMES, chunked });
+    emu.faults.customAnswer('presign', {
+      times: 1,
+      status: 200,
+      contentType: 'application/json',
+      body: CHUNK,
+      repeat: TIMES,
+      chunked,
+    });
     const client = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'token', token: emu.token } });
     let err: unknown;
     const t0 = Date.now();
@@ -44,7 +51,9 @@ describe('answer size cap', () => {
     });
     expect(err).toBeInstanceOf(CloudError);
     expect(err).toMatchObject({ kind: 'bad-response' });
-    expect((err as Error).message).toMatch(/Starting the upload \(generate-presigned-urls\): The Plaud server sent an answer of more than 1 MiB/);
+    expect((err as Error).message).toMatch(
+      /Starting the upload \(generate-presigned-urls\): The Plaud server sent an answer of more than 1 MiB/,
+    );
     expect(growth).toBeLessThan(100 * 1024 * 1024);
     expect(Date.now() - t0).toBeLessThan(10_000);
     console.log(`answer cap (${_name}): RSS grew ${(growth / 1e6).toFixed(1)} MB, ${Date.now() - t0} ms`);

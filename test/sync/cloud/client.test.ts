@@ -53,7 +53,16 @@ describe('API base URL', () => {
     expect(checkApiBase('http://[::1]:3000')).toBe('http://[::1]:3000');
   });
 
-  it.each(['http://api.plaud.ai', 'http://10.0.0.5:8080', 'http://127.0.0.1.evil.example', 'http://[::2]:80', 'http://128.0.0.1', 'http://localhost.evil.example', 'http://evil-localhost.com', 'http://evil.localhost'])('refuses plain http to %s', (u) => {
+  it.each([
+    'http://api.plaud.ai',
+    'http://10.0.0.5:8080',
+    'http://127.0.0.1.evil.example',
+    'http://[::2]:80',
+    'http://128.0.0.1',
+    'http://localhost.evil.example',
+    'http://evil-localhost.com',
+    'http://evil.localhost',
+  ])('refuses plain http to %s', (u) => {
     const make = () => new PlaudCloudClient({ apiBase: u, credentials: { kind: 'token', token: 't' } });
     expect(make).toThrow(CloudError);
     expect(make).toThrow(/Refusing to send recordings and credentials over plain http.*use https:\/\//);
@@ -67,22 +76,58 @@ describe('API base URL', () => {
 });
 
 describe('generate-presigned-urls answer', () => {
-  const pascal = { FileId: 'f1', UploadId: 'u1', ChunkSize: PART, Parts: [{ PartNumber: 2, PresignedUrl: url(2) }, { PartNumber: 1, PresignedUrl: url(1) }] };
-  const snake = { file_id: 'f1', upload_id: 'u1', chunk_size: PART, parts: [{ part_number: 1, presigned_url: url(1) }, { part_number: 2, presigned_url: url(2) }] };
+  const pascal = {
+    FileId: 'f1',
+    UploadId: 'u1',
+    ChunkSize: PART,
+    Parts: [
+      { PartNumber: 2, PresignedUrl: url(2) },
+      { PartNumber: 1, PresignedUrl: url(1) },
+    ],
+  };
+  const snake = {
+    file_id: 'f1',
+    upload_id: 'u1',
+    chunk_size: PART,
+    parts: [
+      { part_number: 1, presigned_url: url(1) },
+      { part_number: 2, presigned_url: url(2) },
+    ],
+  };
 
   it('normalises PascalCase and snake_case to the same shape, parts sorted', () => {
     const a = parsePresigned(pascal);
     const b = parsePresigned(snake);
     expect(a).toEqual(b);
-    expect(a.ok && a.value).toEqual({ fileId: 'f1', uploadId: 'u1', partSize: PART, parts: [{ partNumber: 1, url: url(1) }, { partNumber: 2, url: url(2) }] });
+    expect(a.ok && a.value).toEqual({
+      fileId: 'f1',
+      uploadId: 'u1',
+      partSize: PART,
+      parts: [
+        { partNumber: 1, url: url(1) },
+        { partNumber: 2, url: url(2) },
+      ],
+    });
   });
 
   it.each([
     [{ ...pascal, file_id: 'x' }, /mixes PascalCase/],
     [{ FileId: 'f', UploadId: 'u', ChunkSize: PART }, /Parts/],
     [{ ...snake, chunk_size: '5mb' }, /chunk_size/],
-    [{ ...snake, parts: [{ part_number: 1, presigned_url: 'file:///etc/passwd' }] }, /parts\.0\.presigned_url: must be an http\(s\) URL/],
-    [{ ...snake, parts: [{ part_number: 1, presigned_url: url(1) }, { part_number: 3, presigned_url: url(3) }] }, /without gaps/],
+    [
+      { ...snake, parts: [{ part_number: 1, presigned_url: 'file:///etc/passwd' }] },
+      /parts\.0\.presigned_url: must be an http\(s\) URL/,
+    ],
+    [
+      {
+        ...snake,
+        parts: [
+          { part_number: 1, presigned_url: url(1) },
+          { part_number: 3, presigned_url: url(3) },
+        ],
+      },
+      /without gaps/,
+    ],
     [{ fileId: 'f' }, /got fields: fileId/],
     [[1, 2], /not a JSON object/],
   ])('rejects %j naming what was wrong', (body, problem) => {
@@ -97,7 +142,9 @@ describe('generate-presigned-urls answer', () => {
     const e = await failure(c.generatePresignedUrls({ filesize: 3 * PART, filetype: 'opus' }));
     expect(e.kind).toBe('bad-response');
     expect(e.message).toMatch(/2 parts, but a 15728640-byte file needs 3/);
-    await expect(c.generatePresignedUrls({ filesize: 2 * PART, filetype: 'opus' })).resolves.toMatchObject({ uploadId: 'u1' });
+    await expect(c.generatePresignedUrls({ filesize: 2 * PART, filetype: 'opus' })).resolves.toMatchObject({
+      uploadId: 'u1',
+    });
   });
 });
 
@@ -115,10 +162,14 @@ describe('auth', () => {
         issued++;
         return json(res, 200, { api_token: `tok${issued}` });
       }
-      if (req.headers.authorization !== `Bearer tok${issued}` || issued < 2) return json(res, 401, { message: 'expired' });
+      if (req.headers.authorization !== `Bearer tok${issued}` || issued < 2)
+        return json(res, 401, { message: 'expired' });
       return json(res, 200, { ok: true });
     };
-    const c = new PlaudCloudClient({ apiBase: base, credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret' } });
+    const c = new PlaudCloudClient({
+      apiBase: base,
+      credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret' },
+    });
     const body = { owner_id: 'o', sn: 's', sn_type: 'note' as const };
     const [a, b] = await Promise.all([c.bindDevice(body), c.bindDevice(body)]);
     expect(a).toEqual({ ok: true });
@@ -136,7 +187,10 @@ describe('auth', () => {
       }
       json(res, 401, {});
     };
-    const c = new PlaudCloudClient({ apiBase: base, credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret' } });
+    const c = new PlaudCloudClient({
+      apiBase: base,
+      credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret' },
+    });
     const e = await failure(c.unbindDevice({ owner_id: 'o', sn: 's', sn_type: 'notepin' }));
     expect(e.kind).toBe('auth');
     expect(e.retryable).toBe(false);
@@ -147,8 +201,17 @@ describe('auth', () => {
   it('reports refused client credentials without the secret, in messages or logs', async () => {
     handler = (_q, _b, res) => json(res, 401, { message: 'bad secret sekret-value-123' });
     const lines: string[] = [];
-    const logger: Logger = { debug: (m, f) => lines.push(m + JSON.stringify(f)), info: (m, f) => lines.push(m + JSON.stringify(f)), warn: () => {}, error: () => {} };
-    const c = new PlaudCloudClient({ apiBase: base, credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret-value-123' }, logger });
+    const logger: Logger = {
+      debug: (m, f) => lines.push(m + JSON.stringify(f)),
+      info: (m, f) => lines.push(m + JSON.stringify(f)),
+      warn: () => {},
+      error: () => {},
+    };
+    const c = new PlaudCloudClient({
+      apiBase: base,
+      credentials: { kind: 'client', clientId: 'cid', clientSecret: 'sekret-value-123' },
+      logger,
+    });
     const e = await failure(c.getToken());
     expect(e.message).toBe('The client ID or client secret was refused: check them in Settings.');
     expect(JSON.stringify([e.message, e.stack, lines])).not.toContain('sekret-value-123');
@@ -164,8 +227,12 @@ describe('auth', () => {
   });
 
   it('refuses to start without credentials', () => {
-    expect(() => new PlaudCloudClient({ apiBase: base, credentials: { kind: 'token', token: ' ' } })).toThrow(/No API token is set/);
-    expect(() => new PlaudCloudClient({ apiBase: base, credentials: { kind: 'client', clientId: 'x', clientSecret: '' } })).toThrow(/client secret/);
+    expect(() => new PlaudCloudClient({ apiBase: base, credentials: { kind: 'token', token: ' ' } })).toThrow(
+      /No API token is set/,
+    );
+    expect(
+      () => new PlaudCloudClient({ apiBase: base, credentials: { kind: 'client', clientId: 'x', clientSecret: '' } }),
+    ).toThrow(/client secret/);
   });
 });
 
@@ -192,14 +259,31 @@ describe('error classes', () => {
     const e = await failure(call());
     expect(e.kind).toBe('timeout');
     expect(e.retryable).toBe(true);
-    const closed = new PlaudCloudClient({ apiBase: 'http://127.0.0.1:9', credentials: { kind: 'token', token: 'tok' } });
+    const closed = new PlaudCloudClient({
+      apiBase: 'http://127.0.0.1:9',
+      credentials: { kind: 'token', token: 'tok' },
+    });
     const n = await failure(closed.generatePresignedUrls({ filesize: 10, filetype: 'mp3' }));
     expect(n.kind).toBe('network');
     expect(n.message).toMatch(/refused the connection/);
   });
 
   it('names what is wrong with a malformed File Model or non-JSON body', async () => {
-    const body = { file_id: 'f', upload_id: 'u', part_list: [{ PartNumber: 1, ETag: '"e"' }], filetype: 'mp3' as const, sn_type: 'note' as const, sn: 's', filename: 'a.mp3', file_md5: 'a'.repeat(32), start_time: 1, end_time: 2, duration: 1, timezone: 0, zonemins: 0 };
+    const body = {
+      file_id: 'f',
+      upload_id: 'u',
+      part_list: [{ PartNumber: 1, ETag: '"e"' }],
+      filetype: 'mp3' as const,
+      sn_type: 'note' as const,
+      sn: 's',
+      filename: 'a.mp3',
+      file_md5: 'a'.repeat(32),
+      start_time: 1,
+      end_time: 2,
+      duration: 1,
+      timezone: 0,
+      zonemins: 0,
+    };
     handler = (_q, _b, res) => json(res, 200, { id: 5, name: 'x' });
     let e = await failure(c().completeUpload(body));
     expect(e.kind).toBe('bad-response');
@@ -218,7 +302,20 @@ describe('error classes', () => {
       json(res, 200, { id: 'x' });
     };
     const e = await failure(
-      c().completeUpload({ file_id: 'f', upload_id: 'u', part_list: [], filetype: 'opus', sn_type: 'note', filename: 'a', file_md5: 'zz', start_time: 5, end_time: 1, duration: 1, timezone: 0, zonemins: 0 }),
+      c().completeUpload({
+        file_id: 'f',
+        upload_id: 'u',
+        part_list: [],
+        filetype: 'opus',
+        sn_type: 'note',
+        filename: 'a',
+        file_md5: 'zz',
+        start_time: 5,
+        end_time: 1,
+        duration: 1,
+        timezone: 0,
+        zonemins: 0,
+      }),
     );
     expect(e.kind).toBe('validation');
     expect(e.message).toMatch(/part_list/);
@@ -258,13 +355,19 @@ describe('against the emulator', () => {
     const e = await failure(bad.verifyCredentials());
     expect(e.kind).toBe('auth');
     expect(emu.files()).toHaveLength(0);
-    const cc = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'client', clientId: emu.clientId, clientSecret: 'wrong' } });
+    const cc = new PlaudCloudClient({
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'client', clientId: emu.clientId, clientSecret: 'wrong' },
+    });
     expect((await failure(cc.verifyCredentials())).message).toMatch(/client ID or client secret was refused/);
   });
 
   it('reports a truncated token answer as a bad response', async () => {
     emu.faults.malformedJson('token', { times: 1 });
-    const c = new PlaudCloudClient({ apiBase: emu.baseUrl, credentials: { kind: 'client', clientId: emu.clientId, clientSecret: emu.clientSecret } });
+    const c = new PlaudCloudClient({
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'client', clientId: emu.clientId, clientSecret: emu.clientSecret },
+    });
     const e = await failure(c.getToken());
     expect(e.kind).toBe('bad-response');
     expect(e.message).toMatch(/Getting an API token: .*not valid JSON/);

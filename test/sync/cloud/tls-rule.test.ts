@@ -21,19 +21,30 @@ describe('loopback and part-URL rules', () => {
     expect(isLoopbackHost(h)).toBe(true);
   });
 
-  it.each(['evil.localhost', 'localhost.evil.example', 'evil-localhost.com', 'sub.evil.localhost', '128.0.0.1', '10.0.0.1', 'api.plaud.ai'])(
-    '%s is not loopback and plain http to it is refused',
-    (h) => {
-      expect(isLoopbackHost(h)).toBe(false);
-      expect(() => checkApiBase(`http://${h}:8080`)).toThrow(/Refusing to send recordings and credentials over plain http/);
-    },
-  );
+  it.each([
+    'evil.localhost',
+    'localhost.evil.example',
+    'evil-localhost.com',
+    'sub.evil.localhost',
+    '128.0.0.1',
+    '10.0.0.1',
+    'api.plaud.ai',
+  ])('%s is not loopback and plain http to it is refused', (h) => {
+    expect(isLoopbackHost(h)).toBe(false);
+    expect(() => checkApiBase(`http://${h}:8080`)).toThrow(
+      /Refusing to send recordings and credentials over plain http/,
+    );
+  });
 
   it('allows https part URLs to any host, plain http only to loopback from a plain-http loopback API', () => {
-    expect(partUrlProblem('https://bucket.s3.amazonaws.com/k?X-Amz-Signature=a', 'https://api.plaud.ai')).toBeUndefined();
+    expect(
+      partUrlProblem('https://bucket.s3.amazonaws.com/k?X-Amz-Signature=a', 'https://api.plaud.ai'),
+    ).toBeUndefined();
     expect(partUrlProblem('https://10.1.2.3/k', 'http://127.0.0.1:9')).toBeUndefined();
     expect(partUrlProblem('http://127.0.0.2:9/k', 'http://127.0.0.1:8')).toBeUndefined();
-    expect(partUrlProblem('http://127.0.0.2:9/k', 'https://api.plaud.ai')).toMatch(/over http:\/\/ to 127\.0\.0\.2:9.*only sent over https/);
+    expect(partUrlProblem('http://127.0.0.2:9/k', 'https://api.plaud.ai')).toMatch(
+      /over http:\/\/ to 127\.0\.0\.2:9.*only sent over https/,
+    );
     expect(partUrlProblem('http://evil.localhost/k', 'http://127.0.0.1:8')).toMatch(/over http:\/\//);
     expect(partUrlProblem('http://10.0.0.1/k', 'http://localhost:8')).toMatch(/over http:\/\//);
     expect(partUrlProblem('ftp://127.0.0.1/k', 'http://127.0.0.1:8')).toMatch(/over ftp:\/\//);
@@ -65,7 +76,12 @@ afterAll(async () => {
 });
 
 function presignAnswer(partUrl: string) {
-  return JSON.stringify({ FileId: 'f1', UploadId: 'u1', ChunkSize: 5 * 1024 * 1024, Parts: [{ PartNumber: 1, PresignedUrl: partUrl }] });
+  return JSON.stringify({
+    FileId: 'f1',
+    UploadId: 'u1',
+    ChunkSize: 5 * 1024 * 1024,
+    Parts: [{ PartNumber: 1, PresignedUrl: partUrl }],
+  });
 }
 
 describe('an https API answering a plain-http part URL', () => {
@@ -77,11 +93,33 @@ describe('an https API answering a plain-http part URL', () => {
   beforeAll(async () => {
     const key = path.join(dir, 'key.pem');
     caFile = path.join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', caFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        caFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     api = https.createServer({ key: await fs.readFile(key), cert: await fs.readFile(caFile) }, (req, res) => {
       calls.push(req.url ?? '');
       req.resume();
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(presignAnswer(`${sinkUrl}/bucket/key?partNumber=1&X-Amz-Signature=abc`));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(presignAnswer(`${sinkUrl}/bucket/key?partNumber=1&X-Amz-Signature=abc`));
     });
     await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
     apiBase = `https://127.0.0.1:${(api.address() as AddressInfo).port}`;
@@ -91,19 +129,41 @@ describe('an https API answering a plain-http part URL', () => {
     await new Promise((r) => api.close(r));
   });
 
-  it.skipIf(!hasFfmpeg)('push refuses before a byte is sent, naming the problem, and does not retry', async () => {
-    sinkConnections = 0;
-    const real = path.join(dir, 'real.opus');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=300:duration=1', '-c:a', 'libopus', real]);
-    const r = await runCli(['push', real, '--api-base', apiBase, '--sn', '880000000000000001', '--json'], {
-      env: { NODE_EXTRA_CA_CERTS: caFile, PLAUD_API_TOKEN: 'tls-test-token', PLAUD_SYNC_STATE: path.join(dir, 'state') },
-    });
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/upload link over http:\/\/ to 127\.0\.0\.2:\d+; recordings are only sent over https, so nothing was uploaded/);
-    expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ reason: 'insecure' });
-    expect(sinkConnections).toBe(0);
-    expect(calls.filter((c) => c.includes('generate-presigned-urls'))).toHaveLength(1);
-  }, 60_000);
+  it.skipIf(!hasFfmpeg)(
+    'push refuses before a byte is sent, naming the problem, and does not retry',
+    async () => {
+      sinkConnections = 0;
+      const real = path.join(dir, 'real.opus');
+      execFileSync('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=300:duration=1',
+        '-c:a',
+        'libopus',
+        real,
+      ]);
+      const r = await runCli(['push', real, '--api-base', apiBase, '--sn', '880000000000000001', '--json'], {
+        env: {
+          NODE_EXTRA_CA_CERTS: caFile,
+          PLAUD_API_TOKEN: 'tls-test-token',
+          PLAUD_SYNC_STATE: path.join(dir, 'state'),
+        },
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        /upload link over http:\/\/ to 127\.0\.0\.2:\d+; recordings are only sent over https, so nothing was uploaded/,
+      );
+      expect(JSON.parse(r.stdout.trim().split('\n')[0]!)).toMatchObject({ reason: 'insecure' });
+      expect(sinkConnections).toBe(0);
+      expect(calls.filter((c) => c.includes('generate-presigned-urls'))).toHaveLength(1);
+    },
+    60_000,
+  );
 });
 
 describe('a plain-http loopback API', () => {
@@ -150,7 +210,9 @@ describe('a plain-http loopback API', () => {
     // An https API that is not there: the stored plain-http links must not be used, and no fresh ones come.
     const client = new PlaudCloudClient({ apiBase: 'https://127.0.0.1:1', credentials: { kind: 'token', token: 'x' } });
     const up = new MultipartUploader(client, { maxApiTries: 1 });
-    const err = await up.upload({ path: file, filetype: 'opus', snType: 'note', sn: '1', startTime: 1, durationMs: 1000, resume }).catch((e: unknown) => e);
+    const err = await up
+      .upload({ path: file, filetype: 'opus', snType: 'note', sn: '1', startTime: 1, durationMs: 1000, resume })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UploadError);
     expect(err).toMatchObject({ reason: 'start-failed' });
     expect(sinkConnections).toBe(0);

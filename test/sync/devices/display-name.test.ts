@@ -17,11 +17,19 @@ describe('deviceDisplayName', () => {
   });
 
   it("is the engine's displayName and the name in the CLI's and the tray's lines", () => {
-    for (const d of [{ sn_type: 'notepin' as const, model: 'PLAUD NOTEPIN' }, { sn_type: 'other' as const, model: 'PLAUD NOTE X2' }]) {
+    for (const d of [
+      { sn_type: 'notepin' as const, model: 'PLAUD NOTEPIN' },
+      { sn_type: 'other' as const, model: 'PLAUD NOTE X2' },
+    ]) {
       const name = deviceDisplayName(d);
       expect(displayName(d)).toBe(name);
-      expect(eventText({ type: 'device-attached', deviceId: 'x', sn: '888', ...d, mountPath: '/media/p' })).toBe(`Recorder found: ${name} (${d.sn_type}, serial 888) at /media/p`);
-      const pulling = device({ ...d, pull: { state: 'pulling', filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10 } });
+      expect(eventText({ type: 'device-attached', deviceId: 'x', sn: '888', ...d, mountPath: '/media/p' })).toBe(
+        `Recorder found: ${name} (${d.sn_type}, serial 888) at /media/p`,
+      );
+      const pulling = device({
+        ...d,
+        pull: { state: 'pulling', filesDone: 1, filesTotal: 2, bytesDone: 5, bytesTotal: 10 },
+      });
       expect(progressText(emptyState({ devices: [pulling] }))).toContain(`Copying from ${name}:`);
       expect(trayView(emptyState({ devices: [pulling] }), null, Date.now()).status).toContain(`Reading ${name}:`);
     }

@@ -11,13 +11,25 @@ import { DeviceMonitor } from '../../../main/sync/devices/watcher.js';
 import { VolumeProber, type ProbeResult } from '../../../main/sync/devices/probe.js';
 import { probeableRoots, type DriveInfo } from '../../../main/sync/devices/windows-drives.js';
 import type { Logger } from '../../../main/sync/log.js';
-import { buildRecorderImage, nbdUnavailableReason, startNbdRecorder, type NbdRecorder } from '../../support/nbd-recorder.js';
+import {
+  buildRecorderImage,
+  nbdUnavailableReason,
+  startNbdRecorder,
+  type NbdRecorder,
+} from '../../support/nbd-recorder.js';
 import { writeModelTxt, TEST_SERIAL } from '../../support/recorder.js';
 
 function recordingLogger(): Logger & { warnings: string[]; infos: string[] } {
   const warnings: string[] = [];
   const infos: string[] = [];
-  return { warnings, infos, debug() {}, info: (m) => void infos.push(m), warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+  return {
+    warnings,
+    infos,
+    debug() {},
+    info: (m) => void infos.push(m),
+    warn: (m) => void warnings.push(m),
+    error: (m) => void warnings.push(m),
+  };
 }
 
 let tmp: string;
@@ -107,7 +119,13 @@ describe.skipIf(!!nbdUnavailableReason())('a volume that stops answering', { tim
     stalled!.stall();
     await stalled!.dropCaches();
     // No fallback scan within the test, no follow-ups: only the probe's "answers again" can bring the second one.
-    const monitor = new DeviceMonitor({ mountRoots: [root], usb: false, rescanIntervalMs: 120_000, followUpMs: [], prober: new VolumeProber({ timeoutMs: 1000 }) });
+    const monitor = new DeviceMonitor({
+      mountRoots: [root],
+      usb: false,
+      rescanIntervalMs: 120_000,
+      followUpMs: [],
+      prober: new VolumeProber({ timeoutMs: 1000 }),
+    });
     const attached: string[] = [];
     monitor.on('device-attached', (d) => attached.push(d.sn));
     try {
@@ -136,8 +154,16 @@ describe('Windows drive letters', () => {
     const roots = ['D:\\', 'E:\\', 'F:\\', 'G:\\', 'Z:\\', 'C:\\Users\\me\\mounts'];
     expect(probeableRoots(roots, drives)).toEqual(['E:\\', 'C:\\Users\\me\\mounts']);
     const known = new Set(['D:', 'E:', 'Z:']);
-    expect(probeableRoots(roots, drives, { usbAttachSeen: true, known })).toEqual(['E:\\', 'F:\\', 'C:\\Users\\me\\mounts']);
-    expect(probeableRoots(roots, [...drives, { letter: 'G:', driveType: 4 }], { usbAttachSeen: true, known })).toEqual(['E:\\', 'F:\\', 'C:\\Users\\me\\mounts']);
+    expect(probeableRoots(roots, drives, { usbAttachSeen: true, known })).toEqual([
+      'E:\\',
+      'F:\\',
+      'C:\\Users\\me\\mounts',
+    ]);
+    expect(probeableRoots(roots, [...drives, { letter: 'G:', driveType: 4 }], { usbAttachSeen: true, known })).toEqual([
+      'E:\\',
+      'F:\\',
+      'C:\\Users\\me\\mounts',
+    ]);
   });
 
   it('findDevices on win32 probes only those roots, and none of the letters when the drive list cannot be had', async () => {
@@ -150,7 +176,11 @@ describe('Windows drive letters', () => {
     }
     const folder = path.join(tmp, 'win-folder');
     await fs.mkdir(folder, { recursive: true });
-    await findDevices(['D:\\', 'E:\\', 'Z:\\', folder], { platform: 'win32', listDrives: async () => drives, prober: new Observing() });
+    await findDevices(['D:\\', 'E:\\', 'Z:\\', folder], {
+      platform: 'win32',
+      listDrives: async () => drives,
+      prober: new Observing(),
+    });
     expect(probed).toContain('E:\\');
     expect(probed).toContain(folder);
     expect(probed).not.toContain('D:\\');

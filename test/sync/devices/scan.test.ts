@@ -96,7 +96,9 @@ describe('scanVolume', () => {
     expect(reasons['NOTES/20240301/1709280500.WAV']).toMatch(/symbolic link/);
     expect(reasons['NOTES/20240303']).toMatch(/symbolic link/);
     // Not skipped: the whole recording waits until it settles, and is looked at again.
-    expect(unsettled).toEqual([{ relPath: 'NOTES/20240301/1709280600', reason: expect.stringMatching(/still being written/) }]);
+    expect(unsettled).toEqual([
+      { relPath: 'NOTES/20240301/1709280600', reason: expect.stringMatching(/still being written/) },
+    ]);
     expect(skipped).toHaveLength(12);
   });
 

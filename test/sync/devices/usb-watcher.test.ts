@@ -28,7 +28,13 @@ class FakeWebUsb implements WebUsbLike {
   }
 }
 
-const PLAUD = { vendorId: 0x0bda, productId: 0x4042, serialNumber: TEST_SERIAL, productName: 'NOTE', manufacturerName: 'PLAUD' };
+const PLAUD = {
+  vendorId: 0x0bda,
+  productId: 0x4042,
+  serialNumber: TEST_SERIAL,
+  productName: 'NOTE',
+  manufacturerName: 'PLAUD',
+};
 
 describe('UsbWatcher', () => {
   it('with the real usb package and no USB bus: start() says unavailable, the process survives', async () => {
@@ -87,7 +93,12 @@ describe('DeviceMonitor with USB hints', () => {
   it('a USB attach makes it look at once and supplies the USB serial; a mismatch becomes a warning', async () => {
     const usb = new FakeWebUsb();
     // Slow fallback and no follow-ups: only the USB event can make it look.
-    const monitor = new DeviceMonitor({ mountRoots: [root], usb: new UsbWatcher({ loadUsb: async () => usb }), followUpMs: [], rescanIntervalMs: 60_000 });
+    const monitor = new DeviceMonitor({
+      mountRoots: [root],
+      usb: new UsbWatcher({ loadUsb: async () => usb }),
+      followUpMs: [],
+      rescanIntervalMs: 60_000,
+    });
     await monitor.start();
     try {
       // The volume appears without a filesystem event the watcher sees (a mount over an existing folder).
@@ -99,7 +110,9 @@ describe('DeviceMonitor with USB hints', () => {
       usb.fire('connect', { ...PLAUD, serialNumber: '888300000000000001' });
       const info = await attached;
       expect(info).toMatchObject({ sn: TEST_SERIAL, usbSerial: '888300000000000001', mountPath: vol });
-      expect(info.warnings.join(' ')).toMatch(/Serial numbers disagree: MODEL.txt says 888317426694681884, USB says 888300000000000001/);
+      expect(info.warnings.join(' ')).toMatch(
+        /Serial numbers disagree: MODEL.txt says 888317426694681884, USB says 888300000000000001/,
+      );
       expect(monitor.devices()).toHaveLength(1);
     } finally {
       await monitor.stop();

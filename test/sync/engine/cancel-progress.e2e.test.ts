@@ -54,8 +54,18 @@ describe.skipIf(!!noFuse)('cancel and resume (FAT recorder + emulator + s3rver)'
   async function engine() {
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-state-'));
     const watcher = new TestWatcher();
-    const settings: Settings = { ...defaultSettings(path.join(stateDir, 'library')), apiBase: emu.baseUrl, credentials: { kind: 'token' } };
-    const e = new SyncEngine({ stateDir, settings, secrets: new MemorySecretStore({ apiToken: emu.token }), watcher, stateIntervalMs: 20 });
+    const settings: Settings = {
+      ...defaultSettings(path.join(stateDir, 'library')),
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'token' },
+    };
+    const e = new SyncEngine({
+      stateDir,
+      settings,
+      secrets: new MemorySecretStore({ apiToken: emu.token }),
+      watcher,
+      stateIntervalMs: 20,
+    });
     await e.start();
     engines.push(e);
     return { e, watcher };
@@ -67,7 +77,12 @@ describe.skipIf(!!noFuse)('cancel and resume (FAT recorder + emulator + s3rver)'
     emu.faults.rateLimit({ target: 'parts', retryAfterSeconds: 3600, times: 1 });
     const { e, watcher } = await engine();
     const dev = await watcher.plug(m.dir);
-    await until(() => e.getState().queue.some((q) => q.state === 'waiting-retry'), 60_000, 'a retry scheduled', () => e.getState().queue);
+    await until(
+      () => e.getState().queue.some((q) => q.state === 'waiting-retry'),
+      60_000,
+      'a retry scheduled',
+      () => e.getState().queue,
+    );
     const waiting = e.getState().queue.find((q) => q.state === 'waiting-retry')!;
     expect(waiting.phase).toBe('upload');
     expect(waiting.nextRetryAt).toBeGreaterThan(Date.now() + 30 * 60_000);
@@ -110,7 +125,10 @@ describe.skipIf(!!noFuse)('cancel and resume (FAT recorder + emulator + s3rver)'
       { startSec: 1_731_000_100, seconds: 2, wavRepeat: 60 },
     ]);
     const { e, watcher } = await engine();
-    const seen: { copy?: { bytesDone: number; bytesTotal: number }; pull: { bytesDone: number; bytesTotal: number } }[] = [];
+    const seen: {
+      copy?: { bytesDone: number; bytesTotal: number };
+      pull: { bytesDone: number; bytesTotal: number };
+    }[] = [];
     e.onState((s) => {
       const d = s.devices.find((x) => x.connected && x.pull.state === 'pulling');
       if (d) seen.push({ ...(s.totals.copy ? { copy: s.totals.copy } : {}), pull: d.pull });
@@ -128,6 +146,7 @@ describe.skipIf(!!noFuse)('cancel and resume (FAT recorder + emulator + s3rver)'
     await watcher.plug(m.dir);
     await until(() => e.records().filter((r) => r.state === 'synced').length === 2, 90_000, 'both synced');
     expect(seen.length).toBeGreaterThan(0);
-    for (const s of seen) expect(s.copy).toEqual(expect.objectContaining({ bytesDone: s.pull.bytesDone, bytesTotal: s.pull.bytesTotal }));
+    for (const s of seen)
+      expect(s.copy).toEqual(expect.objectContaining({ bytesDone: s.pull.bytesDone, bytesTotal: s.pull.bytesTotal }));
   }, 120_000);
 });

@@ -55,7 +55,12 @@ describe.skipIf(!!noFuse)(`sync CLI killed with SIGKILL at random moments (${TRI
     await makeFatImage(img, 96);
     mount = await mountFat(img, path.join(tmp, 'media', 'PLAUD_NOTE'));
     const t0 = 1_722_000_000;
-    const small = [0, 1, 2, 3].map((i) => ({ startSec: t0 + i * 900, seconds: 2, kind: i % 2 ? ('call' as const) : ('note' as const), wavRepeat: 8 }));
+    const small = [0, 1, 2, 3].map((i) => ({
+      startSec: t0 + i * 900,
+      seconds: 2,
+      kind: i % 2 ? ('call' as const) : ('note' as const),
+      wavRepeat: 8,
+    }));
     await layOutRecorder(mount.dir, { serial: SERIAL, recordings: small });
     // Two long recordings: their Opus upload files need 2 and 3 parts of 5 MiB.
     const asr = await makeDeviceAsr(2);
@@ -84,7 +89,20 @@ describe.skipIf(!!noFuse)(`sync CLI killed with SIGKILL at random moments (${TRI
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
     console.log(`crash test seed ${seed} (replay with CRASH_SEED=${seed})`);
     const random = rng(seed);
-    const args = (state: string) => ['sync', '--mount-root', path.dirname(mount.dir), '--state-dir', state, '--library', path.join(state, 'lib'), '--api-base', emu.baseUrl, '--token', emu.token, '--json'];
+    const args = (state: string) => [
+      'sync',
+      '--mount-root',
+      path.dirname(mount.dir),
+      '--state-dir',
+      state,
+      '--library',
+      path.join(state, 'lib'),
+      '--api-base',
+      emu.baseUrl,
+      '--token',
+      emu.token,
+      '--json',
+    ];
 
     // Calibration: how long one uninterrupted pass takes here.
     const calState = path.join(tmp, 'calibrate');
@@ -120,21 +138,34 @@ describe.skipIf(!!noFuse)(`sync CLI killed with SIGKILL at random moments (${TRI
         clearTimeout(timer);
         clearTimeout(guard);
         const ev = jsonLines(res.stdout);
-        const phase = ev.some((e) => e.type === 'pull-finished') ? 'upload' : ev.some((e) => e.type === 'device-attached') ? 'pull' : 'other';
+        const phase = ev.some((e) => e.type === 'pull-finished')
+          ? 'upload'
+          : ev.some((e) => e.type === 'device-attached')
+            ? 'pull'
+            : 'other';
         phases[phase]++;
       }
       const final = await runCli(args(state), { compiled: true });
       expect(final.code, `trial ${trial} (seed ${seed}): ${final.stderr}\n${final.stdout}`).toBe(0);
 
       // Exactly once in the cloud, byte-exact.
-      const mine = emu.files().slice(before).filter((f) => f.body.sn === SERIAL);
+      const mine = emu
+        .files()
+        .slice(before)
+        .filter((f) => f.body.sn === SERIAL);
       const byStart = new Map<number, number>();
-      for (const f of mine) byStart.set(f.body.start_time as number, (byStart.get(f.body.start_time as number) ?? 0) + 1);
+      for (const f of mine)
+        byStart.set(f.body.start_time as number, (byStart.get(f.body.start_time as number) ?? 0) + 1);
       expect([...byStart.keys()].sort(), `trial ${trial}: recordings in the cloud`).toEqual([...starts].sort());
-      expect([...byStart.values()].every((n) => n === 1), `trial ${trial}: a recording was uploaded twice`).toBe(true);
+      expect(
+        [...byStart.values()].every((n) => n === 1),
+        `trial ${trial}: a recording was uploaded twice`,
+      ).toBe(true);
 
       const status = await runCli(['status', '--json', '--state-dir', state], { compiled: true });
-      const report = JSON.parse(status.stdout) as { recordings: { state: string; cloudFileId: string; libraryPath: string }[] };
+      const report = JSON.parse(status.stdout) as {
+        recordings: { state: string; cloudFileId: string; libraryPath: string }[];
+      };
       expect(report.recordings.map((r) => r.state)).toEqual(starts.map(() => 'synced'));
       for (const r of report.recordings) {
         const stored = mine.find((f) => f.id === r.cloudFileId || f.fileId === r.cloudFileId)!;
@@ -143,9 +174,15 @@ describe.skipIf(!!noFuse)(`sync CLI killed with SIGKILL at random moments (${TRI
       }
       // No temp file left, and nothing half-written under a final name: every final file matches its manifest.
       const files = await walk(path.join(state, 'lib'));
-      expect(files.filter((f) => f.endsWith('.part')), `trial ${trial}: temp files left`).toEqual([]);
+      expect(
+        files.filter((f) => f.endsWith('.part')),
+        `trial ${trial}: temp files left`,
+      ).toEqual([]);
       for (const m of files.filter((f) => f.endsWith('.manifest.json'))) {
-        const man = JSON.parse(await fs.readFile(m, 'utf8')) as Record<string, { name?: string; md5?: string; size?: number }>;
+        const man = JSON.parse(await fs.readFile(m, 'utf8')) as Record<
+          string,
+          { name?: string; md5?: string; size?: number }
+        >;
         for (const role of ['wav', 'asr'] as const) {
           const entry = man[role];
           if (!entry?.name) continue;

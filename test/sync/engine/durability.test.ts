@@ -31,7 +31,10 @@ describe('engine durability points', () => {
     // Hold every background fsync of the journal until the test lets it go.
     const held: (() => void)[] = [];
     const realFdatasync = fs.fdatasync;
-    const fdatasyncSpy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    const fdatasyncSpy = vi.spyOn(fs, 'fdatasync').mockImplementation(((
+      fd: number,
+      cb: (err: NodeJS.ErrnoException | null) => void,
+    ) => {
       held.push(() => realFdatasync(fd, cb));
     }) as unknown as typeof fs.fdatasync);
     const release = () => held.splice(0).forEach((go) => go());
@@ -43,24 +46,47 @@ describe('engine durability points', () => {
       reachable: async () => true,
       testConnection: async () => ({ ok: true, message: 'ok' }),
       async upload(job, hooks): Promise<UploadResult> {
-        const state: UploadState = { fileId: 'file-1', uploadId: 'upload-1', partSize: 5 * 1024 * 1024, fileSize: 1, md5: job.md5!, parts: [], completing: false, possibleDuplicate: false };
+        const state: UploadState = {
+          fileId: 'file-1',
+          uploadId: 'upload-1',
+          partSize: 5 * 1024 * 1024,
+          fileSize: 1,
+          md5: job.md5!,
+          parts: [],
+          completing: false,
+          possibleDuplicate: false,
+        };
         await hooks.onSessionStarted?.(state);
         let resolved = false;
         checking = true;
-        const completing = Promise.resolve(hooks.onCompleting?.({ ...state, completing: true })).then(() => (resolved = true));
+        const completing = Promise.resolve(hooks.onCompleting?.({ ...state, completing: true })).then(
+          () => (resolved = true),
+        );
         await new Promise((r) => setTimeout(r, 150));
         seen.completingResolvedWhileHeld = resolved;
         checking = false;
         release();
         await completing;
         seen.completeCalled++;
-        return { file: { id: 'cloud-1' } as UploadResult['file'], fileId: 'cloud-1', uploadId: 'upload-1', md5: job.md5!, bytes: 1, sessionsStarted: 1, possibleDuplicate: false };
+        return {
+          file: { id: 'cloud-1' } as UploadResult['file'],
+          fileId: 'cloud-1',
+          uploadId: 'upload-1',
+          md5: job.md5!,
+          bytes: 1,
+          sessionsStarted: 1,
+          possibleDuplicate: false,
+        };
       },
     };
     const watcher = new TestWatcher();
     const engine = new SyncEngine({
       stateDir: path.join(work, 'state'),
-      settings: { ...defaultSettings(path.join(work, 'library')), apiBase: 'http://127.0.0.1:9', credentials: { kind: 'token' } },
+      settings: {
+        ...defaultSettings(path.join(work, 'library')),
+        apiBase: 'http://127.0.0.1:9',
+        credentials: { kind: 'token' },
+      },
       secrets: new MemorySecretStore({ apiToken: 't' }),
       watcher,
       cloudFactory: () => cloud,

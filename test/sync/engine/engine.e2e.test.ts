@@ -20,9 +20,7 @@ import { until } from '../../support/until.js';
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`engine e2e tests skipped: ${noFuse}`);
 
-
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
-
 
 describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3rver)', () => {
   let emu: Emulator;
@@ -51,10 +49,26 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     return { mount: m, written, img };
   }
 
-  async function engine(stateDir: string, over: Partial<Settings> = {}, secrets = new MemorySecretStore({ apiToken: emu.token })) {
+  async function engine(
+    stateDir: string,
+    over: Partial<Settings> = {},
+    secrets = new MemorySecretStore({ apiToken: emu.token }),
+  ) {
     const watcher = new TestWatcher();
-    const settings: Settings = { ...defaultSettings(path.join(stateDir, 'library')), apiBase: emu.baseUrl, credentials: { kind: 'token' }, ...over };
-    const e = new SyncEngine({ stateDir, settings, secrets, watcher, stateIntervalMs: 20, ...(process.env.ENGINE_DEBUG ? { logger: jsonLineLogger(undefined, "debug") } : {}) });
+    const settings: Settings = {
+      ...defaultSettings(path.join(stateDir, 'library')),
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'token' },
+      ...over,
+    };
+    const e = new SyncEngine({
+      stateDir,
+      settings,
+      secrets,
+      watcher,
+      stateIntervalMs: 20,
+      ...(process.env.ENGINE_DEBUG ? { logger: jsonLineLogger(undefined, 'debug') } : {}),
+    });
     const events: EngineEvent[] = [];
     e.onEvent((ev) => events.push(ev));
     await e.start();
@@ -87,7 +101,9 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     const summaries = events.filter((ev) => ev.type === 'sync-finished');
     expect(summaries).toHaveLength(1);
     expect(summaries[0]).toMatchObject({ deviceId: 'note:888000000000000001', synced: 3 });
-    expect(events.findIndex((ev) => ev.type === 'pull-finished')).toBeLessThan(events.findIndex((ev) => ev.type === 'sync-finished'));
+    expect(events.findIndex((ev) => ev.type === 'pull-finished')).toBeLessThan(
+      events.findIndex((ev) => ev.type === 'sync-finished'),
+    );
 
     const filesA = emu.files().slice(before);
     expect(filesA).toHaveLength(3);
@@ -98,7 +114,13 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
       const local = await fs.readFile(rec.pulled!.upload.path);
       const remote = await emu.getObject(stored.fileId);
       expect(md5(remote)).toBe(md5(local));
-      expect(stored.body).toMatchObject({ sn: '888000000000000001', sn_type: 'note', filetype: 'opus', start_time: spec.startSec * 1000, file_md5: md5(local) });
+      expect(stored.body).toMatchObject({
+        sn: '888000000000000001',
+        sn_type: 'note',
+        filetype: 'opus',
+        start_time: spec.startSec * 1000,
+        file_md5: md5(local),
+      });
       expect(Math.abs((stored.body.duration as number) - spec.seconds * 1000)).toBeLessThan(100);
       // library copies equal the device files byte for byte
       for (const f of rec.pulled!.files) {
@@ -118,8 +140,16 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     await until(() => e.records().filter((r) => r.state === 'synced').length === 6, 30_000, 'recorder B synced');
     expect(emu.files().length - before).toBe(6);
     const recB = e.records().filter((r) => r.sn === '882000000000000002');
-    expect(recB.every((r) => r.sn_type === 'notepin' && r.pulled!.upload.path.includes('882000000000000002'))).toBe(true);
-    expect(emu.files().slice(before).filter((f) => f.body.sn === '882000000000000002').every((f) => f.body.sn_type === 'notepin')).toBe(true);
+    expect(recB.every((r) => r.sn_type === 'notepin' && r.pulled!.upload.path.includes('882000000000000002'))).toBe(
+      true,
+    );
+    expect(
+      emu
+        .files()
+        .slice(before)
+        .filter((f) => f.body.sn === '882000000000000002')
+        .every((f) => f.body.sn_type === 'notepin'),
+    ).toBe(true);
     // History lists all six, newest first.
     const hist = await e.getHistory({});
     expect(hist.total).toBe(6);
@@ -145,7 +175,11 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     emu.faults.slow({ target: 'presign', delayMs: 2_000, times: 1 });
     await secrets.set('apiToken', 'a-wrong-token');
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
-    await until(() => e.getState().queue.some((q) => q.state === 'uploading'), 10_000, 'the upload under the wrong token to start');
+    await until(
+      () => e.getState().queue.some((q) => q.state === 'uploading'),
+      10_000,
+      'the upload under the wrong token to start',
+    );
     const refused = await e.testConnection();
     expect(refused.ok).toBe(false);
     expect(refused.message).toMatch(/refused/i);
@@ -153,7 +187,16 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     await secrets.set('apiToken', emu.token);
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
     expect(await e.testConnection()).toMatchObject({ ok: true });
-    await until(() => e.records().every((x) => x.state === 'synced'), 45_000, 'synced after credentials', () => ({ records: e.records().map((x) => x.state), account: e.getState().account, problems: e.getState().problems.map((p) => p.code) }));
+    await until(
+      () => e.records().every((x) => x.state === 'synced'),
+      45_000,
+      'synced after credentials',
+      () => ({
+        records: e.records().map((x) => x.state),
+        account: e.getState().account,
+        problems: e.getState().problems.map((p) => p.code),
+      }),
+    );
     expect(e.getState().problems.some((p) => p.code === 'no-account' || p.code === 'auth-refused')).toBe(false);
   }, 90_000);
 
@@ -171,7 +214,9 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
       const s = e.getState();
       expect(s.problems.some((p) => p.code === 'offline')).toBe(true);
       expect(e.records().every((x) => x.attempts === 0)).toBe(true);
-      expect(s.queue.every((q) => q.state === 'waiting-network' || q.state === 'queued' || q.state === 'uploading')).toBe(true);
+      expect(
+        s.queue.every((q) => q.state === 'waiting-network' || q.state === 'queued' || q.state === 'uploading'),
+      ).toBe(true);
     } finally {
       await emu.goOnline();
     }
@@ -186,10 +231,18 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-state-'));
     const { e, watcher } = await engine(stateDir);
     await watcher.plug(r.mount.dir);
-    await until(() => e.getState().devices.some((d) => d.pull.state === 'pulling' && d.pull.bytesDone > 0), 20_000, 'pull under way');
+    await until(
+      () => e.getState().devices.some((d) => d.pull.state === 'pulling' && d.pull.bytesDone > 0),
+      20_000,
+      'pull under way',
+    );
     await r.mount.yank();
     watcher.unplug(r.mount.dir);
-    await until(() => e.getState().devices.every((d) => d.sn !== '888000000000000007' || !d.connected), 10_000, 'device shown away');
+    await until(
+      () => e.getState().devices.every((d) => d.sn !== '888000000000000007' || !d.connected),
+      10_000,
+      'device shown away',
+    );
     await until(() => !e.isPulling(), 10_000, 'pull stopped');
     const afterYank = e.records().find((x) => x.relBase === relBaseOf(spec))!;
     expect(afterYank.state).toBe('discovered');
@@ -212,9 +265,14 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     const again = await mountFat(r.img, r.mount.dir);
     mounts.push(again);
     await watcher.plug(again.dir);
-    await until(() => e.records().filter((x) => x.sn === '888000000000000007' && x.state === 'synced').length === 2, 60_000, 'synced after re-plug');
+    await until(
+      () => e.records().filter((x) => x.sn === '888000000000000007' && x.state === 'synced').length === 2,
+      60_000,
+      'synced after re-plug',
+    );
     const rec = e.records().find((x) => x.relBase === relBaseOf(spec))!;
-    for (const f of rec.pulled!.files) expect(md5(await fs.readFile(f.libraryPath))).toBe(md5(r.written.get(f.relPath)!));
+    for (const f of rec.pulled!.files)
+      expect(md5(await fs.readFile(f.libraryPath))).toBe(md5(r.written.get(f.relPath)!));
     expect(e.getState().problems.some((p) => p.code === 'device-read-error')).toBe(false);
   }, 120_000);
 
@@ -235,9 +293,15 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(rec.state).not.toBe('pulled');
     // nothing with a final name that is not verified
     const walk = async (d: string): Promise<string[]> =>
-      (await fs.readdir(d, { withFileTypes: true })).flatMap((x) => (x.isDirectory() ? [] : [path.join(d, x.name)])).concat(
-        ...(await Promise.all((await fs.readdir(d, { withFileTypes: true })).filter((x) => x.isDirectory()).map((x) => walk(path.join(d, x.name))))),
-      );
+      (await fs.readdir(d, { withFileTypes: true }))
+        .flatMap((x) => (x.isDirectory() ? [] : [path.join(d, x.name)]))
+        .concat(
+          ...(await Promise.all(
+            (await fs.readdir(d, { withFileTypes: true }))
+              .filter((x) => x.isDirectory())
+              .map((x) => walk(path.join(d, x.name))),
+          )),
+        );
     const left = await walk(lib.dir);
     // Whatever has a final name is a complete, verified copy (the ASR fits; the big WAV does not).
     const finals = left.filter((f) => /\.(WAV|ASR)$/i.test(f) && !path.basename(f).startsWith('.'));
@@ -247,7 +311,9 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
       expect(md5(await fs.readFile(f)), rel).toBe(md5(r.written.get(rel)!));
     }
     expect(left.filter((f) => f.endsWith('.part'))).toEqual([]);
-    expect(await fs.stat(path.join(r.mount.dir, `${relBaseOf({ startSec: 1_720_000_000, seconds: 2 })}.WAV`))).toBeTruthy();
+    expect(
+      await fs.stat(path.join(r.mount.dir, `${relBaseOf({ startSec: 1_720_000_000, seconds: 2 })}.WAV`)),
+    ).toBeTruthy();
   }, 60_000);
 
   it('remove-after-sync deletes from the recorder only after the cloud confirmed and the library copy verifies', async () => {

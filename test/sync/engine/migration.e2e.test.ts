@@ -36,13 +36,25 @@ describe('a format-1 state folder and library, migrated and synced', () => {
     // Before: four format-1 records for three recordings (the WAV-only one was uploaded again when its ASR came).
     const before = await readLedger(ledgerDir);
     expect(before).toHaveLength(3); // read as it will be after migration
-    const snapHead = JSON.parse(fs.readFileSync(path.join(ledgerDir, 'ledger.snapshot'), 'utf8').split('\n')[0]!.slice(9));
+    const snapHead = JSON.parse(
+      fs.readFileSync(path.join(ledgerDir, 'ledger.snapshot'), 'utf8').split('\n')[0]!.slice(9),
+    );
     expect(snapHead.version).toBe(1);
     const libraryBefore = listFiles(path.join(ROOT, 'library'));
 
     const watcher = new TestWatcher();
-    const settings: Settings = { ...defaultSettings(path.join(ROOT, 'library')), apiBase: emu.baseUrl, credentials: { kind: 'token' } };
-    const e = new SyncEngine({ stateDir, settings, secrets: new MemorySecretStore({ apiToken: emu.token }), watcher, stateIntervalMs: 20 });
+    const settings: Settings = {
+      ...defaultSettings(path.join(ROOT, 'library')),
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'token' },
+    };
+    const e = new SyncEngine({
+      stateDir,
+      settings,
+      secrets: new MemorySecretStore({ apiToken: emu.token }),
+      watcher,
+      stateIntervalMs: 20,
+    });
     await e.start();
     try {
       await watcher.plug(path.join(ROOT, 'recorder'));

@@ -6,7 +6,11 @@ describe('ProblemBoard', () => {
   it('reports a repeated failure once and clears by subject', () => {
     const news: string[] = [];
     const cleared: string[] = [];
-    const b = new ProblemBoard((p) => news.push(p.id), (id) => cleared.push(id), () => 1);
+    const b = new ProblemBoard(
+      (p) => news.push(p.id),
+      (id) => cleared.push(id),
+      () => 1,
+    );
     expect(b.raise({ code: 'offline', message: 'x' })).toBe(true);
     expect(b.raise({ code: 'offline', message: 'y' })).toBe(false);
     b.raise({ code: 'upload-failed', message: 'r1', recordingId: 'r1' });

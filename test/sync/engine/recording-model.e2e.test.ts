@@ -2,7 +2,8 @@
 // recording used to be doubled or lost, each as a user meets it.
 //   - plugged in a moment after a recording ended: one of its files still settling;
 //   - a partner file that appears after the recording was uploaded (or before);
-//   - remove-after-sync, then a recorder whose clock was reset writes a different recording under the same name and size;
+//   - remove-after-sync, then a recorder whose clock was reset writes a different recording under the same name and
+// size;
 //   - a WAV whose header announces less audio than the file holds.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -14,7 +15,13 @@ import { MemorySecretStore } from '../../../main/sync/secrets-memory.js';
 import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
-import { DEVICE_WAV_DATA_OFFSET, deviceWavHeader, makeDeviceAsr, makeDeviceWav, oggOpusPackets } from '../../support/fixtures/audio.js';
+import {
+  DEVICE_WAV_DATA_OFFSET,
+  deviceWavHeader,
+  makeDeviceAsr,
+  makeDeviceWav,
+  oggOpusPackets,
+} from '../../support/fixtures/audio.js';
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../../support/recorder.js';
 import { TestWatcher } from '../../support/test-watcher.js';
 import { until } from '../../support/until.js';
@@ -22,7 +29,6 @@ import { until } from '../../support/until.js';
 const noFuse = fuseUnavailableReason();
 const SERIAL = '888000000000000077';
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
-
 
 describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulator)', () => {
   let emu: Emulator;
@@ -52,10 +58,19 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     return { dir: m.dir, written };
   }
 
-  async function engine(name: string, over: Partial<Settings> = {}, secrets = new MemorySecretStore({ apiToken: emu.token })) {
+  async function engine(
+    name: string,
+    over: Partial<Settings> = {},
+    secrets = new MemorySecretStore({ apiToken: emu.token }),
+  ) {
     const stateDir = path.join(tmp, `state-${name}`);
     const watcher = new TestWatcher();
-    const settings: Settings = { ...defaultSettings(path.join(stateDir, 'library')), apiBase: emu.baseUrl, credentials: { kind: 'token' }, ...over };
+    const settings: Settings = {
+      ...defaultSettings(path.join(stateDir, 'library')),
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'token' },
+      ...over,
+    };
     const e = new SyncEngine({ stateDir, settings, secrets, watcher, stateIntervalMs: 20 });
     await e.start();
     engines.push(e);
@@ -72,7 +87,11 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
   }
 
   /** Cloud files of our serial made since `before`. */
-  const cloudFiles = (before: number) => emu.files().slice(before).filter((f) => f.body.sn === SERIAL);
+  const cloudFiles = (before: number) =>
+    emu
+      .files()
+      .slice(before)
+      .filter((f) => f.body.sn === SERIAL);
 
   it('plugged in while the ASR is still settling: waits for the whole recording, uploads it once, from the ASR', async () => {
     const spec: RecordingSpec = { startSec: 1_730_000_000, seconds: 3 };
@@ -113,7 +132,11 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     watcher.unplug(rec.dir);
     const asr = await asrArrives(rec.dir, spec);
     await watcher.plug(rec.dir);
-    await until(async () => (e.records()[0]?.pulled?.files.length ?? 0) === 2, 20_000, 'the ASR joined the library copy');
+    await until(
+      async () => (e.records()[0]?.pulled?.files.length ?? 0) === 2,
+      20_000,
+      'the ASR joined the library copy',
+    );
     await e.whenIdle();
     expect(cloudFiles(before)).toHaveLength(1);
     expect(e.records()).toHaveLength(1);
@@ -134,7 +157,11 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     watcher.unplug(rec.dir);
     const asr = await asrArrives(rec.dir, spec);
     await watcher.plug(rec.dir);
-    await until(() => e.records()[0]?.state === 'pulled' && e.records()[0]!.pulled!.files.length === 2, 20_000, 'pulled again with the ASR');
+    await until(
+      () => e.records()[0]?.state === 'pulled' && e.records()[0]!.pulled!.files.length === 2,
+      20_000,
+      'pulled again with the ASR',
+    );
     await secrets.set('apiToken', emu.token);
     await e.applySettings({ ...settings, credentials: { kind: 'token' } });
     await until(() => e.records()[0]?.state === 'synced', 30_000, 'synced');
@@ -158,17 +185,27 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     // A different recording, same name, same sizes, same file times (the clock was reset to the same moment).
     const longWav = await makeDeviceWav(6, SERIAL);
     const longAsr = await makeDeviceAsr(6);
-    const wav2 = Buffer.concat([deviceWavHeader(3 * 64_000, SERIAL), longWav.subarray(DEVICE_WAV_DATA_OFFSET + 3 * 64_000, DEVICE_WAV_DATA_OFFSET + 6 * 64_000)]);
+    const wav2 = Buffer.concat([
+      deviceWavHeader(3 * 64_000, SERIAL),
+      longWav.subarray(DEVICE_WAV_DATA_OFFSET + 3 * 64_000, DEVICE_WAV_DATA_OFFSET + 6 * 64_000),
+    ]);
     const asr2 = longAsr.subarray(3 * 4000, 6 * 4000);
     expect(wav2.length).toBe(rec.written.get(`${relBaseOf(spec)}.WAV`)!.length);
     expect(asr2.length).toBe(rec.written.get(`${relBaseOf(spec)}.ASR`)!.length);
-    for (const [ext, buf] of [['WAV', wav2], ['ASR', asr2]] as const) {
+    for (const [ext, buf] of [
+      ['WAV', wav2],
+      ['ASR', asr2],
+    ] as const) {
       const f = path.join(rec.dir, `${relBaseOf(spec)}.${ext}`);
       await fs.writeFile(f, buf);
       await fs.utimes(f, spec.startSec + 3, spec.startSec + 3);
     }
     await watcher.plug(rec.dir);
-    await until(() => e.records().filter((r) => r.state === 'synced').length === 2, 30_000, 'the second recording synced');
+    await until(
+      () => e.records().filter((r) => r.state === 'synced').length === 2,
+      30_000,
+      'the second recording synced',
+    );
     await e.whenIdle();
     const files = cloudFiles(before);
     expect(files).toHaveLength(2);
@@ -180,7 +217,9 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     expect(first.libraryPath).not.toBe(second.libraryPath);
     expect(md5(await fs.readFile(first.libraryPath))).toBe(md5(rec.written.get(`${relBaseOf(spec)}.ASR`)!));
     expect(md5(await fs.readFile(second.libraryPath))).toBe(md5(asr2));
-    const second_object = await emu.getObject(files.find((f) => f.fileId === takes[1]!.synced!.cloudFileId || f.id === takes[1]!.synced!.cloudFileId)!.fileId);
+    const second_object = await emu.getObject(
+      files.find((f) => f.fileId === takes[1]!.synced!.cloudFileId || f.id === takes[1]!.synced!.cloudFileId)!.fileId,
+    );
     expect(Buffer.concat(oggOpusPackets(second_object)).equals(asr2)).toBe(true);
     expect((await e.getHistory({})).total).toBe(2);
     void settings;
@@ -211,7 +250,10 @@ describe.skipIf(!!noFuse)('the recording model end to end (FAT recorder + emulat
     expect(files).toHaveLength(2);
     for (const spec of specs) {
       const f = files.find((x) => x.body.start_time === spec.startSec * 1000)!;
-      expect(Math.abs((f.body.duration as number) - spec.seconds * 1000), `duration of the ${spec.seconds} s recording`).toBeLessThan(100);
+      expect(
+        Math.abs((f.body.duration as number) - spec.seconds * 1000),
+        `duration of the ${spec.seconds} s recording`,
+      ).toBeLessThan(100);
       const r = e.records().find((x) => x.startMs === spec.startSec * 1000)!;
       expect(Math.abs(r.durationMs - spec.seconds * 1000)).toBeLessThan(100);
     }

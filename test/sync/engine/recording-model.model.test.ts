@@ -19,7 +19,13 @@ import { SyncEngine } from '../../../main/sync/engine/engine.js';
 import { MemorySecretStore } from '../../../main/sync/secrets-memory.js';
 import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
-import { DEVICE_WAV_DATA_OFFSET, deviceWavHeader, makeDeviceAsr, makeDeviceWav, oggOpusPackets } from '../../support/fixtures/audio.js';
+import {
+  DEVICE_WAV_DATA_OFFSET,
+  deviceWavHeader,
+  makeDeviceAsr,
+  makeDeviceWav,
+  oggOpusPackets,
+} from '../../support/fixtures/audio.js';
 import { dateFolder, writeModelTxt } from '../../support/recorder.js';
 import { TestWatcher } from '../../support/test-watcher.js';
 
@@ -77,7 +83,11 @@ class Real {
     return path.join(this.dir, 'volume');
   }
   get settings(): Settings {
-    return { ...defaultSettings(path.join(this.dir, 'library')), apiBase: this.emu.baseUrl, credentials: { kind: 'token' } };
+    return {
+      ...defaultSettings(path.join(this.dir, 'library')),
+      apiBase: this.emu.baseUrl,
+      credentials: { kind: 'token' },
+    };
   }
   async start(): Promise<void> {
     this.watcher = new TestWatcher();
@@ -92,7 +102,10 @@ class Real {
     await this.engine.start();
   }
   bytes(t: Take): { wav: Buffer; asr: Buffer } {
-    const wavData = this.source.wav.subarray(DEVICE_WAV_DATA_OFFSET + t.offset * 64_000, DEVICE_WAV_DATA_OFFSET + (t.offset + t.seconds) * 64_000);
+    const wavData = this.source.wav.subarray(
+      DEVICE_WAV_DATA_OFFSET + t.offset * 64_000,
+      DEVICE_WAV_DATA_OFFSET + (t.offset + t.seconds) * 64_000,
+    );
     return {
       wav: Buffer.concat([deviceWavHeader(wavData.length, this.serial), wavData]),
       asr: this.source.asr.subarray(t.offset * 4000, (t.offset + t.seconds) * 4000),
@@ -139,7 +152,8 @@ class NewRecording implements Cmd {
     m.takes.push(t);
     for (const role of ['wav', 'asr'] as const) if (t.present[role]) await r.write(t, role);
   }
-  toString = () => `NewRecording(${this.kind}, ${this.seconds} s, ${this.files}, ${this.finished ? 'finished' : 'being written'})`;
+  toString = () =>
+    `NewRecording(${this.kind}, ${this.seconds} s, ${this.files}, ${this.finished ? 'finished' : 'being written'})`;
 }
 
 class Grow implements Cmd {
@@ -169,9 +183,12 @@ class Finish implements Cmd {
 
 class PartnerAppears implements Cmd {
   constructor(readonly pick: number) {}
-  check = (m: Model) => m.takes.some((t) => t.finished && !t.gone && ((t.files.wav && !t.present.wav) || (t.files.asr && !t.present.asr)));
+  check = (m: Model) =>
+    m.takes.some((t) => t.finished && !t.gone && ((t.files.wav && !t.present.wav) || (t.files.asr && !t.present.asr)));
   async run(m: Model, r: Real) {
-    const cands = m.takes.filter((t) => t.finished && !t.gone && ((t.files.wav && !t.present.wav) || (t.files.asr && !t.present.asr)));
+    const cands = m.takes.filter(
+      (t) => t.finished && !t.gone && ((t.files.wav && !t.present.wav) || (t.files.asr && !t.present.asr)),
+    );
     const t = cands[this.pick % cands.length]!;
     const role = t.files.wav && !t.present.wav ? 'wav' : 'asr';
     t.present[role] = true;
@@ -200,12 +217,17 @@ class Unplug implements Cmd {
   toString = () => 'Unplug';
 }
 
-/** The recorder's clock is reset: a finished recording is deleted and a different one of the same length takes its name. */
+/**
+ * The recorder's clock is reset: a finished recording is deleted and a different one of the same length takes its name.
+ */
 class ClockReset implements Cmd {
   constructor(readonly pick: number) {}
-  check = (m: Model) => m.takes.some((t) => t.finished && !t.gone && t.present.wav === t.files.wav && t.present.asr === t.files.asr);
+  check = (m: Model) =>
+    m.takes.some((t) => t.finished && !t.gone && t.present.wav === t.files.wav && t.present.asr === t.files.asr);
   async run(m: Model, r: Real) {
-    const cands = m.takes.filter((t) => t.finished && !t.gone && t.present.wav === t.files.wav && t.present.asr === t.files.asr);
+    const cands = m.takes.filter(
+      (t) => t.finished && !t.gone && t.present.wav === t.files.wav && t.present.asr === t.files.asr,
+    );
     const old = cands[this.pick % cands.length]!;
     // The old recording reaches the library first (the recorder is plugged in before the reset), then it is unplugged.
     if (m.plugged) r.watcher.unplug(r.volume);
@@ -215,7 +237,13 @@ class ClockReset implements Cmd {
     r.watcher.unplug(r.volume);
     m.plugged = false;
     old.gone = true;
-    const t: Take = { ...old, offset: (old.offset + 7) % (SOURCE_SECONDS - old.seconds), present: { ...old.files }, files: { ...old.files }, gone: false };
+    const t: Take = {
+      ...old,
+      offset: (old.offset + 7) % (SOURCE_SECONDS - old.seconds),
+      present: { ...old.files },
+      files: { ...old.files },
+      gone: false,
+    };
     m.takes.push(t);
     for (const role of ['wav', 'asr'] as const) {
       const f = path.join(r.volume, `${t.relBase}.${role.toUpperCase()}`);
@@ -252,7 +280,12 @@ class Restart implements Cmd {
 }
 
 const newRecording = fc
-  .tuple(fc.constantFrom('note' as const, 'call' as const), fc.integer({ min: 1, max: 3 }), fc.constantFrom('both' as const, 'wav' as const, 'asr-later' as const, 'wav-later' as const), fc.boolean())
+  .tuple(
+    fc.constantFrom('note' as const, 'call' as const),
+    fc.integer({ min: 1, max: 3 }),
+    fc.constantFrom('both' as const, 'wav' as const, 'asr-later' as const, 'wav-later' as const),
+    fc.boolean(),
+  )
   .map(([k, s, f, done]) => new NewRecording(k, s, f, done));
 // New recordings, finishing and plugging in are what a recorder does most: listed more than once, picked more often.
 const commands = [
@@ -267,7 +300,12 @@ const commands = [
   fc.integer({ min: 0, max: 400 }).map((ms) => new Plug(ms)),
   fc.constant(new Unplug()),
   fc.nat(9).map((p) => new ClockReset(p)),
-  fc.tuple(fc.constantFrom('part' as const, 'complete-before' as const, 'complete-after' as const), fc.integer({ min: 1, max: 3 })).map(([k, n]) => new CloudFails(k, n)),
+  fc
+    .tuple(
+      fc.constantFrom('part' as const, 'complete-before' as const, 'complete-after' as const),
+      fc.integer({ min: 1, max: 3 }),
+    )
+    .map(([k, n]) => new CloudFails(k, n)),
   fc.constant(new Restart()),
 ];
 
@@ -298,19 +336,28 @@ async function quietAndCheck(m: Model, r: Real): Promise<void> {
   const state = `records: ${JSON.stringify(records.map((x) => [x.id, x.state, x.failure?.reason]))}; problems ${problems}`;
   // Exactly one cloud file per take, whole: made from its ASR (the same bytes), or from its WAV (its length).
   expect(cloud.length, `cloud files for ${live.length} recordings; ${state}`).toBe(live.length);
-  const objects = await Promise.all(cloud.map(async (f) => ({ f, packets: Buffer.concat(oggOpusPackets(await r.emu.getObject(f.fileId))) })));
+  const objects = await Promise.all(
+    cloud.map(async (f) => ({ f, packets: Buffer.concat(oggOpusPackets(await r.emu.getObject(f.fileId))) })),
+  );
   const claimed = new Set<string>();
   for (const t of live) {
     const b = r.bytes(t);
     const fromAsr = objects.filter((o) => t.files.asr && o.packets.equals(b.asr));
-    expect(fromAsr.length, `cloud copies of ${t.relBase} (offset ${t.offset}) made from its ASR; ${state}`).toBeLessThanOrEqual(1);
+    expect(
+      fromAsr.length,
+      `cloud copies of ${t.relBase} (offset ${t.offset}) made from its ASR; ${state}`,
+    ).toBeLessThanOrEqual(1);
     if (fromAsr.length === 1) {
       claimed.add(fromAsr[0]!.f.fileId);
       continue;
     }
     // Uploaded from its WAV (no ASR then): a file of its start and length that no ASR of another take explains.
     const fromWav = objects.find(
-      (o) => !claimed.has(o.f.fileId) && o.f.body.start_time === t.startSec * 1000 && Math.abs((o.f.body.duration as number) - t.seconds * 1000) < 100 && !live.some((x) => x.files.asr && o.packets.equals(r.bytes(x).asr)),
+      (o) =>
+        !claimed.has(o.f.fileId) &&
+        o.f.body.start_time === t.startSec * 1000 &&
+        Math.abs((o.f.body.duration as number) - t.seconds * 1000) < 100 &&
+        !live.some((x) => x.files.asr && o.packets.equals(r.bytes(x).asr)),
     );
     expect(fromWav, `a cloud copy of ${t.relBase} (offset ${t.offset}); ${state}`).toBeDefined();
     claimed.add(fromWav!.f.fileId);
@@ -318,16 +365,23 @@ async function quietAndCheck(m: Model, r: Real): Promise<void> {
   for (const t of live) {
     // The library holds the take's files byte for byte.
     const b = r.bytes(t);
-    const rec = records.find((x) => x.relBase === t.relBase && x.take >= 1 && sameContent(x, b) && (x.pulled?.files.length ?? 0) === (t.present.wav ? 1 : 0) + (t.present.asr ? 1 : 0));
+    const rec = records.find(
+      (x) =>
+        x.relBase === t.relBase &&
+        x.take >= 1 &&
+        sameContent(x, b) &&
+        (x.pulled?.files.length ?? 0) === (t.present.wav ? 1 : 0) + (t.present.asr ? 1 : 0),
+    );
     expect(rec, `library copy of ${t.relBase} (offset ${t.offset}); ${state}`).toBeDefined();
     for (const f of rec!.pulled!.files) expect(md5(await fs.readFile(f.libraryPath))).toBe(f.md5);
   }
   // Nothing under a final name is partial: every recorder file in the library is one of the takes' files, whole.
   const wanted = new Set(live.flatMap((t) => [md5(r.bytes(t).wav), md5(r.bytes(t).asr)]));
-  const libraryFiles = ((await fs.readdir(path.join(r.dir, 'library'), { recursive: true }).catch(() => [])) as string[]);
+  const libraryFiles = (await fs.readdir(path.join(r.dir, 'library'), { recursive: true }).catch(() => [])) as string[];
   for (const f of libraryFiles) {
     expect(f.endsWith('.part'), `temp file left: ${f}`).toBe(false);
-    if (/\.(WAV|ASR)$/.test(f)) expect(wanted.has(md5(await fs.readFile(path.join(r.dir, 'library', f)))), `partial or foreign ${f}`).toBe(true);
+    if (/\.(WAV|ASR)$/.test(f))
+      expect(wanted.has(md5(await fs.readFile(path.join(r.dir, 'library', f)))), `partial or foreign ${f}`).toBe(true);
   }
 }
 
@@ -353,29 +407,42 @@ describe('the recording model under any timing (model-based)', () => {
 
   const numRuns = Number(process.env.SOAK_RUNS ?? 6);
   it(`every recording once and whole in the cloud, byte for byte in the library (${numRuns} runs)`, async () => {
-    const seed = process.env.PLAUD_MODEL_SEED ? Number(process.env.PLAUD_MODEL_SEED) : process.env.SOAK_RUNS ? Date.now() % 2 ** 31 : 20261201;
+    const seed = process.env.PLAUD_MODEL_SEED
+      ? Number(process.env.PLAUD_MODEL_SEED)
+      : process.env.SOAK_RUNS
+        ? Date.now() % 2 ** 31
+        : 20261201;
     await fc.assert(
-      fc.asyncProperty(fc.commands(commands, { maxCommands: Number(process.env.SOAK_COMMANDS ?? 20) }), async (cmds) => {
-        run++;
-        const serial = `88812345${String(run).padStart(10, '0')}`;
-        const dir = path.join(tmp, `run-${run}`);
-        const real = new Real(emu, dir, serial, source);
-        await fs.mkdir(real.volume, { recursive: true });
-        await writeModelTxt(real.volume, { serial });
-        await real.start();
-        const model: Model = { takes: [], plugged: false, next: 0 };
-        real.keepWriting(model);
-        try {
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          await quietAndCheck(model, real);
-          if (process.env.MODEL_DEBUG) console.log(`run ${run}: ${[...cmds].map(String).join(", ")} -> ${model.takes.length} takes`);
-        } finally {
-          real.stopWriting();
-          await real.engine.stop().catch(() => {});
-          emu.faults.clear();
-        }
-      }),
-      { seed, numRuns, ...(process.env.PLAUD_MODEL_PATH ? { path: process.env.PLAUD_MODEL_PATH } : {}), endOnFailure: true },
+      fc.asyncProperty(
+        fc.commands(commands, { maxCommands: Number(process.env.SOAK_COMMANDS ?? 20) }),
+        async (cmds) => {
+          run++;
+          const serial = `88812345${String(run).padStart(10, '0')}`;
+          const dir = path.join(tmp, `run-${run}`);
+          const real = new Real(emu, dir, serial, source);
+          await fs.mkdir(real.volume, { recursive: true });
+          await writeModelTxt(real.volume, { serial });
+          await real.start();
+          const model: Model = { takes: [], plugged: false, next: 0 };
+          real.keepWriting(model);
+          try {
+            await fc.asyncModelRun(() => ({ model, real }), cmds);
+            await quietAndCheck(model, real);
+            if (process.env.MODEL_DEBUG)
+              console.log(`run ${run}: ${[...cmds].map(String).join(', ')} -> ${model.takes.length} takes`);
+          } finally {
+            real.stopWriting();
+            await real.engine.stop().catch(() => {});
+            emu.faults.clear();
+          }
+        },
+      ),
+      {
+        seed,
+        numRuns,
+        ...(process.env.PLAUD_MODEL_PATH ? { path: process.env.PLAUD_MODEL_PATH } : {}),
+        endOnFailure: true,
+      },
     );
   }, 600_000);
 });

@@ -30,10 +30,27 @@ function instantCloud(): CloudPort {
     testConnection: async () => ({ ok: true, message: 'ok' }),
     async upload(job, hooks): Promise<UploadResult> {
       n++;
-      const state = { fileId: `f${n}`, uploadId: `u${n}`, partSize: 5 << 20, fileSize: 1, md5: job.md5!, parts: [], completing: false, possibleDuplicate: false };
+      const state = {
+        fileId: `f${n}`,
+        uploadId: `u${n}`,
+        partSize: 5 << 20,
+        fileSize: 1,
+        md5: job.md5!,
+        parts: [],
+        completing: false,
+        possibleDuplicate: false,
+      };
       await hooks.onSessionStarted?.(state);
       await hooks.onCompleting?.({ ...state, completing: true });
-      return { file: { id: `cloud-${n}` } as UploadResult['file'], fileId: `cloud-${n}`, uploadId: `u${n}`, md5: job.md5!, bytes: 1, sessionsStarted: 1, possibleDuplicate: false };
+      return {
+        file: { id: `cloud-${n}` } as UploadResult['file'],
+        fileId: `cloud-${n}`,
+        uploadId: `u${n}`,
+        md5: job.md5!,
+        bytes: 1,
+        sessionsStarted: 1,
+        possibleDuplicate: false,
+      };
     },
   };
 }
@@ -43,7 +60,10 @@ function fsyncGate() {
   const held: (() => void)[] = [];
   const real = fs.fdatasync;
   let holding = false;
-  const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+  const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((
+    fd: number,
+    cb: (err: NodeJS.ErrnoException | null) => void,
+  ) => {
     if (holding) held.push(() => real(fd, cb));
     else real(fd, cb);
   }) as unknown as typeof fs.fdatasync);
@@ -64,7 +84,6 @@ function fsyncGate() {
   };
 }
 
-
 describe('engine safeguards', () => {
   const cleanup: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
@@ -79,8 +98,19 @@ describe('engine safeguards', () => {
     await fsp.mkdir(vol);
     await layOutRecorder(vol, { recordings: [SPEC] });
     const watcher = new TestWatcher();
-    const settings: Settings = { ...defaultSettings(path.join(work, 'library')), apiBase: 'http://127.0.0.1:9', credentials: { kind: 'token' }, ...over };
-    const engine = new SyncEngine({ stateDir: path.join(work, 'state'), settings, secrets: new MemorySecretStore({ apiToken: 't' }), watcher, ...(cloudFactory ? { cloudFactory } : {}) });
+    const settings: Settings = {
+      ...defaultSettings(path.join(work, 'library')),
+      apiBase: 'http://127.0.0.1:9',
+      credentials: { kind: 'token' },
+      ...over,
+    };
+    const engine = new SyncEngine({
+      stateDir: path.join(work, 'state'),
+      settings,
+      secrets: new MemorySecretStore({ apiToken: 't' }),
+      watcher,
+      ...(cloudFactory ? { cloudFactory } : {}),
+    });
     const events: EngineEvent[] = [];
     engine.onEvent((e) => events.push(e));
     await engine.start();
@@ -108,7 +138,11 @@ describe('engine safeguards', () => {
     cleanup.push(() => gate.restore());
     const { engine, watcher, vol, settings } = await setup({ removeAfterSync: false });
     await watcher.plug(vol);
-    await until(() => engine.records()[0]?.state === 'synced', 20_000, () => `synced ${JSON.stringify(engine.records().map((x) => [x.state, x.failure?.reason]))}`);
+    await until(
+      () => engine.records()[0]?.state === 'synced',
+      20_000,
+      () => `synced ${JSON.stringify(engine.records().map((x) => [x.state, x.failure?.reason]))}`,
+    );
     await engine.whenIdle();
     const wav = path.join(vol, `${relBaseOf(SPEC)}.WAV`);
     gate.hold();
@@ -126,7 +160,11 @@ describe('engine safeguards', () => {
   it('remove-after-sync re-verifies the library copy by MD5: a copy corrupted at the same size keeps the recorder files', async () => {
     const { engine, watcher, vol, settings } = await setup({ removeAfterSync: false });
     await watcher.plug(vol);
-    await until(() => engine.records()[0]?.state === 'synced', 20_000, () => `synced ${JSON.stringify(engine.records().map((x) => [x.state, x.failure?.reason]))}`);
+    await until(
+      () => engine.records()[0]?.state === 'synced',
+      20_000,
+      () => `synced ${JSON.stringify(engine.records().map((x) => [x.state, x.failure?.reason]))}`,
+    );
     await engine.whenIdle();
     const copy = engine.records()[0]!.pulled!.files[0]!.libraryPath;
     const bytes = await fsp.readFile(copy);
@@ -135,7 +173,11 @@ describe('engine safeguards', () => {
     await engine.applySettings({ ...settings, removeAfterSync: true });
     watcher.unplug(vol);
     await watcher.plug(vol);
-    await until(() => engine.getState().problems.some((p) => /not removed from the recorder/.test(p.message)), 10_000, 'the warning');
+    await until(
+      () => engine.getState().problems.some((p) => /not removed from the recorder/.test(p.message)),
+      10_000,
+      'the warning',
+    );
     expect(fs.existsSync(path.join(vol, `${relBaseOf(SPEC)}.WAV`))).toBe(true);
     expect(fs.existsSync(path.join(vol, `${relBaseOf(SPEC)}.ASR`))).toBe(true);
     expect(engine.records()[0]!.deviceDelete).toBeUndefined();
@@ -160,7 +202,11 @@ describe('Retry-After', () => {
     const watcher = new TestWatcher();
     const engine = new SyncEngine({
       stateDir: path.join(work, 'state'),
-      settings: { ...defaultSettings(path.join(work, 'library')), apiBase: emu.baseUrl, credentials: { kind: 'token' } },
+      settings: {
+        ...defaultSettings(path.join(work, 'library')),
+        apiBase: emu.baseUrl,
+        credentials: { kind: 'token' },
+      },
       secrets: new MemorySecretStore({ apiToken: emu.token }),
       watcher,
       retry: { baseMs: 50, maxMs: 500, maxAttempts: 8 },

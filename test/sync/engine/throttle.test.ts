@@ -6,7 +6,11 @@ describe('throttleLatest', () => {
     vi.useFakeTimers();
     try {
       const got: number[] = [];
-      const t = throttleLatest((v: number) => got.push(v), 100, () => Date.now());
+      const t = throttleLatest(
+        (v: number) => got.push(v),
+        100,
+        () => Date.now(),
+      );
       for (let i = 1; i <= 1000; i++) {
         t.push(i);
         vi.advanceTimersByTime(1); // 1000 pushes over 1 s
@@ -26,7 +30,11 @@ describe('throttleLatest', () => {
     vi.useFakeTimers();
     try {
       const got: string[] = [];
-      const t = throttleLatest((v: string) => got.push(v), 1000, () => Date.now());
+      const t = throttleLatest(
+        (v: string) => got.push(v),
+        1000,
+        () => Date.now(),
+      );
       t.push('a');
       t.push('b');
       expect(got).toEqual(['a']);

@@ -5,7 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLedger, type Ledger } from '../../../main/sync/ledger/index.js';
-import { PullSpeeds, SpeedMeter, historyEntry, phaseTotals, queryHistory, queueItem, type Activity, type QueueContext } from '../../../main/sync/engine/views.js';
+import {
+  PullSpeeds,
+  SpeedMeter,
+  historyEntry,
+  phaseTotals,
+  queryHistory,
+  queueItem,
+  type Activity,
+  type QueueContext,
+} from '../../../main/sync/engine/views.js';
 import { DEVICE, SN, pulledPatch, recording, uploadPatch } from '../ledger/fixtures.js';
 
 const MB = 1_000_000;
@@ -61,10 +70,23 @@ describe('progress phases', () => {
       [up.id, { kind: 'upload', bytesDone: 0, bytesTotal: 5 * MB, speedBps: measured(1 * MB, 3) }],
     ]);
     const items = ledger.all().map((r) => queueItem(r, ctx({}, activity)));
-    expect(items.find((i) => i.id === copying.id)).toMatchObject({ phase: 'copy', state: 'pulling', bytesDone: 90 * MB, bytesTotal: 190 * MB });
-    expect(items.find((i) => i.id === up.id)).toMatchObject({ phase: 'upload', state: 'uploading', speedBps: 1 * MB, etaSec: 5 });
+    expect(items.find((i) => i.id === copying.id)).toMatchObject({
+      phase: 'copy',
+      state: 'pulling',
+      bytesDone: 90 * MB,
+      bytesTotal: 190 * MB,
+    });
+    expect(items.find((i) => i.id === up.id)).toMatchObject({
+      phase: 'upload',
+      state: 'uploading',
+      speedBps: 1 * MB,
+      etaSec: 5,
+    });
 
-    const phases = phaseTotals([{ state: 'pulling', bytesDone: 90 * MB, bytesTotal: 190 * MB, speedBps: copy.speedBps }], items);
+    const phases = phaseTotals(
+      [{ state: 'pulling', bytesDone: 90 * MB, bytesTotal: 190 * MB, speedBps: copy.speedBps }],
+      items,
+    );
     expect(phases.copy).toEqual({ bytesDone: 90 * MB, bytesTotal: 190 * MB, speedBps: 30 * MB, etaSec: 4 });
     // The upload phase holds only the library file's bytes: 5 MB at 1 MB/s, not the recorder's 100 MB at 1 MB/s.
     expect(phases.upload).toEqual({ bytesDone: 0, bytesTotal: 5 * MB, speedBps: 1 * MB, etaSec: 5 });
@@ -89,7 +111,9 @@ describe('progress phases', () => {
     ledger.transition(b.id, 'pulling');
     ledger.transition(b.id, 'pulled', pulledPatch(recording(4), 4));
     ledger.transition(b.id, 'uploading', uploadPatch(4));
-    const activity = new Map<string, Activity>([[b.id, { kind: 'upload', bytesDone: 100, bytesTotal: 1000, speedBps: 500 }]]);
+    const activity = new Map<string, Activity>([
+      [b.id, { kind: 'upload', bytesDone: 100, bytesTotal: 1000, speedBps: 500 }],
+    ]);
     const offline = ledger.all().map((r) => queueItem(r, ctx({ online: false }, activity)));
     expect(offline.map((i) => i.state)).toEqual(['waiting-network', 'waiting-network']);
     expect(offline.every((i) => i.speedBps === 0 && i.etaSec === null)).toBe(true);

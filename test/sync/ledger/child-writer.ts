@@ -1,7 +1,8 @@
 // Child process for the lock and kill -9 tests (run with `node --import tsx`).
 //   hold  DIR           open the ledger, print "ready", keep it open until killed
 //   diskfull DIR        fill the (tmpfs) DIR until ENOSPC while changing records; print a JSON report
-//   churn DIR SEED [group]  open the ledger (group: background fsyncs, as the engine does), then change records forever; before each write print
+//   churn DIR SEED [group]  open the ledger (group: background fsyncs, as the engine does), then change records
+// forever; before each write print
 //                       "intent <id> <state>", after the write returns "committed <id> <state>"
 // <state> is "<state>/<parts>/<deviceDelete>" so upload parts and the delete marker are checked too.
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ export function describeRecord(r: Pick<LedgerRecord, 'state' | 'upload' | 'devic
 
 // Small deterministic PRNG so a failing trial can be replayed from its seed.
 let seed = Number(seedArg ?? 1) >>> 0 || 1;
-const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 
 async function main() {
   if (mode === 'hold') {
@@ -33,7 +34,9 @@ async function main() {
   let writes = 0;
   const index = (r: LedgerRecord) => Number(r.relBase.split('/').pop()) / 3600 - 1_709_280_000 / 3600;
   for (;;) {
-    const open = l.all().filter((r) => !(r.state === 'synced' && r.deviceDelete?.state === 'done') && r.state !== 'skipped');
+    const open = l
+      .all()
+      .filter((r) => !(r.state === 'synced' && r.deviceDelete?.state === 'done') && r.state !== 'skipped');
     if (open.length < 8) {
       const i = l.size;
       const rec = recording(i);
@@ -58,19 +61,35 @@ async function main() {
         [intent, next] = ['uploading/0/-', () => l.transition(r.id, 'uploading', uploadPatch(i))];
         break;
       case 'uploading':
-        if (parts < 3) [intent, next] = [`uploading/${parts + 1}/-`, () => l.recordPart(r.id, parts + 1, `"etag-${i}-${parts + 1}"`)];
+        if (parts < 3)
+          [intent, next] = [
+            `uploading/${parts + 1}/-`,
+            () => l.recordPart(r.id, parts + 1, `"etag-${i}-${parts + 1}"`),
+          ];
         else if (rand() < 0.2) [intent, next] = ['pulled/0/-', () => l.transition(r.id, 'pulled')];
         else [intent, next] = [`completing/${parts}/-`, () => l.transition(r.id, 'completing')];
         break;
       case 'completing':
-        if (rand() < 0.3) [intent, next] = [`failed/${parts}/-`, () => l.transition(r.id, 'failed', { reason: 'server error 500', code: 'server-error', nextTryAt: Date.now() + 1000 })];
+        if (rand() < 0.3)
+          [intent, next] = [
+            `failed/${parts}/-`,
+            () =>
+              l.transition(r.id, 'failed', {
+                reason: 'server error 500',
+                code: 'server-error',
+                nextTryAt: Date.now() + 1000,
+              }),
+          ];
         else [intent, next] = [`synced/${parts}/-`, () => l.transition(r.id, 'synced', { cloudFileId: `cloud-${i}` })];
         break;
       case 'failed':
         [intent, next] = [`completing/${parts}/-`, () => l.transition(r.id, 'completing')];
         break;
       default: // synced
-        [intent, next] = [`synced/${parts}/${r.deviceDelete ? 'done' : 'pending'}`, () => l.markDeviceDelete(r.id, r.deviceDelete ? 'done' : 'pending')];
+        [intent, next] = [
+          `synced/${parts}/${r.deviceDelete ? 'done' : 'pending'}`,
+          () => l.markDeviceDelete(r.id, r.deviceDelete ? 'done' : 'pending'),
+        ];
     }
     out(`intent ${r.id} ${intent}`);
     const after = next();

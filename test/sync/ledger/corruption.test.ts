@@ -4,7 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerCorruptError, LedgerVersionError, openLedger, recoverLedger, type Ledger } from '../../../main/sync/ledger/index.js';
+import {
+  LedgerCorruptError,
+  LedgerVersionError,
+  openLedger,
+  recoverLedger,
+  type Ledger,
+} from '../../../main/sync/ledger/index.js';
 import type { Logger } from '../../../main/sync/log.js';
 import { DEVICE, pulledPatch, recording, simulateCrash } from './fixtures.js';
 
@@ -20,7 +26,8 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function memLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const at = (level: string) => (msg: string, f?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
+  const at = (level: string) => (msg: string, f?: Record<string, unknown>) =>
+    lines.push(`${level} ${msg} ${JSON.stringify(f ?? {})}`);
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -72,7 +79,9 @@ describe('a crash mid-append (torn last line)', () => {
     fs.writeFileSync(journal, full.subarray(0, full.length - 40));
     const log = memLogger();
     let l = await openLedger(dir, { logger: log });
-    expect(log.lines.some((x) => /dropped a partly written last journal line/.test(x) && x.includes('"line":10'))).toBe(true);
+    expect(log.lines.some((x) => /dropped a partly written last journal line/.test(x) && x.includes('"line":10'))).toBe(
+      true,
+    );
     expect(l.get(ids[2]!)?.state).toBe('pulling');
     expect(l.get(ids[1]!)?.state).toBe('pulled');
     l.transition(ids[2]!, 'discovered');
@@ -178,7 +187,9 @@ describe('a record that passes its checksum but not its checks (edited by hand, 
     try {
       expect(l.get(ids[1]!)?.state).toBe('pulled');
       expect(() => l.get(ids[0]!)).toThrow(LedgerCorruptError);
-      expect(() => l.get(ids[0]!)).toThrow(/ledger\.journal is damaged at line 4: the record is not valid \(pulled: missing for state pulled\)/);
+      expect(() => l.get(ids[0]!)).toThrow(
+        /ledger\.journal is damaged at line 4: the record is not valid \(pulled: missing for state pulled\)/,
+      );
     } finally {
       l.close();
     }
@@ -200,7 +211,9 @@ describe('recoverLedger', () => {
 
     const report = await recoverLedger(dir, { now: () => Date.UTC(2026, 10, 25, 12) });
     expect(report.records).toBe(4);
-    expect(report.dropped).toEqual([{ file: journal, line: 3, reason: expect.stringMatching(/checksum/) as unknown as string }]);
+    expect(report.dropped).toEqual([
+      { file: journal, line: 3, reason: expect.stringMatching(/checksum/) as unknown as string },
+    ]);
     expect(report.keptFiles).toHaveLength(2);
     const keptJournal = report.keptFiles.find((f) => f.includes('ledger.journal.damaged-'))!;
     expect(fs.readFileSync(keptJournal).equals(damagedJournal)).toBe(true);

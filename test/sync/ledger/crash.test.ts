@@ -22,7 +22,14 @@ beforeAll(async () => {
   // Bundle the tsx child once (the same esbuild transform tsx uses): a fresh tsx start per trial
   // costs ~1.5 s on this machine, which would not fit 20+ trials in the time budget.
   childJs = path.join(work, 'child-writer.mjs');
-  await build({ entryPoints: [path.join(here, 'child-writer.ts')], bundle: true, platform: 'node', format: 'esm', outfile: childJs, logLevel: 'warning' });
+  await build({
+    entryPoints: [path.join(here, 'child-writer.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: childJs,
+    logLevel: 'warning',
+  });
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -31,7 +38,9 @@ const describeRecord = (r: LedgerRecord) => `${r.state}/${r.upload?.parts.length
 /** Run the child, kill it `afterMs` after it is ready; resolve with its stdout once it is reaped. */
 function runAndKill(dir: string, seed: number, afterMs: number, durability: 'each' | 'group'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [childJs, 'churn', dir, String(seed), durability], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [childJs, 'churn', dir, String(seed), durability], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | undefined;
@@ -50,7 +59,12 @@ function runAndKill(dir: string, seed: number, afterMs: number, durability: 'eac
 }
 
 /** One chain of trials on one ledger; returns [committed writes checked, in-flight writes found on disk]. */
-async function chain(dir: string, trials: number, seedBase: number, durability: 'each' | 'group' = 'each'): Promise<[number, number]> {
+async function chain(
+  dir: string,
+  trials: number,
+  seedBase: number,
+  durability: 'each' | 'group' = 'each',
+): Promise<[number, number]> {
   let known = new Map<string, string>(); // id -> state as loaded after the previous trial
   let totalCommitted = 0;
   let inFlightSeen = 0;
@@ -79,7 +93,8 @@ async function chain(dir: string, trials: number, seedBase: number, durability: 
         }
         expect(state, `seed ${seed} record ${id}`).toBe(expected.get(id));
       }
-      for (const id of expected.keys()) expect(loaded.has(id), `seed ${seed}: committed record ${id} missing`).toBe(true);
+      for (const id of expected.keys())
+        expect(loaded.has(id), `seed ${seed}: committed record ${id} missing`).toBe(true);
       known = loaded;
     } finally {
       // Like a restart after the crash: the next child opens what this load saw (no compaction on
@@ -95,10 +110,15 @@ describe('kill -9 at random moments', () => {
     // Two independent ledgers side by side: one child's fsync wait is the other's CPU time.
     // The second writes with group durability (fsyncs in the background, as the engine does): a kill must not
     // lose a change whose call returned there either.
-    const results = await Promise.all([chain(path.join(work, 'a'), TRIALS / 2, 1000), chain(path.join(work, 'b'), TRIALS / 2, 2000, 'group')]);
+    const results = await Promise.all([
+      chain(path.join(work, 'a'), TRIALS / 2, 1000),
+      chain(path.join(work, 'b'), TRIALS / 2, 2000, 'group'),
+    ]);
     const committed = results.reduce((n, r) => n + r[0], 0);
     const inFlight = results.reduce((n, r) => n + r[1], 0);
     expect(committed).toBeGreaterThan(TRIALS * 3);
-    console.log(`kill -9 test: ${TRIALS} trials, ${committed} committed writes checked, ${inFlight} in-flight writes found on disk`);
+    console.log(
+      `kill -9 test: ${TRIALS} trials, ${committed} committed writes checked, ${inFlight} in-flight writes found on disk`,
+    );
   });
 });

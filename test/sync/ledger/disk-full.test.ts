@@ -16,7 +16,9 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 function canMountTmpfs(): string | undefined {
   const probe = path.join(work, 'probe');
   fs.mkdirSync(probe);
-  const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1"', 'sh', probe], { encoding: 'utf8' });
+  const r = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs "$1"', 'sh', probe], {
+    encoding: 'utf8',
+  });
   if (r.error) return `unshare is not installed (${r.error.message})`;
   if (r.status !== 0) return `cannot mount a tmpfs in a private namespace here: ${r.stderr.trim()}`;
   return undefined;
@@ -30,7 +32,16 @@ describe.skipIf(!!why)('ledger on a full disk', () => {
     fs.mkdirSync(mnt);
     const r = spawnSync(
       'unshare',
-      ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=192k tmpfs "$1" && exec "$2" --import tsx "$3" diskfull "$1"', 'sh', mnt, process.execPath, path.join(here, 'child-writer.ts')],
+      [
+        '-rm',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=192k tmpfs "$1" && exec "$2" --import tsx "$3" diskfull "$1"',
+        'sh',
+        mnt,
+        process.execPath,
+        path.join(here, 'child-writer.ts'),
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(r.status, r.stderr).toBe(0);
@@ -45,7 +56,9 @@ describe.skipIf(!!why)('ledger on a full disk', () => {
       reloaded: [string, string, number];
     };
     expect(report.errorName).toBe('LedgerWriteError');
-    expect(report.error).toMatch(/Could not save the sync ledger \(.*ledger\.journal\): the disk is full\. The last change was not saved/);
+    expect(report.error).toMatch(
+      /Could not save the sync ledger \(.*ledger\.journal\): the disk is full\. The last change was not saved/,
+    );
     // The refused change never reached memory; the journal has no partial line for the next append to follow.
     expect(report.inMemory).toBe(report.lastCommitted ?? 'discovered');
     expect(report.journalEndsClean).toBe(true);

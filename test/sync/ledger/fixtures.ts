@@ -22,26 +22,58 @@ export function recording(i: number, sn = SN): Recording {
     durationMs,
     endMs: startSec * 1000 + durationMs,
     wav: { relPath: `${relBase}.WAV`, size: 512 + (durationMs / 1000) * 64000, mtimeMs: startSec * 1000 + durationMs },
-    asr: { relPath: `${relBase}.ASR`, size: (durationMs / 1000) * 4000, mtimeMs: startSec * 1000 + durationMs, format: 'raw-opus' },
+    asr: {
+      relPath: `${relBase}.ASR`,
+      size: (durationMs / 1000) * 4000,
+      mtimeMs: startSec * 1000 + durationMs,
+      format: 'raw-opus',
+    },
   };
 }
 
-const md5 = (i: number, salt: string) => (salt + i.toString(16)).padStart(32, '0').slice(-32).replace(/[^0-9a-f]/g, 'a');
+const md5 = (i: number, salt: string) =>
+  (salt + i.toString(16))
+    .padStart(32, '0')
+    .slice(-32)
+    .replace(/[^0-9a-f]/g, 'a');
 
 export function pulledPatch(rec: Recording, i: number): TransitionPatch {
   return {
     pulled: {
       files: [
-        { relPath: rec.wav!.relPath, libraryPath: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.WAV`, size: rec.wav!.size, md5: md5(i, 'a1') },
-        { relPath: rec.asr!.relPath, libraryPath: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.ASR`, size: rec.asr!.size, md5: md5(i, 'b2') },
+        {
+          relPath: rec.wav!.relPath,
+          libraryPath: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.WAV`,
+          size: rec.wav!.size,
+          md5: md5(i, 'a1'),
+        },
+        {
+          relPath: rec.asr!.relPath,
+          libraryPath: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.ASR`,
+          size: rec.asr!.size,
+          md5: md5(i, 'b2'),
+        },
       ],
-      upload: { path: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.opus`, size: rec.asr!.size + 4096, md5: md5(i, 'c3'), filetype: 'opus', durationMs: rec.durationMs },
+      upload: {
+        path: `/home/u/Plaud Recordings/${rec.sn}/${rec.relBase}.opus`,
+        size: rec.asr!.size + 4096,
+        md5: md5(i, 'c3'),
+        filetype: 'opus',
+        durationMs: rec.durationMs,
+      },
     },
   };
 }
 
 export function uploadPatch(i: number): TransitionPatch {
-  return { upload: { fileId: `file-${i.toString(36)}-0123456789abcdef`, uploadId: `upload-${i}-2~abcdefghijklmnopqrstuvwxyz0123456789ABCDEF`, partSize: 5_242_880, partCount: 1 } };
+  return {
+    upload: {
+      fileId: `file-${i.toString(36)}-0123456789abcdef`,
+      uploadId: `upload-${i}-2~abcdefghijklmnopqrstuvwxyz0123456789ABCDEF`,
+      partSize: 5_242_880,
+      partCount: 1,
+    },
+  };
 }
 
 /** Leave a ledger as a killed process would: files exactly as they are (no final compaction), lock and fd let go. */

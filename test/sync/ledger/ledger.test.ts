@@ -2,7 +2,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { IllegalTransitionError, LedgerWriteError, openLedger, recordingId, type Ledger, type LedgerRecord } from '../../../main/sync/ledger/index.js';
+import {
+  IllegalTransitionError,
+  LedgerWriteError,
+  openLedger,
+  recordingId,
+  type Ledger,
+  type LedgerRecord,
+} from '../../../main/sync/ledger/index.js';
 import { DEVICE, SN, pulledPatch, recording, simulateCrash, uploadPatch } from './fixtures.js';
 
 let dir: string;
@@ -34,7 +41,17 @@ describe('ledger records and transitions', () => {
     const rec = recording(1);
     const a = ledger.discover(rec, DEVICE);
     expect(a.id).toBe(recordingId(SN, rec.relBase));
-    expect(a).toMatchObject({ sn: SN, sn_type: 'note', deviceId: DEVICE.deviceId, kind: 'note', relBase: rec.relBase, take: 1, startMs: rec.startMs, state: 'discovered', attempts: 0 });
+    expect(a).toMatchObject({
+      sn: SN,
+      sn_type: 'note',
+      deviceId: DEVICE.deviceId,
+      kind: 'note',
+      relBase: rec.relBase,
+      take: 1,
+      startMs: rec.startMs,
+      state: 'discovered',
+      attempts: 0,
+    });
     const b = ledger.discover(rec, DEVICE);
     expect(b).toBe(a);
     expect(ledger.size).toBe(1);
@@ -47,7 +64,10 @@ describe('ledger records and transitions', () => {
     expect(c.take).toBe(2);
     expect(ledger.takesOf(SN, rec.relBase).map((r) => r.id)).toEqual([a.id, c.id]);
     // A second recorder with the same file names does not collide.
-    const other = ledger.discover(recording(1, '888999999999999999'), { sn_type: 'note', deviceId: 'note:888999999999999999' });
+    const other = ledger.discover(recording(1, '888999999999999999'), {
+      sn_type: 'note',
+      deviceId: 'note:888999999999999999',
+    });
     expect(other.id).not.toBe(a.id);
     expect(ledger.bySn(SN)).toHaveLength(2);
     expect(ledger.bySn('888999999999999999')).toHaveLength(1);
@@ -72,7 +92,9 @@ describe('ledger records and transitions', () => {
     ledger = await openLedger(dir);
     const { id } = ledger.discover(recording(2), DEVICE);
     expect(() => ledger!.transition(id, 'synced', { cloudFileId: 'x' })).toThrow(IllegalTransitionError);
-    expect(() => ledger!.transition(id, 'synced', { cloudFileId: 'x' })).toThrow(/cannot go from "discovered" to "synced".*pulling, failed, skipped/);
+    expect(() => ledger!.transition(id, 'synced', { cloudFileId: 'x' })).toThrow(
+      /cannot go from "discovered" to "synced".*pulling, failed, skipped/,
+    );
     ledger.transition(id, 'pulling');
     // Entering pulled without the verified copy is refused.
     expect(() => ledger!.transition(id, 'pulled')).toThrow(/without the verified library copy/);
@@ -94,7 +116,13 @@ describe('ledger records and transitions', () => {
     ledger.transition(id, 'uploading', uploadPatch(4));
     ledger.recordPart(id, 1, 'e1');
     const f = ledger.transition(id, 'failed', { reason: 'network down', code: 'offline', nextTryAt: 5000 });
-    expect(f.failure).toMatchObject({ reason: 'network down', code: 'offline', fromState: 'uploading', attempts: 1, nextTryAt: 5000 });
+    expect(f.failure).toMatchObject({
+      reason: 'network down',
+      code: 'offline',
+      fromState: 'uploading',
+      attempts: 1,
+      nextTryAt: 5000,
+    });
     const f2 = ledger.transition(id, 'failed', { reason: 'still down', nextTryAt: 9000 });
     expect(f2.failure).toMatchObject({ fromState: 'uploading', attempts: 2 });
     // Resume the same session: its finished parts are kept.
@@ -111,10 +139,12 @@ describe('ledger records and transitions', () => {
     ledger.transition(id, 'completing');
     ledger.transition(id, 'failed', { reason: 'complete timed out' });
     expect(ledger.transition(id, 'completing').upload?.fileId).toBe(fresh.upload?.fileId);
-    expect(ledger.transition(id, 'synced', { cloudFileId: 'c', possibleDuplicate: true }).synced?.possibleDuplicate).toBe(true);
+    expect(
+      ledger.transition(id, 'synced', { cloudFileId: 'c', possibleDuplicate: true }).synced?.possibleDuplicate,
+    ).toBe(true);
   });
 
-  it('keeps a session\'s presigned URLs while uploading and drops them once synced; files are owner-only', async () => {
+  it("keeps a session's presigned URLs while uploading and drops them once synced; files are owner-only", async () => {
     ledger = await openLedger(dir);
     const rec = recording(6);
     const { id } = ledger.discover(rec, DEVICE);
@@ -210,7 +240,10 @@ describe('group durability (the engine)', () => {
   it('a disk that refuses the background fsync: flushed() rejects with a plain error and no change is taken after', async () => {
     ledger = await openLedger(dir, { durability: 'group' });
     const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-    vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void setImmediate(() => cb(eio))) as unknown as typeof fs.fdatasync);
+    vi.spyOn(fs, 'fdatasync').mockImplementation(
+      ((_fd: number, cb: (err: NodeJS.ErrnoException | null) => void) =>
+        void setImmediate(() => cb(eio))) as unknown as typeof fs.fdatasync,
+    );
     const { id } = ledger.discover(recording(1), DEVICE);
     await expect(ledger.flushed()).rejects.toBeInstanceOf(LedgerWriteError);
     await expect(ledger.flushed()).rejects.toThrow(/i\/o error/);
@@ -240,7 +273,9 @@ describe('opening', () => {
     const { LedgerUnavailableError } = await import('../../../main/sync/ledger/index.js');
     const err = await openLedger(path.join(file, 'ledger')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerUnavailableError);
-    expect((err as Error).message).toMatch(/Cannot open the sync ledger in .*not-a-folder.ledger: a file is in the way of the folder/);
+    expect((err as Error).message).toMatch(
+      /Cannot open the sync ledger in .*not-a-folder.ledger: a file is in the way of the folder/,
+    );
   });
 });
 
@@ -262,7 +297,9 @@ describe('persistence', () => {
     expect(snapshotText.split('\n')[0]).toContain('"t":"snapshot"');
     simulateCrash(ledger);
     ledger = await openLedger(dir);
-    expect(ledger.all().sort((a, b) => a.id.localeCompare(b.id))).toEqual(before.sort((a, b) => a.id.localeCompare(b.id)));
+    expect(ledger.all().sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      before.sort((a, b) => a.id.localeCompare(b.id)),
+    );
     expect(ledger.counts()).toMatchObject({ synced: 12, failed: 1, uploading: 1 });
     ledger.close();
     // After a clean close everything is in the snapshot and the journal is just its header.

@@ -37,9 +37,13 @@ describe.skipIf(!onLinux)('ledger lock and a zombie owner', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-zombie-'));
     // The shell starts the holder, prints its pid, then becomes `sleep`, which never reaps children: once the
     // holder is killed it stays a zombie for as long as the sleep runs.
-    parent = spawn('sh', ['-c', `"${process.execPath}" --import tsx "${childScript}" hold "${dir}" & echo "pid $!"; exec sleep 120`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    parent = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" --import tsx "${childScript}" hold "${dir}" & echo "pid $!"; exec sleep 120`],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const holder = await new Promise<number>((resolve, reject) => {
       let out = '';
       let pid: number | undefined;

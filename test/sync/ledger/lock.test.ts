@@ -23,7 +23,9 @@ afterEach(async () => {
 });
 
 function startHolder(): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', childScript, 'hold', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const c = spawn(process.execPath, ['--import', 'tsx', childScript, 'hold', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     c.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(c));
     c.once('exit', (code) => reject(new Error(`holder exited early (${code})`)));
@@ -36,7 +38,9 @@ describe('single-writer lock', () => {
     const err = await openLedger(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LedgerLockedError);
     expect((err as LedgerLockedError).pid).toBe(child.pid);
-    expect((err as Error).message).toMatch(new RegExp(`in use by another Plaud Sync process .*pid ${child.pid}.*quit the other one`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`in use by another Plaud Sync process .*pid ${child.pid}.*quit the other one`),
+    );
     const exited = new Promise((r) => child!.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -58,7 +62,10 @@ describe('single-writer lock', () => {
     // A pid that is surely not running: spawn and reap a short process, reuse its pid.
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.once('exit', r));
-    fs.writeFileSync(path.join(dir, 'ledger.lock'), JSON.stringify({ pid: dead.pid, host: os.hostname(), startedAt: 1, app: 'x' }));
+    fs.writeFileSync(
+      path.join(dir, 'ledger.lock'),
+      JSON.stringify({ pid: dead.pid, host: os.hostname(), startedAt: 1, app: 'x' }),
+    );
     const warned: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => warned.push(m) };
     let l = await openLedger(dir, { logger });
@@ -66,12 +73,18 @@ describe('single-writer lock', () => {
     l.close();
     // Our parent is alive, but its process start time does not match the recorded one: a reused pid.
     if (fs.existsSync(`/proc/${process.ppid}/stat`)) {
-      fs.writeFileSync(path.join(dir, 'ledger.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: 1, procStart: '1', app: 'x' }));
+      fs.writeFileSync(
+        path.join(dir, 'ledger.lock'),
+        JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: 1, procStart: '1', app: 'x' }),
+      );
       l = await openLedger(dir);
       l.close();
     }
     // The same live parent pid with no start time recorded is treated as alive.
-    fs.writeFileSync(path.join(dir, 'ledger.lock'), JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: 1, app: 'x' }));
+    fs.writeFileSync(
+      path.join(dir, 'ledger.lock'),
+      JSON.stringify({ pid: process.ppid, host: os.hostname(), startedAt: 1, app: 'x' }),
+    );
     await expect(openLedger(dir)).rejects.toBeInstanceOf(LedgerLockedError);
   });
 });

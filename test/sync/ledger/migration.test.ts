@@ -38,10 +38,19 @@ describe('format versions and migrations', () => {
     });
     expect(synced!.pulled?.upload).toMatchObject({ md5: '9e107d9d372bb6826bd81d3542a419d6', filetype: 'mp3' });
     const [call] = l.takesOf('888123456789012345', 'CALLS/20240302/1709366400');
-    expect(call).toMatchObject({ state: 'pulled', kind: 'call', source: { asr: { format: 'raw-opus', size: 480000 } } });
+    expect(call).toMatchObject({
+      state: 'pulled',
+      kind: 'call',
+      source: { asr: { format: 'raw-opus', size: 480000 } },
+    });
     expect(call!.pulled?.upload.filetype).toBe('opus');
     const [err] = l.takesOf('882000000000000001', 'NOTES/20240303/1709452800');
-    expect(err).toMatchObject({ state: 'failed', sn_type: 'notepin', attempts: 1, failure: { reason: 'device unplugged during copy', nextTryAt: null } });
+    expect(err).toMatchObject({
+      state: 'failed',
+      sn_type: 'notepin',
+      attempts: 1,
+      failure: { reason: 'device unplugged during copy', nextTryAt: null },
+    });
     // An interrupted v0 copy is not trusted: it is pulled again.
     expect(l.takesOf('882000000000000001', 'NOTES/20240304/1709539200')[0]?.state).toBe('discovered');
     // Migrated records take part in the state machine like any other.

@@ -30,8 +30,12 @@ describe('plaud-sync recover-ledger', () => {
     const res = await collect(spawnCli(['recover-ledger', '--state-dir', stateDir]));
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/Recovered 5 recording\(s\) into a clean ledger\./);
-    expect(res.stdout).toMatch(/1 damaged line\(s\) could not be used:\n {2}.*ledger\.journal line 3: its checksum does not match/);
-    expect(res.stdout).toMatch(/The damaged files were kept as: .*ledger\.snapshot\.damaged-.*ledger\.journal\.damaged-/);
+    expect(res.stdout).toMatch(
+      /1 damaged line\(s\) could not be used:\n {2}.*ledger\.journal line 3: its checksum does not match/,
+    );
+    expect(res.stdout).toMatch(
+      /The damaged files were kept as: .*ledger\.snapshot\.damaged-.*ledger\.journal\.damaged-/,
+    );
 
     const again = await openLedger(dir);
     expect(again.size).toBe(5);

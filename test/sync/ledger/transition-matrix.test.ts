@@ -5,10 +5,25 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IllegalTransitionError, openLedger, type Ledger, type RecordState, type TransitionPatch } from '../../../main/sync/ledger/index.js';
+import {
+  IllegalTransitionError,
+  openLedger,
+  type Ledger,
+  type RecordState,
+  type TransitionPatch,
+} from '../../../main/sync/ledger/index.js';
 import { DEVICE, pulledPatch, recording, uploadPatch } from './fixtures.js';
 
-const STATES: RecordState[] = ['discovered', 'pulling', 'pulled', 'uploading', 'completing', 'synced', 'failed', 'skipped'];
+const STATES: RecordState[] = [
+  'discovered',
+  'pulling',
+  'pulled',
+  'uploading',
+  'completing',
+  'synced',
+  'failed',
+  'skipped',
+];
 const ALLOWED: Record<RecordState, RecordState[]> = {
   discovered: ['pulling', 'failed', 'skipped'],
   pulling: ['pulled', 'discovered', 'failed', 'skipped'],
@@ -22,7 +37,13 @@ const ALLOWED: Record<RecordState, RecordState[]> = {
   skipped: ['discovered'],
 };
 /** Everything any move could ask for, so only the state machine itself can refuse. */
-const fullPatch = (i: number): TransitionPatch => ({ ...pulledPatch(recording(i), i), ...uploadPatch(i), cloudFileId: `cloud-${i}`, reason: 'test', code: 'test' });
+const fullPatch = (i: number): TransitionPatch => ({
+  ...pulledPatch(recording(i), i),
+  ...uploadPatch(i),
+  cloudFileId: `cloud-${i}`,
+  reason: 'test',
+  code: 'test',
+});
 /** A legal path from discovered to each state. */
 const PATH_TO: Record<RecordState, RecordState[]> = {
   discovered: [],
@@ -56,7 +77,9 @@ function recordIn(state: RecordState): string {
 }
 
 describe('ledger transition matrix', () => {
-  const forbidden = STATES.flatMap((from) => STATES.filter((to) => !ALLOWED[from].includes(to)).map((to) => [from, to] as const));
+  const forbidden = STATES.flatMap((from) =>
+    STATES.filter((to) => !ALLOWED[from].includes(to)).map((to) => [from, to] as const),
+  );
   const allowed = STATES.flatMap((from) => ALLOWED[from].map((to) => [from, to] as const));
 
   it('covers every pair of states', () => {

@@ -29,7 +29,10 @@ afterEach(async () => {
 /** The FileHandle class is not exported; its prototype is reached through a handle. */
 async function fileHandleProto(): Promise<{ write: (...a: unknown[]) => Promise<unknown>; sync: () => Promise<void> }> {
   const fh = await fsp.open(src, 'r');
-  const proto = Object.getPrototypeOf(fh) as { write: (...a: unknown[]) => Promise<unknown>; sync: () => Promise<void> };
+  const proto = Object.getPrototypeOf(fh) as {
+    write: (...a: unknown[]) => Promise<unknown>;
+    sync: () => Promise<void>;
+  };
   await fh.close();
   return proto;
 }
@@ -62,7 +65,11 @@ describe('copyVerified safeguards', () => {
       }
       return realWrite.apply(this, args);
     });
-    const err = await copyVerified(src, dest, { libraryDir: dir, label: 'NOTES/20240301/1709280000.WAV', expectedSize: data.length }).catch((e: unknown) => e);
+    const err = await copyVerified(src, dest, {
+      libraryDir: dir,
+      label: 'NOTES/20240301/1709280000.WAV',
+      expectedSize: data.length,
+    }).catch((e: unknown) => e);
     expect(flipped).toBe(true);
     expect(err).toBeInstanceOf(LibraryError);
     expect(err).toMatchObject({ code: 'VERIFY_FAILED' });

@@ -79,7 +79,12 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
   });
 
   it('the monitor (with the real usb package) sees the volume mount and unmount, once each', async () => {
-    const monitor = new DeviceMonitor({ mountRoots: [mountRoot], followUpMs: [300, 1000], detachGraceMs: 800, rescanIntervalMs: 10_000 });
+    const monitor = new DeviceMonitor({
+      mountRoots: [mountRoot],
+      followUpMs: [300, 1000],
+      detachGraceMs: 800,
+      rescanIntervalMs: 10_000,
+    });
     const attached: DeviceInfo[] = [];
     const detached: unknown[] = [];
     monitor.on('device-attached', (d) => attached.push(d));
@@ -90,7 +95,14 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
       const gotAttach = waitFor<DeviceInfo>(monitor, 'device-attached');
       mounts.push(await mountFat(image, volume));
       const info = await gotAttach;
-      expect(info).toMatchObject({ sn: TEST_SERIAL, sn_type: 'note', model: 'PLAUD NOTE', firmware: 'V0095', mountPath: volume, warnings: [] });
+      expect(info).toMatchObject({
+        sn: TEST_SERIAL,
+        sn_type: 'note',
+        model: 'PLAUD NOTE',
+        firmware: 'V0095',
+        mountPath: volume,
+        warnings: [],
+      });
 
       // A flapping mount: gone and back within the grace period fires nothing.
       await mounts.pop()!.unmount();
@@ -119,7 +131,11 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     expect(skipped).toEqual([]);
     expect(recordings.map((r) => r.relBase)).toEqual(RECS.map(relBaseOf));
     const events: PullEvent[] = [];
-    const summary = await pullAll(device, recordings, { libraryDir: library, format: null, onEvent: (e) => events.push(e) });
+    const summary = await pullAll(device, recordings, {
+      libraryDir: library,
+      format: null,
+      onEvent: (e) => events.push(e),
+    });
     expect(summary.failed).toEqual([]);
     expect(summary.stopped).toBeUndefined();
     expect(summary.pulled).toHaveLength(4);
@@ -131,11 +147,28 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     }
     // The MD5s reported (and kept in the manifests) are the real MD5s of the files.
     for (const r of summary.pulled) {
-      for (const f of r.files) expect(f.md5, f.path).toBe(createHash('md5').update(await fs.readFile(f.path)).digest('hex'));
+      for (const f of r.files)
+        expect(f.md5, f.path).toBe(
+          createHash('md5')
+            .update(await fs.readFile(f.path))
+            .digest('hex'),
+        );
     }
     const done = events.at(-1)!;
-    expect(done).toMatchObject({ type: 'pull-done', pulled: 4, filesDone: 7, filesTotal: 7, bytesDone: expectedBytes, bytesTotal: expectedBytes });
-    expect(events[0]).toMatchObject({ type: 'pull-start', filesTotal: 7, bytesTotal: expectedBytes, recordingsTotal: 4 });
+    expect(done).toMatchObject({
+      type: 'pull-done',
+      pulled: 4,
+      filesDone: 7,
+      filesTotal: 7,
+      bytesDone: expectedBytes,
+      bytesTotal: expectedBytes,
+    });
+    expect(events[0]).toMatchObject({
+      type: 'pull-start',
+      filesTotal: 7,
+      bytesTotal: expectedBytes,
+      recordingsTotal: 4,
+    });
     for (const r of recordings) expect(await isPulled(library, r, { format: null })).toBe(true);
     // Nothing on the device changed.
     const again = await scanVolume(volume, device.sn);
@@ -163,7 +196,9 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
       expect(up.size).toBe(bytes.length);
       expect(up.md5).toBe(createHash('md5').update(bytes).digest('hex'));
       expect(Math.abs(up.durationMs - recordings[i]!.durationMs)).toBeLessThanOrEqual(40);
-      expect(r.files.map((f) => f.role).sort()).toEqual((recordings[i]!.wav ? ['asr', 'upload', 'wav'] : ['asr', 'upload']));
+      expect(r.files.map((f) => f.role).sort()).toEqual(
+        recordings[i]!.wav ? ['asr', 'upload', 'wav'] : ['asr', 'upload'],
+      );
     }
     expect(await isPulled(lib, recordings[0]!)).toBe(true);
     expect(await isPulled(lib, recordings[0]!, { format: 'mp3' })).toBe(false);
@@ -186,7 +221,9 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     mounts.push(staging);
     // ~13 MB WAV (fusefat writes big files slowly): long enough to pull the cable in the middle of it.
     const big: RecordingSpec = { kind: 'note', startSec: 1709500000, seconds: 20, wavRepeat: 10 };
-    const bigWritten = await layOutRecorder(staging.dir, { recordings: [big, { kind: 'call', startSec: 1709600000, seconds: 2 }] });
+    const bigWritten = await layOutRecorder(staging.dir, {
+      recordings: [big, { kind: 'call', startSec: 1709600000, seconds: 2 }],
+    });
     await mounts.pop()!.unmount();
 
     let m = await mountFat(bigImage, volume);
@@ -214,7 +251,9 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     expect(files).not.toContain(`${TEST_SERIAL}/NOTES/20240303/1709500000.WAV`);
     expect(files).toContain(`${TEST_SERIAL}/NOTES/20240303/1709500000.ASR`);
     for (const f of files.filter((x) => /\.(WAV|ASR)$/.test(x))) {
-      expect((await fs.readFile(path.join(lib, f))).equals(bigWritten.get(f.slice(TEST_SERIAL.length + 1))!), f).toBe(true);
+      expect((await fs.readFile(path.join(lib, f))).equals(bigWritten.get(f.slice(TEST_SERIAL.length + 1))!), f).toBe(
+        true,
+      );
     }
     expect(await isPulled(lib, recordings[0]!, { format: null })).toBe(false);
 
@@ -226,9 +265,13 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     expect(resumed.stopped).toBeUndefined();
     expect(resumed.pulled.map((p) => p.key)).toContain(recordings[0]!.key);
     // Only what was missing was copied: the verified ASR was not read again.
-    expect(resumed.bytesCopied).toBeLessThanOrEqual([...bigWritten.values()].reduce((a, b) => a + b.length, 0) - bigWritten.get('NOTES/20240303/1709500000.ASR')!.length);
+    expect(resumed.bytesCopied).toBeLessThanOrEqual(
+      [...bigWritten.values()].reduce((a, b) => a + b.length, 0) -
+        bigWritten.get('NOTES/20240303/1709500000.ASR')!.length,
+    );
     expect(resumed.bytesCopied).toBeGreaterThanOrEqual(bigWritten.get('NOTES/20240303/1709500000.WAV')!.length);
-    for (const [rel, buf] of bigWritten) expect((await fs.readFile(path.join(lib, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
+    for (const [rel, buf] of bigWritten)
+      expect((await fs.readFile(path.join(lib, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
     expect((await listAll(lib)).filter((f) => f.endsWith('.part'))).toEqual([]);
   }, 180_000);
 
@@ -240,7 +283,9 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     // The source is a plain folder here: the point is the destination.
     const src = path.join(work, 'src-recorder');
     await fs.mkdir(src);
-    const w = await layOutRecorder(src, { recordings: [{ kind: 'note', startSec: 1709700000, seconds: 20, wavRepeat: 16 }] });
+    const w = await layOutRecorder(src, {
+      recordings: [{ kind: 'note', startSec: 1709700000, seconds: 20, wavRepeat: 16 }],
+    });
     expect(w.get('NOTES/20240306/1709700000.WAV')!.length).toBeGreaterThan(17_000_000);
     const device = (await identifyVolume(src))!;
     const { recordings } = await scanVolume(src, device.sn);

@@ -27,7 +27,12 @@ describe('library pull on plain folders', () => {
     lib = path.join(work, 'lib');
     await fs.mkdir(vol);
     await fs.mkdir(lib);
-    await layOutRecorder(vol, { recordings: [{ startSec: 1709280000, seconds: 2 }, { startSec: 1709290000, seconds: 1, kind: 'call' }] });
+    await layOutRecorder(vol, {
+      recordings: [
+        { startSec: 1709280000, seconds: 2 },
+        { startSec: 1709290000, seconds: 1, kind: 'call' },
+      ],
+    });
     recs = (await scanVolume(vol, TEST_SERIAL)).recordings;
   });
   afterEach(async () => {
@@ -37,31 +42,44 @@ describe('library pull on plain folders', () => {
   it('refuses destinations outside the library: bad serial, forged relBase, a symlinked folder', async () => {
     expect(() => placeOf(lib, { ...recs[0]!, sn: '../../etc' })).toThrow(/no usable serial/);
     expect(() => placeOf(lib, { ...recs[0]!, relBase: 'NOTES/../../x/1' })).toThrow(LibraryError);
-    expect(() => placeOf(lib, { ...recs[0]!, relBase: 'NOTES/20240301/../../1709280000' })).toThrow(/not FOLDER\/YYYYMMDD/);
+    expect(() => placeOf(lib, { ...recs[0]!, relBase: 'NOTES/20240301/../../1709280000' })).toThrow(
+      /not FOLDER\/YYYYMMDD/,
+    );
     // A library sub-folder that is a symlink to elsewhere must not be written through.
     const outside = path.join(work, 'outside');
     await fs.mkdir(outside);
     await fs.symlink(outside, path.join(lib, TEST_SERIAL));
-    await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: null })).rejects.toMatchObject({ code: 'OUTSIDE_LIBRARY' });
+    await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: null })).rejects.toMatchObject({
+      code: 'OUTSIDE_LIBRARY',
+    });
     expect(await fs.readdir(outside)).toEqual([]);
   });
 
   it('refuses to read through a forged source path', async () => {
     const forged: Recording = { ...recs[0]!, wav: { ...recs[0]!.wav!, relPath: '../outside.WAV' } };
-    await expect(pullRecording(device(), forged, { libraryDir: lib, format: null })).rejects.toMatchObject({ code: 'OUTSIDE_LIBRARY' });
+    await expect(pullRecording(device(), forged, { libraryDir: lib, format: null })).rejects.toMatchObject({
+      code: 'OUTSIDE_LIBRARY',
+    });
   });
 
   it('writes the manifest last with sizes and MD5s; a recorder file that later differs is a conflict, not an overwrite', async () => {
     const r = await pullRecording(device(), recs[0]!, { libraryDir: lib, format: null });
     const m = await readManifest(r.dir, '1709280000');
-    expect(m).toMatchObject({ complete: true, key: recs[0]!.key, wav: { name: '1709280000.WAV', size: recs[0]!.wav!.size }, asr: { name: '1709280000.ASR' } });
+    expect(m).toMatchObject({
+      complete: true,
+      key: recs[0]!.key,
+      wav: { name: '1709280000.WAV', size: recs[0]!.wav!.size },
+      asr: { name: '1709280000.ASR' },
+    });
     expect(r.files.map((f) => [f.role, f.md5])).toEqual([
       ['asr', m!.asr!.md5],
       ['wav', m!.wav!.md5],
     ]);
     const changed: Recording = { ...recs[0]!, wav: { ...recs[0]!.wav!, size: recs[0]!.wav!.size + 64 } };
     expect((await planPull(lib, changed, { format: null })).state).toBe('conflict');
-    await expect(pullRecording(device(), changed, { libraryDir: lib, format: null })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(pullRecording(device(), changed, { libraryDir: lib, format: null })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     expect((await fs.stat(path.join(r.dir, '1709280000.WAV'))).size).toBe(recs[0]!.wav!.size);
   });
 
@@ -97,7 +115,12 @@ describe('library pull on plain folders', () => {
     const turns = new ReadTurns();
     const held = await turns.take();
     let bytes = 0;
-    const pulling = pullRecording(device(), recs[0]!, { libraryDir: lib, format: null, readTurns: turns, onBytes: (n) => (bytes += n) });
+    const pulling = pullRecording(device(), recs[0]!, {
+      libraryDir: lib,
+      format: null,
+      readTurns: turns,
+      onBytes: (n) => (bytes += n),
+    });
     await new Promise((r) => setTimeout(r, 50));
     expect(bytes).toBe(0);
     held();
@@ -132,7 +155,9 @@ describe('library pull on plain folders', () => {
     const failing: PrepareUploadFn = async () => {
       throw new AudioFormatError('NO_SOURCE', 'made to fail by the test');
     };
-    await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: 'opus', prepare: failing })).rejects.toMatchObject({ code: 'BAD_RECORDING' });
+    await expect(
+      pullRecording(device(), recs[0]!, { libraryDir: lib, format: 'opus', prepare: failing }),
+    ).rejects.toMatchObject({ code: 'BAD_RECORDING' });
     const place = placeOf(lib, recs[0]!);
     const m = await readManifest(place.dir, place.base);
     expect(m).toMatchObject({ complete: false, wav: { size: recs[0]!.wav!.size }, asr: { size: recs[0]!.asr!.size } });
@@ -144,9 +169,17 @@ describe('library pull on plain folders', () => {
 
   it('nothing on the recorder is modified by a pull', async () => {
     const before = await fs.readdir(vol, { recursive: true, withFileTypes: true });
-    const stats = await Promise.all(before.filter((e) => e.isFile()).map(async (e) => [e.name, (await fs.stat(path.join(e.parentPath, e.name))).mtimeMs] as const));
+    const stats = await Promise.all(
+      before
+        .filter((e) => e.isFile())
+        .map(async (e) => [e.name, (await fs.stat(path.join(e.parentPath, e.name))).mtimeMs] as const),
+    );
     await pullAll(device(), recs, { libraryDir: lib, format: 'opus' });
-    const after = await Promise.all(before.filter((e) => e.isFile()).map(async (e) => [e.name, (await fs.stat(path.join(e.parentPath, e.name))).mtimeMs] as const));
+    const after = await Promise.all(
+      before
+        .filter((e) => e.isFile())
+        .map(async (e) => [e.name, (await fs.stat(path.join(e.parentPath, e.name))).mtimeMs] as const),
+    );
     expect(after).toEqual(stats);
     expect((await fs.readdir(vol, { recursive: true })).length).toBe(before.length);
   });

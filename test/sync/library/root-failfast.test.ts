@@ -29,12 +29,19 @@ async function refusal(p: Promise<unknown>): Promise<{ err: LibraryError; ms: nu
 }
 
 describe.skipIf(process.platform !== 'linux')('library root on a system filesystem', () => {
-  it.each(['/proc/plaud-library', '/proc/plaud-library/deeper/still', '/sys/plaud-library', '/dev/plaud-library'])('%s is refused within a second, naming the problem', async (lib) => {
-    const { err, ms } = await refusal(ensurePlace(lib, placeOf(lib, rec)));
-    expect(ms).toBeLessThan(1000);
-    expect(err.code).toBe('LIBRARY_UNWRITABLE');
-    expect(err.message).toMatch(new RegExp(`The library folder ${lib} is inside /(proc|sys|dev), which the system keeps for itself.*Choose a folder`));
-  });
+  it.each(['/proc/plaud-library', '/proc/plaud-library/deeper/still', '/sys/plaud-library', '/dev/plaud-library'])(
+    '%s is refused within a second, naming the problem',
+    async (lib) => {
+      const { err, ms } = await refusal(ensurePlace(lib, placeOf(lib, rec)));
+      expect(ms).toBeLessThan(1000);
+      expect(err.code).toBe('LIBRARY_UNWRITABLE');
+      expect(err.message).toMatch(
+        new RegExp(
+          `The library folder ${lib} is inside /(proc|sys|dev), which the system keeps for itself.*Choose a folder`,
+        ),
+      );
+    },
+  );
 
   it('a link into /proc is followed before deciding', async () => {
     const link = path.join(tmp, 'sneaky');
@@ -62,7 +69,11 @@ describe.skipIf(!!fuseUnavailableReason())('library root on a volume that stops 
     await makeFatImage(img, 40);
     const mount = await mountFat(img, path.join(tmp, 'stuck'));
     // The FUSE daemon is our child; stopping it makes every call on the volume wait, like a dropped network share.
-    const pid = Number(execFileSync('pgrep', ['-f', `fusefat .*${img}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+    const pid = Number(
+      execFileSync('pgrep', ['-f', `fusefat .*${img}`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')[0],
+    );
     expect(pid).toBeGreaterThan(0);
     process.kill(pid, 'SIGSTOP');
     try {

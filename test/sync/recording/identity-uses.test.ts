@@ -8,10 +8,15 @@ import { parseRecordingId, recordingId } from '../../../main/sync/recording/iden
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-/** The one place allowed to spell an id by hand besides identity.ts: reading format-1 ledgers, whose ids had `#size`. */
+/**
+ * The one place allowed to spell an id by hand besides identity.ts: reading format-1 ledgers, whose ids had `#size`.
+ */
 const ALLOWED = new Set(['main/sync/recording/identity.ts', 'main/sync/ledger/migrations.ts']);
 
-/** An `id` (or `...Id`) on the same line as a template that spells a recorder path: `${sn}/${relBase}`, `${sn}/NOTES/...`. */
+/**
+ * An `id` (or `...Id`) on the same line as a template that spells a recorder path: `${sn}/${relBase}`,
+ * `${sn}/NOTES/...`.
+ */
 const HAND_MADE_ID = /(\bid|Id)\b.*`[^`]*(?:\/NOTES\/|\/CALLS\/|'NOTES'|'CALLS'|\$\{[^}]*relBase\})[^`]*`/;
 
 function sources(dir: string): string[] {
@@ -24,7 +29,12 @@ function sources(dir: string): string[] {
 
 describe('recording ids', () => {
   it('the scanner finds a hand-made id in each form it was written in', () => {
-    for (const line of ['id: `${d.sn}/${relBase}`,', "id: `${sn}/${k === 'call' ? 'CALLS' : 'NOTES'}/${s}`,", 'expect(r.id).toBe(`${SERIAL}/NOTES/20240703/1`);', 'id: `888/NOTES/20251101/${n}`,'])
+    for (const line of [
+      'id: `${d.sn}/${relBase}`,',
+      "id: `${sn}/${k === 'call' ? 'CALLS' : 'NOTES'}/${s}`,",
+      'expect(r.id).toBe(`${SERIAL}/NOTES/20240703/1`);',
+      'id: `888/NOTES/20251101/${n}`,',
+    ])
       expect(line, line).toMatch(HAND_MADE_ID);
     expect('id: recordingId(d.sn, relBase),').not.toMatch(HAND_MADE_ID);
     expect('libraryPath: `${lib}/${sn}/NOTES/x.WAV`,').not.toMatch(HAND_MADE_ID);

@@ -12,7 +12,18 @@ if (!hasFfmpeg) console.warn('probe tests skipped: ffmpeg is not installed (Debi
 let dir: string;
 function ffmpeg(out: string, seconds: number, args: string[]): string {
   const file = path.join(dir, out);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}:sample_rate=16000`, ...args, file]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}:sample_rate=16000`,
+    ...args,
+    file,
+  ]);
   return file;
 }
 
@@ -42,7 +53,16 @@ describe.skipIf(!hasFfmpeg)('probeAudioFile', () => {
   });
 
   it('reads MP3 duration by walking frames when there is no Xing header (and skips ID3)', async () => {
-    const file = ffmpeg('noxing.mp3', 6, ['-c:a', 'libmp3lame', '-b:a', '48k', '-write_xing', '0', '-metadata', 'title=A meeting']);
+    const file = ffmpeg('noxing.mp3', 6, [
+      '-c:a',
+      'libmp3lame',
+      '-b:a',
+      '48k',
+      '-write_xing',
+      '0',
+      '-metadata',
+      'title=A meeting',
+    ]);
     const head = await fs.readFile(file);
     expect(head.toString('latin1', 0, 3)).toBe('ID3');
     expect(head.includes('Xing') || head.includes('Info')).toBe(false);

@@ -38,7 +38,10 @@ describe('putPart ETag check', () => {
     storedInstead = undefined;
     expect(await putPart(url, body, 1, { md5: md5(body) })).toBe(`"${md5(body)}"`);
     storedInstead = Buffer.from('something else');
-    await expect(putPart(url, body, 1, { md5: md5(body) })).rejects.toMatchObject({ kind: 'bad-response', message: expect.stringContaining('ETag mismatch') });
+    await expect(putPart(url, body, 1, { md5: md5(body) })).rejects.toMatchObject({
+      kind: 'bad-response',
+      message: expect.stringContaining('ETag mismatch'),
+    });
   });
 
   it('with an MD5 known beforehand, hashes the bytes only when the ETag differs from it', async () => {
@@ -52,6 +55,8 @@ describe('putPart ETag check', () => {
     expect(hashedBodies).toBe(1);
     // Neither the expectation nor the bytes sent: changed in transit.
     storedInstead = Buffer.from('something else');
-    await expect(putPart(url, body, 1, { md5: '0'.repeat(32), md5OfBody: hashBody })).rejects.toMatchObject({ kind: 'bad-response' });
+    await expect(putPart(url, body, 1, { md5: '0'.repeat(32), md5OfBody: hashBody })).rejects.toMatchObject({
+      kind: 'bad-response',
+    });
   });
 });

@@ -60,9 +60,20 @@ describe("the machine's zone (TZ)", () => {
       const { zoneOffsetAt } = await import(${JSON.stringify(new URL('../../../main/sync/upload/timezone.ts', import.meta.url).href)});
       process.stdout.write(JSON.stringify([${JAN}, ${JUL}].map((t) => zoneOffsetAt(t))));`;
     const run = (tzName: string) =>
-      JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, TZ: tzName }, encoding: 'utf8' })) as { timezone: number; zonemins: number }[];
-    expect(run('Pacific/Chatham').map((o) => [o.timezone, o.zonemins])).toEqual([[13, 45], [12, 45]]);
-    expect(run('America/St_Johns').map((o) => [o.timezone, o.zonemins])).toEqual([[-3, -30], [-2, -30]]);
+      JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+          env: { ...process.env, TZ: tzName },
+          encoding: 'utf8',
+        }),
+      ) as { timezone: number; zonemins: number }[];
+    expect(run('Pacific/Chatham').map((o) => [o.timezone, o.zonemins])).toEqual([
+      [13, 45],
+      [12, 45],
+    ]);
+    expect(run('America/St_Johns').map((o) => [o.timezone, o.zonemins])).toEqual([
+      [-3, -30],
+      [-2, -30],
+    ]);
   });
 
   describe('end to end: what complete-upload carries', () => {
@@ -75,8 +86,18 @@ describe("the machine's zone (TZ)", () => {
     ])('TZ=%s', async (zone, at, tz, mins) => {
       process.env.TZ = zone;
       const file = await makeOpusLike(ctx.dir, `${zone.replace('/', '_')}.opus`, 1000);
-      const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token } });
-      const r = await new MultipartUploader(client).upload({ path: file, filetype: 'opus', snType: 'notepin', sn: '882000000000000001', startTime: at, durationMs: 1000 });
+      const client = new PlaudCloudClient({
+        apiBase: ctx.emu.baseUrl,
+        credentials: { kind: 'token', token: ctx.emu.token },
+      });
+      const r = await new MultipartUploader(client).upload({
+        path: file,
+        filetype: 'opus',
+        snType: 'notepin',
+        sn: '882000000000000001',
+        startTime: at,
+        durationMs: 1000,
+      });
       const stored = ctx.emu.files().find((f) => f.fileId === r.fileId)!;
       expect([stored.body.timezone, stored.body.zonemins]).toEqual([tz, mins]);
       expect([r.file.timezone, r.file.zonemins]).toEqual([tz, mins]);

@@ -14,10 +14,21 @@ it('uploads 61 MiB + 1 byte in 13 parts, byte-identical, through a 500 and a res
   const md5 = await fileMd5(file);
   ctx.emu.faults.failPart(7, { times: 1 });
   ctx.emu.faults.resetPart(12, { when: 'after' });
-  const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token } });
+  const client = new PlaudCloudClient({
+    apiBase: ctx.emu.baseUrl,
+    credentials: { kind: 'token', token: ctx.emu.token },
+  });
   let last: UploadProgress | undefined;
   const r = await new MultipartUploader(client, { concurrency: 4, backoff: { baseMs: 20, maxMs: 200 } }).upload(
-    { path: file, filetype: 'opus', snType: 'notepro', sn: '881000000000000001', startTime: Date.UTC(2024, 5, 1), durationMs: 4 * 3600_000, md5 },
+    {
+      path: file,
+      filetype: 'opus',
+      snType: 'notepro',
+      sn: '881000000000000001',
+      startTime: Date.UTC(2024, 5, 1),
+      durationMs: 4 * 3600_000,
+      md5,
+    },
     {
       onProgress: (p) => {
         expect(p.bytesSent).toBeGreaterThanOrEqual(0);
@@ -29,7 +40,9 @@ it('uploads 61 MiB + 1 byte in 13 parts, byte-identical, through a 500 and a res
   expect(last).toMatchObject({ bytesSent: size, totalBytes: size, partsDone: 13, partsTotal: 13 });
   const stored = ctx.emu.files().filter((f) => f.fileId === r.fileId);
   expect(stored).toHaveLength(1);
-  expect(stored[0]!.body.part_list.map((p: { PartNumber: number }) => p.PartNumber)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+  expect(stored[0]!.body.part_list.map((p: { PartNumber: number }) => p.PartNumber)).toEqual(
+    Array.from({ length: 13 }, (_, i) => i + 1),
+  );
   expect(stored[0]!.md5).toBe(md5);
   const puts = ctx.emu.requests().filter((q) => q.kind === 's3' && q.uploadId === r.uploadId);
   expect(puts.filter((q) => q.partNumber === 7).map((q) => q.status)).toEqual([500, 200]);

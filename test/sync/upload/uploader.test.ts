@@ -3,7 +3,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PlaudCloudClient } from '../../../main/sync/cloud/client.js';
-import { MultipartUploader, UploadError, type UploadHooks, type UploadJob, type UploadState } from '../../../main/sync/upload/uploader.js';
+import {
+  MultipartUploader,
+  UploadError,
+  type UploadHooks,
+  type UploadJob,
+  type UploadState,
+} from '../../../main/sync/upload/uploader.js';
 import { fileMd5 } from '../../../main/sync/upload/md5.js';
 import { startEmulator } from '../../support/emulator/index.js';
 import { MiB, makeOpusLike, useEmulatorAndDir } from './helpers.js';
@@ -16,12 +22,23 @@ let three: string; // 3 parts, last one short
 const fastRetry = { baseMs: 10, maxMs: 100 };
 
 function job(file: string, extra: Partial<UploadJob> = {}): UploadJob {
-  return { path: file, filetype: 'opus', snType: 'note', sn: '880123456789012345', startTime: 1_709_280_000_000, durationMs: 60_000, ...extra };
+  return {
+    path: file,
+    filetype: 'opus',
+    snType: 'note',
+    sn: '880123456789012345',
+    startTime: 1_709_280_000_000,
+    durationMs: 60_000,
+    ...extra,
+  };
 }
 function tokenClient(): PlaudCloudClient {
   return new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token } });
 }
-function uploader(opts: ConstructorParameters<typeof MultipartUploader>[1] = {}, client = tokenClient()): MultipartUploader {
+function uploader(
+  opts: ConstructorParameters<typeof MultipartUploader>[1] = {},
+  client = tokenClient(),
+): MultipartUploader {
   return new MultipartUploader(client, { backoff: fastRetry, ...opts });
 }
 function storedFor(fileId: string) {
@@ -57,7 +74,15 @@ describe('happy paths', () => {
       },
     };
     const r = await uploader().upload(job(small, { filename: 'Meeting 1.opus' }), hooks);
-    expect(events).toEqual(['session:0', 'state:session-started', 'part:1:1', 'state:part-done', 'completing:true', 'state:completing', 'state:completed']);
+    expect(events).toEqual([
+      'session:0',
+      'state:session-started',
+      'part:1:1',
+      'state:part-done',
+      'completing:true',
+      'state:completing',
+      'state:completed',
+    ]);
     expect(lastProgress).toBe(300 * 1024 + 7);
     expect(r.fileId).toBe(r.file.id);
     expect(r.possibleDuplicate).toBe(false);
@@ -84,7 +109,10 @@ describe('happy paths', () => {
     const snake = await startEmulator({ casing: 'snake' });
     try {
       const file = await makeOpusLike(ctx.dir, 'exact.opus', 2 * PART);
-      const client = new PlaudCloudClient({ apiBase: snake.baseUrl, credentials: { kind: 'token', token: snake.token } });
+      const client = new PlaudCloudClient({
+        apiBase: snake.baseUrl,
+        credentials: { kind: 'token', token: snake.token },
+      });
       const r = await new MultipartUploader(client).upload(job(file, { ownerId: 'owner-1', sn: undefined }));
       const stored = snake.files().filter((f) => f.fileId === r.fileId);
       expect(stored).toHaveLength(1);
@@ -100,7 +128,9 @@ describe('happy paths', () => {
     const empty = path.join(ctx.dir, 'empty.opus');
     await fs.writeFile(empty, '');
     const before = apiCalls('generate-presigned-urls').length;
-    const err = await uploader().upload(job(empty)).catch((e: unknown) => e);
+    const err = await uploader()
+      .upload(job(empty))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UploadError);
     expect((err as UploadError).reason).toBe('empty-file');
     expect((err as UploadError).message).toMatch(/empty.opus is empty \(0 bytes\)/);
@@ -112,9 +142,14 @@ describe('part faults', () => {
   it('retries a part answered with 500 and keeps going', async () => {
     ctx.emu.faults.failPart(2, { times: 2 });
     const retries: string[] = [];
-    const r = await uploader().upload(job(three), { onRetry: (i) => void retries.push(`${i.what}#${i.attempt}:${i.error.kind}`) });
+    const r = await uploader().upload(job(three), {
+      onRetry: (i) => void retries.push(`${i.what}#${i.attempt}:${i.error.kind}`),
+    });
     // Other parts may see a stray keep-alive reset; part 2 must be retried exactly for its two 500s.
-    expect(retries.filter((x) => x.startsWith('Uploading part 2#'))).toEqual(['Uploading part 2#1:server', 'Uploading part 2#2:server']);
+    expect(retries.filter((x) => x.startsWith('Uploading part 2#'))).toEqual([
+      'Uploading part 2#1:server',
+      'Uploading part 2#2:server',
+    ]);
     expect(storedFor(r.fileId)).toHaveLength(1);
     await expectIdentical(r.fileId, three);
   });
@@ -143,7 +178,9 @@ describe('part faults', () => {
   it('gives up on a part that always fails, with the part, the tries and the cause in the message', async () => {
     ctx.emu.faults.failPart(1, { times: Infinity, status: 500 });
     const before = ctx.emu.files().length;
-    const err = (await uploader({ maxPartTries: 3 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
+    const err = (await uploader({ maxPartTries: 3 })
+      .upload(job(small))
+      .catch((e: unknown) => e)) as UploadError;
     expect(err).toBeInstanceOf(UploadError);
     expect(err.reason).toBe('part-failed');
     expect(err.retryable).toBe(true);
@@ -154,7 +191,9 @@ describe('part faults', () => {
   it('turns a stalled part into a timeout and retries it', async () => {
     ctx.emu.faults.slow({ target: 'parts', delayMs: 1500, times: 1 });
     const kinds: string[] = [];
-    const r = await uploader({ partIdleTimeoutMs: 400 }).upload(job(small), { onRetry: (i) => void kinds.push(i.error.kind) });
+    const r = await uploader({ partIdleTimeoutMs: 400 }).upload(job(small), {
+      onRetry: (i) => void kinds.push(i.error.kind),
+    });
     expect(kinds).toEqual(['timeout']);
     await expectIdentical(r.fileId, small);
   });
@@ -174,7 +213,9 @@ describe('part faults', () => {
     expect(sessions).toHaveLength(2);
     expect(r.sessionsStarted).toBe(2);
     expect(r.uploadId).toBe(sessions[1]!.uploadId);
-    expect(ctx.emu.requests().some((q) => q.kind === 's3' && q.status === 403 && q.uploadId === sessions[0]!.uploadId)).toBe(true);
+    expect(
+      ctx.emu.requests().some((q) => q.kind === 's3' && q.status === 403 && q.uploadId === sessions[0]!.uploadId),
+    ).toBe(true);
     expect(storedFor(r.fileId)).toHaveLength(1);
     expect(ctx.emu.files().filter((f) => f.uploadId === sessions[0]!.uploadId)).toHaveLength(0);
     await expectIdentical(r.fileId, three);
@@ -185,13 +226,24 @@ describe('part faults', () => {
     const ac = new AbortController();
     let saved: UploadState | undefined;
     const err = await uploader({ concurrency: 1 })
-      .upload(job(three), { onPartDone: (s) => { saved = s; ac.abort(); } }, ac.signal)
+      .upload(
+        job(three),
+        {
+          onPartDone: (s) => {
+            saved = s;
+            ac.abort();
+          },
+        },
+        ac.signal,
+      )
       .catch((e: unknown) => e);
     expect((err as UploadError).reason).toBe('aborted');
     expect(saved!.urlsExpireAt).toBeLessThan(Date.now() + 2000);
     ctx.emu.faults.expireUrlsAfter(null);
     const sessions: string[] = [];
-    const r = await uploader().upload(job(three, { resume: saved }), { onSessionStarted: (s) => void sessions.push(s.uploadId) });
+    const r = await uploader().upload(job(three, { resume: saved }), {
+      onSessionStarted: (s) => void sessions.push(s.uploadId),
+    });
     expect(sessions).toHaveLength(1);
     expect(sessions[0]).not.toBe(saved!.uploadId);
     await expectIdentical(r.fileId, three);
@@ -204,7 +256,16 @@ describe('resume and cancel', () => {
     let saved: UploadState | undefined;
     const md5 = await fileMd5(three); // the library knows it, as the sync engine does
     const err = (await uploader({ concurrency: 1 })
-      .upload(job(three, { md5 }), { onPartDone: (s) => { saved = s; if (s.parts.length === 2) ac.abort(); } }, ac.signal)
+      .upload(
+        job(three, { md5 }),
+        {
+          onPartDone: (s) => {
+            saved = s;
+            if (s.parts.length === 2) ac.abort();
+          },
+        },
+        ac.signal,
+      )
       .catch((e: unknown) => e)) as UploadError;
     expect(err).toBeInstanceOf(UploadError);
     expect(err.reason).toBe('aborted');
@@ -214,7 +275,10 @@ describe('resume and cancel', () => {
     const r = await uploader().upload(job(three, { md5, resume: stateJson }));
     expect(r.uploadId).toBe(saved!.uploadId);
     expect(r.sessionsStarted).toBe(0);
-    const puts = ctx.emu.requests().filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId).slice(putsBefore);
+    const puts = ctx.emu
+      .requests()
+      .filter((q) => q.kind === 's3' && q.uploadId === saved!.uploadId)
+      .slice(putsBefore);
     expect(puts.map((q) => q.partNumber)).toEqual([3]);
     await expectIdentical(r.fileId, three);
   });
@@ -223,7 +287,16 @@ describe('resume and cancel', () => {
     const ac = new AbortController();
     let saved: UploadState | undefined;
     await uploader({ concurrency: 1 })
-      .upload(job(three), { onSessionStarted: (s) => { saved = s; ac.abort(); } }, ac.signal)
+      .upload(
+        job(three),
+        {
+          onSessionStarted: (s) => {
+            saved = s;
+            ac.abort();
+          },
+        },
+        ac.signal,
+      )
       .catch(() => undefined);
     // The hash runs alongside the first parts, so a state saved early may not carry the MD5 yet.
     const early: UploadState = { ...saved!, md5: undefined };
@@ -235,7 +308,16 @@ describe('resume and cancel', () => {
   it('ignores a stored state that belongs to different file content', async () => {
     const other = await makeOpusLike(ctx.dir, 'other.opus', 300 * 1024 + 7);
     const first = await uploader().upload(job(small));
-    const fake: UploadState = { fileId: first.fileId, uploadId: first.uploadId, partSize: PART, fileSize: 300 * 1024 + 7, md5: first.md5, parts: [{ partNumber: 1, etag: '"x"' }], completing: true, possibleDuplicate: false };
+    const fake: UploadState = {
+      fileId: first.fileId,
+      uploadId: first.uploadId,
+      partSize: PART,
+      fileSize: 300 * 1024 + 7,
+      md5: first.md5,
+      parts: [{ partNumber: 1, etag: '"x"' }],
+      completing: true,
+      possibleDuplicate: false,
+    };
     const r = await uploader().upload(job(other, { resume: fake }));
     expect(r.fileId).not.toBe(first.fileId);
     await expectIdentical(r.fileId, other);
@@ -256,7 +338,9 @@ describe('complete-upload outcomes', () => {
       const before = ctx.emu.files().length;
       const r = await uploader().upload(job(small));
       expect(ctx.emu.files().length).toBe(before + 1);
-      const completes = apiCalls('complete-upload').filter((q) => q.uploadId === undefined || q.uploadId === r.uploadId).slice(-2);
+      const completes = apiCalls('complete-upload')
+        .filter((q) => q.uploadId === undefined || q.uploadId === r.uploadId)
+        .slice(-2);
       expect(completes.map((q) => q.status)).toEqual([mode === 'reset' ? 0 : 500, 200]);
       expect(r.possibleDuplicate).toBe(false);
     }
@@ -273,7 +357,9 @@ describe('complete-upload outcomes', () => {
   it('keeps `completing` and the upload id when completion answers never arrive, then finishes on resume without a duplicate', async () => {
     ctx.emu.faults.failCompleteAfter({ times: 3, mode: 'reset' });
     const states: UploadState[] = [];
-    const err = (await uploader({ maxApiTries: 2 }).upload(job(small), { onState: (s) => void states.push(s) }).catch((e: unknown) => e)) as UploadError;
+    const err = (await uploader({ maxApiTries: 2 })
+      .upload(job(small), { onState: (s) => void states.push(s) })
+      .catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('complete-unknown');
     expect(err.retryable).toBe(true);
     expect(err.message).toMatch(/same upload, so no duplicate/);
@@ -306,7 +392,16 @@ describe('complete-upload outcomes', () => {
     const ac = new AbortController();
     let saved: UploadState | undefined;
     await uploader({ concurrency: 1 })
-      .upload(job(three), { onPartDone: (s) => { saved = s; ac.abort(); } }, ac.signal)
+      .upload(
+        job(three),
+        {
+          onPartDone: (s) => {
+            saved = s;
+            ac.abort();
+          },
+        },
+        ac.signal,
+      )
       .catch(() => undefined);
     await ctx.emu.abortUpload(saved!.uploadId);
     const r = await uploader().upload(job(three, { resume: saved }));
@@ -317,18 +412,30 @@ describe('complete-upload outcomes', () => {
 
   it('retries a completion that timed out for the same upload id, without a duplicate', async () => {
     ctx.emu.faults.slow({ target: 'complete', delayMs: 1500, times: 1 });
-    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: ctx.emu.token }, timeoutMs: 500 });
+    const client = new PlaudCloudClient({
+      apiBase: ctx.emu.baseUrl,
+      credentials: { kind: 'token', token: ctx.emu.token },
+      timeoutMs: 500,
+    });
     const kinds: string[] = [];
     const before = ctx.emu.files().length;
     const r = await uploader({}, client).upload(job(small), { onRetry: (i) => void kinds.push(i.error.kind) });
     expect(kinds[0]).toBe('timeout');
     await new Promise((res) => setTimeout(res, 1500)); // let the slow first completion finish on the server too
     expect(ctx.emu.files().length).toBe(before + 1);
-    expect(new Set(apiCalls('complete-upload').slice(-2).map((q) => q.uploadId ?? r.uploadId))).toEqual(new Set([r.uploadId]));
+    expect(
+      new Set(
+        apiCalls('complete-upload')
+          .slice(-2)
+          .map((q) => q.uploadId ?? r.uploadId),
+      ),
+    ).toEqual(new Set([r.uploadId]));
   });
 
   it('reports a definite rejection of the completion plainly', async () => {
-    const err = (await uploader().upload(job(small, { md5: '0'.repeat(32) })).catch((e: unknown) => e)) as UploadError;
+    const err = (await uploader()
+      .upload(job(small, { md5: '0'.repeat(32) }))
+      .catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('complete-rejected');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/HTTP 4\d\d/);
@@ -343,13 +450,18 @@ describe('API faults', () => {
     expect(storedFor(r.fileId)).toHaveLength(1);
 
     ctx.emu.faults.malformedJson('presign', { times: Infinity, kind: 'wrong-shape' });
-    const err = (await uploader({ maxApiTries: 2 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
+    const err = (await uploader({ maxApiTries: 2 })
+      .upload(job(small))
+      .catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('start-failed');
     expect(err.message).toMatch(/answer we do not understand/);
   });
 
   it('gets a new token once on 401 with client credentials (revokeTokens)', async () => {
-    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'client', clientId: ctx.emu.clientId, clientSecret: ctx.emu.clientSecret } });
+    const client = new PlaudCloudClient({
+      apiBase: ctx.emu.baseUrl,
+      credentials: { kind: 'client', clientId: ctx.emu.clientId, clientSecret: ctx.emu.clientSecret },
+    });
     await uploader({}, client).upload(job(small));
     const tokensBefore = apiCalls('/apis/oauth/api-token').length;
     ctx.emu.faults.revokeTokens();
@@ -359,8 +471,13 @@ describe('API faults', () => {
   });
 
   it('says the static token was refused, in words a user can act on', async () => {
-    const client = new PlaudCloudClient({ apiBase: ctx.emu.baseUrl, credentials: { kind: 'token', token: 'not-a-valid-token' } });
-    const err = (await uploader({}, client).upload(job(small)).catch((e: unknown) => e)) as UploadError;
+    const client = new PlaudCloudClient({
+      apiBase: ctx.emu.baseUrl,
+      credentials: { kind: 'token', token: 'not-a-valid-token' },
+    });
+    const err = (await uploader({}, client)
+      .upload(job(small))
+      .catch((e: unknown) => e)) as UploadError;
     expect(err.reason).toBe('auth');
     expect(err.retryable).toBe(false);
     expect(err.message).toBe('The API token was refused: enter a new one in Settings.');
@@ -386,7 +503,9 @@ describe('API faults', () => {
   it('reports an unreachable server as a network problem', async () => {
     await ctx.emu.goOffline('api');
     try {
-      const err = (await uploader({ maxApiTries: 2 }).upload(job(small)).catch((e: unknown) => e)) as UploadError;
+      const err = (await uploader({ maxApiTries: 2 })
+        .upload(job(small))
+        .catch((e: unknown) => e)) as UploadError;
       expect(err.reason).toBe('start-failed');
       expect(err.retryable).toBe(true);
       expect(err.message).toMatch(/refused the connection|connection was reset/);
