@@ -280,10 +280,11 @@ export class UploadQueue {
         {
           onSessionStarted: (s) => {
             noted = noted.then(() =>
-              this.mirror(pulledInfo.upload.path, (m) => ({
-                ...m,
-                uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() },
-              })),
+              this.mirror(
+                pulledInfo.upload.path,
+                (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } }),
+                false, // a note only: losing it in a crash costs nothing, and its fsyncs would slow the pull's reads
+              ),
             );
             // A new session replaces any older one (expired links, a lost upload): the old parts are void.
             if (r.state !== 'pulled') r = ledger.transition(id, 'pulled');
@@ -449,9 +450,9 @@ export class UploadQueue {
   }
 
   /** Mirror an upload step into the library's manifest (the second source of truth); a failure there is only logged. */
-  private mirror(uploadPath: string, change: Parameters<typeof updateManifest>[2]): Promise<void> {
+  private mirror(uploadPath: string, change: Parameters<typeof updateManifest>[2], durable = true): Promise<void> {
     const { dir, base } = manifestOfUploadFile(uploadPath);
-    return updateManifest(dir, base, change).then(
+    return updateManifest(dir, base, change, { durable }).then(
       () => undefined,
       (err) =>
         this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),

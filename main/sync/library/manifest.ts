@@ -83,7 +83,12 @@ export async function readManifest(dir: string, base: string): Promise<Manifest 
  * Change a recording's manifest in place (read, change, write atomically). Does nothing when there is no readable
  * manifest: the ledger stays the first source of truth, the manifest only mirrors what it can.
  */
-export async function updateManifest(dir: string, base: string, change: (m: Manifest) => Manifest): Promise<boolean> {
+export async function updateManifest(
+  dir: string,
+  base: string,
+  change: (m: Manifest) => Manifest,
+  opts: { durable?: boolean } = {},
+): Promise<boolean> {
   const m = await readManifest(dir, base);
   if (!m) return false;
   // A write of this manifest cut short by a crash left its temp file; this write replaces what it meant to say.
@@ -92,7 +97,7 @@ export async function updateManifest(dir: string, base: string, change: (m: Mani
     if (name.startsWith(stale) && name.endsWith('.part'))
       await fs.rm(path.join(dir, name), { force: true }).catch(() => {});
   }
-  await writeManifest(dir, base, { ...change(m), updatedAt: new Date().toISOString() });
+  await writeManifest(dir, base, { ...change(m), updatedAt: new Date().toISOString() }, opts);
   return true;
 }
 
@@ -101,19 +106,29 @@ export function manifestOfUploadFile(uploadPath: string): { dir: string; base: s
   return { dir: path.dirname(uploadPath), base: path.basename(uploadPath).replace(/\.(opus|mp3)$/i, '') };
 }
 
-export async function writeManifest(dir: string, base: string, m: Manifest): Promise<void> {
+/**
+ * Replace the manifest atomically (temp file, rename). Durable by default (fsync of the file and of its folder); a
+ * note that may be lost in a crash without harm (the open upload's ids) skips the fsyncs, which cost the pull's reads.
+ */
+export async function writeManifest(
+  dir: string,
+  base: string,
+  m: Manifest,
+  opts: { durable?: boolean } = {},
+): Promise<void> {
+  const durable = opts.durable ?? true;
   const dest = manifestPath(dir, base);
   const tmp = tempNameFor(dest);
   try {
     const fh = await fs.open(tmp, 'wx');
     try {
       await fh.writeFile(JSON.stringify(m, null, 2) + '\n');
-      await fh.sync();
+      if (durable) await fh.sync();
     } finally {
       await fh.close();
     }
     await fs.rename(tmp, dest);
-    await fsyncDir(dir);
+    if (durable) await fsyncDir(dir);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => {});
     throw err;
