@@ -73,6 +73,7 @@ export function App({ api, initialTab = 'devices' }: { api: PlaudSyncApi; initia
     resume: () => run('Resume', () => api.resume()),
     retry: (id?: string) => run('Retry', () => api.retry(id)),
     cancel: (id: string) => run('Cancel', () => api.cancel(id)),
+    uploadNewerVersion: (id: string) => run('Upload newer version', () => api.uploadNewerVersion(id)),
     openSettings: () => setTab('settings'),
   };
 

@@ -93,6 +93,30 @@ const problem = (p: Partial<ProblemX> & Pick<ProblemX, 'id' | 'code' | 'severity
 });
 
 describe('Problems speak plainly', () => {
+  it('a recording that changed on the recorder after its upload: "Upload newer version" asks the engine for it', async () => {
+    env = await setup({ mount: false });
+    const extra = [
+      problem({
+        id: 'c1',
+        code: 'recording-changed' as ProblemX['code'],
+        severity: 'needs-you',
+        message: 'A recording from 5 Apr 14:52 changed on the Plaud Note after it was uploaded.',
+        action: 'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
+        actionLabel: 'Upload newer version',
+        recordingId: 'rec-9',
+      }),
+    ];
+    render(
+      <App
+        api={withExtras(env.api, { state: (s) => ({ ...s, problems: [...s.problems, ...extra] }) })}
+        initialTab="problems"
+      />,
+    );
+    const item = (await screen.findByText(/changed on the Plaud Note/)).closest('li')!;
+    fireEvent.click(within(item).getByRole('button', { name: 'Upload newer version' }));
+    await waitFor(() => expect(env!.api.calls).toContainEqual({ method: 'uploadNewerVersion', args: ['rec-9'] }));
+  });
+
   it('needs-you in red with the button the action names, the raw detail behind Details, and Copy diagnostics', async () => {
     env = await setup({ mount: false });
     const detail = 'Finishing the upload (complete-upload): HTTP 500 (server said: {"error":"boom"}) after 6 tries';

@@ -1,21 +1,20 @@
 // The pull side of the engine: recorders attached and detached, what to copy from each (the recording model decides,
 // recording/reconcile.ts), the one pull loop (pull-coordinator.ts) with the ledger written around each step, a second
 // look by itself while the recorder is still writing a recording, and remove-after-sync.
-import path from 'node:path';
+// Over 400 lines because runPull's ledger hooks (start, bytes, pulled, interrupted, failed) share its per-pass state
+// (ids, counters, the stop reason); split out, each would need all of it passed in. Planning is in take-planner.ts.
 import { scanVolume, type ScanResult } from '../devices/scan.js';
 import { deviceDisplayName } from '../devices/traits.js';
 import { LibraryError } from '../library/errors.js';
 import type { LedgerRecord } from '../ledger/index.js';
-import { QUICK_BYTES, headOf, type Fingerprint } from '../recording/fingerprint.js';
 import { sourceBytes } from '../recording/identity.js';
-import { reconcile, sameFilesAsSeen } from '../recording/reconcile.js';
 import type { DeviceInfo, Recording } from '../types.js';
 import type { EngineContext } from './context.js';
 import { KnownDevices } from './known-devices.js';
 import { runPulls, type PullJob } from './pull-coordinator.js';
-import { libraryCopyVerified, removeSourcesFromDevice } from './remove-from-device.js';
+import { removeSyncedTakes } from './remove-from-device.js';
+import { TakePlanner } from './take-planner.js';
 import type { DeviceView } from './state.js';
-import { isUploadSideFailure } from './views.js';
 
 export interface DeviceRuntime {
   info: DeviceInfo;
@@ -49,17 +48,7 @@ export function displayName(info: { sn_type: DeviceInfo['sn_type']; model: strin
   return deviceDisplayName(info);
 }
 
-/** A record that the pull side still has to copy (a failed pull is retried on the next attach). */
-export function needsPull(r: LedgerRecord): boolean {
-  return (
-    r.state === 'discovered' ||
-    r.state === 'pulling' ||
-    (r.state === 'failed' &&
-      !isUploadSideFailure(r) &&
-      r.failure?.code !== 'CONFLICT' &&
-      r.failure?.code !== 'cancelled')
-  );
-}
+export { needsPull } from './take-planner.js';
 
 export interface PullSideHooks {
   isUploading(id: string): boolean;
@@ -75,6 +64,7 @@ export class PullSide {
   /** Pulls under way, including those of a recorder that has just gone away (they still write the ledger). */
   readonly pulls = new Set<Promise<void>>();
   readonly known: KnownDevices;
+  private readonly planner: TakePlanner;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -82,6 +72,10 @@ export class PullSide {
     private readonly hooks: PullSideHooks,
   ) {
     this.known = new KnownDevices(stateDir, (msg) => ctx.log.warn(msg));
+    this.planner = new TakePlanner(ctx, {
+      isUploading: (id) => hooks.isUploading(id),
+      attached: (rt) => this.devices.get(rt.info.id) === rt,
+    });
   }
 
   // ---------- recorders ----------
@@ -173,152 +167,12 @@ export class PullSide {
     try {
       const scan = await this.scan(rt);
       rt.recordingsOnDevice = scan.recordings.length;
-      const jobs = await this.plan(rt, scan.recordings, scan);
+      const jobs = await this.planner.plan(rt, scan.recordings, scan);
       rt.newRecordings = jobs.length;
     } catch (err) {
       this.ctx.log.warn('scan failed', { id: rt.info.id, err });
     }
     this.ctx.changed();
-  }
-
-  private fingerprintOf = async (r: LedgerRecord): Promise<Fingerprint | undefined> => {
-    if (r.fingerprint) return r.fingerprint;
-    if (!r.pulled) return undefined;
-    // A take pulled before fingerprints were kept: take it from its library copy (local, small) and keep it.
-    const fp: Fingerprint = {};
-    for (const f of r.pulled.files) {
-      const role = /\.WAV$/i.test(f.relPath) ? 'wav' : /\.ASR$/i.test(f.relPath) ? 'asr' : undefined;
-      if (!role) continue;
-      try {
-        const h = await headOf(f.libraryPath, role);
-        fp[role] = {
-          size: r.source[role]?.size ?? h.size,
-          headLen: h.headLen,
-          headMd5: h.headMd5,
-          ...(h.quickMd5 ? { quickMd5: h.quickMd5 } : {}),
-        };
-      } catch {
-        return undefined;
-      }
-    }
-    if (!fp.wav && !fp.asr) return undefined;
-    this.ctx.ledger.amend(r.id, { fingerprint: fp });
-    return fp;
-  };
-
-  private sourceOf(rec: Recording): LedgerRecord['source'] {
-    const s: { wav?: Recording['wav']; asr?: Recording['asr'] } = {};
-    if (rec.wav) s.wav = { ...rec.wav };
-    if (rec.asr) s.asr = { ...rec.asr };
-    return s as LedgerRecord['source'];
-  }
-
-  /** Decide, for every recording the recorder holds, what it is and whether to copy it; write that in the ledger. */
-  private async plan(rt: DeviceRuntime, recordings: readonly Recording[], scan: ScanResult): Promise<PullJob[]> {
-    const { ledger, log, problems } = this.ctx;
-    const { info } = rt;
-    const jobs: PullJob[] = [];
-    const seen = new Set<string>();
-    for (const rec of [...recordings].sort((a, b) => a.startMs - b.startMs)) {
-      const takes = ledger.takesOf(rec.sn, rec.relBase);
-      const mount = path.resolve(info.mountPath);
-      const decision = await reconcile(takes, rec, {
-        fingerprintOf: this.fingerprintOf,
-        deviceHead: (role, len) => headOf(path.resolve(mount, rec[role]!.relPath), role, len),
-        isUploading: (id) => this.hooks.isUploading(id),
-      });
-      const sourceNow = {
-        source: this.sourceOf(rec),
-        size: sourceBytes(rec),
-        durationMs: rec.durationMs,
-        offDevice: null,
-      } as const;
-      switch (decision.action) {
-        case 'new': {
-          const r = ledger.discover(rec, { sn_type: info.sn_type, deviceId: info.id }, { take: decision.take });
-          if (decision.take > 1)
-            log.info('a different recording reuses a known name: kept as a take of its own', { id: r.id });
-          seen.add(r.id);
-          jobs.push({ rec, take: r.take });
-          break;
-        }
-        case 'known': {
-          let r = decision.record;
-          seen.add(r.id);
-          if (!rt.verified.has(r.id) && (r.pulled || r.state === 'synced')) rt.toVerify.push({ rec, id: r.id });
-          if (r.offDevice !== undefined || !sameFilesAsSeen(r, rec))
-            r = ledger.amend(r.id, { ...sourceNow, ...(r.state === 'synced' ? { durationMs: r.durationMs } : {}) });
-          if (r.state === 'skipped' && r.skipped?.reason.startsWith('gone:')) r = ledger.transition(r.id, 'discovered');
-          if (needsPull(r)) jobs.push({ rec, take: r.take });
-          break;
-        }
-        case 'refresh': {
-          // The same take, with a partner file or more audio than when first seen, its upload not begun: describe
-          // what the recorder holds now and copy what is new; the upload file is made again from it.
-          let r = ledger.amend(decision.record.id, sourceNow);
-          if (r.state === 'pulled' || r.state === 'skipped') r = ledger.transition(r.id, 'discovered');
-          seen.add(r.id);
-          log.info('a recording changed on the recorder before its upload: copying it again', { id: r.id });
-          jobs.push({ rec, take: r.take, replace: true });
-          break;
-        }
-        case 'join': {
-          // A partner file appeared after the upload began: it joins the library copy; nothing is uploaded again.
-          const r = decision.record;
-          seen.add(r.id);
-          jobs.push({ rec, take: r.take, copyOnly: true });
-          break;
-        }
-        case 'changed': {
-          const r = decision.record;
-          seen.add(r.id);
-          if (
-            !r.changedOnDevice ||
-            r.changedOnDevice.wavSize !== rec.wav?.size ||
-            r.changedOnDevice.asrSize !== rec.asr?.size
-          ) {
-            ledger.amend(r.id, {
-              changedOnDevice: {
-                at: this.ctx.now(),
-                ...(rec.wav ? { wavSize: rec.wav.size } : {}),
-                ...(rec.asr ? { asrSize: rec.asr.size } : {}),
-              },
-            });
-            log.warn('a synced recording changed on the recorder; waiting for the user', { id: r.id });
-          }
-          problems.raise({
-            code: 'recording-changed',
-            recordingId: r.id,
-            deviceId: info.id,
-            message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on the ${displayName(info)} after it was uploaded.`,
-            detail: `${r.relBase}: the recorder now holds ${sourceBytes(rec)} bytes; ${r.size} bytes were uploaded.`,
-          });
-          break;
-        }
-      }
-    }
-    this.markGone(rt, scan, seen);
-    return jobs;
-  }
-
-  /** Takes of this recorder that it no longer holds: a name that comes back must then be compared by content. */
-  private markGone(rt: DeviceRuntime, scan: ScanResult, seen: Set<string>): void {
-    const { ledger } = this.ctx;
-    const waiting = new Set(scan.unsettled.map((u) => u.relPath));
-    const skippedNow = new Set(scan.skipped.map((s) => s.relPath.replace(/\.(WAV|ASR)$/i, '')));
-    const now = this.ctx.now();
-    for (const r of ledger.bySn(rt.info.sn)) {
-      if (seen.has(r.id) || waiting.has(r.relBase) || skippedNow.has(r.relBase)) continue;
-      if (r.offDevice !== undefined) continue;
-      // Older takes of a name in use are gone too (the recorder holds the newest).
-      ledger.amend(r.id, { offDevice: now });
-      if (r.state === 'discovered' || (r.state === 'failed' && needsPull(r))) {
-        // Never copied and no longer there: nothing can be copied; say so rather than waiting for ever.
-        ledger.transition(r.id, 'skipped', {
-          reason: 'gone: it was deleted from the recorder before it could be copied',
-        });
-      }
-    }
   }
 
   // ---------- the pull ----------
@@ -364,7 +218,7 @@ export class PullSide {
     let jobs: PullJob[];
     try {
       scan = await this.scan(rt);
-      jobs = await this.plan(rt, scan.recordings, scan);
+      jobs = await this.planner.plan(rt, scan.recordings, scan);
     } catch (err) {
       rt.pull = {
         ...rt.pull,
@@ -446,7 +300,7 @@ export class PullSide {
           if (job.copyOnly) {
             // The partner joins the library copy of a take whose upload began; its upload file stays as it is.
             ledger.amend(id, {
-              source: this.sourceOf(job.rec),
+              source: this.planner.sourceOf(job.rec),
               size: sourceBytes(job.rec),
               fingerprint: result.fingerprint,
               offDevice: null,
@@ -557,42 +411,8 @@ export class PullSide {
     await this.ctx.flushLedger();
     this.ctx.emit({ type: 'pull-finished', deviceId: info.id, displayName: displayName(info), pulled, failed });
     this.scheduleRelook(rt);
-    await this.verifyKnown(rt, abort.signal);
+    await this.planner.verifyKnown(rt, abort.signal);
     await this.removeSynced(rt);
-  }
-
-  /**
-   * Known takes were trusted by their sizes and times. Once the new ones are copied, check the first 4 KiB of each on
-   * the recorder, once per plug-in: a recording deleted and replaced by another with the same name, size and time while
-   * the recorder was away (a clock reset) is caught here, marked gone, and the next pass takes the new one as a take of
-   * its own.
-   */
-  private async verifyKnown(rt: DeviceRuntime, signal: AbortSignal): Promise<void> {
-    const { ledger, log } = this.ctx;
-    const mount = path.resolve(rt.info.mountPath);
-    const items = rt.toVerify.splice(0);
-    for (const { rec, id } of items) {
-      if (signal.aborted || this.ctx.stopping || this.devices.get(rt.info.id) !== rt) return;
-      if (rt.verified.has(id)) continue;
-      const r = ledger.get(id);
-      const fp = r && (await this.fingerprintOf(r));
-      const role = rec.asr && fp?.asr?.quickMd5 ? 'asr' : rec.wav && fp?.wav?.quickMd5 ? 'wav' : undefined;
-      if (!r || !fp || !role) continue;
-      let quick: string | undefined;
-      try {
-        quick = (await headOf(path.resolve(mount, rec[role]!.relPath), role, QUICK_BYTES)).quickMd5;
-      } catch {
-        return; // unplugged or unreadable: the next plug-in checks again
-      }
-      rt.verified.add(id);
-      if (quick === fp[role]!.quickMd5) continue;
-      log.warn(
-        'a known name on the recorder holds a different recording now (a clock reset?): taking it as a new take',
-        { id },
-      );
-      ledger.amend(id, { offDevice: this.ctx.now() });
-      rt.again = true;
-    }
   }
 
   // ---------- remove after sync ----------
@@ -602,40 +422,7 @@ export class PullSide {
     if (dev && this.ctx.settings.removeAfterSync && !dev.running) void this.removeSynced(dev);
   }
 
-  private async removeSynced(rt: DeviceRuntime): Promise<void> {
-    const { ledger, problems, log } = this.ctx;
-    if (!this.ctx.settings.removeAfterSync || this.ctx.stopping) return;
-    for (const r of ledger.bySn(rt.info.sn)) {
-      if (
-        r.state !== 'synced' ||
-        r.deviceDelete?.state === 'done' ||
-        r.offDevice !== undefined ||
-        r.changedOnDevice ||
-        !this.devices.has(rt.info.id)
-      )
-        continue;
-      if (!(await libraryCopyVerified(r))) {
-        problems.raise({
-          code: 'other',
-          level: 'needs-you',
-          recordingId: r.id,
-          message: 'A recording was not removed from the recorder: its copy in the library does not verify.',
-          action: 'It stays on the recorder. Check the library disk.',
-          detail: r.relBase,
-        });
-        continue;
-      }
-      try {
-        ledger.markDeviceDelete(r.id, 'pending');
-        // The synced state and the pending mark are on disk before anything on the recorder is deleted.
-        await ledger.flushed();
-        await removeSourcesFromDevice(rt.info.mountPath, r);
-        ledger.markDeviceDelete(r.id, 'done');
-        log.info('removed from recorder after sync', { id: r.id });
-      } catch (err) {
-        log.warn('remove from recorder failed', { id: r.id, err });
-        break; // unplugged or refused: the pending mark makes the next attach finish it
-      }
-    }
+  private removeSynced(rt: DeviceRuntime): Promise<void> {
+    return removeSyncedTakes(this.ctx, rt, () => this.devices.has(rt.info.id));
   }
 }

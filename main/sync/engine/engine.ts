@@ -7,6 +7,7 @@
 //   synced + remove-after-sync -> delete on the recorder (marked pending before, done after)
 //
 // Its public API (SyncEngineApi, used by IPC and the CLI) is all that other parts call.
+// Over 400 lines only by the snapshot it builds for the window and the intents it forwards; the work is in the parts.
 import { EventEmitter } from 'node:events';
 import { openLedger, ledgerDir, RECORD_STATES, type Ledger, type LedgerRecord } from '../ledger/index.js';
 import { nullLogger, type Logger } from '../log.js';

@@ -24,7 +24,12 @@ export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, CatalogueEntry>> = 
     action: 'Enter an API token, or a client ID and secret, in Settings.',
     actionLabel: 'Open Settings',
   },
-  offline: { level: 'retrying', action: 'Nothing to do: uploads resume by themselves when the connection is back.' },
+  offline: {
+    level: 'retrying',
+    action:
+      'Nothing to do: uploads resume by themselves when the connection is back. Choose Try again now to check at once.',
+    actionLabel: 'Try again now',
+  },
   'server-error': {
     level: 'retrying',
     action: 'Nothing to do: it is retried by itself. Choose Retry now to try at once.',
@@ -33,8 +38,9 @@ export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, CatalogueEntry>> = 
   'rate-limited': { level: 'retrying', action: 'Nothing to do: uploads continue when the server allows.' },
   'library-full': {
     level: 'needs-you',
-    action: 'Free some space on the library disk or choose another library folder in Settings, then choose Sync now.',
-    actionLabel: 'Sync now',
+    action:
+      'Free some space on the library disk, or choose Open Settings to pick another library folder; then Sync now copies the rest.',
+    actionLabel: 'Open Settings',
   },
   'library-unwritable': {
     level: 'needs-you',

@@ -6,6 +6,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
 import { md5File } from '../library/copy.js';
+import type { EngineContext } from './context.js';
+import type { DeviceRuntime } from './device-pulls.js';
 
 export class DeviceDeleteRefused extends Error {
   override name = 'DeviceDeleteRefused';
@@ -47,5 +49,50 @@ export async function removeSourcesFromDevice(mountPath: string, r: LedgerRecord
     if (st.size !== s.size)
       throw new DeviceDeleteRefused(`Refusing to delete ${s.relPath}: it changed on the recorder since it was copied.`);
     await fs.unlink(p);
+  }
+}
+
+/**
+ * Remove-after-sync for one attached recorder: every synced take it still holds whose library copy re-verifies by MD5,
+ * the pending mark on disk before the recorder is touched. Stops at the first failure (unplugged, refused).
+ */
+export async function removeSyncedTakes(
+  ctx: EngineContext,
+  rt: Pick<DeviceRuntime, 'info'>,
+  attached: () => boolean,
+): Promise<void> {
+  const { ledger, problems, log } = ctx;
+  if (!ctx.settings.removeAfterSync || ctx.stopping) return;
+  for (const r of ledger.bySn(rt.info.sn)) {
+    if (
+      r.state !== 'synced' ||
+      r.deviceDelete?.state === 'done' ||
+      r.offDevice !== undefined ||
+      r.changedOnDevice ||
+      !attached()
+    )
+      continue;
+    if (!(await libraryCopyVerified(r))) {
+      problems.raise({
+        code: 'other',
+        level: 'needs-you',
+        recordingId: r.id,
+        message: 'A recording was not removed from the recorder: its copy in the library does not verify.',
+        action: 'It stays on the recorder. Check the library disk.',
+        detail: r.relBase,
+      });
+      continue;
+    }
+    try {
+      ledger.markDeviceDelete(r.id, 'pending');
+      // The synced state and the pending mark are on disk before anything on the recorder is deleted.
+      await ledger.flushed();
+      await removeSourcesFromDevice(rt.info.mountPath, r);
+      ledger.markDeviceDelete(r.id, 'done');
+      log.info('removed from recorder after sync', { id: r.id });
+    } catch (err) {
+      log.warn('remove from recorder failed', { id: r.id, err });
+      break; // unplugged or refused: the pending mark makes the next attach finish it
+    }
   }
 }

@@ -6,6 +6,8 @@
 // then every minute). A refused account stops the queue until the settings change. Any other failure is counted on
 // the recording and retried with capped backoff; a server that says how long to wait (Retry-After) is believed, and
 // the next try is kept in the ledger so a restart neither forgets it nor tries early.
+// Over 400 lines: scheduling, one upload's ledger hooks, the failure policy and offline probing share the queue's
+// state (slots, account, online); each is a section below.
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
 import { isCloudError, type Credentials } from '../cloud/index.js';

@@ -5,6 +5,8 @@
 // line written meanwhile, and the caller awaits flushed() wherever a change must be on disk before acting on it
 // (before asking the cloud to complete an upload, before deleting from the recorder, before "safe to unplug").
 // A blocking fsync per change cost the engine's one thread seconds per 200-recording sync. See store.ts for the files.
+// Over 400 lines: one class whose writes, group-durability bookkeeping and indexes share private state; the files,
+// migrations and the state machine are in store.ts, migrations.ts and transitions.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';

@@ -10,6 +10,7 @@
 // journal replays nothing twice. A torn LAST journal line is what a crash mid-append leaves: it is
 // dropped (that write never returned, so nobody was told it was saved). Anything else unreadable is
 // damage and is reported, never skipped, unless the caller asked to salvage (recover()).
+// Over 400 lines: reading both files line by line, strictly or salvaging, is one procedure with one set of rules.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SN_TYPES } from '../types.js';

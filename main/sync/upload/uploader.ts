@@ -20,6 +20,8 @@
 //     unknown the message says the recording may already be in the cloud, and `completing` stays set.
 // A 403 / NoSuchUpload on a PART means the presigned URLs expired or the session is gone: the session is
 // abandoned (nothing was completed, so no duplicate is possible) and a fresh one is started.
+// Over 400 lines: the session, part and completion steps share the policy above and one upload's state; split, the
+// policy would be spread over files.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
 import { BufferPool } from '../buffer-pool.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';

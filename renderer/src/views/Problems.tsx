@@ -9,6 +9,8 @@ export interface ProblemActions {
   openSettings(): void;
   retry(id?: string): void;
   syncNow(): void;
+  /** A recording that changed on the recorder after its upload: upload what it holds now, as a recording of its own. */
+  uploadNewerVersion?(id: string): void;
 }
 
 interface Fix {
@@ -32,10 +34,14 @@ function defaultFix(p: ProblemX, a: ProblemActions): Fix | null {
       return { label: 'Choose another library folder', run: a.openSettings };
     case 'offline':
     case 'server-error':
-    case 'rate-limited':
       return { label: 'Try again now', run: a.syncNow };
     case 'upload-failed':
       return { label: 'Retry', run: () => a.retry(p.recordingId) };
+    case 'recording-changed': {
+      const id = p.recordingId;
+      const upload = a.uploadNewerVersion;
+      return id && upload ? { label: 'Upload newer version', run: () => upload(id) } : null;
+    }
     default:
       return null;
   }
