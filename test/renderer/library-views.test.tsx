@@ -101,7 +101,8 @@ describe('Problems speak plainly', () => {
         code: 'recording-changed' as ProblemX['code'],
         severity: 'needs-you',
         message: 'A recording from 5 Apr 14:52 changed on the Plaud Note after it was uploaded.',
-        action: 'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
+        action:
+          'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
         actionLabel: 'Upload newer version',
         recordingId: 'rec-9',
       }),
