@@ -112,6 +112,18 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
     expect(emu.files().length).toBe(before);
 
     const id = `${SERIAL}/${relBaseOf(spec)}`;
+    // status says so, with the command to run.
+    const changed = JSON.parse((await runCli(['status', '--json', '--state-dir', state()])).stdout);
+    expect(changed.recordings.find((r: { id: string }) => r.id === id)).toMatchObject({ changedOnDevice: true });
+    expect((await runCli(['status', '--state-dir', state()])).stdout).toContain(
+      `plaud-sync upload-newer-version ${id}`,
+    );
+    // A wrong id is refused before anything is copied or uploaded.
+    const wrong = await runCli(engineArgs('upload-newer-version', `${id}9`), { env: env() });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr + wrong.stdout).toMatch(/No recording with id/);
+    expect(emu.files().length).toBe(before);
+
     const up = await runCli(engineArgs('upload-newer-version', id), { env: env() });
     expect(up.code, up.stderr + up.stdout).toBe(0);
     expect(jsonLines(up.stdout).at(-1)).toMatchObject({ type: 'summary', id, newId: `${id}~2`, state: 'synced' });

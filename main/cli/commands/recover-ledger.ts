@@ -3,6 +3,7 @@
 // the
 // library's manifests know that the ledger lost (the library is the second source of truth), and says what the next
 // sync will do.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ledgerDir, openLedger, recoverLedger, LedgerLockedError } from '../../sync/ledger/index.js';
@@ -25,6 +26,8 @@ export function register(program: Command): void {
       let recovered;
       let restored: RestoreReport;
       try {
+        // A ledger folder that is gone entirely is rebuilt from the library alone.
+        fs.mkdirSync(ledgerDir(stateDir), { recursive: true, mode: 0o700 });
         recovered = await recoverLedger(ledgerDir(stateDir));
         const libraryDir = path.resolve(
           flags.library ?? openSettingsStore(stateDir, defaultLibraryDir()).get().libraryDir,

@@ -35,6 +35,8 @@ export interface StatusReport {
     error?: string;
     nextTryAt?: number | null;
     libraryPath?: string;
+    /** Changed on the recorder after its upload began: `plaud-sync upload-newer-version ID` uploads the newer one. */
+    changedOnDevice?: true;
   }[];
   counts: Record<RecordState, number>;
   problems: { id: string; path: string; error: string; at: number }[];
@@ -99,6 +101,7 @@ export async function buildStatus(stateDir: string): Promise<StatusReport> {
       ...(r.failure ? { error: r.failure.reason, nextTryAt: r.failure.nextTryAt } : {}),
       ...(r.skipped ? { error: r.skipped.reason } : {}),
       ...(r.pulled ? { libraryPath: r.pulled.upload.path } : {}),
+      ...(r.changedOnDevice ? { changedOnDevice: true as const } : {}),
     }));
   const problems = records
     .filter((r) => r.failure)
@@ -132,6 +135,11 @@ export function register(program: Command): void {
             `  ${n === 1 ? 'one recording was' : `${n} recordings were`} still being written at the last look: waiting for the recorder to finish writing (copied once finished)`,
           );
         }
+      }
+      const changed = report.recordings.filter((r) => r.changedOnDevice);
+      if (changed.length) {
+        out.push('Changed on the recorder after they were uploaded (not uploaded again by themselves):');
+        for (const r of changed) out.push(`  ${r.path}: plaud-sync upload-newer-version ${r.id}`);
       }
       if (report.problems.length) {
         out.push('Recent problems:');

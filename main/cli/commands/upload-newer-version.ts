@@ -31,6 +31,11 @@ export function register(program: Command): void {
       const printer = attachPrinter(engine, { json: !!flags.json });
       try {
         await engine.start();
+        // Refuse a wrong id before anything is copied or uploaded.
+        const known = engine.records().find((r) => r.id === id);
+        if (!known) throw new Error(`No recording with id ${id}. "plaud-sync status --json" lists the ids.`);
+        if (!known.changedOnDevice)
+          throw new Error(`The recorder holds no newer version of ${id}: there is nothing to upload again.`);
         await engine.syncNow();
         await engine.whenIdle();
         const newId = await engine.uploadNewerVersion(id);

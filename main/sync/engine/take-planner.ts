@@ -149,7 +149,7 @@ export class TakePlanner {
             recordingId: r.id,
             deviceId: info.id,
             message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on the ${deviceDisplayName(info)} after it was uploaded.`,
-            detail: `${r.relBase}: the recorder now holds ${sourceBytes(rec)} bytes; ${r.size} bytes were uploaded.`,
+            detail: `${r.relBase}: its files on the recorder are now ${sourceBytes(rec)} bytes (WAV + ASR); they were ${r.size} bytes when it was uploaded.`,
           });
           break;
         }

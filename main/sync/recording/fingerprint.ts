@@ -101,13 +101,26 @@ export async function relate(
     if (k && !n) removed = true;
     if (!k && n) added = true;
     if (!k || !n) continue;
-    if (n.size < HEAD_OFFSET[role] + k.headLen) return 'different'; // shorter than the part we know: not a longer version
+    if (n.size < HEAD_OFFSET[role] + k.headLen) {
+      // Shorter than the part we know: a cut-down version of this take when its first bytes (the quick check) match,
+      // else another recording. (A recording under 16 s has an ASR under 64 KiB, so any cut of it lands here.)
+      const quickLen = Math.min(QUICK_BYTES, k.headLen);
+      if (!k.quickMd5 || n.size < HEAD_OFFSET[role] + quickLen) return 'different';
+      const q = await readHead(role, quickLen);
+      if (q.headLen !== quickLen || q.quickMd5 !== k.quickMd5) return 'different';
+      common++;
+      sizesDiffer = true;
+      continue;
+    }
     const h = await readHead(role, k.headLen);
     if (h.headLen !== k.headLen || h.headMd5 !== k.headMd5) return 'different';
     common++;
     if (n.size !== k.size) sizesDiffer = true;
   }
-  if (common === 0) return 'different';
+  // No file in common (the WAV gone and an ASR come, or the reverse): nothing proves it is another recording, nor the
+  // same one. 'changed' lets the user decide (before its upload the take is simply copied again), instead of a silent
+  // second upload of what may be the same recording.
+  if (common === 0) return 'changed';
   if (sizesDiffer || removed) return 'changed';
   return added ? 'partner-added' : 'same';
 }
