@@ -22,4 +22,9 @@ export interface EngineContext {
   emit(e: EngineEvent): void;
   /** Waits for the ledger's changes to be on disk; a failure is raised as a problem and logged. */
   flushLedger(): Promise<void>;
+  /**
+   * Holds the library's single-writer lock before anything is copied into it. False (with a problem raised) when
+   * another Plaud Sync with another state folder fills the same library: two of them would upload recordings twice.
+   */
+  lockLibrary(): Promise<boolean>;
 }

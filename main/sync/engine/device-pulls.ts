@@ -214,6 +214,10 @@ export class PullSide {
     rt.abort = abort;
     rt.pull = { state: 'pulling', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
     this.ctx.changed();
+    if (!(await this.ctx.lockLibrary())) {
+      rt.pull = { ...rt.pull, state: 'error', error: 'The library folder is in use by another Plaud Sync.' };
+      return;
+    }
     let scan: ScanResult;
     let jobs: PullJob[];
     try {

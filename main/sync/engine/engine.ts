@@ -9,7 +9,17 @@
 // Its public API (SyncEngineApi, used by IPC and the CLI) is all that other parts call.
 // Over 400 lines only by the snapshot it builds for the window and the intents it forwards; the work is in the parts.
 import { EventEmitter } from 'node:events';
-import { openLedger, ledgerDir, RECORD_STATES, type Ledger, type LedgerRecord } from '../ledger/index.js';
+import {
+  openLedger,
+  ledgerDir,
+  RECORD_STATES,
+  LedgerLockedError,
+  type Ledger,
+  type LedgerRecord,
+} from '../ledger/index.js';
+import { acquireLock, type LockHandle } from '../ledger/lock.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { nullLogger, type Logger } from '../log.js';
 import type { SecretStore, Settings } from '../settings.js';
 import type { DeviceInfo } from '../types.js';
@@ -62,6 +72,7 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   private started = false;
   private lastSyncAt: number | null = null;
   private syncedSinceSummary = new Map<string, number>();
+  private libraryLock: { dir: string; handle: LockHandle } | undefined;
   private failedSinceSummary = 0;
 
   constructor(private readonly opts: EngineOptions) {
@@ -143,6 +154,8 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
     await Promise.allSettled([...this.pulls.pulls]);
     await this.queue.idle();
     this.statePush.flush();
+    this.libraryLock?.handle.release();
+    this.libraryLock = undefined;
     if (this.started) this.ledger.close();
     this.log.info('engine stopped');
   }
@@ -246,6 +259,10 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   }
 
   async applySettings(s: Settings): Promise<void> {
+    if (this.libraryLock && path.resolve(s.libraryDir) !== this.libraryLock.dir) {
+      this.libraryLock.handle.release();
+      this.libraryLock = undefined;
+    }
     this.settings = s;
     await this.queue.configure(this.opts.secrets);
     this.queue.pump();
@@ -291,6 +308,25 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on the recorder after it was uploaded.`,
       detail: r.relBase,
     });
+  }
+
+  async lockLibrary(): Promise<boolean> {
+    const dir = path.resolve(this.settings.libraryDir);
+    if (this.libraryLock?.dir === dir) return true;
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      this.libraryLock = { dir, handle: acquireLock(dir, this.log, '.plaud-sync.lock') };
+      this.problems.clear({ code: 'library-in-use' });
+      return true;
+    } catch (err) {
+      if (!(err instanceof LedgerLockedError)) return true; // the pull itself reports a library it cannot write
+      this.problems.raise({
+        code: 'library-in-use',
+        message: `The library folder is in use by another Plaud Sync (${err.holder}, pid ${err.pid}) with its own state folder; nothing is copied into it meanwhile.`,
+        detail: `${dir} (lock file ${err.lockFile})`,
+      });
+      return false;
+    }
   }
 
   /** Wait for the ledger's pending changes to be on disk; a failure is already reported by the ledger's own error. */

@@ -64,6 +64,11 @@ export const PROBLEM_CATALOGUE: Readonly<Record<ProblemCode, CatalogueEntry>> = 
       'Choose Upload newer version to upload what the recorder holds now as a new recording; the first upload stays.',
     actionLabel: 'Upload newer version',
   },
+  'library-in-use': {
+    level: 'needs-you',
+    action:
+      'Quit the other Plaud Sync (the app, or a plaud-sync command with another state folder), or choose another library folder.',
+  },
   'possible-duplicate': { level: 'info', action: 'Check your Plaud library for a second copy of this recording.' },
   other: { level: 'needs-you' },
 };

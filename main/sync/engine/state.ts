@@ -122,6 +122,7 @@ export type ProblemCode =
   | 'upload-failed'
   | 'ledger-corrupt'
   | 'recording-changed'
+  | 'library-in-use'
   | 'possible-duplicate'
   | 'other';
 

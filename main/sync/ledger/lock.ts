@@ -61,8 +61,9 @@ export interface LockHandle {
   release(): void;
 }
 
-export function acquireLock(dir: string, logger: Logger): LockHandle {
-  const file = path.join(dir, 'ledger.lock');
+/** Take the single-writer lock file `name` in `dir` (the ledger's, or the library's: see the engine). */
+export function acquireLock(dir: string, logger: Logger, name = 'ledger.lock'): LockHandle {
+  const file = path.join(dir, name);
   const key = path.resolve(dir);
   if (heldHere.has(key)) throw new LedgerLockedError(file, process.pid, 'this same process');
   const mine: LockInfo = {

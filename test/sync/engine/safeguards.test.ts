@@ -157,6 +157,34 @@ describe('engine safeguards', () => {
     await until(() => engine.records()[0]?.deviceDelete?.state === 'done', 10_000, 'delete done');
   });
 
+  it('two Plaud Syncs with their own state folders never fill one library at once (it would upload recordings twice)', async () => {
+    const { engine: first, watcher, vol, settings } = await setup();
+    await watcher.plug(vol);
+    await until(() => first.records()[0]?.state === 'synced', 20_000, 'the first synced');
+    // A second engine, another state folder, the same library, while the first still runs.
+    const otherState = await fsp.mkdtemp(path.join(os.tmpdir(), 'plaud-safeguards-other-'));
+    cleanup.push(() => fsp.rm(otherState, { recursive: true, force: true }));
+    const watcher2 = new TestWatcher();
+    const second = new SyncEngine({
+      stateDir: otherState,
+      settings,
+      secrets: new MemorySecretStore({ apiToken: 't' }),
+      watcher: watcher2,
+      cloudFactory: instantCloud,
+    });
+    await second.start();
+    cleanup.push(() => second.stop());
+    await watcher2.plug(vol);
+    await until(() => second.getState().problems.some((p) => p.code === 'library-in-use'), 10_000, 'library in use');
+    await second.whenIdle();
+    expect(second.records()).toHaveLength(0);
+    // Once the first quits, the second may use the library (and finds the recording already in the cloud there).
+    await first.stop();
+    await second.syncNow();
+    await until(() => second.records()[0]?.state === 'synced', 20_000, 'the second takes over');
+    expect(second.getState().problems.some((p) => p.code === 'library-in-use')).toBe(false);
+  });
+
   it('remove-after-sync re-verifies the library copy by MD5: a copy corrupted at the same size keeps the recorder files', async () => {
     const { engine, watcher, vol, settings } = await setup({ removeAfterSync: false });
     await watcher.plug(vol);
