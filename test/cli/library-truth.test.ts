@@ -94,4 +94,19 @@ describe('the library remembers what the cloud has', () => {
     expect(after.code, after.stderr + after.stdout).toBe(0);
     expect(mine()).toHaveLength(2);
   }, 120_000);
+
+  it('a damaged manifest is kept aside, never overwritten silently, and the possible second upload is said', async () => {
+    const files = ((await fs.readdir(library, { recursive: true })) as string[]).filter((f) =>
+      f.endsWith('.manifest.json'),
+    );
+    const damaged = path.join(library, files[0]!);
+    await fs.writeFile(damaged, '{garbage');
+    const c = path.join(tmp, 'state-c');
+    const res = await sync(c);
+    const summary = jsonLines(res.stdout).at(-1)!;
+    expect((summary.problems as { code: string }[]).map((p) => p.code)).toContain('possible-duplicate');
+    const kept = (await fs.readdir(path.dirname(damaged))).filter((n) => n.includes('.manifest.json.unreadable-'));
+    expect(kept).toHaveLength(1);
+    expect(await fs.readFile(path.join(path.dirname(damaged), kept[0]!), 'utf8')).toBe('{garbage');
+  }, 120_000);
 });

@@ -316,6 +316,15 @@ export class PullSide {
           if (!result.upload)
             throw new LibraryError('BAD_RECORDING', `No upload file could be made for ${job.rec.relBase}.`);
           ledger.amend(id, { fingerprint: result.fingerprint });
+          if (result.unreadableManifestKeptAs && ledger.get(id)!.state !== 'synced') {
+            problems.raise({
+              code: 'possible-duplicate',
+              deviceId: info.id, // not the recording: its upload clears that recording's problems, and this must stay
+              message:
+                "A recording's record in the library was damaged, so it is uploaded again; the cloud may hold it twice.",
+              detail: `${job.rec.relBase}: the damaged file was kept as ${result.unreadableManifestKeptAs}.`,
+            });
+          }
           const pulledRecord = ledger.transition(id, 'pulled', {
             durationMs: result.upload.durationMs || job.rec.durationMs,
             pulled: {

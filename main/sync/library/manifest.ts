@@ -80,6 +80,29 @@ export async function readManifest(dir: string, base: string): Promise<Manifest 
 }
 
 /**
+ * A manifest that is there but cannot be read (damaged, edited by hand) is moved aside, never overwritten silently:
+ * what it said about the cloud is lost, so the caller warns that the recording may be uploaded again. Returns the name
+ * it was kept under, or undefined when there was nothing unreadable.
+ */
+export async function setAsideUnreadableManifest(dir: string, base: string): Promise<string | undefined> {
+  const file = manifestPath(dir, base);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return undefined; // absent
+  }
+  try {
+    if (Manifest.safeParse(JSON.parse(text)).success) return undefined;
+  } catch {
+    /* not JSON */
+  }
+  const kept = `${file}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  await fs.rename(file, kept);
+  return kept;
+}
+
+/**
  * Change a recording's manifest in place (read, change, write atomically). Does nothing when there is no readable
  * manifest: the ledger stays the first source of truth, the manifest only mirrors what it can.
  */

@@ -18,7 +18,14 @@ import { copyVerified, PART_SUFFIX } from './copy.js';
 import { ReadTurns } from './read-turns.js';
 import { LibraryError, libraryWriteError } from './errors.js';
 import { assertInside, ensurePlace, placeOf } from './layout.js';
-import { MANIFEST_VERSION, readManifest, writeManifest, type Manifest, type UploadFileEntry } from './manifest.js';
+import {
+  MANIFEST_VERSION,
+  readManifest,
+  setAsideUnreadableManifest,
+  writeManifest,
+  type Manifest,
+  type UploadFileEntry,
+} from './manifest.js';
 import { prepareUploadFile as defaultPrepare } from './prepare.js';
 import { headOf, type Fingerprint } from '../recording/fingerprint.js';
 
@@ -53,6 +60,8 @@ export interface PulledRecording {
   fingerprint: Fingerprint;
   /** The library says the cloud already has this take (its manifest holds the cloud file id). */
   cloud?: { fileId: string; syncedAt: number };
+  /** The take's manifest was unreadable and was kept aside under this name: what it knew of the cloud is lost. */
+  unreadableManifestKeptAs?: string;
 }
 
 export type PrepareUploadFn = (args: {
@@ -232,6 +241,9 @@ export async function pullRecording(
   await removeStaleParts(place.dir, place.base);
 
   const mountRoot = path.resolve(device.mountPath);
+  const unreadableManifestKeptAs = await setAsideUnreadableManifest(place.dir, place.base);
+  if (unreadableManifestKeptAs)
+    log.warn('an unreadable library manifest was kept aside', { key: rec.key, keptAs: unreadableManifestKeptAs });
   let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec, take);
   manifest = { ...manifest, durationMs: rec.durationMs, endMs: rec.endMs };
   let copiedBytes = 0;
@@ -351,7 +363,14 @@ export async function pullRecording(
       const f = manifest[role];
       if (f && rec[role]) files.push({ role, path: path.join(place.dir, f.name), size: f.size, md5: f.md5 });
     }
-    const out: PulledRecording = { key: rec.key, dir: place.dir, files, copiedBytes, fingerprint };
+    const out: PulledRecording = {
+      key: rec.key,
+      dir: place.dir,
+      files,
+      copiedBytes,
+      fingerprint,
+      ...(unreadableManifestKeptAs ? { unreadableManifestKeptAs } : {}),
+    };
     // Only a take whose files were all already verified here can be the one the cloud has (nothing new was copied).
     if (manifest.cloud && copiedBytes === 0)
       out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
