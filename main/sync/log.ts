@@ -34,13 +34,40 @@ let ordered: string[] = [];
 export function registerSecret(value: string | undefined | null): void {
   const v = value?.trim();
   if (!v || v.length < MIN_SECRET_LENGTH) return;
-  for (const form of new Set([v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1)])) {
+  const b64 = Buffer.from(v).toString('base64');
+  for (const form of new Set([v, encodeURIComponent(v), JSON.stringify(v).slice(1, -1), b64])) {
     live.delete(form);
     live.set(form, true);
   }
   while (live.size > MAX_LIVE_SECRETS) live.delete(live.keys().next().value!);
   // Longest first, so a secret that contains another is replaced whole.
   ordered = [...live.keys()].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * A server that echoes part of a secret ("Invalid token SECRETtok_Aa...", an upper-cased copy): any run of
+ * MIN_SECRET_LENGTH or more characters of a known secret, in any case, is cut out too. Done after the whole-secret
+ * pass, on what is left.
+ */
+function redactPieces(s: string): string {
+  if (ordered.length === 0 || s.length < MIN_SECRET_LENGTH) return s;
+  let out = s;
+  let lower = out.toLowerCase();
+  for (const secret of ordered) {
+    const sec = secret.toLowerCase();
+    for (let i = 0; i + MIN_SECRET_LENGTH <= sec.length; i++) {
+      let at = lower.indexOf(sec.slice(i, i + MIN_SECRET_LENGTH));
+      while (at !== -1) {
+        // Grow the match as far as the text keeps following the secret.
+        let len = MIN_SECRET_LENGTH;
+        while (i + len < sec.length && at + len < lower.length && lower[at + len] === sec[i + len]) len++;
+        out = out.slice(0, at) + '[redacted]' + out.slice(at + len);
+        lower = out.toLowerCase();
+        at = lower.indexOf(sec.slice(i, i + MIN_SECRET_LENGTH), at + '[redacted]'.length);
+      }
+    }
+  }
+  return out;
 }
 
 /** Forget every registered secret (tests). */
@@ -56,6 +83,7 @@ export function clearSecrets(): void {
 export function redactString(s: string): string {
   let out = s;
   for (const secret of ordered) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  out = redactPieces(out);
   return out.replace(BEARER, '$1 [redacted]').replace(SIGNED_QUERY, '$1?[signed]').replace(AMZ_PARAM, '$1[redacted]');
 }
 

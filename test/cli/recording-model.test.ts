@@ -58,6 +58,20 @@ describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {
     await fs.utimes(f, sec, sec);
   };
 
+  it('pull never says "Safe to unplug" while a recording is still being written', async () => {
+    await touchAsr(Date.now() / 1000);
+    const lib = path.join(tmp, 'pull-lib');
+    const json = await runCli(['pull', '--mount-root', root, '--state-dir', state(), '--library', lib, '--json']);
+    expect(json.code).toBe(1);
+    const ev = jsonLines(json.stdout);
+    expect(ev.some((e) => e.type === 'waiting')).toBe(true);
+    expect(ev.at(-1)).toMatchObject({ type: 'summary', waitingForRecorder: 1, ok: false, pulled: 0 });
+    await touchAsr(Date.now() / 1000);
+    const human = await runCli(['pull', '--mount-root', root, '--state-dir', state(), '--library', lib]);
+    expect(human.stdout).toMatch(/still being written on the recorder/);
+    expect(human.stdout).not.toMatch(/Safe to unplug/);
+  }, 60_000);
+
   it('sync waits a bounded time for a recording still being written, then reports it pending; status says so', async () => {
     const before = emu.files().length;
     // The recorder keeps writing: its ASR changes every half second while this pass runs.

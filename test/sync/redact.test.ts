@@ -14,6 +14,25 @@ describe('redactString', () => {
     expect(out).toBe('a [redacted] b [redacted] c {"s":"[redacted]"}');
   });
 
+  it('removes pieces of a secret a server echoes (its first characters, upper-cased, base64) and what follows of it', () => {
+    const token = 'SECRETtok_Aa1Bb2Cc3Dd4Ee5Ff6Gg7Hh8';
+    registerSecret(token);
+    const echoed = `Invalid token ${token.slice(0, 12)}... / ${token.slice(5, 20).toUpperCase()} / ${Buffer.from(token).toString('base64')}`;
+    const out = redactString(echoed);
+    for (let i = 0; i + 8 <= token.length; i++)
+      expect(out.toLowerCase()).not.toContain(token.slice(i, i + 8).toLowerCase());
+    expect(out).toMatch(/^Invalid token \[redacted\]\.\.\. \/ \[redacted\] \/ \[redacted\]$/);
+    // Ordinary text around it survives.
+    expect(redactString('a recorder was plugged in')).toBe('a recorder was plugged in');
+  });
+
+  it('removes a presigned signature a storage server echoes as its error code, once the link was handed out', () => {
+    registerSecret('SIGabcdef0123456789abcdef');
+    expect(redactString('<Error><Code>SIGabcdef0123456789abcdef</Code></Error>')).toBe(
+      '<Error><Code>[redacted]</Code></Error>',
+    );
+  });
+
   it('ignores values too short to be secrets, so ordinary words survive', () => {
     registerSecret('abc');
     registerSecret('       ');

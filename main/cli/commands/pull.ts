@@ -59,6 +59,12 @@ async function pullDevice(
   const scan = await scanVolume(device.mountPath, device.sn);
   for (const s of scan.skipped)
     printer.event({ type: 'skipped', sn: device.sn, ...s }, `  skipped ${s.relPath}: ${s.reason}`);
+  // Recordings the recorder is still writing are not copied now (never one file of them): never "safe to unplug".
+  for (const u of scan.unsettled)
+    printer.event(
+      { type: 'waiting', sn: device.sn, ...u },
+      `  waiting for the recorder to finish writing ${u.relPath}: ${u.reason}`,
+    );
   const summary = await pullAll(device, scan.recordings, {
     libraryDir,
     format,
@@ -73,7 +79,8 @@ async function pullDevice(
       }
     },
   });
-  const ok = !summary.stopped && summary.failed.length === 0;
+  const waiting = scan.unsettled.length;
+  const ok = !summary.stopped && summary.failed.length === 0 && waiting === 0;
   printer.event(
     {
       type: 'summary',
@@ -84,12 +91,14 @@ async function pullDevice(
       alreadyPulled: summary.alreadyPulled,
       failed: summary.failed.length,
       skipped: scan.skipped.length,
+      waitingForRecorder: waiting,
       bytesCopied: summary.bytesCopied,
       ok,
       ...(summary.stopped ? { stopped: summary.stopped } : {}),
     },
     `${device.sn}: ${summary.pulled.length} recording(s) pulled into ${libraryDir} (${formatBytes(summary.bytesCopied)} copied and verified), ` +
       `${summary.alreadyPulled} already there, ${summary.failed.length} failed.` +
+      (waiting ? ` ${waiting} still being written on the recorder: pull again once it has finished.` : '') +
       (ok ? ' Safe to unplug.' : ''),
   );
   if (summary.stopped) printer.error(summary.stopped.message, { code: summary.stopped.code, sn: device.sn });

@@ -5,10 +5,8 @@ import { CloudError } from './errors.js';
 // Only the exact name `localhost` counts: `evil.localhost` or `localhost.evil.example` resolve wherever a resolver
 // (or an attacker's DNS) says, so they are remote hosts as far as secrets are concerned.
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '');
+  // A trailing dot ("localhost.") is a fully qualified DNS name: resolvers look it up rather than answer loopback.
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (h === 'localhost') return true;
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return true;

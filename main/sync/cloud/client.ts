@@ -172,6 +172,13 @@ export class PlaudCloudClient {
     const misfit = checkSessionFits(parsed.value, req.filesize);
     if (misfit) throw this.badResponse(PATHS.presign, misfit);
     for (const p of parsed.value.parts) {
+      // The link's signature and credential are secrets from now on, wherever a server echoes them (an S3 error code).
+      try {
+        const q = new URL(p.url).searchParams;
+        for (const k of ['X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token']) registerSecret(q.get(k));
+      } catch {
+        /* not a URL: partUrlProblem says so */
+      }
       const problem = partUrlProblem(p.url, this.apiBase);
       if (problem)
         throw new CloudError('insecure', `${OPERATION[PATHS.presign]}: ${problem}.`, {

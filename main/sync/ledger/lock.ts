@@ -75,7 +75,7 @@ export function acquireLock(dir: string, logger: Logger, name = 'ledger.lock'): 
   };
   for (let tries = 0; tries < 5; tries++) {
     try {
-      const fd = fs.openSync(file, 'wx', 0o644);
+      const fd = fs.openSync(file, 'wx', 0o600);
       try {
         fs.writeSync(fd, JSON.stringify(mine) + '\n');
         fs.fsyncSync(fd);

@@ -6,7 +6,7 @@ import { checkApiBase } from '../../../main/sync/cloud/api-base.js';
 import { PlaudCloudClient } from '../../../main/sync/cloud/client.js';
 import { CloudError, parseRetryAfter } from '../../../main/sync/cloud/errors.js';
 import { parsePresigned } from '../../../main/sync/cloud/schemas.js';
-import type { Logger } from '../../../main/sync/log.js';
+import { redactString, type Logger } from '../../../main/sync/log.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 
 type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
@@ -62,6 +62,7 @@ describe('API base URL', () => {
     'http://localhost.evil.example',
     'http://evil-localhost.com',
     'http://evil.localhost',
+    'http://localhost.:8080', // a fully qualified DNS name: resolvers look it up, they do not answer loopback
   ])('refuses plain http to %s', (u) => {
     const make = () => new PlaudCloudClient({ apiBase: u, credentials: { kind: 'token', token: 't' } });
     expect(make).toThrow(CloudError);
@@ -145,6 +146,16 @@ describe('generate-presigned-urls answer', () => {
     await expect(c.generatePresignedUrls({ filesize: 2 * PART, filetype: 'opus' })).resolves.toMatchObject({
       uploadId: 'u1',
     });
+  });
+
+  it('the signatures of the links it hands out become secrets: a storage server echoing one gets it redacted', async () => {
+    const signed = (n: number) => url(n).replace('X-Amz-Signature=abc', `X-Amz-Signature=sig${n}0123456789abcdef`);
+    handler = (_q, _b, res) =>
+      json(res, 200, { ...pascal, Parts: [1, 2].map((n) => ({ PartNumber: n, PresignedUrl: signed(n) })) });
+    const c = new PlaudCloudClient({ apiBase: base, credentials: { kind: 'token', token: 'tok' } });
+    expect(redactString('<Code>sig10123456789abcdef</Code>')).toContain('sig1');
+    await c.generatePresignedUrls({ filesize: 2 * PART, filetype: 'opus' });
+    expect(redactString('<Code>sig10123456789abcdef</Code>')).toBe('<Code>[redacted]</Code>');
   });
 });
 
