@@ -15,6 +15,9 @@ import { SN_TYPES, type SnType } from '../../sync/types.js';
 import { fileMd5 } from '../../sync/upload/md5.js';
 import { probeAudioFile, ProbeError } from '../../sync/upload/probe.js';
 import { accountKey, PushJournal, type PushKey } from '../../sync/upload/push-journal.js';
+import { acquireLock, type LockHandle } from '../../sync/ledger/lock.js';
+import { LedgerLockedError } from '../../sync/ledger/errors.js';
+import { mkdirSync } from 'node:fs';
 import { MultipartUploader, UploadError } from '../../sync/upload/uploader.js';
 import { CLIENT_SECRET_NAMES, secretFrom, TOKEN_NAMES, UsageError } from '../common.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
@@ -93,6 +96,9 @@ export function resolveCredentials(opts: PushOptions, env: NodeJS.ProcessEnv = p
 export function snTypeFromSerial(sn: string): SnType {
   return DEVICE_TRAITS.find((t) => t.serialPrefixes.some((p) => sn.startsWith(p)))?.sn_type ?? 'note';
 }
+
+/** Another push holds this file's journal entry right now. */
+class PushBusyError extends Error {}
 
 export function register(program: Command): void {
   addStateDirOption(program.command('push'))
@@ -184,6 +190,7 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
   process.once('SIGINT', onSigint);
   const progress = process.stderr.isTTY && !opts.json;
   let failed = 0;
+  let held: LockHandle | undefined;
   try {
     for (const file of files) {
       if (ac.signal.aborted) break;
@@ -204,6 +211,16 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
           account,
           owner: opts.sn ? `sn:${opts.sn}` : `owner:${opts.ownerId}`,
         };
+        // One push of a file at a time: a second one at the same moment would make a second cloud file.
+        mkdirSync(journal.dir, { recursive: true, mode: 0o700 });
+        try {
+          held = acquireLock(journal.dir, logger, journal.lockNameFor(key));
+        } catch (err) {
+          if (!(err instanceof LedgerLockedError)) throw err;
+          throw new PushBusyError(
+            `${file}: another plaud-sync push is uploading this file right now (pid ${err.pid}); it is not uploaded twice.`,
+          );
+        }
         const { entry, problem } = await journal.read(key);
         if (problem) logger.warn(`push journal entry unusable, starting afresh: ${problem}`, { file });
         if (entry?.result && !opts.again) {
@@ -276,12 +293,19 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
       } catch (err) {
         if (progress) process.stderr.write('\n');
         failed++;
+        if (err instanceof PushBusyError) {
+          fail(file, err.message, 'busy');
+          continue;
+        }
         logger.warn('push failed', { file, err });
         if (err instanceof UploadError) fail(file, err.message, err.reason);
         else if (err instanceof ProbeError) fail(file, err.message, 'bad-file');
         else if (err instanceof CloudError) fail(file, err.message, err.kind);
         else fail(file, (err as Error).message ?? String(err), 'error');
         if (err instanceof UploadError && err.reason === 'auth') break; // every other file would fail the same way
+      } finally {
+        held?.release();
+        held = undefined;
       }
     }
   } finally {

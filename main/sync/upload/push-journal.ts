@@ -69,12 +69,20 @@ export function accountKey(creds: { kind: 'token'; token: string } | { kind: 'cl
 export class PushJournal {
   constructor(readonly dir: string) {}
 
-  private fileFor(key: PushKey): string {
-    const id = createHash('sha256')
+  private idFor(key: PushKey): string {
+    return createHash('sha256')
       .update(JSON.stringify([key.file, key.size, key.md5, key.apiBase, key.account, key.owner]))
       .digest('hex')
       .slice(0, 32);
-    return path.join(this.dir, `${id}.json`);
+  }
+
+  private fileFor(key: PushKey): string {
+    return path.join(this.dir, `${this.idFor(key)}.json`);
+  }
+
+  /** The name of the lock file a push of this key holds, so two pushes of one file at once do not upload it twice. */
+  lockNameFor(key: PushKey): string {
+    return `${this.idFor(key)}.lock`;
   }
 
   /**
