@@ -237,9 +237,14 @@ class ClockReset implements Cmd {
     r.watcher.unplug(r.volume);
     m.plugged = false;
     old.gone = true;
+    // A different recording: audio from a part of the source no earlier take of this name used (the same bytes would
+    // be the same recording, rightly taken for the known take).
+    const used = new Set(m.takes.filter((x) => x.relBase === old.relBase).map((x) => x.offset));
+    let offset = (old.offset + 7) % (SOURCE_SECONDS - old.seconds);
+    while (used.has(offset)) offset = (offset + 1) % (SOURCE_SECONDS - old.seconds);
     const t: Take = {
       ...old,
-      offset: (old.offset + 7) % (SOURCE_SECONDS - old.seconds),
+      offset,
       present: { ...old.files },
       files: { ...old.files },
       gone: false,
