@@ -7,6 +7,7 @@ import { collect, jsonLines, spawnCli } from '../support/cli.js';
 import { useEmulatorAndDir } from '../sync/upload/helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+if (!hasFfmpeg) console.warn('concurrent push test skipped: ffmpeg is not installed (Debian package ffmpeg)');
 
 describe.skipIf(!hasFfmpeg)('push, twice at once', () => {
   const ctx = useEmulatorAndDir('plaud-push-concurrent-');

@@ -12,6 +12,7 @@ import { DEVICE_WAV_DATA_OFFSET, deviceWavHeader } from '../support/fixtures/aud
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../support/recorder.js';
 
 const noFuse = fuseUnavailableReason();
+if (noFuse) console.warn(`recording-model CLI tests skipped: ${noFuse}`);
 const SERIAL = '888777000000000042';
 
 describe.skipIf(!!noFuse)('plaud-sync and the recording model', () => {

@@ -95,6 +95,7 @@ describe('one cause, one wording, in every error that reports it', () => {
   });
 
   const noFuse = fuseUnavailableReason();
+  if (noFuse) console.warn(`read-only FAT volume test skipped: ${noFuse}`);
   it.skipIf(!!noFuse)(
     'the upload file on a read-only disk says so, with the same words, and keeps the code',
     async () => {

@@ -66,6 +66,7 @@ describe.each(['sh', 'node'] as const)('the %s probe', (program) => {
   });
 });
 
+if (nbdUnavailableReason()) console.warn(`stalled-volume probe tests skipped: ${nbdUnavailableReason()}`);
 describe.skipIf(!!nbdUnavailableReason())('a volume that stops answering', { timeout: 120_000 }, () => {
   let stalled: NbdRecorder | undefined;
   let root: string;

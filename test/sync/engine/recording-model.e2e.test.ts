@@ -27,6 +27,7 @@ import { TestWatcher } from '../../support/test-watcher.js';
 import { until } from '../../support/until.js';
 
 const noFuse = fuseUnavailableReason();
+if (noFuse) console.warn(`recording-model e2e tests skipped: ${noFuse}`);
 const SERIAL = '888000000000000077';
 const md5 = (b: Buffer) => crypto.createHash('md5').update(b).digest('hex');
 

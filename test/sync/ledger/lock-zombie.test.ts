@@ -10,6 +10,7 @@ import { LedgerLockedError, openLedger } from '../../../main/sync/ledger/index.j
 
 const childScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child-writer.ts');
 const onLinux = process.platform === 'linux';
+if (!onLinux) console.warn('zombie lock test skipped: it reads /proc/PID/stat, which only Linux has');
 let parent: ChildProcess | undefined;
 let dir: string | undefined;
 

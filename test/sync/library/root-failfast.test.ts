@@ -28,6 +28,9 @@ async function refusal(p: Promise<unknown>): Promise<{ err: LibraryError; ms: nu
   return { err: err as LibraryError, ms: Date.now() - t0 };
 }
 
+if (process.platform !== 'linux')
+  console.warn('system-filesystem library tests skipped: /proc and /sys exist only on Linux');
+if (fuseUnavailableReason()) console.warn(`stalled library volume test skipped: ${fuseUnavailableReason()}`);
 describe.skipIf(process.platform !== 'linux')('library root on a system filesystem', () => {
   it.each(['/proc/plaud-library', '/proc/plaud-library/deeper/still', '/sys/plaud-library', '/dev/plaud-library'])(
     '%s is refused within a second, naming the problem',
