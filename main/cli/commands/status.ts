@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ledgerDir, RECORD_STATES, type LedgerRecord, type RecordState } from '../../sync/ledger/index.js';
 import { readLedger } from '../../sync/ledger/read.js';
 import { deviceDisplayName } from '../../sync/devices/traits.js';
-import { KnownDevices } from '../../sync/engine/known-devices.js';
+import { KnownDevices, type KnownDevice } from '../../sync/engine/known-devices.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
 
 export interface StatusReport {
@@ -42,6 +42,30 @@ export interface StatusReport {
   problems: { id: string; path: string; error: string; at: number }[];
 }
 
+/** A recorder's line in the report, with what the known-devices file remembers of it (when it does). */
+function deviceEntry(
+  id: string,
+  sn: string,
+  snType: string,
+  k: KnownDevice | undefined,
+): StatusReport['devices'][number] {
+  return {
+    id,
+    sn,
+    sn_type: snType,
+    ...(k
+      ? {
+          model: k.model,
+          firmware: k.firmware,
+          lastSeenAt: k.lastSeenAt,
+          waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0,
+        }
+      : {}),
+    counts: {},
+    pendingBytes: 0,
+  };
+}
+
 export async function buildStatus(stateDir: string): Promise<StatusReport> {
   const records: LedgerRecord[] = await readLedger(ledgerDir(stateDir));
   const known = new KnownDevices(stateDir);
@@ -51,40 +75,14 @@ export async function buildStatus(stateDir: string): Promise<StatusReport> {
     counts[r.state]++;
     let d = byDevice.get(r.deviceId);
     if (!d) {
-      const k = known.get(r.deviceId);
-      d = {
-        id: r.deviceId,
-        sn: r.sn,
-        sn_type: r.sn_type,
-        ...(k
-          ? {
-              model: k.model,
-              firmware: k.firmware,
-              lastSeenAt: k.lastSeenAt,
-              waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0,
-            }
-          : {}),
-        counts: {},
-        pendingBytes: 0,
-      };
+      d = deviceEntry(r.deviceId, r.sn, r.sn_type, known.get(r.deviceId));
       byDevice.set(r.deviceId, d);
     }
     d.counts[r.state] = (d.counts[r.state] ?? 0) + 1;
     if (r.state !== 'synced' && r.state !== 'skipped') d.pendingBytes += r.pulled?.upload.size ?? r.size;
   }
   for (const k of known.list()) {
-    if (!byDevice.has(k.id))
-      byDevice.set(k.id, {
-        id: k.id,
-        sn: k.sn,
-        sn_type: k.sn_type,
-        model: k.model,
-        firmware: k.firmware,
-        lastSeenAt: k.lastSeenAt,
-        waitingForRecorder: k.lastVisit?.waitingForRecorder ?? 0,
-        counts: {},
-        pendingBytes: 0,
-      });
+    if (!byDevice.has(k.id)) byDevice.set(k.id, deviceEntry(k.id, k.sn, k.sn_type, k));
   }
   const recordings = records
     .sort((a, b) => a.startMs - b.startMs)

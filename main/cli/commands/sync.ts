@@ -1,8 +1,7 @@
 // `plaud-sync sync`: one pass that pulls every attached recorder and uploads everything pending.
 // Exit 0 only when nothing is left failed or pending.
 import type { Command } from 'commander';
-import { SyncEngine } from '../../sync/engine/engine.js';
-import { createDeviceWatcher } from '../../sync/engine/monitor-port.js';
+import { onePassEngine } from '../one-pass.js';
 import { addEngineOptions, engineContext, type EngineFlags } from '../engine-context.js';
 import { attachPrinter, summaryLine, type Printer } from '../engine-output.js';
 
@@ -29,21 +28,7 @@ export function register(program: Command): void {
         return;
       }
       const ctx = engineContext(flags);
-      // One pass: a USB attach cannot happen usefully here, so only the volumes are looked at.
-      const watcher = createDeviceWatcher({
-        mountRoots: ctx.mountRoots,
-        logger: ctx.logger,
-        usb: false,
-        rescanIntervalMs: 60_000,
-      });
-      const engine = new SyncEngine({
-        stateDir: ctx.stateDir,
-        settings: ctx.settings,
-        secrets: ctx.secrets,
-        logger: ctx.logger,
-        watcher,
-        retry: { baseMs: 2_000, maxMs: 10_000, maxAttempts: 8 },
-      });
+      const engine = onePassEngine(ctx, { retry: { baseMs: 2_000, maxMs: 10_000, maxAttempts: 8 } });
       const printer: Printer = attachPrinter(engine, { json: !!flags.json });
       let interrupted = false;
       const onSignal = () => {

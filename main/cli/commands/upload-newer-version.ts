@@ -2,8 +2,7 @@
 // grew, or a file of it changed). Plaud Sync never uploads such a change by itself; this uploads what the recorder
 // holds now, once, as a recording of its own beside the first. The recorder must be plugged in.
 import type { Command } from 'commander';
-import { SyncEngine } from '../../sync/engine/engine.js';
-import { createDeviceWatcher } from '../../sync/engine/monitor-port.js';
+import { onePassEngine } from '../one-pass.js';
 import { addEngineOptions, engineContext, type EngineFlags } from '../engine-context.js';
 import { attachPrinter } from '../engine-output.js';
 
@@ -15,19 +14,7 @@ export function register(program: Command): void {
     .argument('<id>', 'recording id (see status --json)')
     .action(async (id: string, flags: EngineFlags) => {
       const ctx = engineContext(flags);
-      const watcher = createDeviceWatcher({
-        mountRoots: ctx.mountRoots,
-        logger: ctx.logger,
-        usb: false,
-        rescanIntervalMs: 60_000,
-      });
-      const engine = new SyncEngine({
-        stateDir: ctx.stateDir,
-        settings: ctx.settings,
-        secrets: ctx.secrets,
-        logger: ctx.logger,
-        watcher,
-      });
+      const engine = onePassEngine(ctx);
       const printer = attachPrinter(engine, { json: !!flags.json });
       try {
         await engine.start();

@@ -276,8 +276,7 @@ export class PullSide {
         onStart: (job) => {
           const id = ids.get(job)!;
           const r = ledger.get(id)!;
-          if (!job.copyOnly && r.state !== 'pulling')
-            ledger.transition(id, r.state === 'failed' || r.state === 'discovered' ? 'pulling' : 'pulling');
+          if (!job.copyOnly && r.state !== 'pulling') ledger.transition(id, 'pulling');
           activity.set(id, { kind: 'pull', bytesDone: 0, bytesTotal: sourceBytes(job.rec), speedBps: 0 });
         },
         onBytes: (job, n) => {

@@ -29,6 +29,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import type { createCloudPort } from './cloud-port.js';
 import type { EngineContext } from './context.js';
 import { PullSide, displayName } from './device-pulls.js';
+import { raiseChanged } from './take-planner.js';
 import type { DeviceWatcherPort } from './ports.js';
 import { ProblemBoard } from './problems.js';
 import { retryFailed } from './retry.js';
@@ -126,7 +127,7 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
         this.lastSyncAt = r.synced.syncedAt;
       // A pull cut short by a crash restarts from the recorder; the library drops the temp files.
       if (r.state === 'pulling') this.ledger.transition(r.id, 'discovered');
-      if (r.changedOnDevice) this.raiseChanged(r);
+      if (r.changedOnDevice) raiseChanged(this.problems, r);
     }
     await this.queue.configure(this.opts.secrets);
     const w = this.opts.watcher;
@@ -298,16 +299,6 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
   private onAttached(info: DeviceInfo): void {
     if (this.stopping) return;
     this.pulls.attached(info);
-  }
-
-  private raiseChanged(r: LedgerRecord): void {
-    this.problems.raise({
-      code: 'recording-changed',
-      recordingId: r.id,
-      deviceId: r.deviceId,
-      message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on the recorder after it was uploaded.`,
-      detail: r.relBase,
-    });
   }
 
   async lockLibrary(): Promise<boolean> {

@@ -11,6 +11,7 @@ import { sourceBytes } from '../recording/identity.js';
 import { reconcile, sameFilesAsSeen } from '../recording/reconcile.js';
 import type { Recording } from '../types.js';
 import type { EngineContext } from './context.js';
+import type { ProblemBoard } from './problems.js';
 import type { DeviceRuntime } from './device-pulls.js';
 import type { PullJob } from './pull-coordinator.js';
 import { isUploadSideFailure } from './views.js';
@@ -25,6 +26,22 @@ export function needsPull(r: LedgerRecord): boolean {
       r.failure?.code !== 'CONFLICT' &&
       r.failure?.code !== 'cancelled')
   );
+}
+
+/** The one 'recording-changed' problem: raised when a change is seen, and again at start-up for changes still open. */
+export function raiseChanged(
+  problems: ProblemBoard,
+  r: LedgerRecord,
+  where = 'the recorder',
+  detail = r.relBase,
+): void {
+  problems.raise({
+    code: 'recording-changed',
+    recordingId: r.id,
+    deviceId: r.deviceId,
+    message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on ${where} after it was uploaded.`,
+    detail,
+  });
 }
 
 export interface TakePlannerHooks {
@@ -144,13 +161,12 @@ export class TakePlanner {
             });
             log.warn('a synced recording changed on the recorder; waiting for the user', { id: r.id });
           }
-          problems.raise({
-            code: 'recording-changed',
-            recordingId: r.id,
-            deviceId: info.id,
-            message: `A recording from ${new Date(r.startMs).toLocaleString()} changed on the ${deviceDisplayName(info)} after it was uploaded.`,
-            detail: `${r.relBase}: its files on the recorder are now ${sourceBytes(rec)} bytes (WAV + ASR); they were ${r.size} bytes when it was uploaded.`,
-          });
+          raiseChanged(
+            problems,
+            r,
+            `the ${deviceDisplayName(info)}`,
+            `${r.relBase}: its files on the recorder are now ${sourceBytes(rec)} bytes (WAV + ASR); they were ${r.size} bytes when it was uploaded.`,
+          );
           break;
         }
       }

@@ -409,9 +409,8 @@ export class UploadQueue {
     }
     const retryable = err instanceof UploadError ? err.retryable : cloudErr ? cloudErr.retryable : true;
     const attempts = r.attempts + 1;
-    const retryAfterMs =
-      cloudErr?.retryAfterMs ??
-      (err instanceof UploadError ? (err as { retryAfterMs?: number }).retryAfterMs : undefined);
+    // The server's wait travels on the cloud error, also when an UploadError wraps it.
+    const retryAfterMs = cloudErr?.retryAfterMs;
     let nextTryAt: number | null = null;
     if (retryable && attempts < this.opts.retry.maxAttempts) {
       // The server's own wait wins over our backoff when it is longer (a 429 with Retry-After: 3600 means an hour).
