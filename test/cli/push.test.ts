@@ -2,8 +2,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../main/cli/index.js';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PUSH_ENV_KEYS, pushLines, runPush } from '../support/push-in-process.js';
 import { useEmulatorAndDir } from '../sync/upload/helpers.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -11,43 +11,10 @@ if (!hasFfmpeg) console.warn('push CLI tests skipped: ffmpeg is not installed (D
 
 let opus: string;
 let mp3: string;
-const ENV_KEYS = [
-  'PLAUD_API_BASE',
-  'PLAUD_API_TOKEN',
-  'PLAUD_CLIENT_ID',
-  'PLAUD_CLIENT_SECRET',
-  'PLAUD_API_TOKEN_FILE',
-  'PLAUD_CLIENT_SECRET_FILE',
-  'PLAUD_SYNC_STATE',
-] as const;
+const ENV_KEYS = PUSH_ENV_KEYS;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const e = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  process.exitCode = 0;
-  try {
-    await main(['node', 'plaud-sync', 'push', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, out, err };
-}
-const lines = (out: string) =>
-  out
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const run = runPush;
+const lines = pushLines;
 
 describe.skipIf(!hasFfmpeg)('plaud-sync push', () => {
   const ctx = useEmulatorAndDir('plaud-push-');
