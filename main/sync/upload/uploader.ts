@@ -23,6 +23,7 @@
 // Over 400 lines: the session, part and completion steps share the policy above and one upload's state; split, the
 // policy would be spread over files.
 // ─────────────────────────────────────────────────────────────────────────────────────────────────
+import { mapPool } from '../worker-pool.js';
 import { BufferPool } from '../buffer-pool.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -482,61 +483,57 @@ export class MultipartUploader {
     signal?.addEventListener('abort', onOuterAbort, { once: true });
     let failure: unknown;
 
-    const worker = async () => {
-      let buf: Buffer | undefined;
+    // Parts in flight at once through the shared worker pool; each part borrows a buffer from the pool of part buffers.
+    const sendPart = async (n: number) => {
+      const size = sizeOf(n);
+      const buf = this.buffers.take(size, state.partSize);
       try {
-        while (!session.signal.aborted) {
-          const n = todo.shift();
-          if (n === undefined) return;
-          const size = sizeOf(n);
-          if (!buf || buf.length < size) {
-            if (buf) this.buffers.give(buf);
-            buf = this.buffers.take(size, state.partSize);
-          }
-          const body = buf.subarray(0, size);
-          await this.readPart(fh, body, (n - 1) * state.partSize, state);
-          // A one-part file's part MD5 is the file's, already known from the pull: the ETag is checked against it
-          // and the bytes are hashed only if they differ.
-          const known = size === state.fileSize ? state.md5 : undefined;
-          const md5 = known ?? md5Hex(body);
-          const md5OfBody = known ? () => md5Hex(body) : undefined;
-          const etag = await this.putWithRetries(
-            urlOf.get(n)!,
-            body,
-            n,
-            md5,
-            md5OfBody,
-            hooks,
-            session.signal,
-            (b) => {
-              inFlight.set(n, (inFlight.get(n) ?? 0) + b);
-              progress();
-            },
-            () => {
-              inFlight.delete(n);
-              progress();
-            },
-          );
-          inFlight.delete(n);
-          confirmed += size;
-          const part = { partNumber: n, etag };
-          state.parts.push(part);
-          state.parts.sort((a, b) => a.partNumber - b.partNumber);
-          progress();
-          await emit(state, 'part-done', undefined, part);
-        }
+        const body = buf.subarray(0, size);
+        await this.readPart(fh, body, (n - 1) * state.partSize, state);
+        // A one-part file's part MD5 is the file's, already known from the pull: the ETag is checked against it
+        // and the bytes are hashed only if they differ.
+        const known = size === state.fileSize ? state.md5 : undefined;
+        const md5 = known ?? md5Hex(body);
+        const md5OfBody = known ? () => md5Hex(body) : undefined;
+        const etag = await this.putWithRetries(
+          urlOf.get(n)!,
+          body,
+          n,
+          md5,
+          md5OfBody,
+          hooks,
+          session.signal,
+          (b) => {
+            inFlight.set(n, (inFlight.get(n) ?? 0) + b);
+            progress();
+          },
+          () => {
+            inFlight.delete(n);
+            progress();
+          },
+        );
+        inFlight.delete(n);
+        confirmed += size;
+        const part = { partNumber: n, etag };
+        state.parts.push(part);
+        state.parts.sort((a, b) => a.partNumber - b.partNumber);
+        progress();
+        await emit(state, 'part-done', undefined, part);
       } finally {
         // Every attempt on this buffer has ended (answered, failed or destroyed), so it can serve another part.
-        if (buf) this.buffers.give(buf);
+        this.buffers.give(buf);
       }
     };
-    const workers = Array.from({ length: Math.min(this.concurrency, todo.length) }, () =>
-      worker().catch((err: unknown) => {
-        if (failure === undefined) failure = err;
-        session.abort(err);
-      }),
+    await mapPool(
+      todo,
+      this.concurrency,
+      (n) =>
+        sendPart(n).catch((err: unknown) => {
+          if (failure === undefined) failure = err;
+          session.abort(err);
+        }),
+      () => session.signal.aborted,
     );
-    await Promise.all(workers);
     signal?.removeEventListener('abort', onOuterAbort);
     if (signal?.aborted) throw signal.reason;
     if (failure !== undefined) throw failure;
