@@ -10,7 +10,8 @@ import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
-import { addStateDirOption, resolveStateDir } from '../engine-context.js';
+import { migrateLibraryIfNeeded } from '../../sync/library/migrate-layout.js';
+import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
 import type { DeviceInfo, UploadFormat } from '../../sync/types.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom, type LinePrinter } from '../common.js';
 
@@ -45,6 +46,7 @@ async function pullDevice(
   format: UploadFormat,
   printer: LinePrinter,
   signal: AbortSignal,
+  nameTemplate?: string,
 ): Promise<boolean> {
   printer.event({
     type: 'device',
@@ -68,6 +70,7 @@ async function pullDevice(
   const summary = await pullAll(device, scan.recordings, {
     libraryDir,
     format,
+    ...(nameTemplate ? { nameTemplate } : {}),
     signal,
     onEvent: (e) => {
       printer.event({ ...e, sn: device.sn }, eventText(e, device));
@@ -155,10 +158,19 @@ export function register(program: Command): void {
             return;
           }
         }
+        const stateDir = resolveStateDir(flags);
+        const nameTemplate = libraryNamesSetting(stateDir);
+        // A library from before readable names is moved first, so nothing in it is copied twice.
+        const moved = await migrateLibraryIfNeeded(libraryDir, { ...(nameTemplate ? { nameTemplate } : {}) });
+        if (moved && (moved.renamed || moved.recordersMoved))
+          printer.event(
+            { type: 'library-moved', libraryDir, ...moved },
+            `The library now gives recordings readable names (${moved.renamed} moved; the recorder's own files are in ${path.join(libraryDir, '.originals')}).`,
+          );
         let allOk = true;
         for (const d of devices) {
           try {
-            if (!(await pullDevice(d, libraryDir, flags.format, printer, ac.signal))) allOk = false;
+            if (!(await pullDevice(d, libraryDir, flags.format, printer, ac.signal, nameTemplate))) allOk = false;
           } catch (err) {
             allOk = false;
             printer.error(`Could not pull from ${d.mountPath}: ${(err as Error).message}`, { sn: d.sn });

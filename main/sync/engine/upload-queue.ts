@@ -19,7 +19,8 @@ import type { EngineContext } from './context.js';
 import { requeue } from './retry.js';
 import type { EngineState } from './state.js';
 import { SpeedMeter, isUploadSideFailure } from './views.js';
-import { manifestOfUploadFile, updateManifest } from '../library/manifest.js';
+import { updateManifest } from '../library/manifest.js';
+import { libraryBaseOf } from '../recording/identity.js';
 import type { ConnectionTestResult } from './api.js';
 
 /** States an upload slot can pick from (failed ones only when due, see eligible()). */
@@ -272,7 +273,8 @@ export class UploadQueue {
           filetype: pulledInfo.upload.filetype,
           snType: r.sn_type,
           ...(ownerId ? { ownerId } : { sn: r.sn }),
-          filename: path.basename(pulledInfo.upload.path),
+          // The recorder-style name, as before readable names: the cloud's copy keeps the name it always had.
+          filename: `${libraryBaseOf(path.posix.basename(r.relBase), r.take)}.${pulledInfo.upload.filetype}`,
           startTime: r.startMs,
           durationMs,
           endTime: r.startMs + durationMs,
@@ -283,7 +285,7 @@ export class UploadQueue {
           onSessionStarted: (s) => {
             noted = noted.then(() =>
               this.mirror(
-                pulledInfo.upload.path,
+                r,
                 (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } }),
                 false, // a note only: losing it in a crash costs nothing, and its fsyncs would slow the pull's reads
               ),
@@ -339,7 +341,7 @@ export class UploadQueue {
       const cloudFileId = result.file.id ?? result.fileId;
       const syncedAt = this.ctx.now();
       await noted;
-      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({
+      await this.mirror(r, ({ uploading: _open, ...m }) => ({
         ...m,
         cloud: { fileId: cloudFileId, syncedAt, filetype: pulledInfo.upload.filetype },
       }));
@@ -451,12 +453,15 @@ export class UploadQueue {
   }
 
   /** Mirror an upload step into the library's manifest (the second source of truth); a failure there is only logged. */
-  private mirror(uploadPath: string, change: Parameters<typeof updateManifest>[2], durable = true): Promise<void> {
-    const { dir, base } = manifestOfUploadFile(uploadPath);
+  private mirror(r: LedgerRecord, change: Parameters<typeof updateManifest>[2], durable = true): Promise<void> {
+    // The manifest sits beside the take's original files (library/layout.ts), wherever the library was then.
+    const original = r.pulled?.files[0]?.libraryPath;
+    if (!original) return Promise.resolve();
+    const dir = path.dirname(original);
+    const base = libraryBaseOf(path.posix.basename(r.relBase), r.take);
     return updateManifest(dir, base, change, { durable }).then(
       () => undefined,
-      (err) =>
-        this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),
+      (err) => this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { dir, err }),
     );
   }
 

@@ -172,6 +172,8 @@ export interface AmendPatch {
   changedOnDevice?: MutableRecord['changedOnDevice'] | null;
   /** Library copies of the source files (a partner file joined a take whose upload already began). */
   pulledFiles?: PulledInfo['files'];
+  /** Where the upload-ready file is now (the library moved it: readable names, library/migrate-layout.ts). */
+  pulledUploadPath?: string;
 }
 
 export type StateCounts = Record<RecordState, number>;

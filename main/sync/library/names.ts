@@ -134,7 +134,7 @@ function safeSegment(s: string): string {
   out = out.replace(/[. ]+$/, '');
   if (!out || out === '.' || out === '..') out = 'Recording';
   if (out.startsWith('.')) out = out.replace(/^\.+/, '') || 'Recording'; // never hidden by accident
-  if (RESERVED_WINDOWS.test(out)) out = `${out} recording`;
+  if (RESERVED_WINDOWS.test(out)) out = `Recording ${out}`; // Windows reserves "NUL" even before a dot
   return out;
 }
 

@@ -1,8 +1,9 @@
 // Pull one recording from a mounted recorder into the verified local library. The recorder is only ever read.
 // (The loop over many recordings, with read turns and progress, is engine/pull-coordinator.ts.)
 //
-//   <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, <base>.opus|mp3, .<base>.manifest.json
+//   <library>/.originals/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, .<base>.manifest.json
 //   (base is <start>-<take> for a later take of a reused name: recording/identity.ts)
+//   <library>/<readable name>.opus|mp3   the playable file people find first (library/names.ts, playable.ts)
 //
 // Each file is copied by copyVerified (temp name, MD5 while reading, fsync, read-back check, rename); the manifest
 // records what was verified and is written once the recording is done, `complete` set, and its folder fsync makes
@@ -11,7 +12,7 @@
 // made from the library copies, never from the device.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DeviceInfo, Recording, UploadFormat } from '../types.js';
+import type { DeviceInfo, Recording, SnType, UploadFormat } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { AudioFormatError } from '../audio/errors.js';
 import { copyVerified, PART_SUFFIX } from './copy.js';
@@ -22,10 +23,12 @@ import {
   MANIFEST_VERSION,
   readManifest,
   setAsideUnreadableManifest,
+  uploadFilePath,
   writeManifest,
   type Manifest,
   type UploadFileEntry,
 } from './manifest.js';
+import { choosePlayableName } from './playable.js';
 import { prepareUploadFile as defaultPrepare } from './prepare.js';
 import { headOf, type Fingerprint } from '../recording/fingerprint.js';
 
@@ -94,6 +97,8 @@ export interface PullRecordingOptions {
    * replace the library copy of a changed file instead of refusing it as a conflict.
    */
   replace?: boolean;
+  /** The name template of the playable file (the libraryNames setting); default DEFAULT_NAME_TEMPLATE. */
+  nameTemplate?: string;
 }
 
 /** Recordings pulled at once from one recorder: one reading, the others finishing (see ReadTurns). */
@@ -102,7 +107,7 @@ export const PULL_CONCURRENCY = 3;
 /** After copying a file this large, write the manifest at once rather than at the end of the recording. */
 export const CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
-type Device = Pick<DeviceInfo, 'sn' | 'mountPath'>;
+type Device = Pick<DeviceInfo, 'sn' | 'mountPath'> & { sn_type?: SnType };
 
 const SOURCE_ROLES = ['asr', 'wav'] as const; // ASR first: small, and enough to make the upload file.
 const EXT: Record<'wav' | 'asr', string> = { wav: 'WAV', asr: 'ASR' };
@@ -164,7 +169,7 @@ export async function planPull(
   if (format) {
     const up = m?.upload?.[format];
     // A file copied now (a partner that came later, a longer version) makes the upload file again from what is there.
-    needsUpload = !up || toCopy.length > 0 || (await sizeOf(path.join(place.dir, up.name))) !== up.size;
+    needsUpload = !up || toCopy.length > 0 || (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size;
   }
   const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
   return { state, toCopy, bytesToCopy, needsUpload };
@@ -305,7 +310,25 @@ export async function pullRecording(
     if (format && plan.needsUpload) {
       const prepare = opts.prepare ?? defaultPrepare;
       const name = `${place.base}.${format}`;
-      const args: Parameters<PrepareUploadFn>[0] = { format, destPath: path.join(place.dir, name), syncDir: false };
+      // The playable file goes under its readable name; the name is noted in the manifest before the file is made, so
+      // a file found there after a crash is known to be this take's own, not another recording's.
+      const playable = await choosePlayableName(libraryDir, manifest, {
+        template: opts.nameTemplate,
+        sn: rec.sn,
+        snType: device.sn_type,
+        kind: rec.kind,
+        startMs: rec.startMs,
+        take,
+        format,
+      });
+      if (manifest.name !== playable.stem) {
+        manifest.name = playable.stem;
+        manifest.updatedAt = new Date().toISOString();
+        await writeManifest(place.dir, place.base, manifest, { durable: false }).catch((err: unknown) => {
+          throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
+        });
+      }
+      const args: Parameters<PrepareUploadFn>[0] = { format, destPath: playable.absPath };
       if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
       if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
       if (signal) args.signal = signal;
@@ -324,6 +347,7 @@ export async function pullRecording(
       }
       const entry: UploadFileEntry = {
         name,
+        path: playable.relPath,
         size: up.size,
         md5: up.md5,
         filetype: format,
@@ -376,7 +400,7 @@ export async function pullRecording(
       out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
     const up = format ? manifest.upload?.[format] : undefined;
     if (up) {
-      const p = path.join(place.dir, up.name);
+      const p = uploadFilePath(libraryDir, place.dir, up);
       files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
       out.upload = {
         path: p,
