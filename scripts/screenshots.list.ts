@@ -34,8 +34,8 @@ export const SHOTS: readonly Shot[] = [
   },
   {
     name: 'history',
-    from: 'real-history',
-    shows: 'History: the synced recordings by day, with their length, size, recorder and kind',
+    from: 'real-history-days',
+    shows: 'History: recordings from three recorders grouped by day, with their length, size, recorder and kind',
   },
   {
     name: 'problem-details',

@@ -338,6 +338,11 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByText('5 recordings').waitFor({ timeout: 60_000 });
     // Retried, not duplicated: the cloud has the one new recording once.
     expect(emu.files().length).toBe(filesBefore + 1);
+    // Three recorders over three days by now: the history as the docs show it, grouped by day.
+    const table = page.getByRole('table', { name: 'Synced recordings' });
+    await table.getByText('Plaud Note 0103').waitFor();
+    expect(await table.locator('.day-name').count()).toBe(3);
+    await screenshot(page, 'real-history-days');
     expect(browser.problems).toEqual([]);
   }, 180_000);
 
