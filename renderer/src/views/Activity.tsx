@@ -4,7 +4,7 @@
 import type { DeviceView } from '../../../main/app/ipc/contract.js';
 import { formatLength, formatWhen } from '../dates.js';
 import { isCancelled, type EngineStateX, type ItemState, type PhaseTotals, type QueueItemX } from '../engine-extras.js';
-import { formatBytes, formatEta, formatSpeed } from '../format.js';
+import { formatBytes, formatEta, formatSpeed, shortReason } from '../format.js';
 import { recorderName, serialTail } from '../recorder-name.js';
 
 export interface ActivityActions {
@@ -288,7 +288,12 @@ function QueueRow(props: {
         )}
         <div class="queue-meta">
           <span>{meta.join(' · ')}</span>
-          {showError && <span class="queue-error">{item.error}</span>}
+          {showError && (
+            // One sentence, amber while it retries by itself, red when it needs the user; the rest is in Problems.
+            <span class={shown === 'needs-you' ? 'queue-error' : 'queue-warn'} title={item.error}>
+              {shortReason(item.error!)}
+            </span>
+          )}
         </div>
       </div>
       <span class="queue-actions">
