@@ -10,7 +10,7 @@ import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
-import { migrateLibraryIfNeeded } from '../../sync/library/migrate-layout.js';
+import { migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
 import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
 import type { DeviceInfo, UploadFormat } from '../../sync/types.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom, type LinePrinter } from '../common.js';

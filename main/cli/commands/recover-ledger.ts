@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ledgerDir, openLedger, recoverLedger, LedgerLockedError } from '../../sync/ledger/index.js';
 import { KnownDevices } from '../../sync/engine/known-devices.js';
 import { restoreFromLibrary, type RestoreReport } from '../../sync/engine/restore-from-library.js';
-import { followLibraryLayout, migrateLibraryIfNeeded } from '../../sync/library/migrate-layout.js';
+import { followLibraryLayout, migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
 import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';

@@ -24,13 +24,8 @@ import { nullLogger, type Logger } from '../log.js';
 import type { SecretStore, Settings } from '../settings.js';
 import type { DeviceInfo } from '../types.js';
 import { scanVolume } from '../devices/scan.js';
-import {
-  followLibraryLayout,
-  LIBRARY_LOCK,
-  ledgerNeedsFollow,
-  libraryNeedsMigration,
-  migrateLibraryLayout,
-} from '../library/migrate-layout.js';
+import { LIBRARY_LOCK, libraryNeedsMigration, migrateLibraryLayout } from '../library/migrate-layout.js';
+import { followLibraryLayout, ledgerNeedsFollow } from './library-layout.js';
 import type { ConnectionTestResult, EngineEvent, SyncEngineApi } from './api.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import type { createCloudPort } from './cloud-port.js';

@@ -9,19 +9,16 @@
 // 2. Each playable file gets its readable name: the name is written into the manifest first (durably), then the file
 //    is renamed, then the manifest records the new path. A kill between two steps leaves either the file at its old
 //    name (the manifest still lists it there) or at its new one (the manifest's name claims it).
-// 3. The ledger follows (followLibraryLayout): a record whose paths point into the old serial folder is amended from
-//    the manifest. It runs on every start while any record still points there.
+// 3. The ledger follows (engine/library-layout.ts): a record whose paths point into the old serial folder is amended
+//    from the manifest. It runs on every start while any record still points there.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SERIAL_PATTERN } from '../devices/model-file.js';
-import { LedgerLockedError, type Ledger } from '../ledger/index.js';
-import { acquireLock } from '../ledger/lock.js';
 import { nullLogger, type Logger } from '../log.js';
-import { recordingId } from '../recording/identity.js';
 import type { SnType, UploadFormat } from '../types.js';
 import { fsyncDir } from './copy.js';
 import { ensurePlace, ORIGINALS_DIR } from './layout.js';
-import { readManifest, uploadFilePath, writeManifest, type Manifest } from './manifest.js';
+import { readManifest, writeManifest, type Manifest } from './manifest.js';
 import { choosePlayableName } from './playable.js';
 
 export interface LayoutMigrationReport {
@@ -219,71 +216,5 @@ export async function migrateLibraryLayout(
   return report;
 }
 
-/** True when some ledger record still points into the old layout of this library (a cheap look at the paths). */
-export function ledgerNeedsFollow(ledger: Ledger, libraryDir: string): boolean {
-  const root = path.resolve(libraryDir);
-  return ledger.all().some((r) => r.pulled && isOldPlace(root, r.sn, r.pulled.upload.path));
-}
-
-function isOldPlace(root: string, sn: string, p: string): boolean {
-  return p.startsWith(path.join(root, sn) + path.sep);
-}
-
-/**
- * Amend every ledger record whose library paths still point into the old serial folder, from its manifest in
- * .originals. Returns how many records were amended.
- */
-export async function followLibraryLayout(ledger: Ledger, libraryDir: string): Promise<number> {
-  const root = path.resolve(libraryDir);
-  if (!ledgerNeedsFollow(ledger, root)) return 0;
-  let amended = 0;
-  for (const { dir, manifest: m } of await originalsManifests(root)) {
-    const r = ledger.get(recordingId(m.sn, m.relBase, m.take ?? 1));
-    if (!r?.pulled) continue;
-    const stale = [r.pulled.upload.path, ...r.pulled.files.map((f) => f.libraryPath)].some((p) =>
-      isOldPlace(root, m.sn, p),
-    );
-    if (!stale) continue;
-    const up = m.upload?.[r.pulled.upload.filetype];
-    const files = (['wav', 'asr'] as const)
-      .filter((role) => m[role])
-      .map((role) => ({
-        relPath: `${m.relBase}.${role.toUpperCase()}`,
-        libraryPath: path.join(dir, m[role]!.name),
-        size: m[role]!.size,
-        md5: m[role]!.md5,
-      }));
-    ledger.amend(r.id, {
-      ...(files.length ? { pulledFiles: files } : {}),
-      ...(up ? { pulledUploadPath: uploadFilePath(root, dir, up) } : {}),
-    });
-    amended++;
-  }
-  return amended;
-}
-
 /** The lock file the app and the CLI hold while they write into a library (engine.ts). */
 export const LIBRARY_LOCK = '.plaud-sync.lock';
-
-/**
- * For a command that writes into the library without the engine (`pull`, `recover-ledger`): migrate an old library
- * under the library lock. When another Plaud Sync holds it, that one moves the library; nothing is done here.
- */
-export async function migrateLibraryIfNeeded(
-  libraryDir: string,
-  opts: LayoutMigrationOptions = {},
-): Promise<LayoutMigrationReport | undefined> {
-  if (!(await libraryNeedsMigration(libraryDir))) return undefined;
-  let lock;
-  try {
-    lock = acquireLock(path.resolve(libraryDir), opts.logger ?? nullLogger, LIBRARY_LOCK);
-  } catch (err) {
-    if (err instanceof LedgerLockedError) return undefined;
-    throw err;
-  }
-  try {
-    return await migrateLibraryLayout(libraryDir, opts);
-  } finally {
-    lock.release();
-  }
-}
