@@ -8,6 +8,7 @@
 // the next try is kept in the ledger so a restart neither forgets it nor tries early.
 // Over 400 lines: scheduling, one upload's ledger hooks, the failure policy and offline probing share the queue's
 // state (slots, account, online); each is a section below.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
 import { isCloudError, type Credentials } from '../cloud/index.js';
@@ -20,6 +21,7 @@ import { requeue } from './retry.js';
 import type { EngineState } from './state.js';
 import { SpeedMeter, isUploadSideFailure } from './views.js';
 import { updateManifest } from '../library/manifest.js';
+import { remakeUploadFile } from '../library/pull.js';
 import { libraryBaseOf } from '../recording/identity.js';
 import type { ConnectionTestResult } from './api.js';
 
@@ -259,6 +261,8 @@ export class UploadQueue {
     this.uploads.set(initial.id, active);
     const id = initial.id;
     let r = initial.state === 'failed' ? requeue(ledger, initial) : initial;
+    // A completing upload only asks the cloud to finish: its file is not read again, and must not be made anew.
+    if (r.state !== 'completing') r = await this.playableAtHand(r);
     const pulledInfo = r.pulled!;
     activity.set(id, { kind: 'upload', bytesDone: 0, bytesTotal: pulledInfo.upload.size, speedBps: 0 });
     this.ctx.changed();
@@ -463,6 +467,33 @@ export class UploadQueue {
       () => undefined,
       (err) => this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { dir, err }),
     );
+  }
+
+  /**
+   * The playable file is the user's to move, rename or delete. One that is gone before its upload is made again from
+   * the verified originals (same name, new MD5: a session opened for the old bytes is not reused), so a tidy-up in a
+   * file manager never costs a recording. Never throws: without originals the uploader reports the missing file.
+   */
+  private async playableAtHand(r: LedgerRecord): Promise<LedgerRecord> {
+    const up = r.pulled?.upload;
+    const original = r.pulled?.files[0]?.libraryPath;
+    if (!up || !original) return r;
+    const st = await fs.stat(up.path).catch(() => undefined);
+    if (st?.isFile() && st.size === up.size) return r;
+    try {
+      const base = libraryBaseOf(path.posix.basename(r.relBase), r.take);
+      const made = await remakeUploadFile(path.dirname(original), base, up.filetype);
+      if (!made) return r;
+      this.ctx.log.info('the playable file was gone; made again from the originals', { id: r.id, path: made.path });
+      // Parts sent for the old bytes belong to another file now: the open session is dropped, a new one starts.
+      if (r.upload && r.state !== 'pulled') this.ctx.ledger.transition(r.id, 'pulled');
+      return this.ctx.ledger.amend(r.id, {
+        pulledUpload: { path: made.path, size: made.size, md5: made.md5, durationMs: made.durationMs },
+      });
+    } catch (err) {
+      this.ctx.log.warn('could not make the playable file again', { id: r.id, err });
+      return r;
+    }
   }
 
   /** Upload failures that no longer exist (nothing failed is left) stop being shown. */

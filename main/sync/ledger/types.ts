@@ -174,6 +174,8 @@ export interface AmendPatch {
   pulledFiles?: PulledInfo['files'];
   /** Where the upload-ready file is now (the library moved it: readable names, library/migrate-layout.ts). */
   pulledUploadPath?: string;
+  /** The upload-ready file was made again from the library's originals (it had been deleted or moved away). */
+  pulledUpload?: { path: string; size: number; md5: string; durationMs: number };
 }
 
 export type StateCounts = Record<RecordState, number>;

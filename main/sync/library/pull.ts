@@ -18,7 +18,7 @@ import { AudioFormatError } from '../audio/errors.js';
 import { copyVerified, PART_SUFFIX } from './copy.js';
 import { ReadTurns } from './read-turns.js';
 import { LibraryError, libraryWriteError } from './errors.js';
-import { assertInside, ensurePlace, placeOf } from './layout.js';
+import { assertInside, ensurePlace, ORIGINALS_DIR, placeOf } from './layout.js';
 import {
   MANIFEST_VERSION,
   readManifest,
@@ -418,4 +418,61 @@ export async function pullRecording(
     if (unsaved) await save().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Make a take's upload-ready file again from its verified originals, under the name it had: for a playable file the
+ * user deleted or moved away before it was uploaded (the originals are the recording; the playable file is derived).
+ * `manifestDir` is the take's folder in `.originals`; the library is found from it. Returns undefined when the
+ * originals are not there either (nothing can be made).
+ */
+export async function remakeUploadFile(
+  manifestDir: string,
+  base: string,
+  format: UploadFormat,
+  opts: { prepare?: PrepareUploadFn; signal?: AbortSignal } = {},
+): Promise<UploadReady | undefined> {
+  const libraryDir = path.resolve(manifestDir, '..', '..', '..', '..');
+  if (path.basename(path.resolve(manifestDir, '..', '..', '..')) !== ORIGINALS_DIR) return undefined;
+  const m = await readManifest(manifestDir, base);
+  if (!m || (!m.wav && !m.asr)) return undefined;
+  for (const role of SOURCE_ROLES) {
+    const f = m[role];
+    if (f && (await sizeOf(path.join(manifestDir, f.name))) !== f.size) return undefined;
+  }
+  const playable = await choosePlayableName(libraryDir, m, {
+    sn: m.sn,
+    kind: m.kind,
+    startMs: m.startMs,
+    take: m.take ?? 1,
+    format,
+  });
+  const args: Parameters<PrepareUploadFn>[0] = { format, destPath: playable.absPath };
+  if (m.wav) args.wavPath = path.join(manifestDir, m.wav.name);
+  if (m.asr) args.asrPath = path.join(manifestDir, m.asr.name);
+  if (opts.signal) args.signal = opts.signal;
+  const up = await (opts.prepare ?? defaultPrepare)(args);
+  const entry: UploadFileEntry = {
+    name: `${base}.${format}`,
+    path: playable.relPath,
+    size: up.size,
+    md5: up.md5,
+    filetype: format,
+    durationMs: up.durationMs,
+    source: up.source,
+  };
+  await writeManifest(manifestDir, base, {
+    ...m,
+    name: playable.stem,
+    upload: { ...(m.upload ?? {}), [format]: entry },
+    updatedAt: new Date().toISOString(),
+  });
+  return {
+    path: playable.absPath,
+    size: up.size,
+    md5: up.md5,
+    filetype: format,
+    durationMs: up.durationMs,
+    source: up.source,
+  };
 }

@@ -192,6 +192,11 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(s.queue[0]!.state).toBe('waiting-account');
     expect(s.problems.some((p) => p.code === 'no-account')).toBe(true);
     expect((await e.testConnection()).ok).toBe(false);
+    // While it waits, its owner tidies up and moves the playable file out of the library: the upload must still
+    // happen (made again from the verified originals), once.
+    const playable = e.records()[0]!.pulled!.upload.path;
+    await fs.rename(playable, path.join(stateDir, 'tidied-away.opus'));
+    const cloudBefore = emu.files().length;
     // The upload started under the wrong token is still waiting for its answer when the right token arrives:
     // its late refusal must not mark the new credentials as refused (which would leave the recording stuck).
     emu.faults.slow({ target: 'presign', delayMs: 2_000, times: 1 });
@@ -220,6 +225,12 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
       }),
     );
     expect(e.getState().problems.some((p) => p.code === 'no-account' || p.code === 'auth-refused')).toBe(false);
+    const done = e.records()[0]!;
+    expect(done.pulled!.upload.path).toBe(playable); // the same readable name, made again
+    const uploaded = emu.files().slice(cloudBefore);
+    expect(uploaded).toHaveLength(1);
+    expect(md5(await emu.getObject(uploaded[0]!.fileId))).toBe(md5(await fs.readFile(playable)));
+    expect(done.pulled!.upload.md5).toBe(md5(await fs.readFile(playable)));
   }, 90_000);
 
   it('emulator down mid-upload: the queue goes offline without burning attempts and resumes when it is back', async () => {
