@@ -4,7 +4,7 @@ import path from 'node:path';
 import { LedgerLockedError, type Ledger } from '../ledger/index.js';
 import { acquireLock } from '../ledger/lock.js';
 import { nullLogger } from '../log.js';
-import { uploadFilePath } from '../library/manifest.js';
+import { originalFilesOf, uploadFilePath } from '../library/manifest.js';
 import {
   LIBRARY_LOCK,
   libraryNeedsMigration,
@@ -41,14 +41,7 @@ export async function followLibraryLayout(ledger: Ledger, libraryDir: string): P
     );
     if (!stale) continue;
     const up = m.upload?.[r.pulled.upload.filetype];
-    const files = (['wav', 'asr'] as const)
-      .filter((role) => m[role])
-      .map((role) => ({
-        relPath: `${m.relBase}.${role.toUpperCase()}`,
-        libraryPath: path.join(dir, m[role]!.name),
-        size: m[role]!.size,
-        md5: m[role]!.md5,
-      }));
+    const files = originalFilesOf(dir, m);
     ledger.amend(r.id, {
       ...(files.length ? { pulledFiles: files } : {}),
       ...(up ? { pulledUploadPath: uploadFilePath(root, dir, up) } : {}),

@@ -2,10 +2,9 @@
 // confirmed it, the cloud file id. When the ledger lost records (recover-ledger dropped damaged lines) this puts back
 // every take the library holds that the ledger no longer knows: as synced when the manifest names its cloud file
 // (never uploaded again), else as pulled (the next sync uploads it once).
-import path from 'node:path';
-import { classifyDevice } from '../devices/identify.js';
 import type { Ledger } from '../ledger/index.js';
-import { uploadFilePath, type Manifest } from '../library/manifest.js';
+import { originalFilesOf, uploadFilePath, type Manifest } from '../library/manifest.js';
+import { snTypeForName } from '../library/playable.js';
 import { originalsManifests } from '../library/migrate-layout.js';
 import { recordingId } from '../recording/identity.js';
 import type { Recording, SnType } from '../types.js';
@@ -60,18 +59,10 @@ export async function restoreFromLibrary(
         format: 'raw-opus',
       };
     // A serial no prefix explains is a Note (FACTS: "anything else is a Note"), unless the recorder was seen before.
-    const byPrefix = classifyDevice({ serial: m.sn }).sn_type;
-    const snType = snTypeOf(m.sn) ?? (byPrefix === 'other' ? 'note' : byPrefix);
+    const snType = snTypeForName(m.sn, snTypeOf(m.sn));
     const r = ledger.discover(rec, { sn_type: snType, deviceId: `${snType}:${m.sn}` }, { take });
     ledger.transition(r.id, 'pulling');
-    const files = (['wav', 'asr'] as const)
-      .filter((role) => m[role])
-      .map((role) => ({
-        relPath: `${m.relBase}.${role.toUpperCase()}`,
-        libraryPath: path.join(dir, m[role]!.name),
-        size: m[role]!.size,
-        md5: m[role]!.md5,
-      }));
+    const files = originalFilesOf(dir, m);
     ledger.transition(r.id, 'pulled', {
       durationMs: up.durationMs || m.durationMs,
       pulled: {

@@ -152,6 +152,21 @@ export async function updateManifest(
   return true;
 }
 
+/** The take's verified originals as the ledger lists them (relPath on the recorder, path in the library, size, MD5). */
+export function originalFilesOf(
+  dir: string,
+  m: Manifest,
+): { relPath: string; libraryPath: string; size: number; md5: string }[] {
+  return (['wav', 'asr'] as const)
+    .filter((role) => m[role])
+    .map((role) => ({
+      relPath: `${m.relBase}.${role.toUpperCase()}`,
+      libraryPath: path.join(dir, m[role]!.name),
+      size: m[role]!.size,
+      md5: m[role]!.md5,
+    }));
+}
+
 /** Absolute path of an upload-ready file: its readable path, or (an unmigrated library) beside the manifest. */
 export function uploadFilePath(libraryDir: string, dir: string, up: UploadFileEntry): string {
   return up.path ? path.resolve(libraryDir, ...up.path.split('/')) : path.join(dir, up.name);

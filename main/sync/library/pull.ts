@@ -225,6 +225,23 @@ function newManifest(rec: Recording, take: number): Manifest {
   };
 }
 
+function uploadEntry(
+  name: string,
+  relPath: string,
+  format: UploadFormat,
+  up: { size: number; md5: string; durationMs: number; source: string },
+): UploadFileEntry {
+  return {
+    name,
+    path: relPath,
+    size: up.size,
+    md5: up.md5,
+    filetype: format,
+    durationMs: up.durationMs,
+    source: up.source,
+  };
+}
+
 /**
  * Copy one recording into the library (only what is not verified there yet) and prepare its upload file.
  * Throws LibraryError with a plain message; never leaves a file with a final name that is not verified.
@@ -345,16 +362,7 @@ export async function pullRecording(
           throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
         throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
       }
-      const entry: UploadFileEntry = {
-        name,
-        path: playable.relPath,
-        size: up.size,
-        md5: up.md5,
-        filetype: format,
-        durationMs: up.durationMs,
-        source: up.source,
-      };
-      manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
+      manifest.upload = { ...(manifest.upload ?? {}), [format]: uploadEntry(name, playable.relPath, format, up) };
     }
 
     const fingerprint: Fingerprint = {};
@@ -452,15 +460,7 @@ export async function remakeUploadFile(
   if (m.asr) args.asrPath = path.join(manifestDir, m.asr.name);
   if (opts.signal) args.signal = opts.signal;
   const up = await (opts.prepare ?? defaultPrepare)(args);
-  const entry: UploadFileEntry = {
-    name: `${base}.${format}`,
-    path: playable.relPath,
-    size: up.size,
-    md5: up.md5,
-    filetype: format,
-    durationMs: up.durationMs,
-    source: up.source,
-  };
+  const entry = uploadEntry(`${base}.${format}`, playable.relPath, format, up);
   await writeManifest(manifestDir, base, {
     ...m,
     name: playable.stem,
