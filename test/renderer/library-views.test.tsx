@@ -380,7 +380,9 @@ describe('Activity: one state per item, named for the user', () => {
     const summary = document.querySelector('.summary')!.textContent!;
     expect(summary).not.toMatch(/in progress.*in progress/);
     expect(summary).toMatch(/^3 to go – 1 in progress, 2 waiting/); // the copy from the recorder goes on offline
-    expect(summary).toContain('Uploading: 200 KB of 1.0 MB');
+    // Nothing goes up while offline: the bytes are still to upload, not "Uploading".
+    expect(summary).toContain('To upload: 200 KB of 1.0 MB');
+    expect(summary).not.toContain('Uploading:');
     expect(summary).not.toContain('50.0 KB/s');
     expect(list.textContent).not.toContain('50.0 KB/s');
   });
