@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ATTACK (attack3): `plaud-sync pull` decides from the library alone. A playable file the user edited in place
 # (a trimmed or tagged copy saved over it, the file the docs call "what you open") is overwritten by the next pull
-# (its size differs from the manifest), without a word. Run from the worktree: bash test/attack/cli-pull-overwrites-edit.sh
+# (its size differs from the manifest), without a word.
+# Run from the worktree: bash test/attack/cli-pull-overwrites-edit.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 T=$(mktemp -d /tmp/attack3-cli-XXXX)
