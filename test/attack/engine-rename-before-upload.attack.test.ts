@@ -31,7 +31,7 @@ afterEach(async () => {
   for (const m of mounts.splice(0)) await m.unmount().catch(() => {});
 });
 
-it.skipIf(!!noFuse).fails(
+it.skipIf(!!noFuse)(
   'a playable file renamed before its upload is still uploaded (or made again)',
   async () => {
     const img = path.join(tmp, 'rec.img');

@@ -22,30 +22,29 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-it.fails(
-  'an old library with one playable file deleted by hand is moved once, not at every start',
-  async () => {
-    fs.rmSync(path.join(lib, SERIAL, 'NOTES', '20240703', '1720000000.opus'));
-    // Many recorders' worth of manifests, to see what each start costs (copies of the recorder under other serials;
-    // measured with 300 copies, 903 manifests: 360 to 1000 ms per start on this loaded machine).
-    for (let i = 0; i < 60; i++)
-      fs.cpSync(path.join(lib, SERIAL), path.join(lib, `8880000000001${String(i).padStart(5, '0')}`), {
-        recursive: true,
-      });
-    const first = await migrateLibraryLayout(lib);
-    console.log({ first: { ...first, left: first.left.length } });
-    const starts: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      if (await libraryNeedsMigration(lib)) await migrateLibraryLayout(lib);
-      starts.push(Math.round(performance.now() - t0));
-    }
-    console.log({ msPerStartAfterMigration: starts, stillNeeded: await libraryNeedsMigration(lib) });
-    expect(await libraryNeedsMigration(lib)).toBe(false);
-  },
-  120_000,
-);
+it('an old library with one playable file deleted by hand is moved once, not at every start', async () => {
+  fs.rmSync(path.join(lib, SERIAL, 'NOTES', '20240703', '1720000000.opus'));
+  // Many recorders' worth of manifests, to see what each start costs (copies of the recorder under other serials;
+  // measured with 300 copies, 903 manifests: 360 to 1000 ms per start on this loaded machine).
+  for (let i = 0; i < 60; i++)
+    fs.cpSync(path.join(lib, SERIAL), path.join(lib, `8880000000001${String(i).padStart(5, '0')}`), {
+      recursive: true,
+    });
+  const first = await migrateLibraryLayout(lib);
+  console.log({ first: { ...first, left: first.left.length } });
+  const starts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    if (await libraryNeedsMigration(lib)) await migrateLibraryLayout(lib);
+    starts.push(Math.round(performance.now() - t0));
+  }
+  console.log({ msPerStartAfterMigration: starts, stillNeeded: await libraryNeedsMigration(lib) });
+  expect(await libraryNeedsMigration(lib)).toBe(false);
+}, 120_000);
 
+// KNOWN, not fixed yet (it.fails: this turns red once it is): without a readable manifest the migration cannot tell
+// the playable file's take, so it stays under its epoch name inside .originals (the ledger follows it there and the
+// recording still uploads and plays, but a person does not find it).
 it.fails('an old recording whose manifest cannot be read keeps a playable file a person can find', async () => {
   const w = fs.mkdtempSync(path.join(os.tmpdir(), 'attack3-mig2-'));
   try {

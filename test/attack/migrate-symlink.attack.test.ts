@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-it.fails('never moves recordings through a symbolic link out of the library', async () => {
+it('never moves recordings through a symbolic link out of the library', async () => {
   const outside = path.join(work, 'outside');
   fs.mkdirSync(outside);
   fs.mkdirSync(path.join(lib, '.originals'));

@@ -22,7 +22,7 @@ afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });
 });
 
-it.fails('two recordings of the same minute asking at once get two names', async () => {
+it('two recordings of the same minute asking at once get two names', async () => {
   const want = (startMs: number) => ({
     sn: TEST_SERIAL,
     kind: 'note' as const,
@@ -38,7 +38,7 @@ it.fails('two recordings of the same minute asking at once get two names', async
   expect(a.relPath).not.toBe(b.relPath);
 });
 
-it.fails('a real pull of three recordings of the same minute keeps three playable files', async () => {
+it('a real pull of three recordings of the same minute keeps three playable files', async () => {
   const vol = path.join(work, 'vol');
   await fs.mkdir(vol);
   await layOutRecorder(vol, {

@@ -47,7 +47,7 @@ async function freshPull() {
   return (await import('../../main/sync/library/pull.js')).pullRecording;
 }
 
-it.fails("a recording made again never writes over another recording's playable file", async () => {
+it("a recording made again never writes over another recording's playable file", async () => {
   const [a, b] = recs;
   // Run 1: A is pulled; the user renames its playable file (docs: "You may move, rename or delete the playable files").
   const pull1 = await freshPull();

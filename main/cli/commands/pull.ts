@@ -161,7 +161,14 @@ export function register(program: Command): void {
         const stateDir = resolveStateDir(flags);
         const nameTemplate = libraryNamesSetting(stateDir);
         // A library from before readable names is moved first, so nothing in it is copied twice.
-        const moved = await migrateLibraryIfNeeded(libraryDir, { ...(nameTemplate ? { nameTemplate } : {}) });
+        let moved;
+        try {
+          moved = await migrateLibraryIfNeeded(libraryDir, { ...(nameTemplate ? { nameTemplate } : {}) });
+        } catch (err) {
+          printer.error((err as Error).message);
+          process.exitCode = 1;
+          return;
+        }
         if (moved && (moved.renamed || moved.recordersMoved))
           printer.event(
             { type: 'library-moved', libraryDir, ...moved },

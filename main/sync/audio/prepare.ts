@@ -167,7 +167,10 @@ async function writeAtomically(
   const part = `${destPath}.part`;
   let fh: FileHandle | undefined;
   try {
-    fh = await open(part, 'w'); // truncates a .part left by an earlier crash
+    // A .part left by an earlier crash is removed, never opened: in a folder people use it could be a planted link,
+    // and 'w' would write through it. 'wx' then refuses anything that appears in between.
+    await unlink(part).catch(() => {});
+    fh = await open(part, 'wx');
     const w = new HashingFileWriter(fh);
     const { durationMs } = await produce(w.write);
     await w.flush();

@@ -1,11 +1,14 @@
 // The engine's side of the library layout move (library/migrate-layout.ts does the files): the ledger follows the
 // files it moved, and the commands that write into a library without the engine move it under the library lock.
+import fs from 'node:fs';
 import path from 'node:path';
 import { LedgerLockedError, type Ledger } from '../ledger/index.js';
 import { acquireLock } from '../ledger/lock.js';
 import { nullLogger } from '../log.js';
+import { ORIGINALS_DIR } from '../library/layout.js';
 import { originalFilesOf, uploadFilePath } from '../library/manifest.js';
 import {
+  hasOldRecorderFolders,
   LIBRARY_LOCK,
   libraryNeedsMigration,
   migrateLibraryLayout,
@@ -22,7 +25,13 @@ export function ledgerNeedsFollow(ledger: Ledger, libraryDir: string): boolean {
 }
 
 function isOldPlace(root: string, sn: string, p: string): boolean {
-  return p.startsWith(path.join(root, sn) + path.sep);
+  // Only the recorder's own folders: a file-name pattern may make a folder named by the serial, never NOTES/CALLS.
+  return ['NOTES', 'CALLS'].some((f) => p.startsWith(path.join(root, sn, f) + path.sep));
+}
+
+/** Where a path of the old serial folder is after the move, when only the folder moved (no readable manifest). */
+function movedOriginal(root: string, sn: string, p: string): string {
+  return path.join(root, ORIGINALS_DIR, path.relative(root, p));
 }
 
 /**
@@ -48,6 +57,19 @@ export async function followLibraryLayout(ledger: Ledger, libraryDir: string): P
     });
     amended++;
   }
+  // A take whose manifest cannot be read moved with its folder only: its files kept their names inside .originals.
+  for (const r of ledger.all()) {
+    if (!r.pulled) continue;
+    const paths = [r.pulled.upload.path, ...r.pulled.files.map((f) => f.libraryPath)];
+    if (!paths.some((p) => isOldPlace(root, r.sn, p))) continue;
+    const map = (p: string) => (isOldPlace(root, r.sn, p) ? movedOriginal(root, r.sn, p) : p);
+    if (!paths.every((p) => fs.existsSync(map(p)))) continue;
+    ledger.amend(r.id, {
+      pulledFiles: r.pulled.files.map((f) => ({ ...f, libraryPath: map(f.libraryPath) })),
+      pulledUploadPath: map(r.pulled.upload.path),
+    });
+    amended++;
+  }
   return amended;
 }
 
@@ -64,8 +86,13 @@ export async function migrateLibraryIfNeeded(
   try {
     lock = acquireLock(path.resolve(libraryDir), opts.logger ?? nullLogger, LIBRARY_LOCK);
   } catch (err) {
-    if (err instanceof LedgerLockedError) return undefined;
-    throw err;
+    if (!(err instanceof LedgerLockedError)) throw err;
+    // Pulling into recorder folders that are about to move would copy every recording a second time.
+    if (await hasOldRecorderFolders(libraryDir))
+      throw new Error(
+        `The library ${path.resolve(libraryDir)} is still laid out as an earlier Plaud Sync made it, and another Plaud Sync (${err.holder}, pid ${err.pid}) is using it; that one moves it to readable names. Wait until it has started (or quit it), then try again.`,
+      );
+    return undefined; // only names are left to give: the files are where this command looks
   }
   try {
     return await migrateLibraryLayout(libraryDir, opts);

@@ -79,10 +79,16 @@ export async function ensurePlace(libraryDir: string, place: Pick<RecordingPlace
       }
       st = await fs.lstat(cur);
     }
-    if (st.isSymbolicLink() || !st.isDirectory()) {
+    if (st.isSymbolicLink()) {
       throw new LibraryError(
         'OUTSIDE_LIBRARY',
-        `Refusing to write into ${cur}: it is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'} inside the library.`,
+        `Refusing to write into ${cur}: it is a symbolic link inside the library, which could lead outside it.`,
+      );
+    }
+    if (!st.isDirectory()) {
+      throw new LibraryError(
+        'OUTSIDE_LIBRARY',
+        `${cur} is a file, but the recordings need a folder of that name. Move or rename that file, then sync again.`,
       );
     }
   }

@@ -69,6 +69,11 @@ async function oldRecorderFolders(root: string): Promise<string[]> {
   return out;
 }
 
+/** True when recorder folders of the old layout are still at the top of the library. */
+export async function hasOldRecorderFolders(libraryDir: string): Promise<boolean> {
+  return (await oldRecorderFolders(path.resolve(libraryDir))).length > 0;
+}
+
 /** True when the library still has anything of the old layout (cheap: one or two directory listings). */
 export async function libraryNeedsMigration(libraryDir: string): Promise<boolean> {
   const root = path.resolve(libraryDir);
@@ -109,6 +114,11 @@ async function mergeInto(from: string, to: string, left: string[], step: (s: str
     const src = path.join(from, e.name);
     const dest = path.join(to, e.name);
     if (e.isDirectory() && !e.isSymbolicLink()) {
+      const there = await fs.lstat(dest).catch(() => undefined);
+      if (there && (there.isSymbolicLink() || !there.isDirectory())) {
+        left.push(`${src}: ${dest} is not a plain folder (a link?); nothing is moved through it`);
+        continue;
+      }
       await mergeInto(src, dest, left, step);
       continue;
     }
@@ -148,7 +158,12 @@ export async function migrateLibraryLayout(
   for (const sn of await oldRecorderFolders(root)) {
     await ensurePlace(root, { dir: originals, relDir: ORIGINALS_DIR });
     const dest = path.join(originals, sn);
-    if (!(await exists(dest))) {
+    const there = await fs.lstat(dest).catch(() => undefined);
+    if (there && (there.isSymbolicLink() || !there.isDirectory())) {
+      report.left.push(`${path.join(root, sn)}: ${dest} is not a plain folder (a link?); nothing is moved through it`);
+      continue;
+    }
+    if (!there) {
       await fs.rename(path.join(root, sn), dest);
       await fsyncDir(root);
       step('move-recorder');
@@ -165,15 +180,20 @@ export async function migrateLibraryLayout(
       const up = m.upload?.[format];
       if (!up || up.path) continue;
       const old = path.join(dir, up.name);
-      const playable = await choosePlayableName(root, m, {
-        template: opts.nameTemplate,
-        sn: m.sn,
-        snType: opts.snTypeOf?.(m.sn),
-        kind: m.kind,
-        startMs: m.startMs,
-        take: m.take ?? 1,
-        format,
-      });
+      const movedTo = m.name ? path.resolve(root, ...`${m.name}.${format}`.split('/')) : undefined;
+      // Killed after the rename and before the manifest said so: the file under the name this manifest chose is it.
+      const playable =
+        m.name && movedTo && !(await exists(old)) && (await exists(movedTo))
+          ? { stem: m.name, relPath: `${m.name}.${format}`, absPath: movedTo }
+          : await choosePlayableName(root, m, {
+              template: opts.nameTemplate,
+              sn: m.sn,
+              snType: opts.snTypeOf?.(m.sn),
+              kind: m.kind,
+              startMs: m.startMs,
+              take: m.take ?? 1,
+              format,
+            });
       if (m.name !== playable.stem) {
         m = { ...m, name: playable.stem, updatedAt: new Date().toISOString() };
         await writeManifest(dir, base, m);
@@ -193,8 +213,9 @@ export async function migrateLibraryLayout(
         await fsyncDir(path.dirname(playable.absPath));
         step('rename-playable');
       } else if (!newThere) {
-        // Gone before the move (deleted by hand): the next pull makes it again from the originals.
-        report.left.push(`${old}: missing; it is made again from the recorder's files when needed`);
+        // Gone before the move (deleted by hand): nothing to move, and nothing lost (it is derived from the originals,
+        // and made again when needed), so it does not hold the migration open.
+        log.info('a playable file was already gone before the move', { file: old });
         continue;
       }
       m = {

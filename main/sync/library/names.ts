@@ -85,7 +85,24 @@ function valuesOf(f: NameFields): Record<string, string> {
 const FORBIDDEN = /[<>:"\\|?*\u0000-\u001f]/;
 const RESERVED_WINDOWS = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 const FIELD = /\{([a-z]+)\}/g;
-const MAX_SEGMENT = 120;
+/**
+ * File systems limit a name to 255 bytes (UTF-8 on Linux and macOS, about the same in UTF-16 units on Windows); the
+ * app adds " (NNN)", the extension and ".part" while writing, so a name part is kept to 120 bytes.
+ */
+const MAX_SEGMENT_BYTES = 120;
+
+/** Cut to at most `max` UTF-8 bytes without splitting a character. */
+function cutToBytes(s: string, max: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const n = new TextEncoder().encode(ch).length;
+    if (bytes + n > max) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
+}
 const MAX_LEVELS = 4;
 
 /**
@@ -112,6 +129,9 @@ export function templateProblem(template: string): string | undefined {
     if (!s.trim()) return 'A folder name in the pattern is empty (two / in a row, or one at the end).';
     if (s.trim() === '.' || s.trim() === '..') return '"." and ".." cannot be folder names in the pattern.';
   }
+  // The recorder's own folder names: a library folder named so would be taken for a library of the old layout.
+  if (segments.slice(0, -1).some((s) => /^(notes|calls)$/i.test(s.trim())))
+    return '"NOTES" and "CALLS" are the recorder\'s own folder names; choose other folder names in the pattern.';
   const last = segments[segments.length - 1]!;
   const hasDate = t.includes('{date}') || ['{year}', '{month}', '{day}'].every((f) => t.includes(f));
   if (!hasDate || !last.includes('{time}'))
@@ -130,7 +150,7 @@ function safeSegment(s: string): string {
     .replace(/[<>:"\\|?*\u0000-\u001f/]/g, '-')
     .replace(/\s+/g, ' ')
     .trim();
-  if (out.length > MAX_SEGMENT) out = out.slice(0, MAX_SEGMENT).trim();
+  out = cutToBytes(out, MAX_SEGMENT_BYTES).trim();
   out = out.replace(/[. ]+$/, '');
   if (!out || out === '.' || out === '..') out = 'Recording';
   if (out.startsWith('.')) out = out.replace(/^\.+/, '') || 'Recording'; // never hidden by accident

@@ -2,6 +2,8 @@
 // chosen, a take keeps its name: it is noted in the manifest before the file is made, and every later upload file
 // of the take (a longer version, another format) goes under it. Two takes never get the same name: one already on the
 // disk, or handed to another pull of this process a moment ago, moves the newcomer to " (2)", " (3)" ...
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { classifyDevice } from '../devices/identify.js';
@@ -40,6 +42,12 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+async function md5Of(p: string): Promise<string> {
+  const h = createHash('md5');
+  for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
 export async function choosePlayableName(
   libraryDir: string,
   manifest: Pick<Manifest, 'key' | 'name' | 'upload' | 'take'>,
@@ -55,24 +63,50 @@ export async function choosePlayableName(
 ): Promise<PlayableName> {
   const root = path.resolve(libraryDir);
   const owner = `${manifest.key}~${want.take}`;
+  const fileOf = (stem: string) => path.resolve(root, ...`${stem}.${want.format}`.split('/'));
   const place = async (stem: string): Promise<PlayableName> => {
     const relPath = `${stem}.${want.format}`;
     const slash = stem.lastIndexOf('/');
     const folder = folderPlace(root, slash < 0 ? '' : stem.slice(0, slash));
     if (folder.dir !== root) await ensurePlace(root, folder);
-    const absPath = path.resolve(root, ...relPath.split('/'));
+    const absPath = fileOf(stem);
     if (path.dirname(absPath) !== folder.dir)
       throw new LibraryError('OUTSIDE_LIBRARY', `Refusing the file name ${relPath}: it is not inside the library.`);
     return { stem, relPath, absPath };
   };
+  // Claimed before anything is awaited, so two pulls of this process never both take a name (the library lock keeps
+  // other processes out). Returns false when another take of this process holds it.
+  const claim = (stem: string): boolean => {
+    const key = `${root}\0${stem.toLowerCase()}`;
+    const holder = handedOut.get(key);
+    if (holder !== undefined && holder !== owner) return false;
+    handedOut.set(key, owner);
+    return true;
+  };
+  const release = (stem: string) => {
+    const key = `${root}\0${stem.toLowerCase()}`;
+    if (handedOut.get(key) === owner) handedOut.delete(key);
+  };
 
+  // The name this take had keeps serving it, but only where the file there is absent or still its own (the size and
+  // MD5 its manifest recorded): a file the user edited in place, or one another recording was given after the user
+  // renamed ours away, is never overwritten. Then the take gets a fresh name instead.
   const earlier =
     PLAYABLE_EXTS.map((f) => manifest.upload?.[f]?.path)
       .find((p) => p !== undefined)
       ?.replace(/\.(opus|mp3)$/, '') ?? manifest.name;
-  if (earlier) {
-    handedOut.set(`${root}\0${earlier.toLowerCase()}`, owner);
-    return place(earlier);
+  if (earlier && claim(earlier)) {
+    const file = fileOf(earlier);
+    const st = await fs.lstat(file).catch(() => undefined);
+    const up = manifest.upload?.[want.format];
+    const own =
+      !st ||
+      (st.isFile() &&
+        up !== undefined &&
+        up.path === `${earlier}.${want.format}` &&
+        st.size === up.size &&
+        (await md5Of(file).catch(() => '')) === up.md5);
+    if (own) return place(earlier);
   }
 
   const fields = {
@@ -83,16 +117,13 @@ export async function choosePlayableName(
   };
   for (let copy = want.take; copy < want.take + MAX_COPIES; copy++) {
     const stem = renderName(want.template ?? DEFAULT_NAME_TEMPLATE, fields, copy);
-    const key = `${root}\0${stem.toLowerCase()}`;
-    const holder = handedOut.get(key);
-    if (holder !== undefined && holder !== owner) continue;
+    if (stem === earlier || !claim(stem)) continue;
     let taken = false;
     for (const ext of PLAYABLE_EXTS) {
       if (await exists(path.resolve(root, ...`${stem}.${ext}`.split('/')))) taken = true;
     }
-    if (taken && holder !== owner) continue;
-    handedOut.set(key, owner);
-    return place(stem);
+    if (!taken) return place(stem);
+    release(stem);
   }
   throw new LibraryError(
     'CONFLICT',

@@ -169,7 +169,9 @@ export async function planPull(
   if (format) {
     const up = m?.upload?.[format];
     // A file copied now (a partner that came later, a longer version) makes the upload file again from what is there.
-    needsUpload = !up || toCopy.length > 0 || (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size;
+    // Once the cloud has the take, its playable file is the user's: moved, renamed or edited, it is not made again.
+    needsUpload =
+      !up || toCopy.length > 0 || (!m?.cloud && (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size);
   }
   const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
   return { state, toCopy, bytesToCopy, needsUpload };
@@ -268,6 +270,21 @@ export async function pullRecording(
     log.warn('an unreadable library manifest was kept aside', { key: rec.key, keptAs: unreadableManifestKeptAs });
   let manifest = (await readManifest(place.dir, place.base)) ?? newManifest(rec, take);
   manifest = { ...manifest, durationMs: rec.durationMs, endMs: rec.endMs };
+  // The playable file goes under its readable name, chosen now, before the copy, so that recordings of the same minute
+  // are numbered in the order they were recorded (pulls start oldest first). The name is noted in the manifest before
+  // the file is made, so a file found there after a crash is known to be this take's own.
+  const named =
+    format && plan.needsUpload
+      ? await choosePlayableName(libraryDir, manifest, {
+          template: opts.nameTemplate,
+          sn: rec.sn,
+          snType: device.sn_type,
+          kind: rec.kind,
+          startMs: rec.startMs,
+          take,
+          format,
+        })
+      : undefined;
   let copiedBytes = 0;
   let unsaved = false;
   const save = async () => {
@@ -327,17 +344,7 @@ export async function pullRecording(
     if (format && plan.needsUpload) {
       const prepare = opts.prepare ?? defaultPrepare;
       const name = `${place.base}.${format}`;
-      // The playable file goes under its readable name; the name is noted in the manifest before the file is made, so
-      // a file found there after a crash is known to be this take's own, not another recording's.
-      const playable = await choosePlayableName(libraryDir, manifest, {
-        template: opts.nameTemplate,
-        sn: rec.sn,
-        snType: device.sn_type,
-        kind: rec.kind,
-        startMs: rec.startMs,
-        take,
-        format,
-      });
+      const playable = named!;
       if (manifest.name !== playable.stem) {
         manifest.name = playable.stem;
         manifest.updatedAt = new Date().toISOString();

@@ -80,7 +80,7 @@ describe('library names', () => {
         expect(abs.startsWith(root + path.sep)).toBe(true);
         for (const seg of out.split('/')) {
           expect(seg.length).toBeGreaterThan(0);
-          expect(seg.length).toBeLessThanOrEqual(130);
+          expect(Buffer.byteLength(seg)).toBeLessThanOrEqual(130);
           expect(seg.startsWith('.')).toBe(false);
           // eslint-disable-next-line no-control-regex
           expect(seg).not.toMatch(/[<>:"\\|?*\u0000-\u001f]/);
