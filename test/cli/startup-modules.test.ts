@@ -71,6 +71,19 @@ describe('CLI start-up loads only what the command uses', () => {
     expect([...packages]).not.toContain('ajv');
   });
 
+  it('--version prints the version without loading any command', async () => {
+    const pkg = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const { r, urls, packages } = await traced([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(pkg.version);
+      expect(urls.filter((u) => u.includes('/cli/commands/'))).toEqual([]);
+      expect([...packages]).not.toContain('zod');
+    }
+  });
+
   it('pull without --library still reads the library setting (and so loads the settings store)', async () => {
     const { r, packages } = await traced(['pull', '--mount-root', path.join(tmp, 'media'), '--json']);
     expect(r.code).toBe(1);
