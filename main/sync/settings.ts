@@ -3,6 +3,7 @@
 // the token / client secret live in a SecretStore (safeStorage in the app, env/flags headless).
 import { z } from 'zod';
 import { UPLOAD_FORMATS } from './types.js';
+import { DEFAULT_NAME_TEMPLATE, templateProblem } from './library/names.js';
 
 export const DEFAULT_API_BASE = 'https://api.plaud.ai';
 
@@ -24,6 +25,11 @@ export const SettingsSchema = z.object({
   startAtLogin: z.boolean(),
   notifications: z.boolean(),
   mountRoots: z.array(z.string()).optional(),
+  /** How playable files are named in the library (library/names.ts); applies to recordings copied from now on. */
+  libraryNames: z.string().superRefine((t, ctx) => {
+    const problem = templateProblem(t);
+    if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  }),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -39,6 +45,7 @@ export function defaultSettings(libraryDir: string): Settings {
     removeAfterSync: false,
     startAtLogin: true,
     notifications: true,
+    libraryNames: DEFAULT_NAME_TEMPLATE,
   };
 }
 

@@ -60,3 +60,25 @@ export function parseDateInput(v: string, endOfDay = false): number | undefined 
   if (endOfDay) d.setHours(23, 59, 59, 999);
   return d.getTime();
 }
+
+/**
+ * The first sentence of an engine message, without its parenthesised technical detail: "Finishing the upload of
+ * X did not get an answer after 6 tries (… HTTP 500 …). It will be retried …" -> "Finishing the upload of X did not get
+ * an answer after 6 tries." A row has room for one sentence; the whole text stays in the Problems tab's Details.
+ */
+export function shortReason(message: string): string {
+  let out = '';
+  let depth = 0;
+  for (const ch of message) {
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0) out += ch;
+  }
+  out = out
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([.,;:])/g, '$1')
+    .trim();
+  const end = out.search(/[.!?](\s|$)/);
+  const first = end >= 0 ? out.slice(0, end + 1) : out;
+  return first || message;
+}

@@ -1,6 +1,7 @@
 // The settings form model: SettingsView in, a validated SettingsPatch out. Kept apart from the
 // component so the rules (what is required, which URLs are allowed) are plain functions.
 import type { SettingsPatch, SettingsView } from '../../main/app/ipc/contract.js';
+import { templateProblem } from './names.js';
 
 export interface SettingsForm {
   apiBase: string;
@@ -12,6 +13,8 @@ export interface SettingsForm {
   identity: 'sn' | 'owner_id';
   ownerId: string;
   libraryDir: string;
+  /** The file-name template (main/sync/library/names.ts), as typed. */
+  libraryNames: string;
   autoSync: boolean;
   uploadFormat: 'opus' | 'mp3';
   concurrency: string;
@@ -36,6 +39,7 @@ export function formFromView(v: SettingsView): SettingsForm {
     identity: v.identity,
     ownerId: v.ownerId ?? '',
     libraryDir: v.libraryDir,
+    libraryNames: v.libraryNames,
     autoSync: v.autoSync,
     uploadFormat: v.uploadFormat,
     concurrency: String(v.concurrency),
@@ -104,6 +108,10 @@ export function patchFromForm(f: SettingsForm, v: SettingsView): { patch: Settin
   }
   patch.concurrency = c;
   if (!f.libraryDir) return { error: { field: 'libraryDir', message: 'Choose a library folder.' } };
+  // The same rule main's settings schema applies, so the user reads it next to the field, not as a save failure.
+  const namesProblem = templateProblem(f.libraryNames);
+  if (namesProblem) return { error: { field: 'libraryNames', message: namesProblem } };
+  patch.libraryNames = f.libraryNames.trim();
   return { patch };
 }
 

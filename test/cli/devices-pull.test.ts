@@ -1,13 +1,25 @@
 // `plaud-sync devices` and `plaud-sync pull` run as child processes, as a user runs them, against a recorder on a
 // real FAT32 volume (fusefat) under a temporary mount root; on a machine without fusefat the recorder is a plain
 // folder (the commands do not care), and that is said in the output.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../support/cli.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../support/fuse.js';
 import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+import { unreadableNames } from '../support/library-names.js';
+
+const V1_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../sync/ledger/fixtures/v1-state.tgz');
+
+/** "2024-03-01 08.00": the local start date and time, as the default file-name pattern writes them. */
+function localStem(epochSec: number): string {
+  const d = new Date(epochSec * 1000);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}.${p2(d.getMinutes())}`;
+}
 
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`devices/pull CLI tests use a plain folder as the recorder: ${noFuse}`);
@@ -101,8 +113,9 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
       libraryDir: library,
     });
     for (const [rel, buf] of written)
-      expect((await fs.readFile(path.join(library, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
-    await fs.access(path.join(library, TEST_SERIAL, 'NOTES', '20240301', '1709280000.opus'));
+      expect((await fs.readFile(path.join(library, '.originals', TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
+    await fs.access(path.join(library, `Plaud Note ${TEST_SERIAL.slice(-4)}`, `${localStem(1709280000)} Note.opus`));
+    expect(unreadableNames(library)).toEqual([]);
 
     const again = await runCli(['pull', '--volume', volume, '--library', library], { env: env() });
     expect(again.code, again.stderr).toBe(0);
@@ -114,13 +127,36 @@ describe('plaud-sync devices / pull', { timeout: 180_000 }, () => {
     const state = path.join(work, 'state-with-library');
     const fromSettings = path.join(work, 'Library From Settings');
     await fs.mkdir(state, { recursive: true });
-    await fs.writeFile(path.join(state, 'settings.json'), JSON.stringify({ libraryDir: fromSettings }));
+    await fs.writeFile(
+      path.join(state, 'settings.json'),
+      JSON.stringify({ libraryDir: fromSettings, libraryNames: '{model}/{year}/{date} {time} {kind}' }),
+    );
     const r = await runCli(['pull', '--volume', volume, '--format', 'mp3', '--json'], {
       env: { PLAUD_SYNC_STATE: state },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'summary', libraryDir: fromSettings, pulled: 2 });
-    await fs.access(path.join(fromSettings, TEST_SERIAL, 'CALLS', '20240302', '1709370000.mp3'));
+    // The file-name pattern of the settings is the one used.
+    const year = String(new Date(1709370000 * 1000).getFullYear());
+    await fs.access(path.join(fromSettings, 'Plaud Note', year, `${localStem(1709370000)} Call.mp3`));
+    await fs.access(path.join(fromSettings, '.originals', TEST_SERIAL, 'CALLS', '20240302', '1709370000.WAV'));
+  });
+
+  it('pull into a library from before readable names moves it first and copies nothing again', async () => {
+    const old = path.join(work, 'old-release');
+    await fs.mkdir(old);
+    execFileSync('tar', ['xzf', V1_FIXTURE, '-C', old]);
+    const lib = path.join(old, 'plaud-v1-fixture', 'library');
+    const r = await runCli(
+      ['pull', '--volume', path.join(old, 'plaud-v1-fixture', 'recorder'), '--library', lib, '--json'],
+      { env: env() },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const events = jsonLines(r.stdout);
+    expect(events[0]).toMatchObject({ type: 'library-moved', libraryDir: lib, recordersMoved: 1, renamed: 3 });
+    expect(events.at(-1)).toMatchObject({ type: 'summary', pulled: 0, alreadyPulled: 3, bytesCopied: 0, ok: true });
+    expect(unreadableNames(lib)).toEqual([]);
+    expect(r.stdout + r.stderr).not.toMatch(/library-moved.*library-moved/s);
   });
 
   it('pull fails with the reason: not a recorder, nothing found, bad format', async () => {

@@ -54,8 +54,8 @@ afterAll(async () => {
 });
 
 describe('CLI start-up loads only what the command uses', () => {
-  it('pull with --library does not load the settings store (conf, ajv)', async () => {
-    const { r, packages } = await traced([
+  it('pull does not load the upload side (the engine, the uploader, axios)', async () => {
+    const { r, urls, packages } = await traced([
       'pull',
       '--mount-root',
       path.join(tmp, 'media'),
@@ -67,8 +67,8 @@ describe('CLI start-up loads only what the command uses', () => {
     expect(r.code).toBe(1);
     expect(jsonLines(r.stdout).find((e) => e.type === 'error')?.message).toMatch(/No Plaud recorder found/);
     expect(packages.has('commander')).toBe(true);
-    expect([...packages]).not.toContain('conf');
-    expect([...packages]).not.toContain('ajv');
+    expect([...packages]).not.toContain('axios');
+    expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.js/.test(u))).toEqual([]);
   });
 
   it('--version prints the version without loading any command', async () => {
@@ -82,12 +82,5 @@ describe('CLI start-up loads only what the command uses', () => {
       expect(urls.filter((u) => u.includes('/cli/commands/'))).toEqual([]);
       expect([...packages]).not.toContain('zod');
     }
-  });
-
-  it('pull without --library still reads the library setting (and so loads the settings store)', async () => {
-    const { r, packages } = await traced(['pull', '--mount-root', path.join(tmp, 'media'), '--json']);
-    expect(r.code).toBe(1);
-    expect(jsonLines(r.stdout).find((e) => e.type === 'error')?.message).toMatch(/No Plaud recorder found/);
-    expect(packages.has('conf')).toBe(true);
   });
 });

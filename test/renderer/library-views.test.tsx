@@ -282,7 +282,11 @@ describe('Activity: one state per item, named for the user', () => {
       item('r4', 'queued', { phase: 'upload' }),
       item('r5', 'uploading', { bytesDone: 600_000, speedBps: 100_000, etaSec: 18 }),
       item('r6', 'completing', { bytesDone: 0, bytesTotal: 11_700_000 }),
-      item('r7', 'waiting-retry', { nextRetryAt: now + 30_000, error: 'The server did not answer.' }),
+      item('r7', 'waiting-retry', {
+        nextRetryAt: now + 30_000,
+        error:
+          'Finishing the upload of 2026-04-05 14.52 Note.opus did not get an answer after 6 tries (Finishing the upload (complete-upload): server error (HTTP 500) (server said: {"detail":"boom"})). It will be retried.',
+      }),
       item('r8', 'failed', { error: 'The file in the library is damaged.' }),
       item('r9', 'cancelled'),
       item('r10', 'failed', { error: 'Cancelled by you. Choose Retry to upload it.' }),
@@ -303,6 +307,13 @@ describe('Activity: one state per item, named for the user', () => {
     expect(bar6.value).toBe(bar6.max);
     expect(row(6).textContent).not.toContain('0 B of');
     expect(within(row(7)).getByText(/^Waiting to retry in (30|29) s$/)).toBeTruthy();
+    // One plain sentence, amber (it retries by itself); the raw detail is not in the row.
+    const reason = within(row(7)).getByText(
+      'Finishing the upload of 2026-04-05 14.52 Note.opus did not get an answer after 6 tries.',
+    );
+    expect(reason.className).toBe('queue-warn');
+    expect(row(7).textContent).not.toMatch(/HTTP 500|server said|complete-upload/);
+    expect(within(row(8)).getByText('The file in the library is damaged.').className).toBe('queue-error');
     expect(within(row(8)).getByText('Needs you').className).toContain('chip-error');
     for (const n of [9, 10]) {
       const chip = within(row(n)).getByText('Cancelled');
@@ -369,7 +380,9 @@ describe('Activity: one state per item, named for the user', () => {
     const summary = document.querySelector('.summary')!.textContent!;
     expect(summary).not.toMatch(/in progress.*in progress/);
     expect(summary).toMatch(/^3 to go – 1 in progress, 2 waiting/); // the copy from the recorder goes on offline
-    expect(summary).toContain('Uploading: 200 KB of 1.0 MB');
+    // Nothing goes up while offline: the bytes are still to upload, not "Uploading".
+    expect(summary).toContain('To upload: 200 KB of 1.0 MB');
+    expect(summary).not.toContain('Uploading:');
     expect(summary).not.toContain('50.0 KB/s');
     expect(list.textContent).not.toContain('50.0 KB/s');
   });

@@ -262,3 +262,94 @@ describe('First run (issue 12)', () => {
     await waitFor(() => expect(finish.disabled).toBe(false));
   });
 });
+
+describe('File names (issue 12)', () => {
+  const namesInput = () => input('File names');
+  const preview = () => document.getElementById('s-libraryNames-preview');
+
+  it('previews the sample recording live, follows the upload format, saves through main, and resets to the default', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    // In the library group, right after the library folder.
+    const libraryGroup = input('Library folder').closest('fieldset')!;
+    expect(libraryGroup.querySelector('legend')!.textContent).toBe('Library');
+    expect(namesInput().closest('fieldset')).toBe(libraryGroup);
+    expect(namesInput().value).toBe(env.store.get().libraryNames);
+    expect(preview()!.textContent).toBe('For example: Plaud Note 3344/2026-04-05 14.52 Note.opus');
+    const reset = screen.getByRole('button', { name: 'Reset to default' }) as HTMLButtonElement;
+    expect(reset.disabled).toBe(true);
+    // The preview and the note are what a screen reader hears with the field.
+    const described = namesInput().getAttribute('aria-describedby')!.split(' ');
+    expect(described).toContain('s-libraryNames-preview');
+    const note = described.map((id) => document.getElementById(id)!.textContent).join(' ');
+    expect(note).toMatch(/recordings copied from now on/);
+    expect(note).toMatch(/original files are kept too, in the library's hidden folder \.originals/);
+
+    fireEvent.change(screen.getByLabelText('Upload format'), { target: { value: 'mp3' } });
+    await waitFor(() => expect(preview()!.textContent).toMatch(/Note\.mp3$/));
+    fireEvent.input(namesInput(), { target: { value: '{year}/{month}/{date} {time} {model} {kind}' } });
+    await waitFor(() =>
+      expect(preview()!.textContent).toBe('For example: 2026/04/2026-04-05 14.52 Plaud Note Note.mp3'),
+    );
+    expect(reset.disabled).toBe(false);
+    expect(screen.getByRole('tab', { name: /Settings/ }).textContent).toBe('Settings (unsaved)');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('Settings saved.')).toBeTruthy();
+    expect(env.store.get().libraryNames).toBe('{year}/{month}/{date} {time} {model} {kind}');
+    expect(env.engine.settings()?.libraryNames).toBe('{year}/{month}/{date} {time} {model} {kind}');
+
+    fireEvent.click(reset);
+    await waitFor(() => expect(namesInput().value).toBe('{recorder}/{date} {time} {kind}'));
+    expect(reset.disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(env!.store.get().libraryNames).toBe('{recorder}/{date} {time} {kind}'));
+  });
+
+  it('an unusable pattern shows its problem by the field while typing, is refused on Save, and survives a tab switch', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    const saved = env.store.get().libraryNames;
+    // No {time} in the file name: two recordings of one day would get the same name.
+    fireEvent.input(namesInput(), { target: { value: '{recorder}/{date} {kind}' } });
+    await waitFor(() => expect(namesInput().getAttribute('aria-invalid')).toBe('true'));
+    const live = preview()!;
+    expect(live.textContent).toMatch(/needs the date .* and the file name needs \{time\}/);
+    expect(live.textContent).not.toMatch(/For example/);
+    expect(live.closest('.field')).toBe(namesInput().closest('.field'));
+    // While typing it is no alert (a screen reader would read every keystroke); Save makes it one.
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    fireEvent.click(screen.getByRole('tab', { name: 'Devices' }));
+    await screen.findByText(/Plug your Plaud recorder/);
+    fireEvent.click(screen.getByRole('tab', { name: /Settings/ }));
+    await screen.findByRole('heading', { name: 'Settings' });
+    expect(namesInput().value).toBe('{recorder}/{date} {kind}');
+
+    fireEvent.input(namesInput(), { target: { value: '{recorder}/{date} {time} {speaker}' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/\{speaker\} is not a field this app knows/);
+    expect(alert.closest('.field')).toBe(namesInput().closest('.field'));
+    expect(namesInput().getAttribute('aria-describedby')!.split(' ')).toContain(alert.id);
+    expect(env.api.calls.some((c) => c.method === 'setSettings')).toBe(false);
+    expect(env.store.get().libraryNames).toBe(saved);
+
+    // Fixing the field clears its error and brings the preview back.
+    fireEvent.input(namesInput(), { target: { value: '{recorder}/{date} {time}' } });
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(preview()!.textContent).toBe('For example: Plaud Note 3344/2026-04-05 14.52.opus');
+    expect(namesInput().getAttribute('aria-invalid')).toBeNull();
+  });
+
+  it('lists every field a pattern may use behind a closed disclosure', async () => {
+    env = await setup({ tab: 'settings' });
+    await screen.findByRole('heading', { name: 'Settings' });
+    const disclosure = screen.getByText('Fields you can use').closest('details')!;
+    expect(disclosure.open).toBe(false);
+    const { NAME_FIELDS } = await import('../../main/sync/library/names.js');
+    const terms = [...disclosure.querySelectorAll('dt')].map((d) => d.textContent);
+    expect(terms).toEqual(NAME_FIELDS.map((f) => f.field));
+    expect(terms).toContain('{recorder}');
+    for (const dd of disclosure.querySelectorAll('dd')) expect(dd.textContent!.length).toBeGreaterThan(3);
+  });
+});

@@ -3,11 +3,18 @@ import { describe, expect, it } from 'vitest';
 import type { SettingsView } from '../../main/app/ipc/contract.js';
 import { defaultSettings } from '../../main/sync/settings.js';
 import type { EngineState } from '../../main/sync/engine/state.js';
-import { formatBytes, formatDuration, formatEta, parseDateInput } from '../../renderer/src/format.js';
+import { formatBytes, formatDuration, formatEta, parseDateInput, shortReason } from '../../renderer/src/format.js';
 import { createStateFeed } from '../../renderer/src/store.js';
 import { checkApiBase, formFromView, patchFromForm } from '../../renderer/src/settings-form.js';
 
 describe('format', () => {
+  it('shortReason keeps the first sentence without its parenthesised detail', () => {
+    expect(shortReason('A (b (c). d) e. More (x).')).toBe('A e.');
+    expect(shortReason('No period here (detail)')).toBe('No period here');
+    expect(shortReason('Version 1.2 failed. Next.')).toBe('Version 1.2 failed.');
+    expect(shortReason('(all detail)')).toBe('(all detail)');
+  });
+
   it('sizes, durations and dates in plain words', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(999)).toBe('999 B');

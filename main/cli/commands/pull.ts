@@ -9,7 +9,9 @@ import { scanVolume } from '../../sync/devices/scan.js';
 import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
-import { addStateDirOption, resolveStateDir } from '../state-dir.js';
+import { openSettingsStore } from '../../sync/settings-store.js';
+import { migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
+import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
 import type { DeviceInfo, UploadFormat } from '../../sync/types.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom, type LinePrinter } from '../common.js';
 
@@ -44,6 +46,7 @@ async function pullDevice(
   format: UploadFormat,
   printer: LinePrinter,
   signal: AbortSignal,
+  nameTemplate?: string,
 ): Promise<boolean> {
   printer.event({
     type: 'device',
@@ -67,6 +70,7 @@ async function pullDevice(
   const summary = await pullAll(device, scan.recordings, {
     libraryDir,
     format,
+    ...(nameTemplate ? { nameTemplate } : {}),
     signal,
     onEvent: (e) => {
       printer.event({ ...e, sn: device.sn }, eventText(e, device));
@@ -108,12 +112,8 @@ async function pullDevice(
   return ok;
 }
 
-/**
- * The library the app and the engine use (settings), so `pull` fills the same one. Loaded only when needed: the
- * settings store brings conf and ajv, a quarter of a CPU second at start-up that --library does not need.
- */
-async function libraryFromSettings(flags: PullFlags): Promise<string> {
-  const { openSettingsStore } = await import('../../sync/settings-store.js');
+/** The library the app and the engine use (settings), so `pull` fills the same one. */
+function libraryFromSettings(flags: PullFlags): string {
   return openSettingsStore(resolveStateDir(flags), defaultLibraryDir()).get().libraryDir;
 }
 
@@ -128,7 +128,7 @@ export function register(program: Command): void {
       const printer = linePrinter({ json: !!flags.json });
       let libraryDir: string;
       try {
-        libraryDir = path.resolve(flags.library ?? (await libraryFromSettings(flags)));
+        libraryDir = path.resolve(flags.library ?? libraryFromSettings(flags));
       } catch (err) {
         printer.error((err as Error).message);
         process.exitCode = 1;
@@ -158,10 +158,19 @@ export function register(program: Command): void {
             return;
           }
         }
+        const stateDir = resolveStateDir(flags);
+        const nameTemplate = libraryNamesSetting(stateDir);
+        // A library from before readable names is moved first, so nothing in it is copied twice.
+        const moved = await migrateLibraryIfNeeded(libraryDir, { ...(nameTemplate ? { nameTemplate } : {}) });
+        if (moved && (moved.renamed || moved.recordersMoved))
+          printer.event(
+            { type: 'library-moved', libraryDir, ...moved },
+            `The library now gives recordings readable names (${moved.renamed} moved; the recorder's own files are in ${path.join(libraryDir, '.originals')}).`,
+          );
         let allOk = true;
         for (const d of devices) {
           try {
-            if (!(await pullDevice(d, libraryDir, flags.format, printer, ac.signal))) allOk = false;
+            if (!(await pullDevice(d, libraryDir, flags.format, printer, ac.signal, nameTemplate))) allOk = false;
           } catch (err) {
             allOk = false;
             printer.error(`Could not pull from ${d.mountPath}: ${(err as Error).message}`, { sn: d.sn });

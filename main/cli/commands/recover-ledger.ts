@@ -9,9 +9,10 @@ import type { Command } from 'commander';
 import { ledgerDir, openLedger, recoverLedger, LedgerLockedError } from '../../sync/ledger/index.js';
 import { KnownDevices } from '../../sync/engine/known-devices.js';
 import { restoreFromLibrary, type RestoreReport } from '../../sync/engine/restore-from-library.js';
+import { followLibraryLayout, migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
-import { addStateDirOption, resolveStateDir } from '../engine-context.js';
+import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
 
 export function register(program: Command): void {
   addStateDirOption(program.command('recover-ledger'))
@@ -35,11 +36,11 @@ export function register(program: Command): void {
         const ledger = await openLedger(ledgerDir(stateDir));
         try {
           const known = new KnownDevices(stateDir);
-          restored = await restoreFromLibrary(
-            ledger,
-            libraryDir,
-            (sn) => known.list().find((k) => k.sn === sn)?.sn_type,
-          );
+          const snTypeOf = (sn: string) => known.list().find((k) => k.sn === sn)?.sn_type;
+          // A library from before readable names is moved first, so its manifests are where restore looks.
+          await migrateLibraryIfNeeded(libraryDir, { snTypeOf, nameTemplate: libraryNamesSetting(stateDir) });
+          restored = await restoreFromLibrary(ledger, libraryDir, snTypeOf);
+          await followLibraryLayout(ledger, libraryDir);
         } finally {
           ledger.close();
         }

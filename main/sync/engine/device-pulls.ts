@@ -269,6 +269,7 @@ export class PullSide {
     const summary = await runPulls(info, jobs, {
       libraryDir: settings.libraryDir,
       format: settings.uploadFormat,
+      nameTemplate: settings.libraryNames,
       signal: abort.signal,
       logger: log,
       concurrency: undefined,

@@ -24,6 +24,8 @@ import { nullLogger, type Logger } from '../log.js';
 import type { SecretStore, Settings } from '../settings.js';
 import type { DeviceInfo } from '../types.js';
 import { scanVolume } from '../devices/scan.js';
+import { LIBRARY_LOCK, libraryNeedsMigration, migrateLibraryLayout } from '../library/migrate-layout.js';
+import { followLibraryLayout, ledgerNeedsFollow } from './library-layout.js';
 import type { ConnectionTestResult, EngineEvent, SyncEngineApi } from './api.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import type { createCloudPort } from './cloud-port.js';
@@ -129,6 +131,9 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
       if (r.state === 'pulling') this.ledger.transition(r.id, 'discovered');
       if (r.changedOnDevice) raiseChanged(this.problems, r);
     }
+    // A library from before readable names moves into today's layout before anything is uploaded from it.
+    if (await libraryNeedsMigration(this.settings.libraryDir).catch(() => false)) await this.lockLibrary();
+    else await this.followLibrary(path.resolve(this.settings.libraryDir));
     await this.queue.configure(this.opts.secrets);
     const w = this.opts.watcher;
     if (w) {
@@ -306,8 +311,9 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
     if (this.libraryLock?.dir === dir) return true;
     try {
       await fs.mkdir(dir, { recursive: true });
-      this.libraryLock = { dir, handle: acquireLock(dir, this.log, '.plaud-sync.lock') };
+      this.libraryLock = { dir, handle: acquireLock(dir, this.log, LIBRARY_LOCK) };
       this.problems.clear({ code: 'library-in-use' });
+      await this.migrateLibrary(dir);
       return true;
     } catch (err) {
       if (!(err instanceof LedgerLockedError)) return true; // the pull itself reports a library it cannot write
@@ -317,6 +323,44 @@ export class SyncEngine implements SyncEngineApi, EngineContext {
         detail: `${dir} (lock file ${err.lockFile})`,
       });
       return false;
+    }
+  }
+
+  /**
+   * Give an old library's playable files their readable names and have the ledger follow (library/migrate-layout.ts).
+   * A failure is a problem to show, never a reason to stop: the files stay where they were and are still found.
+   */
+  private async migrateLibrary(dir: string): Promise<void> {
+    try {
+      if (await libraryNeedsMigration(dir)) {
+        const snTypes = new Map<string, DeviceView['sn_type']>();
+        for (const r of this.ledger.all()) snTypes.set(r.sn, r.sn_type);
+        for (const k of this.pulls.known.list()) snTypes.set(k.sn, k.sn_type);
+        const report = await migrateLibraryLayout(dir, {
+          nameTemplate: this.settings.libraryNames,
+          snTypeOf: (sn) => snTypes.get(sn),
+          logger: this.log,
+        });
+        for (const why of report.left) this.log.warn('left in the old library layout', { why });
+      }
+    } catch (err) {
+      this.log.error('moving the library to readable names failed', { err });
+      this.problems.raise({
+        code: 'other',
+        message: 'Some recordings in the library could not be given readable names; they stay where they were.',
+        detail: err instanceof Error ? err.message : String(err),
+      });
+    }
+    await this.followLibrary(dir);
+  }
+
+  private async followLibrary(dir: string): Promise<void> {
+    if (!this.started || !ledgerNeedsFollow(this.ledger, dir)) return;
+    try {
+      const n = await followLibraryLayout(this.ledger, dir);
+      if (n) this.log.info('ledger follows the library layout', { records: n });
+    } catch (err) {
+      this.log.error('the ledger could not follow the library layout', { err });
     }
   }
 

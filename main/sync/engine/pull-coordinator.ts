@@ -84,7 +84,7 @@ export interface PullRunOptions extends Omit<PullRecordingOptions, 'onBytes' | '
   alreadyPulled?: number;
 }
 
-type Device = Pick<DeviceInfo, 'sn' | 'mountPath'>;
+type Device = Pick<DeviceInfo, 'sn' | 'mountPath'> & { sn_type?: DeviceInfo['sn_type'] };
 
 const filesOf = (rec: Recording) => (rec.wav ? 1 : 0) + (rec.asr ? 1 : 0);
 

@@ -2,11 +2,10 @@
 // confirmed it, the cloud file id. When the ledger lost records (recover-ledger dropped damaged lines) this puts back
 // every take the library holds that the ledger no longer knows: as synced when the manifest names its cloud file
 // (never uploaded again), else as pulled (the next sync uploads it once).
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { classifyDevice } from '../devices/identify.js';
 import type { Ledger } from '../ledger/index.js';
-import { readManifest, type Manifest } from '../library/manifest.js';
+import { originalFilesOf, uploadFilePath, type Manifest } from '../library/manifest.js';
+import { snTypeForName } from '../library/playable.js';
+import { originalsManifests } from '../library/migrate-layout.js';
 import { recordingId } from '../recording/identity.js';
 import type { Recording, SnType } from '../types.js';
 
@@ -19,33 +18,11 @@ export interface RestoreReport {
   alreadyKnown: number;
 }
 
-const SAFE = /^[0-9A-Za-z]{1,64}$/;
-
-/** Every recording manifest under <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/ (the library's own layout only). */
+/** Every complete recording manifest of the library (in its hidden originals folder: library/layout.ts). */
 export async function libraryManifests(
   libraryDir: string,
 ): Promise<{ dir: string; base: string; manifest: Manifest }[]> {
-  const out: { dir: string; base: string; manifest: Manifest }[] = [];
-  const list = async (dir: string) =>
-    (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter(
-      (d) => d.isDirectory() && !d.isSymbolicLink(),
-    );
-  for (const sn of await list(libraryDir)) {
-    if (!SAFE.test(sn.name)) continue;
-    for (const folder of await list(path.join(libraryDir, sn.name))) {
-      if (folder.name !== 'NOTES' && folder.name !== 'CALLS') continue;
-      for (const day of await list(path.join(libraryDir, sn.name, folder.name))) {
-        const dir = path.join(libraryDir, sn.name, folder.name, day.name);
-        for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-          const m = /^\.(\d{1,12}(?:-\d{1,4})?)\.manifest\.json$/.exec(name);
-          if (!m) continue;
-          const manifest = await readManifest(dir, m[1]!);
-          if (manifest?.complete) out.push({ dir, base: m[1]!, manifest });
-        }
-      }
-    }
-  }
-  return out;
+  return (await originalsManifests(libraryDir)).filter((e) => e.manifest.complete);
 }
 
 /** Put back the takes the library holds and the ledger does not know. `snTypeOf` names a serial's device type. */
@@ -82,24 +59,16 @@ export async function restoreFromLibrary(
         format: 'raw-opus',
       };
     // A serial no prefix explains is a Note (FACTS: "anything else is a Note"), unless the recorder was seen before.
-    const byPrefix = classifyDevice({ serial: m.sn }).sn_type;
-    const snType = snTypeOf(m.sn) ?? (byPrefix === 'other' ? 'note' : byPrefix);
+    const snType = snTypeForName(m.sn, snTypeOf(m.sn));
     const r = ledger.discover(rec, { sn_type: snType, deviceId: `${snType}:${m.sn}` }, { take });
     ledger.transition(r.id, 'pulling');
-    const files = (['wav', 'asr'] as const)
-      .filter((role) => m[role])
-      .map((role) => ({
-        relPath: `${m.relBase}.${role.toUpperCase()}`,
-        libraryPath: path.join(dir, m[role]!.name),
-        size: m[role]!.size,
-        md5: m[role]!.md5,
-      }));
+    const files = originalFilesOf(dir, m);
     ledger.transition(r.id, 'pulled', {
       durationMs: up.durationMs || m.durationMs,
       pulled: {
         files,
         upload: {
-          path: path.join(dir, up.name),
+          path: uploadFilePath(libraryDir, dir, up),
           size: up.size,
           md5: up.md5,
           filetype: up.filetype,

@@ -8,6 +8,7 @@
 // the next try is kept in the ledger so a restart neither forgets it nor tries early.
 // Over 400 lines: scheduling, one upload's ledger hooks, the failure policy and offline probing share the queue's
 // state (slots, account, online); each is a section below.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
 import { isCloudError, type Credentials } from '../cloud/index.js';
@@ -19,7 +20,9 @@ import type { EngineContext } from './context.js';
 import { requeue } from './retry.js';
 import type { EngineState } from './state.js';
 import { SpeedMeter, isUploadSideFailure } from './views.js';
-import { manifestOfUploadFile, updateManifest } from '../library/manifest.js';
+import { updateManifest } from '../library/manifest.js';
+import { remakeUploadFile } from '../library/pull.js';
+import { libraryBaseOf } from '../recording/identity.js';
 import type { ConnectionTestResult } from './api.js';
 
 /** States an upload slot can pick from (failed ones only when due, see eligible()). */
@@ -258,6 +261,8 @@ export class UploadQueue {
     this.uploads.set(initial.id, active);
     const id = initial.id;
     let r = initial.state === 'failed' ? requeue(ledger, initial) : initial;
+    // A completing upload only asks the cloud to finish: its file is not read again, and must not be made anew.
+    if (r.state !== 'completing') r = await this.playableAtHand(r);
     const pulledInfo = r.pulled!;
     activity.set(id, { kind: 'upload', bytesDone: 0, bytesTotal: pulledInfo.upload.size, speedBps: 0 });
     this.ctx.changed();
@@ -272,7 +277,8 @@ export class UploadQueue {
           filetype: pulledInfo.upload.filetype,
           snType: r.sn_type,
           ...(ownerId ? { ownerId } : { sn: r.sn }),
-          filename: path.basename(pulledInfo.upload.path),
+          // The recorder-style name, as before readable names: the cloud's copy keeps the name it always had.
+          filename: `${libraryBaseOf(path.posix.basename(r.relBase), r.take)}.${pulledInfo.upload.filetype}`,
           startTime: r.startMs,
           durationMs,
           endTime: r.startMs + durationMs,
@@ -283,7 +289,7 @@ export class UploadQueue {
           onSessionStarted: (s) => {
             noted = noted.then(() =>
               this.mirror(
-                pulledInfo.upload.path,
+                r,
                 (m) => ({ ...m, uploading: { fileId: s.fileId, uploadId: s.uploadId, startedAt: this.ctx.now() } }),
                 false, // a note only: losing it in a crash costs nothing, and its fsyncs would slow the pull's reads
               ),
@@ -339,7 +345,7 @@ export class UploadQueue {
       const cloudFileId = result.file.id ?? result.fileId;
       const syncedAt = this.ctx.now();
       await noted;
-      await this.mirror(pulledInfo.upload.path, ({ uploading: _open, ...m }) => ({
+      await this.mirror(r, ({ uploading: _open, ...m }) => ({
         ...m,
         cloud: { fileId: cloudFileId, syncedAt, filetype: pulledInfo.upload.filetype },
       }));
@@ -451,13 +457,43 @@ export class UploadQueue {
   }
 
   /** Mirror an upload step into the library's manifest (the second source of truth); a failure there is only logged. */
-  private mirror(uploadPath: string, change: Parameters<typeof updateManifest>[2], durable = true): Promise<void> {
-    const { dir, base } = manifestOfUploadFile(uploadPath);
+  private mirror(r: LedgerRecord, change: Parameters<typeof updateManifest>[2], durable = true): Promise<void> {
+    // The manifest sits beside the take's original files (library/layout.ts), wherever the library was then.
+    const original = r.pulled?.files[0]?.libraryPath;
+    if (!original) return Promise.resolve();
+    const dir = path.dirname(original);
+    const base = libraryBaseOf(path.posix.basename(r.relBase), r.take);
     return updateManifest(dir, base, change, { durable }).then(
       () => undefined,
-      (err) =>
-        this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { uploadPath, err }),
+      (err) => this.ctx.log.warn('could not note the upload in the library manifest (the ledger has it)', { dir, err }),
     );
+  }
+
+  /**
+   * The playable file is the user's to move, rename or delete. One that is gone before its upload is made again from
+   * the verified originals (same name, new MD5: a session opened for the old bytes is not reused), so a tidy-up in a
+   * file manager never costs a recording. Never throws: without originals the uploader reports the missing file.
+   */
+  private async playableAtHand(r: LedgerRecord): Promise<LedgerRecord> {
+    const up = r.pulled?.upload;
+    const original = r.pulled?.files[0]?.libraryPath;
+    if (!up || !original) return r;
+    const st = await fs.stat(up.path).catch(() => undefined);
+    if (st?.isFile() && st.size === up.size) return r;
+    try {
+      const base = libraryBaseOf(path.posix.basename(r.relBase), r.take);
+      const made = await remakeUploadFile(path.dirname(original), base, up.filetype);
+      if (!made) return r;
+      this.ctx.log.info('the playable file was gone; made again from the originals', { id: r.id, path: made.path });
+      // Parts sent for the old bytes belong to another file now: the open session is dropped, a new one starts.
+      if (r.upload && r.state !== 'pulled') this.ctx.ledger.transition(r.id, 'pulled');
+      return this.ctx.ledger.amend(r.id, {
+        pulledUpload: { path: made.path, size: made.size, md5: made.md5, durationMs: made.durationMs },
+      });
+    } catch (err) {
+      this.ctx.log.warn('could not make the playable file again', { id: r.id, err });
+      return r;
+    }
   }
 
   /** Upload failures that no longer exist (nothing failed is left) stop being shown. */

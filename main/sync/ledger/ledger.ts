@@ -251,7 +251,7 @@ export class Ledger {
     else if (patch.offDevice !== undefined) next.offDevice = patch.offDevice;
     if (patch.changedOnDevice === null) delete next.changedOnDevice;
     else if (patch.changedOnDevice !== undefined) next.changedOnDevice = patch.changedOnDevice;
-    if (patch.pulledFiles) {
+    if (patch.pulledFiles || patch.pulledUploadPath || patch.pulledUpload) {
       if (!next.pulled)
         throw new IllegalTransitionError(
           id,
@@ -259,7 +259,10 @@ export class Ledger {
           prev.state,
           `Recording ${id} has no library copy to add files to.`,
         );
-      next.pulled = { ...next.pulled, files: patch.pulledFiles };
+      next.pulled = { ...next.pulled };
+      if (patch.pulledFiles) next.pulled.files = patch.pulledFiles;
+      if (patch.pulledUploadPath) next.pulled.upload = { ...next.pulled.upload, path: patch.pulledUploadPath };
+      if (patch.pulledUpload) next.pulled.upload = { ...next.pulled.upload, ...patch.pulledUpload };
     }
     const checked = recordSchema.safeParse(next);
     if (!checked.success)

@@ -172,6 +172,10 @@ export interface AmendPatch {
   changedOnDevice?: MutableRecord['changedOnDevice'] | null;
   /** Library copies of the source files (a partner file joined a take whose upload already began). */
   pulledFiles?: PulledInfo['files'];
+  /** Where the upload-ready file is now (the library moved it: readable names, library/migrate-layout.ts). */
+  pulledUploadPath?: string;
+  /** The upload-ready file was made again from the library's originals (it had been deleted or moved away). */
+  pulledUpload?: { path: string; size: number; md5: string; durationMs: number };
 }
 
 export type StateCounts = Record<RecordState, number>;

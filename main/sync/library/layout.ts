@@ -1,5 +1,8 @@
-// Where a recording lives in the library: <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.<ext>, where base is the
-// start time for a name's first take and <start>-<take> for a different recording that reused the name.
+// Where a recording lives in the library. People see the playable file under a readable name (library/names.ts);
+// the recorder's own files and the manifest stay out of the way, under the recorder's names, in a hidden folder:
+//   <library>/.originals/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, .ASR, .<base>.manifest.json
+// where base is the start time for a name's first take and <start>-<take> for a different recording that reused the
+// name. That place follows from the recording alone, so the manifest is found without any index.
 // Every part comes from the device, so each is validated and the final directory is resolved (symlinks included)
 // and must stay inside the library.
 import fs from 'node:fs/promises';
@@ -9,6 +12,9 @@ import { SERIAL_PATTERN } from '../devices/model-file.js';
 import { FOLDER_OF_KIND, isDateFolderName } from '../devices/scan.js';
 import { LibraryError, libraryWriteError } from './errors.js';
 import { libraryBaseOf } from '../recording/identity.js';
+
+/** The hidden folder of the library that keeps the recorder's original files and the manifests. */
+export const ORIGINALS_DIR = '.originals';
 
 export interface RecordingPlace {
   /** Absolute directory of the recording in the library. */
@@ -37,8 +43,8 @@ export function placeOf(libraryDir: string, rec: Pick<Recording, 'sn' | 'kind' |
     );
   }
   const root = path.resolve(libraryDir);
-  const relDir = `${rec.sn}/${FOLDER_OF_KIND[rec.kind]}/${date}`;
-  const dir = path.resolve(root, rec.sn, FOLDER_OF_KIND[rec.kind], date);
+  const relDir = `${ORIGINALS_DIR}/${rec.sn}/${FOLDER_OF_KIND[rec.kind]}/${date}`;
+  const dir = path.resolve(root, ORIGINALS_DIR, rec.sn, FOLDER_OF_KIND[rec.kind], date);
   assertInside(root, dir);
   return { dir, base: libraryBaseOf(base, take), relDir };
 }
@@ -55,7 +61,7 @@ export function assertInside(root: string, p: string): void {
  * symlink (so nothing, not even an empty folder, is created through a link that points outside the library), then
  * check the resolved path once more.
  */
-export async function ensurePlace(libraryDir: string, place: RecordingPlace): Promise<void> {
+export async function ensurePlace(libraryDir: string, place: Pick<RecordingPlace, 'dir' | 'relDir'>): Promise<void> {
   const root = await ensureLibraryRoot(libraryDir);
   let cur = root;
   for (const part of path.relative(root, place.dir).split(path.sep)) {
@@ -66,6 +72,7 @@ export async function ensurePlace(libraryDir: string, place: RecordingPlace): Pr
     } catch {
       try {
         await fs.mkdir(cur);
+        if (part === ORIGINALS_DIR && cur === path.join(root, ORIGINALS_DIR)) await hideOnWindows(cur);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
           throw libraryWriteError(err, libraryDir, `the folder ${place.relDir}`);
@@ -81,6 +88,24 @@ export async function ensurePlace(libraryDir: string, place: RecordingPlace): Pr
   }
   const [realRoot, realDir] = await Promise.all([fs.realpath(root), fs.realpath(place.dir)]);
   assertInside(realRoot, realDir);
+}
+
+/**
+ * A leading dot hides a folder on macOS and Linux; Windows needs the hidden attribute. Best effort: a folder that stays
+ * visible costs nothing but tidiness.
+ */
+async function hideOnWindows(dir: string): Promise<void> {
+  if (process.platform !== 'win32') return;
+  const { execFile } = await import('node:child_process');
+  await new Promise<void>((resolve) => execFile('attrib', ['+h', dir], { windowsHide: true }, () => resolve()));
+}
+
+/** The place of a folder given by a library-relative POSIX path (a readable name's folder), checked to stay inside. */
+export function folderPlace(libraryDir: string, relDir: string): Pick<RecordingPlace, 'dir' | 'relDir'> {
+  const root = path.resolve(libraryDir);
+  const dir = path.resolve(root, ...relDir.split('/'));
+  if (dir !== root) assertInside(root, dir);
+  return { dir, relDir };
 }
 
 // Filesystems made by the kernel for itself: nothing can be stored there, and Node's recursive mkdir loops forever

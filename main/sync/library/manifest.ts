@@ -11,6 +11,23 @@ export const MANIFEST_VERSION = 1;
 
 const md5 = z.string().regex(/^[0-9a-f]{32}$/);
 const safeName = z.string().regex(/^[0-9]{1,12}(-[0-9]{1,4})?\.[A-Za-z0-9]{1,5}$/);
+/**
+ * A library-relative POSIX path (a readable name). The manifest sits in the library, where anyone can edit it, so the
+ * path must not climb out, be absolute or reach into the hidden originals; layout.ts checks it again on the disk.
+ */
+const libraryPath = z
+  .string()
+  .min(1)
+  .max(600)
+  .refine(
+    (p) =>
+      !p.startsWith('/') &&
+      !p.includes('\\') &&
+      !/^[A-Za-z]:/.test(p) &&
+      p.split('/').every((s) => s !== '' && s !== '.' && s !== '..') &&
+      !p.startsWith('.originals/'),
+    { message: 'not a path inside the library' },
+  );
 
 const CopiedFile = z.object({
   name: safeName,
@@ -27,7 +44,13 @@ const CopiedFile = z.object({
 export type CopiedFile = z.infer<typeof CopiedFile>;
 
 const UploadFile = z.object({
+  /** The recorder-style name (`<base>.<ext>`): the name the cloud gets. */
   name: safeName,
+  /**
+   * Where the playable file is, relative to the library: its readable name. Absent in a library made before readable
+   * names, where the file is `name` beside the manifest (library/migrate-layout.ts moves it).
+   */
+  path: libraryPath.optional(),
   size: z.number().int().nonnegative(),
   md5,
   filetype: z.enum(['opus', 'mp3']),
@@ -43,6 +66,11 @@ export const Manifest = z.object({
   kind: z.enum(['note', 'call']),
   relBase: z.string(),
   take: z.number().int().min(1).optional(),
+  /**
+   * The readable name chosen for this take (library-relative, no extension), kept from the moment it is chosen so a
+   * file found under it later is known to be this take's own.
+   */
+  name: libraryPath.optional(),
   startMs: z.number(),
   durationMs: z.number(),
   endMs: z.number(),
@@ -124,9 +152,24 @@ export async function updateManifest(
   return true;
 }
 
-/** The manifest beside an upload-ready file (`<dir>/<base>.opus` -> `<dir>/.<base>.manifest.json`). */
-export function manifestOfUploadFile(uploadPath: string): { dir: string; base: string } {
-  return { dir: path.dirname(uploadPath), base: path.basename(uploadPath).replace(/\.(opus|mp3)$/i, '') };
+/** The take's verified originals as the ledger lists them (relPath on the recorder, path in the library, size, MD5). */
+export function originalFilesOf(
+  dir: string,
+  m: Manifest,
+): { relPath: string; libraryPath: string; size: number; md5: string }[] {
+  return (['wav', 'asr'] as const)
+    .filter((role) => m[role])
+    .map((role) => ({
+      relPath: `${m.relBase}.${role.toUpperCase()}`,
+      libraryPath: path.join(dir, m[role]!.name),
+      size: m[role]!.size,
+      md5: m[role]!.md5,
+    }));
+}
+
+/** Absolute path of an upload-ready file: its readable path, or (an unmigrated library) beside the manifest. */
+export function uploadFilePath(libraryDir: string, dir: string, up: UploadFileEntry): string {
+  return up.path ? path.resolve(libraryDir, ...up.path.split('/')) : path.join(dir, up.name);
 }
 
 /**

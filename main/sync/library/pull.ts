@@ -1,8 +1,9 @@
 // Pull one recording from a mounted recorder into the verified local library. The recorder is only ever read.
 // (The loop over many recordings, with read turns and progress, is engine/pull-coordinator.ts.)
 //
-//   <library>/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, <base>.opus|mp3, .<base>.manifest.json
+//   <library>/.originals/<sn>/<NOTES|CALLS>/<YYYYMMDD>/<base>.WAV, <base>.ASR, .<base>.manifest.json
 //   (base is <start>-<take> for a later take of a reused name: recording/identity.ts)
+//   <library>/<readable name>.opus|mp3   the playable file people find first (library/names.ts, playable.ts)
 //
 // Each file is copied by copyVerified (temp name, MD5 while reading, fsync, read-back check, rename); the manifest
 // records what was verified and is written once the recording is done, `complete` set, and its folder fsync makes
@@ -11,21 +12,23 @@
 // made from the library copies, never from the device.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { DeviceInfo, Recording, UploadFormat } from '../types.js';
+import type { DeviceInfo, Recording, SnType, UploadFormat } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { AudioFormatError } from '../audio/errors.js';
 import { copyVerified, PART_SUFFIX } from './copy.js';
 import { ReadTurns } from './read-turns.js';
 import { LibraryError, libraryWriteError } from './errors.js';
-import { assertInside, ensurePlace, placeOf } from './layout.js';
+import { assertInside, ensurePlace, ORIGINALS_DIR, placeOf } from './layout.js';
 import {
   MANIFEST_VERSION,
   readManifest,
   setAsideUnreadableManifest,
+  uploadFilePath,
   writeManifest,
   type Manifest,
   type UploadFileEntry,
 } from './manifest.js';
+import { choosePlayableName } from './playable.js';
 import { prepareUploadFile as defaultPrepare } from './prepare.js';
 import { headOf, type Fingerprint } from '../recording/fingerprint.js';
 
@@ -94,6 +97,8 @@ export interface PullRecordingOptions {
    * replace the library copy of a changed file instead of refusing it as a conflict.
    */
   replace?: boolean;
+  /** The name template of the playable file (the libraryNames setting); default DEFAULT_NAME_TEMPLATE. */
+  nameTemplate?: string;
 }
 
 /** Recordings pulled at once from one recorder: one reading, the others finishing (see ReadTurns). */
@@ -102,7 +107,7 @@ export const PULL_CONCURRENCY = 3;
 /** After copying a file this large, write the manifest at once rather than at the end of the recording. */
 export const CHECKPOINT_BYTES = 32 * 1024 * 1024;
 
-type Device = Pick<DeviceInfo, 'sn' | 'mountPath'>;
+type Device = Pick<DeviceInfo, 'sn' | 'mountPath'> & { sn_type?: SnType };
 
 const SOURCE_ROLES = ['asr', 'wav'] as const; // ASR first: small, and enough to make the upload file.
 const EXT: Record<'wav' | 'asr', string> = { wav: 'WAV', asr: 'ASR' };
@@ -164,7 +169,7 @@ export async function planPull(
   if (format) {
     const up = m?.upload?.[format];
     // A file copied now (a partner that came later, a longer version) makes the upload file again from what is there.
-    needsUpload = !up || toCopy.length > 0 || (await sizeOf(path.join(place.dir, up.name))) !== up.size;
+    needsUpload = !up || toCopy.length > 0 || (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size;
   }
   const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
   return { state, toCopy, bytesToCopy, needsUpload };
@@ -217,6 +222,23 @@ function newManifest(rec: Recording, take: number): Manifest {
     endMs: rec.endMs,
     complete: false,
     updatedAt: new Date().toISOString(),
+  };
+}
+
+function uploadEntry(
+  name: string,
+  relPath: string,
+  format: UploadFormat,
+  up: { size: number; md5: string; durationMs: number; source: string },
+): UploadFileEntry {
+  return {
+    name,
+    path: relPath,
+    size: up.size,
+    md5: up.md5,
+    filetype: format,
+    durationMs: up.durationMs,
+    source: up.source,
   };
 }
 
@@ -305,7 +327,25 @@ export async function pullRecording(
     if (format && plan.needsUpload) {
       const prepare = opts.prepare ?? defaultPrepare;
       const name = `${place.base}.${format}`;
-      const args: Parameters<PrepareUploadFn>[0] = { format, destPath: path.join(place.dir, name), syncDir: false };
+      // The playable file goes under its readable name; the name is noted in the manifest before the file is made, so
+      // a file found there after a crash is known to be this take's own, not another recording's.
+      const playable = await choosePlayableName(libraryDir, manifest, {
+        template: opts.nameTemplate,
+        sn: rec.sn,
+        snType: device.sn_type,
+        kind: rec.kind,
+        startMs: rec.startMs,
+        take,
+        format,
+      });
+      if (manifest.name !== playable.stem) {
+        manifest.name = playable.stem;
+        manifest.updatedAt = new Date().toISOString();
+        await writeManifest(place.dir, place.base, manifest, { durable: false }).catch((err: unknown) => {
+          throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
+        });
+      }
+      const args: Parameters<PrepareUploadFn>[0] = { format, destPath: playable.absPath };
       if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
       if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
       if (signal) args.signal = signal;
@@ -322,15 +362,7 @@ export async function pullRecording(
           throw new LibraryError('ABORTED', `Preparing ${rec.relBase} was cancelled.`, { cause: err });
         throw libraryWriteError(err, libraryDir, `the upload file of ${rec.relBase}`);
       }
-      const entry: UploadFileEntry = {
-        name,
-        size: up.size,
-        md5: up.md5,
-        filetype: format,
-        durationMs: up.durationMs,
-        source: up.source,
-      };
-      manifest.upload = { ...(manifest.upload ?? {}), [format]: entry };
+      manifest.upload = { ...(manifest.upload ?? {}), [format]: uploadEntry(name, playable.relPath, format, up) };
     }
 
     const fingerprint: Fingerprint = {};
@@ -376,7 +408,7 @@ export async function pullRecording(
       out.cloud = { fileId: manifest.cloud.fileId, syncedAt: manifest.cloud.syncedAt };
     const up = format ? manifest.upload?.[format] : undefined;
     if (up) {
-      const p = path.join(place.dir, up.name);
+      const p = uploadFilePath(libraryDir, place.dir, up);
       files.push({ role: 'upload', path: p, size: up.size, md5: up.md5 });
       out.upload = {
         path: p,
@@ -394,4 +426,53 @@ export async function pullRecording(
     if (unsaved) await save().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Make a take's upload-ready file again from its verified originals, under the name it had: for a playable file the
+ * user deleted or moved away before it was uploaded (the originals are the recording; the playable file is derived).
+ * `manifestDir` is the take's folder in `.originals`; the library is found from it. Returns undefined when the
+ * originals are not there either (nothing can be made).
+ */
+export async function remakeUploadFile(
+  manifestDir: string,
+  base: string,
+  format: UploadFormat,
+  opts: { prepare?: PrepareUploadFn; signal?: AbortSignal } = {},
+): Promise<UploadReady | undefined> {
+  const libraryDir = path.resolve(manifestDir, '..', '..', '..', '..');
+  if (path.basename(path.resolve(manifestDir, '..', '..', '..')) !== ORIGINALS_DIR) return undefined;
+  const m = await readManifest(manifestDir, base);
+  if (!m || (!m.wav && !m.asr)) return undefined;
+  for (const role of SOURCE_ROLES) {
+    const f = m[role];
+    if (f && (await sizeOf(path.join(manifestDir, f.name))) !== f.size) return undefined;
+  }
+  const playable = await choosePlayableName(libraryDir, m, {
+    sn: m.sn,
+    kind: m.kind,
+    startMs: m.startMs,
+    take: m.take ?? 1,
+    format,
+  });
+  const args: Parameters<PrepareUploadFn>[0] = { format, destPath: playable.absPath };
+  if (m.wav) args.wavPath = path.join(manifestDir, m.wav.name);
+  if (m.asr) args.asrPath = path.join(manifestDir, m.asr.name);
+  if (opts.signal) args.signal = opts.signal;
+  const up = await (opts.prepare ?? defaultPrepare)(args);
+  const entry = uploadEntry(`${base}.${format}`, playable.relPath, format, up);
+  await writeManifest(manifestDir, base, {
+    ...m,
+    name: playable.stem,
+    upload: { ...(m.upload ?? {}), [format]: entry },
+    updatedAt: new Date().toISOString(),
+  });
+  return {
+    path: playable.absPath,
+    size: up.size,
+    md5: up.md5,
+    filetype: format,
+    durationMs: up.durationMs,
+    source: up.source,
+  };
 }

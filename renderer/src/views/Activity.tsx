@@ -4,7 +4,7 @@
 import type { DeviceView } from '../../../main/app/ipc/contract.js';
 import { formatLength, formatWhen } from '../dates.js';
 import { isCancelled, type EngineStateX, type ItemState, type PhaseTotals, type QueueItemX } from '../engine-extras.js';
-import { formatBytes, formatEta, formatSpeed } from '../format.js';
+import { formatBytes, formatEta, formatSpeed, shortReason } from '../format.js';
 import { recorderName, serialTail } from '../recorder-name.js';
 
 export interface ActivityActions {
@@ -137,6 +137,7 @@ const TO_GO = new Set<Shown>([
   'paused',
 ]);
 const MOVING = new Set<Shown>(['copying', 'uploading', 'finishing']);
+const UPLOAD_MOVING = new Set<Shown>(['uploading', 'finishing']);
 export const isToGo = (s: Shown): boolean => TO_GO.has(s);
 
 /** The counts line, built from the same shown states as the rows, so the two always agree. */
@@ -230,7 +231,13 @@ export function ActivityView({ state, now, actions }: { state: EngineStateX; now
         <div class="summary">
           <p>{countsLine(queue, ctx)}</p>
           {phases.copy && <p>Copying from the recorder: {phaseLine(phases.copy, true)}</p>}
-          {phases.upload && <p>Uploading: {phaseLine(phases.upload, state.online)}</p>}
+          {phases.upload && (
+            // "Uploading" only while bytes go up; a queue that waits (to retry, for the network) has bytes to upload.
+            <p>
+              {queue.some((q) => UPLOAD_MOVING.has(shownState(q, ctx))) ? 'Uploading' : 'To upload'}:{' '}
+              {phaseLine(phases.upload, state.online)}
+            </p>
+          )}
         </div>
       )}
       {queue.length > 0 && (
@@ -288,7 +295,12 @@ function QueueRow(props: {
         )}
         <div class="queue-meta">
           <span>{meta.join(' · ')}</span>
-          {showError && <span class="queue-error">{item.error}</span>}
+          {showError && (
+            // One sentence, amber while it retries by itself, red when it needs the user; the rest is in Problems.
+            <span class={shown === 'needs-you' ? 'queue-error' : 'queue-warn'} title={item.error}>
+              {shortReason(item.error!)}
+            </span>
+          )}
         </div>
       </div>
       <span class="queue-actions">

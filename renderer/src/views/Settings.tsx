@@ -5,6 +5,7 @@ import type { ConnectionTestResult } from '../../../main/app/ipc/contract.js';
 import type { SettingsView } from '../../../main/app/ipc/contract.js';
 import type { PlaudSyncApi } from '../api.js';
 import { AccountHelp } from './AccountHelp.js';
+import { FileNamesField } from './FileNames.js';
 import {
   formFromView,
   isDirty,
@@ -260,6 +261,13 @@ export function SettingsPanel(props: {
             </button>
           </div>
         </Field>
+        <FileNamesField
+          id={fieldId('libraryNames')}
+          template={form.libraryNames}
+          uploadFormat={form.uploadFormat}
+          error={errorFor('libraryNames')}
+          onChange={(t) => set('libraryNames', t)}
+        />
         <Field id="s-uploadFormat" label="Upload format">
           <select
             id="s-uploadFormat"

@@ -3,7 +3,7 @@
 // watching a mount root, the Plaud API emulator on a real S3 server, and recorders that are real FAT
 // volumes mounted with fusefat. Nothing in between is scripted.
 import { readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +12,13 @@ import { createDeviceWatcher } from '../../../main/sync/engine/monitor-port.js';
 import { openSettingsStore, type SettingsStore } from '../../../main/sync/settings-store.js';
 import { chromiumMissing, launchBrowser, type Browser } from '../../support/bridge/browser.js';
 import { buildRenderer } from '../../support/bridge/build-renderer.js';
-import { ARTIFACTS, axeViolations, screenshot } from '../../support/bridge/page.js';
+import { axeViolations, screenshot } from '../../support/bridge/page.js';
 import { BridgeSecretStore } from '../../support/bridge/secrets.js';
 import { REPO_ROOT, startBridge, type Bridge } from '../../support/bridge/server.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, type RecordingSpec } from '../../support/recorder.js';
+import { SCREENSHOT_VIEWPORT } from '../../../scripts/screenshots.list.js';
 
 const skip = chromiumMissing() ?? fuseUnavailableReason();
 if (skip) console.warn(`real-engine window e2e skipped: ${skip}`);
@@ -52,9 +53,13 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       followUpMs: [300, 1_000, 3_000],
       detachGraceMs: 500,
     });
-    engine = await createEngine({ stateDir, settings: store.get(), secrets, watcher });
+    // A minute between a failed upload and its next try (the default starts at 5 s), so the waiting state stays
+    // on screen long enough to be checked and photographed; "Try again now" then retries at once.
+    const retry = { baseMs: 60_000, maxMs: 15 * 60_000, maxAttempts: 8 };
+    engine = await createEngine({ stateDir, settings: store.get(), secrets, watcher, retry });
     bridge = await startBridge({ engine, settings: store, secrets, rendererDir });
-    browser = await launchBrowser();
+    // The docs' screenshots come from this run (npm run screenshots): one fixed size, light.
+    browser = await launchBrowser({ viewport: SCREENSHOT_VIEWPORT, colorScheme: 'light' });
     await browser.page.goto(bridge.url);
     await browser.page.getByRole('heading', { name: 'Plaud Sync' }).waitFor();
   }, 180_000);
@@ -109,9 +114,12 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       if (await card.getByText('Safe to unplug').isVisible()) break;
       const v = await bar.getAttribute('value', { timeout: 200 }).catch(() => null);
       if (v !== null && Number(v) !== seen[seen.length - 1]) seen.push(Number(v));
-      if (!shotTaken && seen.length >= 2) {
-        shotTaken = true;
-        await screenshot(page, 'real-devices-pulling');
+      if (!shotTaken && seen.length >= 2 && (await bar.isVisible())) {
+        const file = await screenshot(page, 'real-devices-copying');
+        // Copying only moves forward: still copying after the shot means the shot shows it copying. Otherwise
+        // no shot rather than a wrong one (npm run screenshots then says it is missing).
+        shotTaken = await bar.isVisible();
+        if (!shotTaken) await rm(file, { force: true });
       }
       await page.waitForTimeout(50);
     }
@@ -186,7 +194,6 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await screenshot(page, 'real-history');
     await page.getByRole('tab', { name: 'Devices' }).click();
     await screenshot(page, 'real-devices');
-    await copyFile(path.join(ARTIFACTS, 'real-devices.png'), path.join(ARTIFACTS, 'window.png'));
     expect(browser.problems).toEqual([]);
   }, 180_000);
 
@@ -204,6 +211,9 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     expect(await page.getByLabel('Owner id', { exact: true }).isDisabled()).toBe(true);
     await page.getByLabel('An owner id').check();
     await page.getByLabel('Owner id', { exact: true }).fill('owner-42');
+    // File names: the example follows the pattern and the upload format as they are typed.
+    await page.getByLabel('File names').fill('{year}/{date} {time} {recorder}');
+    await page.getByText('For example: 2026/2026-04-05 14.52 Plaud Note 3344.mp3').waitFor();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
     expect(store.get()).toMatchObject({
@@ -212,6 +222,7 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
       notifications: false,
       ownerId: 'owner-42',
       identity: 'owner_id',
+      libraryNames: '{year}/{date} {time} {recorder}',
     });
     expect(await secrets.get('apiToken')).toBe(fresh);
 
@@ -227,16 +238,20 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     expect(await page.getByLabel('Upload format').inputValue()).toBe('mp3');
     expect(await page.getByLabel('Show notifications').isChecked()).toBe(false);
     expect(await page.getByLabel('Owner id', { exact: true }).inputValue()).toBe('owner-42');
+    expect(await page.getByLabel('File names').inputValue()).toBe('{year}/{date} {time} {recorder}');
     expect(await page.getByLabel('API token', { exact: true }).inputValue()).toBe('');
     expect(await page.getByLabel('API token', { exact: true }).getAttribute('placeholder')).toMatch(/Saved/);
     // The token went in once and never came back out to the page.
     expect(JSON.stringify(await page.evaluate(() => window.plaudSync!.getSettings()))).not.toContain(fresh);
     await screenshot(page, 'real-settings');
-    // Back to Opus and the serial for the next case.
+    // Back to Opus, the serial and the default names for the next case.
     await page.getByLabel('Upload format').selectOption('opus');
     await page.getByLabel('The recorder (its serial number)').check();
+    await page.getByRole('button', { name: 'Reset to default' }).click();
+    await page.getByText('For example: Plaud Note 3344/2026-04-05 14.52 Note.opus').waitFor();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
+    expect(store.get().libraryNames).toBe('{recorder}/{date} {time} {kind}');
   }, 120_000);
 
   it('stop the emulator: a problem shows in plain words, and it clears when the emulator is back', async () => {
@@ -280,6 +295,57 @@ describe.skipIf(!!skip)('the window against the real engine (emulator + FUSE FAT
     await page.getByText('4 recordings').waitFor({ timeout: 60_000 });
     expect(browser.problems).toEqual([]);
   }, 180_000);
+  it('a server error: the upload waits to retry by itself (amber, Details behind the sentence), and its button syncs it once the server is well', async () => {
+    const { page } = browser;
+    await page.getByRole('tab', { name: /^Problems/ }).click();
+    await page.getByText('Everything is working.').waitFor({ timeout: 30_000 });
+    const filesBefore = emu.files().length;
+    // Finishing the upload answers 500 until cleared: the uploader's own tries run out, then the engine plans the next.
+    emu.faults.failCompleteBefore({ times: Infinity, status: 500 });
+    try {
+      await plugRecorder('PLAUD_NOTE3', '888000000000000103', [{ startSec: 1_764_200_000, seconds: 2 }]);
+      await page.getByRole('tab', { name: /^Activity/ }).click();
+      const row = page.getByRole('list', { name: 'Queue' }).getByRole('listitem').first();
+      const chip = row.locator('.chip');
+      await expect
+        .poll(async () => (await chip.textContent({ timeout: 1_000 }).catch(() => null)) ?? '', { timeout: 90_000 })
+        .toMatch(/^Waiting to retry in \d+ s$/);
+      expect(await chip.getAttribute('class')).toContain('chip-warn');
+      expect(await row.getByRole('button', { name: /^Retry / }).count()).toBe(1);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'real-activity-retry');
+
+      await page.getByRole('tab', { name: /^Problems/ }).click();
+      const problem = page.getByRole('list', { name: 'Problems' }).getByRole('listitem').first();
+      await problem.getByText('Retrying by itself').waitFor({ timeout: 20_000 });
+      // One sentence up front; the server's raw answer only behind Details.
+      const sentence = (await problem.locator('.problem-message').textContent()) ?? '';
+      expect(sentence).not.toMatch(/HTTP|complete-upload|\.opus|\(s\)/);
+      await problem.getByText('Details', { exact: true }).click();
+      const detail = problem.locator('.detail-text');
+      await detail.waitFor();
+      expect(await detail.textContent()).toMatch(/500/);
+      expect(await axeViolations(page)).toEqual([]);
+      await screenshot(page, 'real-problem-details');
+      emu.faults.clear();
+      // The problem's own button (the engine names it; "Retry now" today), not the one under Details.
+      await problem.locator('.problem-foot').getByRole('button').click();
+      await page.getByText('Everything is working.').waitFor({ timeout: 90_000 });
+    } finally {
+      emu.faults.clear();
+    }
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByText('5 recordings').waitFor({ timeout: 60_000 });
+    // Retried, not duplicated: the cloud has the one new recording once.
+    expect(emu.files().length).toBe(filesBefore + 1);
+    // Three recorders over three days by now: the history as the docs show it, grouped by day.
+    const table = page.getByRole('table', { name: 'Synced recordings' });
+    await table.getByText('Plaud Note 0103').waitFor();
+    expect(await table.locator('.day-name').count()).toBe(3);
+    await screenshot(page, 'real-history-days');
+    expect(browser.problems).toEqual([]);
+  }, 180_000);
+
   it('first run with a wrong token: the emulator refuses it, nothing is saved, Finish stays disabled; a good token then finishes', async () => {
     const dir = path.join(tmp, 'first-run');
     const media2 = path.join(dir, 'media');

@@ -108,8 +108,27 @@ describe.skipIf(!!missing)('the window in Chromium (scripted engine)', () => {
         results[tab] = await axeViolations(page);
         await screenshot(page, `${tab.toLowerCase()}-${scheme}`);
       }
+      // File names with its field list open, its live problem, then the alert Save gives (colours in both schemes).
+      await page.getByText('Fields you can use').click();
+      await page.getByLabel('File names').fill('{recorder}/{date} {kind}');
+      await page.locator('#s-libraryNames-preview.field-error').waitFor();
+      results['File names, live problem'] = await axeViolations(page);
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('alert').filter({ hasText: 'needs {time}' }).waitFor();
+      results['File names, refused on Save'] = await axeViolations(page);
+      await page.getByLabel('File names').scrollIntoViewIfNeeded();
+      await screenshot(page, `settings-file-names-${scheme}`);
+      await page.getByRole('button', { name: 'Discard changes' }).click();
       engine.goOnline();
-      expect(results).toEqual({ Devices: [], Activity: [], History: [], Problems: [], Settings: [] });
+      expect(results).toEqual({
+        Devices: [],
+        Activity: [],
+        History: [],
+        Problems: [],
+        Settings: [],
+        'File names, live problem': [],
+        'File names, refused on Save': [],
+      });
     });
   }
 

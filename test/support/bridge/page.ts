@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { SCREENSHOTS_DIR_ENV } from '../../../scripts/screenshots.list.js';
 import { REPO_ROOT } from './server.js';
 
 const require = createRequire(import.meta.url);
@@ -28,9 +29,14 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   })()`)) as AxeViolation[];
 }
 
+/** Where screenshots go: the folder `npm run screenshots` names, else test-artifacts/renderer/. */
+export const screenshotsDir = (): string => process.env[SCREENSHOTS_DIR_ENV] || ARTIFACTS;
+
+/** The viewport only, never the full page: the committed shots stay small and the same size. */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  await mkdir(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${name}.png`);
+  const dir = screenshotsDir();
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
 }

@@ -14,6 +14,7 @@ import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, relBaseOf, type RecordingSpec } from '../../support/recorder.js';
+import { unreadableNames, visibleLibraryNames } from '../../support/library-names.js';
 import { TestWatcher } from '../../support/test-watcher.js';
 import { until } from '../../support/until.js';
 
@@ -120,6 +121,8 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
         filetype: 'opus',
         start_time: spec.startSec * 1000,
         file_md5: md5(local),
+        // The cloud keeps the recorder's name for the file, whatever the library calls it.
+        filename: `${spec.startSec}.opus`,
       });
       expect(Math.abs((stored.body.duration as number) - spec.seconds * 1000)).toBeLessThan(100);
       // library copies equal the device files byte for byte
@@ -140,9 +143,18 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     await until(() => e.records().filter((r) => r.state === 'synced').length === 6, 30_000, 'recorder B synced');
     expect(emu.files().length - before).toBe(6);
     const recB = e.records().filter((r) => r.sn === '882000000000000002');
-    expect(recB.every((r) => r.sn_type === 'notepin' && r.pulled!.upload.path.includes('882000000000000002'))).toBe(
-      true,
-    );
+    expect(
+      recB.every(
+        (r) => r.sn_type === 'notepin' && r.pulled!.upload.path.includes(`${path.sep}Plaud NotePin 0002${path.sep}`),
+      ),
+    ).toBe(true);
+    // The library reads as people name things: no bare epoch or serial anywhere a file manager shows.
+    const library = path.join(stateDir, 'library');
+    expect(unreadableNames(library)).toEqual([]);
+    const visible = visibleLibraryNames(library);
+    expect(visible.filter((n) => !n.includes(path.sep))).toEqual(['Plaud Note 0001', 'Plaud NotePin 0002']);
+    expect(visible.filter((n) => n.startsWith(`Plaud Note 0001${path.sep}`))).toHaveLength(3);
+    expect(visible.some((n) => / Call\.opus$/.test(n))).toBe(true);
     expect(
       emu
         .files()
@@ -156,6 +168,16 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(hist.entries[0]!.startMs).toBeGreaterThanOrEqual(hist.entries[5]!.startMs);
     expect(events.filter((ev) => ev.type === 'sync-finished').length).toBeGreaterThanOrEqual(1);
     expect(states.length).toBeGreaterThan(3);
+
+    // A synced recording's playable file moved away by its owner is not copied or uploaded again.
+    const gone = e.records().find((r) => r.sn === '888000000000000001')!.pulled!.upload.path;
+    await fs.rename(gone, path.join(stateDir, 'moved-away.opus'));
+    watcher.unplug(a.mount.dir);
+    await watcher.plug(a.mount.dir);
+    await e.whenIdle();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(emu.files().length - before).toBe(6);
+    await expect(fs.stat(gone)).rejects.toMatchObject({ code: 'ENOENT' });
   }, 90_000);
 
   it('without an account: pulls at once, uploads wait visibly, and start when credentials arrive', async () => {
@@ -170,6 +192,11 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(s.queue[0]!.state).toBe('waiting-account');
     expect(s.problems.some((p) => p.code === 'no-account')).toBe(true);
     expect((await e.testConnection()).ok).toBe(false);
+    // While it waits, its owner tidies up and moves the playable file out of the library: the upload must still
+    // happen (made again from the verified originals), once.
+    const playable = e.records()[0]!.pulled!.upload.path;
+    await fs.rename(playable, path.join(stateDir, 'tidied-away.opus'));
+    const cloudBefore = emu.files().length;
     // The upload started under the wrong token is still waiting for its answer when the right token arrives:
     // its late refusal must not mark the new credentials as refused (which would leave the recording stuck).
     emu.faults.slow({ target: 'presign', delayMs: 2_000, times: 1 });
@@ -198,6 +225,12 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
       }),
     );
     expect(e.getState().problems.some((p) => p.code === 'no-account' || p.code === 'auth-refused')).toBe(false);
+    const done = e.records()[0]!;
+    expect(done.pulled!.upload.path).toBe(playable); // the same readable name, made again
+    const uploaded = emu.files().slice(cloudBefore);
+    expect(uploaded).toHaveLength(1);
+    expect(md5(await emu.getObject(uploaded[0]!.fileId))).toBe(md5(await fs.readFile(playable)));
+    expect(done.pulled!.upload.md5).toBe(md5(await fs.readFile(playable)));
   }, 90_000);
 
   it('emulator down mid-upload: the queue goes offline without burning attempts and resumes when it is back', async () => {
@@ -252,7 +285,7 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     expect(gone?.action).toMatch(/plug/i);
     // No file with a final name that is not complete: the recording cut off has no WAV under its final name, and a
     // WAV that did get one (reads take turns, so the short recording's may be copied first) is byte-exact.
-    const dir = path.join(stateDir, 'library', '888000000000000007', 'NOTES');
+    const dir = path.join(stateDir, 'library', '.originals', '888000000000000007', 'NOTES');
     const dateDir = path.join(dir, (await fs.readdir(dir))[0]!);
     const lib = await fs.readdir(dateDir).catch(() => [] as string[]);
     const finals = lib.filter((n) => n.endsWith('.WAV') && !n.startsWith('.'));
@@ -307,7 +340,7 @@ describe.skipIf(!!noFuse)('sync engine end to end (FAT recorder + emulator + s3r
     const finals = left.filter((f) => /\.(WAV|ASR)$/i.test(f) && !path.basename(f).startsWith('.'));
     expect(finals.some((f) => f.endsWith('.WAV'))).toBe(false);
     for (const f of finals) {
-      const rel = path.relative(path.join(lib.dir, '888000000000000005'), f);
+      const rel = path.relative(path.join(lib.dir, '.originals', '888000000000000005'), f);
       expect(md5(await fs.readFile(f)), rel).toBe(md5(r.written.get(rel)!));
     }
     expect(left.filter((f) => f.endsWith('.part'))).toEqual([]);

@@ -2,6 +2,7 @@
 // by size, one recording uploaded twice by the bug this release fixes) are migrated, the recorder is plugged in, and
 // nothing is uploaded, nothing is lost. The fixture was written by that release (fixtures/make-v1-state.ts).
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ import { MemorySecretStore } from '../../../main/sync/secrets-memory.js';
 import { defaultSettings, type Settings } from '../../../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../../support/emulator/index.js';
 import { TestWatcher } from '../../support/test-watcher.js';
+import { unreadableNames, visibleLibraryNames } from '../../support/library-names.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../ledger/fixtures/v1-state.tgz');
 // The format-1 records hold absolute library paths, so the fixture lives where it was made.
@@ -41,6 +43,10 @@ describe('a format-1 state folder and library, migrated and synced', () => {
     );
     expect(snapHead.version).toBe(1);
     const libraryBefore = listFiles(path.join(ROOT, 'library'));
+    const libraryBeforeContents = contentsOf(
+      path.join(ROOT, 'library'),
+      libraryBefore.filter((n) => /\.(WAV|ASR|opus)$/.test(n)),
+    );
 
     const watcher = new TestWatcher();
     const settings: Settings = {
@@ -78,11 +84,44 @@ describe('a format-1 state folder and library, migrated and synced', () => {
     expect(names.some((n) => /^ledger\.snapshot\.v1-.*\.bak$/.test(n))).toBe(true);
     const head = JSON.parse(fs.readFileSync(path.join(ledgerDir, 'ledger.snapshot'), 'utf8').split('\n')[0]!.slice(9));
     expect(head.version).toBe(2);
-    // The library kept every file it had (new manifests may gain fingerprints; no audio file moved or vanished).
-    const after = listFiles(path.join(ROOT, 'library'));
-    for (const f of libraryBefore.filter((n) => !n.endsWith('.manifest.json'))) expect(after).toContain(f);
+    // The library kept every audio file it had, byte for byte: the recorder's files moved into the hidden originals
+    // folder, the playable files to readable names. Nothing was copied, so nothing is there twice.
+    const lib = path.join(ROOT, 'library');
+    const audio = (names: string[]) => names.filter((n) => /\.(WAV|ASR|opus)$/.test(n));
+    expect(contentsOf(lib, audio(listFiles(lib)))).toEqual(libraryBeforeContents);
+    for (const f of audio(libraryBefore).filter((n) => /\.(WAV|ASR)$/.test(n)))
+      expect(fs.existsSync(path.join(lib, '.originals', f)), f).toBe(true);
+    expect(fs.existsSync(path.join(lib, SERIAL))).toBe(false);
+    expect(unreadableNames(lib)).toEqual([]);
+    expect(visibleLibraryNames(lib)).toEqual([
+      'Plaud Note 0099',
+      ...['1720000000', '1720000600', '1720001200']
+        .map((epoch) => {
+          const d = new Date(Number(epoch) * 1000);
+          const p2 = (n: number) => String(n).padStart(2, '0');
+          const kind = epoch === '1720000600' ? 'Call' : 'Note';
+          return `Plaud Note 0099/${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}.${p2(d.getMinutes())} ${kind}.opus`;
+        })
+        .sort(),
+    ]);
+    // The ledger followed the move: every path it keeps exists.
+    for (const r of await readLedger(ledgerDir)) {
+      expect(fs.existsSync(r.pulled!.upload.path), r.pulled!.upload.path).toBe(true);
+      for (const f of r.pulled!.files) expect(fs.existsSync(f.libraryPath), f.libraryPath).toBe(true);
+    }
   }, 60_000);
 });
+
+/** The MD5s of the files, sorted: the same audio, wherever it now lives. */
+function contentsOf(dir: string, names: string[]): string[] {
+  return names
+    .map((n) =>
+      createHash('md5')
+        .update(fs.readFileSync(path.join(dir, n)))
+        .digest('hex'),
+    )
+    .sort();
+}
 
 function listFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])

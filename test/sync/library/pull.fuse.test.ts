@@ -13,6 +13,7 @@ import { pullAll, type PullEvent } from '../../../main/sync/engine/pull-coordina
 import type { DeviceInfo } from '../../../main/sync/types.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../../support/fuse.js';
 import { layOutRecorder, relBaseOf, TEST_SERIAL, type RecordingSpec } from '../../support/recorder.js';
+import { ORIGINALS_DIR } from '../../../main/sync/library/layout.js';
 
 const noFuse = fuseUnavailableReason();
 if (noFuse) console.warn(`SKIPPING FAT/FUSE pull tests: ${noFuse}`);
@@ -142,7 +143,7 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     const expectedBytes = [...written.values()].reduce((a, b) => a + b.length, 0);
     expect(summary.bytesCopied).toBe(expectedBytes);
     for (const [rel, buf] of written) {
-      const copy = await fs.readFile(path.join(library, TEST_SERIAL, rel));
+      const copy = await fs.readFile(path.join(library, ORIGINALS_DIR, TEST_SERIAL, rel));
       expect(copy.equals(buf), rel).toBe(true);
     }
     // The MD5s reported (and kept in the manifests) are the real MD5s of the files.
@@ -189,8 +190,15 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     for (const [i, r] of first.pulled.entries()) {
       const up = r.upload!;
       expect(up.filetype).toBe('opus');
-      expect(path.dirname(up.path)).toBe(r.dir);
-      expect(path.basename(up.path)).toBe(`${recordings[i]!.relBase.split('/')[2]}.opus`);
+      // The playable file has a readable name under the recorder's folder; the originals stay in the hidden folder.
+      expect(r.dir.startsWith(path.join(lib, ORIGINALS_DIR) + path.sep)).toBe(true);
+      const start = new Date(recordings[i]!.startMs);
+      const hhmm = `${String(start.getHours()).padStart(2, '0')}.${String(start.getMinutes()).padStart(2, '0')}`;
+      expect(path.relative(lib, up.path)).toMatch(
+        new RegExp(
+          `^Plaud Note ${TEST_SERIAL.slice(-4)}/\\d{4}-\\d{2}-\\d{2} ${hhmm} (Note|Call)( \\(\\d\\))?\\.opus$`,
+        ),
+      );
       const bytes = await fs.readFile(up.path);
       expect(bytes.subarray(0, 4).toString('latin1')).toBe('OggS');
       expect(up.size).toBe(bytes.length);
@@ -210,6 +218,11 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     expect(mp3.failed[0]).toMatchObject({ key: recordings[3]!.key, code: 'BAD_RECORDING' });
     expect(await isPulled(lib, recordings[0]!, { format: 'opus' })).toBe(true);
     expect(await isPulled(lib, recordings[0]!, { format: 'mp3' })).toBe(true);
+    // The MP3 sits beside the Opus file under the same readable name.
+    for (const p of mp3.pulled)
+      expect(p.upload!.path.replace(/\.mp3$/, '')).toBe(
+        first.pulled.find((f) => f.key === p.key)!.upload!.path.replace(/\.opus$/, ''),
+      );
     expect((await listAll(lib)).filter((f) => f.endsWith('.part'))).toEqual([]);
   }, 120_000);
 
@@ -248,12 +261,15 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     // copied when the cable went is neither present nor left as a temp file.
     const files = await listAll(lib);
     expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
-    expect(files).not.toContain(`${TEST_SERIAL}/NOTES/20240303/1709500000.WAV`);
-    expect(files).toContain(`${TEST_SERIAL}/NOTES/20240303/1709500000.ASR`);
+    expect(files).not.toContain(`${ORIGINALS_DIR}/${TEST_SERIAL}/NOTES/20240303/1709500000.WAV`);
+    expect(files).toContain(`${ORIGINALS_DIR}/${TEST_SERIAL}/NOTES/20240303/1709500000.ASR`);
     for (const f of files.filter((x) => /\.(WAV|ASR)$/.test(x))) {
-      expect((await fs.readFile(path.join(lib, f))).equals(bigWritten.get(f.slice(TEST_SERIAL.length + 1))!), f).toBe(
-        true,
-      );
+      expect(
+        (await fs.readFile(path.join(lib, f))).equals(
+          bigWritten.get(f.slice(ORIGINALS_DIR.length + TEST_SERIAL.length + 2))!,
+        ),
+        f,
+      ).toBe(true);
     }
     expect(await isPulled(lib, recordings[0]!, { format: null })).toBe(false);
 
@@ -271,7 +287,7 @@ describe.skipIf(!!noFuse)('recorder on a real FAT32 volume', () => {
     );
     expect(resumed.bytesCopied).toBeGreaterThanOrEqual(bigWritten.get('NOTES/20240303/1709500000.WAV')!.length);
     for (const [rel, buf] of bigWritten)
-      expect((await fs.readFile(path.join(lib, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
+      expect((await fs.readFile(path.join(lib, ORIGINALS_DIR, TEST_SERIAL, rel))).equals(buf), rel).toBe(true);
     expect((await listAll(lib)).filter((f) => f.endsWith('.part'))).toEqual([]);
   }, 180_000);
 

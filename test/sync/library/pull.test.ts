@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scanVolume } from '../../../main/sync/devices/scan.js';
-import { placeOf } from '../../../main/sync/library/layout.js';
+import { ORIGINALS_DIR, placeOf } from '../../../main/sync/library/layout.js';
 import { LibraryError } from '../../../main/sync/library/errors.js';
 import { readManifest } from '../../../main/sync/library/manifest.js';
 import { isPulled, planPull, pullRecording, type PrepareUploadFn } from '../../../main/sync/library/pull.js';
@@ -48,8 +48,15 @@ describe('library pull on plain folders', () => {
     // A library sub-folder that is a symlink to elsewhere must not be written through.
     const outside = path.join(work, 'outside');
     await fs.mkdir(outside);
-    await fs.symlink(outside, path.join(lib, TEST_SERIAL));
+    await fs.symlink(outside, path.join(lib, ORIGINALS_DIR));
     await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: null })).rejects.toMatchObject({
+      code: 'OUTSIDE_LIBRARY',
+    });
+    expect(await fs.readdir(outside)).toEqual([]);
+    // The same for the folder of readable names: the playable file is not written through a link either.
+    await fs.rm(path.join(lib, ORIGINALS_DIR));
+    await fs.symlink(outside, path.join(lib, `Plaud Note ${TEST_SERIAL.slice(-4)}`));
+    await expect(pullRecording(device(), recs[0]!, { libraryDir: lib, format: 'opus' })).rejects.toMatchObject({
       code: 'OUTSIDE_LIBRARY',
     });
     expect(await fs.readdir(outside)).toEqual([]);
@@ -98,7 +105,7 @@ describe('library pull on plain folders', () => {
     const s = await pullAll(device(), [recs[0]!], { libraryDir: lib, format: null });
     expect(s.failed[0]).toMatchObject({ code: 'SOURCE_CHANGED' });
     expect(s.failed[0]!.message).toMatch(/changed on the recorder while it was copied/);
-    const dir = path.join(lib, TEST_SERIAL, 'NOTES', '20240301');
+    const dir = path.join(lib, ORIGINALS_DIR, TEST_SERIAL, 'NOTES', '20240301');
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.WAV') || f.endsWith('.part'))).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuseUnavailableReason, makeFatImage, mountFat } from '../../support/fuse.js';
-import { ensureLibraryRoot, ensurePlace, placeOf } from '../../../main/sync/library/layout.js';
+import { ensureLibraryRoot, ensurePlace, ORIGINALS_DIR, placeOf } from '../../../main/sync/library/layout.js';
 import { LibraryError } from '../../../main/sync/library/errors.js';
 
 const rec = { sn: '888317426694681884', kind: 'note' as const, relBase: 'NOTES/20240301/1709280000' };
@@ -58,7 +58,7 @@ describe.skipIf(process.platform !== 'linux')('library root on a system filesyst
   it('an ordinary folder is created level by level, and a file in the way is named', async () => {
     const lib = path.join(tmp, 'a', 'b', 'library');
     await ensurePlace(lib, placeOf(lib, rec));
-    expect((await fs.stat(path.join(lib, rec.sn, 'NOTES', '20240301'))).isDirectory()).toBe(true);
+    expect((await fs.stat(path.join(lib, ORIGINALS_DIR, rec.sn, 'NOTES', '20240301'))).isDirectory()).toBe(true);
     const file = path.join(tmp, 'plain-file');
     await fs.writeFile(file, 'x');
     const { err } = await refusal(ensureLibraryRoot(file));
