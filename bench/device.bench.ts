@@ -65,7 +65,7 @@ interface Ctx {
   bytes: number;
   mediaRoot: string;
   run: number;
-  /** CPU seconds of `plaud-sync --version` alone. */
+  /** CPU seconds of `plaud-sync pull --help`: Node plus the pull command's modules, no work. */
   startupCpu: number;
 }
 
@@ -305,16 +305,20 @@ export async function run(): Promise<void> {
     const bytes = [...written.values()].reduce((n, b) => n + b.length, 0);
     const ctx: Ctx = { work, image, bytes, mediaRoot: path.join(work, 'media'), run: 0, startupCpu: 0 };
     await buildCli();
-    const c0 = await childCpuSec();
-    const t0 = performance.now();
-    await runCli(['--version'], { compiled: true });
     console.log(
       `recorder: ${recordings.length} recordings, ${(bytes / MB).toFixed(1)} MB (WAV+ASR), FAT32 image behind nbdkit (rate filter, 0.25 s burst) -> nbdfuse -> fusefat; cold caches and a fresh mount for every run; ${ROUNDS} alternating rounds, median`,
     );
-    ctx.startupCpu = (await childCpuSec()) - c0;
-    console.log(
-      `  CLI start-up alone (plaud-sync --version): ${(performance.now() - t0).toFixed(0)} ms, ${ctx.startupCpu.toFixed(2)} CPU s [load ${await load()}]`,
-    );
+    // Start-up alone: Node and the modules a command loads, without its work (help loads the command, runs nothing).
+    for (const cmd of ['pull', 'sync']) {
+      const c0 = await childCpuSec();
+      const t0 = performance.now();
+      await runCli([cmd, '--help'], { compiled: true });
+      const cpu = (await childCpuSec()) - c0;
+      if (cmd === 'pull') ctx.startupCpu = cpu;
+      console.log(
+        `  CLI start-up alone (plaud-sync ${cmd} --help): ${(performance.now() - t0).toFixed(0)} ms, ${cpu.toFixed(2)} CPU s [load ${await load()}]`,
+      );
+    }
     for (const speed of SPEEDS) await pullVsCp(ctx, speed);
     await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
     await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);

@@ -5,9 +5,10 @@ import type { Command } from 'commander';
 import { createFileLogger } from '../sync/logfile.js';
 import { CLIENT_SECRET_NAMES, secretFrom, TOKEN_NAMES } from './common.js';
 import { jsonLineLogger, type Logger } from '../sync/log.js';
-import { defaultLibraryDir, defaultMountRoots, defaultStateDir } from '../sync/paths.js';
+import { defaultLibraryDir, defaultMountRoots } from '../sync/paths.js';
 import { MemorySecretStore } from '../sync/secrets-memory.js';
 import { openSettingsStore } from '../sync/settings-store.js';
+import { addStateDirOption, resolveStateDir } from './state-dir.js';
 import type { Settings } from '../sync/settings.js';
 
 export interface EngineFlags {
@@ -26,12 +27,7 @@ export interface EngineFlags {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function addStateDirOption(cmd: Command): Command {
-  return cmd.option(
-    '--state-dir <dir>',
-    'settings, ledger and logs (default: PLAUD_SYNC_STATE or the per-user state folder)',
-  );
-}
+export { addStateDirOption, resolveStateDir };
 
 /** Options shared by the commands that run the engine. */
 export function addEngineOptions(cmd: Command): Command {
@@ -61,10 +57,6 @@ export interface EngineContext {
   secrets: MemorySecretStore;
   mountRoots: string[];
   logger: Logger;
-}
-
-export function resolveStateDir(flags: { stateDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  return flags.stateDir ? path.resolve(flags.stateDir) : defaultStateDir(env);
 }
 
 export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = process.env): EngineContext {

@@ -20,10 +20,13 @@ const COMMANDS: Record<string, () => Promise<{ register(p: Command): void }>> = 
   'upload-newer-version': () => import('./commands/upload-newer-version.js'),
 };
 
+/** Asking only for the version needs no command: loading them all cost a second of CPU just to print it. */
+const VERSION_FLAGS = new Set(['-V', '--version']);
+
 /**
  * Build the program. Given the command line, only the command being run is loaded: loading all of them (and all
- * their dependencies) cost over a second before a recorder's first byte was read. Help, --version and an unknown
- * command load them all, so the list and the error are complete.
+ * their dependencies) cost over a second before a recorder's first byte was read. Help and an unknown command load
+ * them all, so the list and the error are complete; --version alone loads none.
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('plaud-sync')
@@ -32,7 +35,12 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .showHelpAfterError()
     .exitOverride();
   const name = argv?.[2];
-  const only = name !== undefined && Object.hasOwn(COMMANDS, name) ? [COMMANDS[name]!] : Object.values(COMMANDS);
+  const only =
+    name !== undefined && Object.hasOwn(COMMANDS, name)
+      ? [COMMANDS[name]!]
+      : name !== undefined && VERSION_FLAGS.has(name) && argv!.length === 3
+        ? []
+        : Object.values(COMMANDS);
   const commands = await Promise.all(only.map((load) => load()));
   for (const c of commands) c.register(program);
   return program;

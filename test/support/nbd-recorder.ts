@@ -151,7 +151,9 @@ export async function startNbdRecorder(opts: NbdRecorderOptions): Promise<NbdRec
   const sock = path.join(work, `nbd-${id}.sock`);
   const nbdDir = path.join(work, `nbd-${id}`);
   await fs.mkdir(nbdDir, { recursive: true });
-  await fs.mkdir(opts.mountPoint, { recursive: true });
+  // The mount folder itself is made by mountFat right before fusefat starts, as an automounter makes it right before
+  // mount(2): made earlier, a watcher of the mount root would see an empty folder for as long as nbdkit and nbdfuse
+  // take to start, which no real plug-in shows.
 
   const filters: string[] = [];
   const params: string[] = [];

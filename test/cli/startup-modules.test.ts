@@ -1,0 +1,86 @@
+// What the compiled CLI loads before it can start work (issue 13): every module costs start-up CPU and delays a
+// recorder's first read, so a command must not load what it does not use. A module hook (node:module register)
+// records every module the real CLI process resolves; the tests read that list.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli, jsonLines, runCli } from '../support/cli.js';
+
+const HOOKS = `import fs from 'node:fs';
+let out;
+export function initialize(data) { out = data.out; }
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  fs.appendFileSync(out, r.url + '\\n');
+  return r;
+}
+`;
+const REGISTER = `import { register } from 'node:module';
+register('./hooks.mjs', import.meta.url, { data: { out: process.env.MODULE_TRACE_OUT } });
+`;
+
+let tmp: string;
+let n = 0;
+
+/** Run the CLI with the module tracer; returns its result and the packages (node_modules names) it loaded. */
+async function traced(args: string[]) {
+  const out = path.join(tmp, `trace-${n++}.txt`);
+  await fs.writeFile(out, '');
+  const r = await runCli(args, {
+    compiled: true,
+    timeoutMs: 60_000,
+    env: {
+      NODE_OPTIONS: `--import ${pathToFileURL(path.join(tmp, 'register.mjs')).href}`,
+      MODULE_TRACE_OUT: out,
+      PLAUD_SYNC_STATE: path.join(tmp, 'state'),
+    },
+  });
+  const urls = (await fs.readFile(out, 'utf8')).split('\n').filter(Boolean);
+  const packages = new Set(urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean));
+  return { r, urls, packages };
+}
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-startup-'));
+  await fs.writeFile(path.join(tmp, 'hooks.mjs'), HOOKS);
+  await fs.writeFile(path.join(tmp, 'register.mjs'), REGISTER);
+  await fs.mkdir(path.join(tmp, 'media'));
+  await buildCli();
+}, 120_000);
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('CLI start-up loads only what the command uses', () => {
+  it('pull does not load the upload side (the engine, the uploader, axios)', async () => {
+    const { r, urls, packages } = await traced([
+      'pull',
+      '--mount-root',
+      path.join(tmp, 'media'),
+      '--library',
+      path.join(tmp, 'lib'),
+      '--json',
+    ]);
+    // No recorder under the mount root: the command ran to its end and said so.
+    expect(r.code).toBe(1);
+    expect(jsonLines(r.stdout).find((e) => e.type === 'error')?.message).toMatch(/No Plaud recorder found/);
+    expect(packages.has('commander')).toBe(true);
+    expect([...packages]).not.toContain('axios');
+    expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.js/.test(u))).toEqual([]);
+  });
+
+  it('--version prints the version without loading any command', async () => {
+    const pkg = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const { r, urls, packages } = await traced([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toBe(pkg.version);
+      expect(urls.filter((u) => u.includes('/cli/commands/'))).toEqual([]);
+      expect([...packages]).not.toContain('zod');
+    }
+  });
+});
