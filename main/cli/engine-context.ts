@@ -88,12 +88,3 @@ export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = proce
   });
   return { stateDir, settings, secrets, mountRoots, logger };
 }
-
-/** The file-name pattern of the library (the libraryNames setting); undefined (the default) when unreadable. */
-export function libraryNamesSetting(stateDir: string): string | undefined {
-  try {
-    return openSettingsStore(stateDir, defaultLibraryDir()).get().libraryNames;
-  } catch {
-    return undefined;
-  }
-}

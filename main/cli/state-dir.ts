@@ -3,7 +3,8 @@
 // and the log file at start-up.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultStateDir } from '../sync/paths.js';
+import { defaultLibraryDir, defaultStateDir } from '../sync/paths.js';
+import { readSettings } from '../sync/settings-file.js';
 
 export function addStateDirOption(cmd: Command): Command {
   return cmd.option(
@@ -14,4 +15,13 @@ export function addStateDirOption(cmd: Command): Command {
 
 export function resolveStateDir(flags: { stateDir?: string }, env: NodeJS.ProcessEnv = process.env): string {
   return flags.stateDir ? path.resolve(flags.stateDir) : defaultStateDir(env);
+}
+
+/** The file-name pattern of the library (the libraryNames setting); undefined (the default) when unreadable. */
+export function libraryNamesSetting(stateDir: string): string | undefined {
+  try {
+    return readSettings(stateDir, defaultLibraryDir()).libraryNames;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,16 +2,9 @@
 // The app uses electron-store with the same schema. Secrets never go here.
 import Conf from 'conf';
 import { SettingsSchema, defaultSettings, type Settings } from './settings.js';
+import { SettingsError } from './settings-file.js';
 
-export class SettingsError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
-    super(message);
-    this.name = 'SettingsError';
-  }
-}
+export { SettingsError, readSettings } from './settings-file.js';
 
 export interface SettingsStore {
   get(): Settings;

@@ -68,6 +68,9 @@ describe('CLI start-up loads only what the command uses', () => {
     expect(jsonLines(r.stdout).find((e) => e.type === 'error')?.message).toMatch(/No Plaud recorder found/);
     expect(packages.has('commander')).toBe(true);
     expect([...packages]).not.toContain('axios');
+    // The settings are read as a plain file (settings-file.ts): conf and its schema validator stay unloaded.
+    expect([...packages]).not.toContain('conf');
+    expect([...packages]).not.toContain('ajv');
     expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.js/.test(u))).toEqual([]);
   });
 

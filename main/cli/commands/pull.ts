@@ -9,9 +9,9 @@ import { scanVolume } from '../../sync/devices/scan.js';
 import { deviceDisplayName } from '../../sync/devices/traits.js';
 import { pullAll, type PullEvent } from '../../sync/engine/pull-coordinator.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
-import { openSettingsStore } from '../../sync/settings-store.js';
+import { readSettings } from '../../sync/settings-file.js';
 import { migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
-import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
+import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../state-dir.js';
 import type { DeviceInfo, UploadFormat } from '../../sync/types.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom, type LinePrinter } from '../common.js';
 
@@ -114,7 +114,7 @@ async function pullDevice(
 
 /** The library the app and the engine use (settings), so `pull` fills the same one. */
 function libraryFromSettings(flags: PullFlags): string {
-  return openSettingsStore(resolveStateDir(flags), defaultLibraryDir()).get().libraryDir;
+  return readSettings(resolveStateDir(flags), defaultLibraryDir()).libraryDir;
 }
 
 export function register(program: Command): void {

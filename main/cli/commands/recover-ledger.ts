@@ -12,7 +12,7 @@ import { restoreFromLibrary, type RestoreReport } from '../../sync/engine/restor
 import { followLibraryLayout, migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { openSettingsStore } from '../../sync/settings-store.js';
-import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../engine-context.js';
+import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../state-dir.js';
 
 export function register(program: Command): void {
   addStateDirOption(program.command('recover-ledger'))
