@@ -32,7 +32,8 @@ export interface DeviceMonitorOptions {
   mountRoots: string[];
   /** Fallback rescan period (default 15 s, at least 10 s unless allowFastRescan, for tests). */
   rescanIntervalMs?: number;
-  /** Follow-up rescans after a watcher or USB event (default [1000, 3000] ms). */
+  /** Follow-up rescans after a watcher or USB event (default [250, 500, 1000, 3000] ms: an automounter often mounts
+   * a few hundred ms after it makes the folder, and the first byte should not wait a whole second for that). */
   followUpMs?: number[];
   /** How long a device must be absent before 'device-detached' (default 1500 ms). */
   detachGraceMs?: number;
@@ -106,7 +107,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     const period = opts.rescanIntervalMs ?? 15_000;
     this.opts = {
       rescanIntervalMs: opts.allowFastRescan ? period : Math.max(10_000, period),
-      followUpMs: opts.followUpMs ?? [1000, 3000],
+      followUpMs: opts.followUpMs ?? [250, 500, 1000, 3000],
       detachGraceMs: opts.detachGraceMs ?? 1500,
       debounceMs: opts.debounceMs ?? 100,
     };
