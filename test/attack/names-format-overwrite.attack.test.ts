@@ -3,13 +3,11 @@
 // the user's beside the playable file, with the same name and the other extension (what a converter saves), is
 // overwritten. The docs promise a file of yours moves the newcomer to " (2)".
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { scanVolume } from '../../main/sync/devices/scan.js';
 import { pullRecording } from '../../main/sync/library/pull.js';
 import type { Recording } from '../../main/sync/types.js';
-import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+import { TEST_SERIAL } from '../support/recorder.js';
+import { scratchLibrary } from '../support/scratch-library.js';
 
 let work: string;
 let vol: string;
@@ -17,13 +15,7 @@ let lib: string;
 let recs: Recording[];
 
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'attack3-'));
-  vol = path.join(work, 'vol');
-  lib = path.join(work, 'lib');
-  await fs.mkdir(vol);
-  await fs.mkdir(lib);
-  await layOutRecorder(vol, { recordings: [{ startSec: 1709280000, seconds: 1 }] });
-  recs = (await scanVolume(vol, TEST_SERIAL)).recordings;
+  ({ work, vol, lib, recs } = await scratchLibrary([{ startSec: 1709280000, seconds: 1 }], 'attack3-'));
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });

@@ -2,14 +2,12 @@
 // safeSegment cuts a segment at 120 characters, not bytes: 100 CJK characters are 300 bytes in UTF-8 and ext4/APFS
 // take 255. The setting is accepted (no words in Settings), and every pull then fails on the playable file.
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { scanVolume } from '../../main/sync/devices/scan.js';
 import { pullRecording } from '../../main/sync/library/pull.js';
 import { renderName, SAMPLE_FIELDS, templateProblem } from '../../main/sync/library/names.js';
 import type { Recording } from '../../main/sync/types.js';
-import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+import { TEST_SERIAL } from '../support/recorder.js';
+import { scratchLibrary } from '../support/scratch-library.js';
 
 let work: string;
 let vol: string;
@@ -18,13 +16,7 @@ let recs: Recording[];
 const TEMPLATE = `{recorder}/{date} {time} ${'会議'.repeat(50)}`;
 
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'attack3-'));
-  vol = path.join(work, 'vol');
-  lib = path.join(work, 'lib');
-  await fs.mkdir(vol);
-  await fs.mkdir(lib);
-  await layOutRecorder(vol, { recordings: [{ startSec: 1709280000, seconds: 1 }] });
-  recs = (await scanVolume(vol, TEST_SERIAL)).recordings;
+  ({ work, vol, lib, recs } = await scratchLibrary([{ startSec: 1709280000, seconds: 1 }], 'attack3-'));
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });

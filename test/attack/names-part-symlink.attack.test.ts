@@ -3,14 +3,13 @@
 // outside it, but a link planted at the predictable temp name of the readable file is written through: the file it
 // points to outside the library is truncated and overwritten with audio.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { scanVolume } from '../../main/sync/devices/scan.js';
 import { pullRecording } from '../../main/sync/library/pull.js';
 import { sampleName } from '../../main/sync/library/names.js';
 import type { Recording } from '../../main/sync/types.js';
-import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+import { TEST_SERIAL } from '../support/recorder.js';
+import { scratchLibrary } from '../support/scratch-library.js';
 
 let work: string;
 let vol: string;
@@ -18,13 +17,7 @@ let lib: string;
 let recs: Recording[];
 
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'attack3-'));
-  vol = path.join(work, 'vol');
-  lib = path.join(work, 'lib');
-  await fs.mkdir(vol);
-  await fs.mkdir(lib);
-  await layOutRecorder(vol, { recordings: [{ startSec: 1709280000, seconds: 2 }] });
-  recs = (await scanVolume(vol, TEST_SERIAL)).recordings;
+  ({ work, vol, lib, recs } = await scratchLibrary([{ startSec: 1709280000, seconds: 2 }], 'attack3-'));
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });

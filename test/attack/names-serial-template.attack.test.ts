@@ -3,15 +3,14 @@
 // library from before readable names: at the next start the migration moves the user's playable files into the
 // hidden .originals folder, the manifests point at files no longer there, the next pull makes them again, and so on.
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { scanVolume } from '../../main/sync/devices/scan.js';
 import { pullRecording } from '../../main/sync/library/pull.js';
 import { templateProblem } from '../../main/sync/library/names.js';
 import { libraryNeedsMigration, migrateLibraryLayout } from '../../main/sync/library/migrate-layout.js';
 import type { Recording } from '../../main/sync/types.js';
-import { layOutRecorder, TEST_SERIAL } from '../support/recorder.js';
+import { TEST_SERIAL } from '../support/recorder.js';
+import { scratchLibrary } from '../support/scratch-library.js';
 
 let work: string;
 let vol: string;
@@ -20,13 +19,7 @@ let recs: Recording[];
 const TEMPLATE = '{serial}/NOTES/{date}/{time}';
 
 beforeEach(async () => {
-  work = await fs.mkdtemp(path.join(os.tmpdir(), 'attack3-'));
-  vol = path.join(work, 'vol');
-  lib = path.join(work, 'lib');
-  await fs.mkdir(vol);
-  await fs.mkdir(lib);
-  await layOutRecorder(vol, { recordings: [{ startSec: 1709280000, seconds: 1 }] });
-  recs = (await scanVolume(vol, TEST_SERIAL)).recordings;
+  ({ work, vol, lib, recs } = await scratchLibrary([{ startSec: 1709280000, seconds: 1 }], 'attack3-'));
 });
 afterEach(async () => {
   await fs.rm(work, { recursive: true, force: true });
