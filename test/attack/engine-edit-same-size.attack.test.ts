@@ -1,0 +1,92 @@
+// ATTACK (attack4): the engine end to end (FAT recorder through FUSE, emulator on s3rver). The user edits a playable
+// file in place before its upload and the size stays the same (a tag editor rewriting a fixed-size comment, a
+// same-length trim). The library's own-file rule compares size and MD5 (playable.ts); the uploader's check before an
+// upload (playableAtHand in upload-queue.ts) compares the size only, so it sends the user's bytes with the MD5 of
+// the recording. Observed: complete-upload is refused (HTTP 400, MD5 mismatch), Retry then gets 409 "already refused"
+// and a message that the recording "may already be in the cloud"; nothing ever goes up. (A cloud that did not check
+// file_md5 would keep the user's edit as the recording.)
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { SyncEngine } from '../../main/sync/engine/engine.js';
+import { MemorySecretStore } from '../../main/sync/secrets-memory.js';
+import { defaultSettings, type Settings } from '../../main/sync/settings.js';
+import { startEmulator, type Emulator } from '../support/emulator/index.js';
+import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../support/fuse.js';
+import { layOutRecorder, type RecordingSpec } from '../support/recorder.js';
+import { TestWatcher } from '../support/test-watcher.js';
+import { until } from '../support/until.js';
+
+const noFuse = fuseUnavailableReason();
+let emu: Emulator;
+let tmp: string;
+const mounts: FatMount[] = [];
+const engines: SyncEngine[] = [];
+beforeAll(async () => {
+  emu = await startEmulator();
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'attack4-eng-'));
+});
+afterAll(async () => {
+  await emu?.stop();
+});
+afterEach(async () => {
+  for (const e of engines.splice(0)) await e.stop().catch(() => {});
+  for (const m of mounts.splice(0)) await m.unmount().catch(() => {});
+});
+
+it.skipIf(!!noFuse).fails(
+  'a playable file edited in place (same size) before its upload: the recording, not the edit, is uploaded',
+  async () => {
+    const img = path.join(tmp, 'rec.img');
+    await makeFatImage(img, 40);
+    const m = await mountFat(img, path.join(tmp, 'media', 'rec'));
+    mounts.push(m);
+    const specs: RecordingSpec[] = [{ startSec: 1_717_000_000, seconds: 2 }];
+    await layOutRecorder(m.dir, { serial: '888000000000000001', recordings: specs });
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'attack4-state-'));
+    const settings: Settings = {
+      ...defaultSettings(path.join(stateDir, 'library')),
+      apiBase: emu.baseUrl,
+      credentials: { kind: 'token' },
+    };
+    const watcher = new TestWatcher();
+    const e = new SyncEngine({ stateDir, settings, secrets: new MemorySecretStore({ apiToken: emu.token }), watcher });
+    engines.push(e);
+    const before = emu.files().length;
+    await e.start();
+    e.pause();
+    await watcher.plug(m.dir);
+    await until(() => e.records().some((r) => r.state === 'pulled'), 30_000, 'pulled');
+    const rec = e.records()[0]!;
+    const playable = rec.pulled!.upload.path;
+    const original = await fs.readFile(playable);
+    const edited = Buffer.from(original);
+    edited.fill(0x55, Math.floor(edited.length / 2), Math.floor(edited.length / 2) + 64); // same size, other bytes
+    await fs.writeFile(playable, edited);
+    e.resume();
+    await until(() => ['synced', 'failed'].includes(e.records()[0]!.state), 60_000, 'settled');
+    const first = e.records()[0]!;
+    // What the user does next when it fails: Retry.
+    if (first.state === 'failed') {
+      await e.retry(first.id);
+      await until(() => ['synced', 'failed'].includes(e.records()[0]!.state), 60_000, 'settled again');
+    }
+    const last = e.records()[0]!;
+    const got = emu.files().slice(before);
+    const cloudBytes = got.length ? await emu.getObject(got[0]!.fileId) : undefined;
+    console.log({
+      first: { state: first.state, reason: first.failure?.reason },
+      state: last.state,
+      reason: last.failure?.reason,
+      uploads: got.length,
+      cloudIsEdit: cloudBytes?.equals(edited),
+      cloudIsRecording: cloudBytes?.equals(original),
+    });
+    // Expected: the user's edit is left alone and the recording's own audio goes up once.
+    expect(await fs.readFile(playable)).toEqual(edited);
+    expect(last.state).toBe('synced');
+    expect(cloudBytes?.equals(original)).toBe(true);
+  },
+  120_000,
+);
