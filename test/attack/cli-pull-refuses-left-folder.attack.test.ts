@@ -24,33 +24,29 @@ afterEach(async () => {
   await fs.rm(s.work, { recursive: true, force: true });
 });
 
-it.fails(
-  'a pull while the app is open is not refused for an old folder the move has left for good',
-  async () => {
-    const rec = s.recs[0]!;
-    await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, rec, { libraryDir: s.lib });
-    // An older copy of the recorder folder comes back from a backup: its manifest differs from the one in .originals.
-    const place = placeOf(s.lib, rec);
-    const oldDir = path.join(s.lib, path.relative(path.join(s.lib, '.originals'), place.dir));
-    await fs.mkdir(oldDir, { recursive: true });
-    const manifest = `.${place.base}.manifest.json`;
-    await fs.writeFile(path.join(oldDir, manifest), '{"version":1,"note":"from the backup"}');
-    // The app's start moves the library: that file is left where it is, and so is its folder.
-    const report = await migrateLibraryLayout(s.lib);
-    expect(report.left.length).toBe(1);
-    // The app is open (it holds the library lock); a pull in a terminal.
-    const lock = acquireLock(s.lib, nullLogger, LIBRARY_LOCK);
-    try {
-      const r = spawnSync(
-        process.execPath,
-        ['--import', 'tsx', ENTRY, 'pull', '--json', '--volume', s.vol, '--library', s.lib],
-        { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PLAUD_SYNC_STATE: path.join(s.work, 'st') } },
-      );
-      console.log({ status: r.status, stderr: r.stderr.trim() });
-      expect(r.status).toBe(0);
-    } finally {
-      lock.release();
-    }
-  },
-  90_000,
-);
+it('a pull while the app is open is not refused for an old folder the move has left for good', async () => {
+  const rec = s.recs[0]!;
+  await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, rec, { libraryDir: s.lib });
+  // An older copy of the recorder folder comes back from a backup: its manifest differs from the one in .originals.
+  const place = placeOf(s.lib, rec);
+  const oldDir = path.join(s.lib, path.relative(path.join(s.lib, '.originals'), place.dir));
+  await fs.mkdir(oldDir, { recursive: true });
+  const manifest = `.${place.base}.manifest.json`;
+  await fs.writeFile(path.join(oldDir, manifest), '{"version":1,"note":"from the backup"}');
+  // The app's start moves the library: that file is left where it is, and so is its folder.
+  const report = await migrateLibraryLayout(s.lib);
+  expect(report.left.length).toBe(1);
+  // The app is open (it holds the library lock); a pull in a terminal.
+  const lock = acquireLock(s.lib, nullLogger, LIBRARY_LOCK);
+  try {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', ENTRY, 'pull', '--json', '--volume', s.vol, '--library', s.lib],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PLAUD_SYNC_STATE: path.join(s.work, 'st') } },
+    );
+    console.log({ status: r.status, stderr: r.stderr.trim() });
+    expect(r.status).toBe(0);
+  } finally {
+    lock.release();
+  }
+}, 90_000);

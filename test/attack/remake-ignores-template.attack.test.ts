@@ -18,7 +18,7 @@ afterEach(async () => {
   await fs.rm(s.work, { recursive: true, force: true });
 });
 
-it.fails("a playable file made again follows the user's name pattern", async () => {
+it("a playable file made again follows the user's name pattern", async () => {
   const rec = s.recs[0]!;
   const nameTemplate = 'Recordings/{date} {time}';
   const first = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, rec, { libraryDir: s.lib, nameTemplate });
@@ -26,7 +26,7 @@ it.fails("a playable file made again follows the user's name pattern", async () 
   expect(path.relative(s.lib, mine)).toMatch(/^Recordings\//);
   await fs.writeFile(mine, 'edited in an audio editor'); // another size: the uploader makes the file again
   const place = placeOf(s.lib, rec);
-  const made = await remakeUploadFile(place.dir, place.base, 'opus');
+  const made = await remakeUploadFile(place.dir, place.base, 'opus', { nameTemplate });
   console.log({ first: path.relative(s.lib, mine), remade: made && path.relative(s.lib, made.path) });
   expect(await fs.readFile(mine, 'utf8')).toBe('edited in an audio editor');
   expect(made!.path).toBe(mine.replace(/\.opus$/, ' (2).opus'));

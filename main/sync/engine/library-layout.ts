@@ -8,7 +8,7 @@ import { nullLogger } from '../log.js';
 import { ORIGINALS_DIR } from '../library/layout.js';
 import { originalFilesOf, uploadFilePath } from '../library/manifest.js';
 import {
-  hasOldRecorderFolders,
+  hasUnmovedRecorderFolders,
   LIBRARY_LOCK,
   libraryNeedsMigration,
   migrateLibraryLayout,
@@ -88,7 +88,7 @@ export async function migrateLibraryIfNeeded(
   } catch (err) {
     if (!(err instanceof LedgerLockedError)) throw err;
     // Pulling into recorder folders that are about to move would copy every recording a second time.
-    if (await hasOldRecorderFolders(libraryDir))
+    if (await hasUnmovedRecorderFolders(libraryDir))
       throw new Error(
         `The library ${path.resolve(libraryDir)} is still laid out as an earlier Plaud Sync made it, and another Plaud Sync (${err.holder}, pid ${err.pid}) is using it; that one moves it to readable names. Wait until it has started (or quit it), then try again.`,
       );

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
 import { isCloudError, type Credentials } from '../cloud/index.js';
 import { UploadError, type UploadState } from '../upload/index.js';
+import { fileMd5 } from '../upload/md5.js';
 import type { SecretStore } from '../settings.js';
 import { probeDelayMs, retryDelayMs, type RetryPolicy } from './backoff.js';
 import { createCloudPort, type CloudPort } from './cloud-port.js';
@@ -470,7 +471,8 @@ export class UploadQueue {
   }
 
   /**
-   * The playable file is the user's to move, rename or delete. One that is gone before its upload is made again from
+   * The playable file is the user's to move, rename, edit or delete. One gone or changed before its upload is made
+   * again from
    * the verified originals (same name, new MD5: a session opened for the old bytes is not reused), so a tidy-up in a
    * file manager never costs a recording. Never throws: without originals the uploader reports the missing file.
    */
@@ -479,10 +481,14 @@ export class UploadQueue {
     const original = r.pulled?.files[0]?.libraryPath;
     if (!up || !original) return r;
     const st = await fs.stat(up.path).catch(() => undefined);
-    if (st?.isFile() && st.size === up.size) return r;
+    // The MD5 too (a few MB of Opus, read once): an edit that kept the size must not go up as the recording.
+    if (st?.isFile() && st.size === up.size && (await fileMd5(up.path).catch(() => '')) === up.md5) return r;
     try {
       const base = libraryBaseOf(path.posix.basename(r.relBase), r.take);
-      const made = await remakeUploadFile(path.dirname(original), base, up.filetype);
+      const made = await remakeUploadFile(path.dirname(original), base, up.filetype, {
+        nameTemplate: this.ctx.settings.libraryNames,
+        snType: r.sn_type,
+      });
       if (!made) return r;
       this.ctx.log.info('the playable file was gone; made again from the originals', { id: r.id, path: made.path });
       // Parts sent for the old bytes belong to another file now: the open session is dropped, a new one starts.

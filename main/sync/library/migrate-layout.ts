@@ -69,9 +69,16 @@ async function oldRecorderFolders(root: string): Promise<string[]> {
   return out;
 }
 
-/** True when recorder folders of the old layout are still at the top of the library. */
-export async function hasOldRecorderFolders(libraryDir: string): Promise<boolean> {
-  return (await oldRecorderFolders(path.resolve(libraryDir))).length > 0;
+/**
+ * True when a recorder folder of the old layout has not been moved at all yet (no .originals/<serial> beside it). A
+ * folder the move already handled and left (something in it could not be merged) does not count: it stays as it is.
+ */
+export async function hasUnmovedRecorderFolders(libraryDir: string): Promise<boolean> {
+  const root = path.resolve(libraryDir);
+  for (const sn of await oldRecorderFolders(root)) {
+    if (!(await exists(path.join(root, ORIGINALS_DIR, sn)))) return true;
+  }
+  return false;
 }
 
 /** True when the library still has anything of the old layout (cheap: one or two directory listings). */

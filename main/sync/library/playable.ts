@@ -99,13 +99,22 @@ export async function choosePlayableName(
     const file = fileOf(earlier);
     const st = await fs.lstat(file).catch(() => undefined);
     const up = manifest.upload?.[want.format];
+    // A file of another format under that name must be this take's too (its manifest entry names it), or the
+    // name now belongs to someone else and this format must not join it there.
+    let othersOwn = true;
+    for (const ext of PLAYABLE_EXTS.filter((f) => f !== want.format)) {
+      const there = await fs.lstat(path.resolve(root, ...`${earlier}.${ext}`.split('/'))).catch(() => undefined);
+      const entry = manifest.upload?.[ext];
+      if (there && (!entry || entry.path !== `${earlier}.${ext}` || there.size !== entry.size)) othersOwn = false;
+    }
     const own =
-      !st ||
-      (st.isFile() &&
-        up !== undefined &&
-        up.path === `${earlier}.${want.format}` &&
-        st.size === up.size &&
-        (await md5Of(file).catch(() => '')) === up.md5);
+      othersOwn &&
+      (!st ||
+        (st.isFile() &&
+          up !== undefined &&
+          up.path === `${earlier}.${want.format}` &&
+          st.size === up.size &&
+          (await md5Of(file).catch(() => '')) === up.md5));
     if (own) return place(earlier);
   }
 

@@ -445,7 +445,7 @@ export async function remakeUploadFile(
   manifestDir: string,
   base: string,
   format: UploadFormat,
-  opts: { prepare?: PrepareUploadFn; signal?: AbortSignal } = {},
+  opts: { prepare?: PrepareUploadFn; signal?: AbortSignal; nameTemplate?: string; snType?: SnType } = {},
 ): Promise<UploadReady | undefined> {
   const libraryDir = path.resolve(manifestDir, '..', '..', '..', '..');
   if (path.basename(path.resolve(manifestDir, '..', '..', '..')) !== ORIGINALS_DIR) return undefined;
@@ -456,6 +456,8 @@ export async function remakeUploadFile(
     if (f && (await sizeOf(path.join(manifestDir, f.name))) !== f.size) return undefined;
   }
   const playable = await choosePlayableName(libraryDir, m, {
+    template: opts.nameTemplate,
+    snType: opts.snType,
     sn: m.sn,
     kind: m.kind,
     startMs: m.startMs,
