@@ -32,7 +32,8 @@ const md5 = async (p: string) =>
     .update(await fs.readFile(p))
     .digest('hex');
 
-// KNOWN, not fixed yet (it.fails: this turns red once it is): `plaud-sync pull` names files without the library lock while the app runs; the fix is for the CLI to hold the lock for the whole pull.
+// KNOWN, not fixed yet (it.fails: this turns red once it is): `plaud-sync pull` names files without the library lock
+// while the app runs; the fix is for the CLI to hold the lock for the whole pull.
 it.fails('the app and plaud-sync pull never give two recordings one playable file', async () => {
   const nameTemplate = 'Recordings/{date} {time}';
   expect(templateProblem(nameTemplate)).toBeUndefined();

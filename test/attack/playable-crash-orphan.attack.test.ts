@@ -28,7 +28,9 @@ async function playableFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-// KNOWN, not fixed yet (it.fails: this turns red once it is): a crash between the rename of the playable file and the manifest write leaves it beside a fresh " (2)" (an extra file, never a second upload); the fix is to note the entry before the final rename.
+// KNOWN, not fixed yet (it.fails: this turns red once it is): a crash between the rename of the playable file and
+// the manifest write leaves it beside a fresh " (2)" (an extra file, never a second upload); the fix is to note the
+// entry before the final rename.
 it.fails('a crash right after the playable file is made leaves no second copy of the recording', async () => {
   const device = { sn: TEST_SERIAL, mountPath: s.vol };
   const rec = s.recs[0]!;
