@@ -6,57 +6,23 @@
 // and a message that the recording "may already be in the cloud"; nothing ever goes up. (A cloud that did not check
 // file_md5 would keep the user's edit as the recording.)
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { SyncEngine } from '../../main/sync/engine/engine.js';
-import { MemorySecretStore } from '../../main/sync/secrets-memory.js';
-import { defaultSettings, type Settings } from '../../main/sync/settings.js';
-import { startEmulator, type Emulator } from '../support/emulator/index.js';
-import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from '../support/fuse.js';
-import { layOutRecorder, type RecordingSpec } from '../support/recorder.js';
-import { TestWatcher } from '../support/test-watcher.js';
+import { expect, it } from 'vitest';
+import { type RecordingSpec } from '../support/recorder.js';
+import { useFatEngineHarness } from '../support/fat-engine-harness.js';
 import { until } from '../support/until.js';
 
-const noFuse = fuseUnavailableReason();
-let emu: Emulator;
-let tmp: string;
-const mounts: FatMount[] = [];
-const engines: SyncEngine[] = [];
-beforeAll(async () => {
-  emu = await startEmulator();
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'attack4-eng-'));
-});
-afterAll(async () => {
-  await emu?.stop();
-});
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.stop().catch(() => {});
-  for (const m of mounts.splice(0)) await m.unmount().catch(() => {});
-});
+const h = useFatEngineHarness('engine e2e attack (edit in place)');
 
-it.skipIf(!!noFuse)(
+it.skipIf(!!h.noFuse)(
   'a playable file edited in place (same size) before its upload: the recording, not the edit, is uploaded',
   async () => {
-    const img = path.join(tmp, 'rec.img');
-    await makeFatImage(img, 40);
-    const m = await mountFat(img, path.join(tmp, 'media', 'rec'));
-    mounts.push(m);
     const specs: RecordingSpec[] = [{ startSec: 1_717_000_000, seconds: 2 }];
-    await layOutRecorder(m.dir, { serial: '888000000000000001', recordings: specs });
-    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'attack4-state-'));
-    const settings: Settings = {
-      ...defaultSettings(path.join(stateDir, 'library')),
-      apiBase: emu.baseUrl,
-      credentials: { kind: 'token' },
-    };
-    const watcher = new TestWatcher();
-    const e = new SyncEngine({ stateDir, settings, secrets: new MemorySecretStore({ apiToken: emu.token }), watcher });
-    engines.push(e);
-    const before = emu.files().length;
+    const dir = await h.recorder('888000000000000001', specs);
+    const { e, watcher } = await h.engine();
+    const before = h.emu.files().length;
     await e.start();
     e.pause();
-    await watcher.plug(m.dir);
+    await watcher.plug(dir);
     await until(() => e.records().some((r) => r.state === 'pulled'), 30_000, 'pulled');
     const rec = e.records()[0]!;
     const playable = rec.pulled!.upload.path;
@@ -73,8 +39,8 @@ it.skipIf(!!noFuse)(
       await until(() => ['synced', 'failed'].includes(e.records()[0]!.state), 60_000, 'settled again');
     }
     const last = e.records()[0]!;
-    const got = emu.files().slice(before);
-    const cloudBytes = got.length ? await emu.getObject(got[0]!.fileId) : undefined;
+    const got = h.emu.files().slice(before);
+    const cloudBytes = got.length ? await h.emu.getObject(got[0]!.fileId) : undefined;
     console.log({
       first: { state: first.state, reason: first.failure?.reason },
       state: last.state,
