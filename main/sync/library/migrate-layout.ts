@@ -19,7 +19,7 @@ import type { SnType, UploadFormat } from '../types.js';
 import { fsyncDir } from './copy.js';
 import { ensurePlace, ORIGINALS_DIR } from './layout.js';
 import { readManifest, writeManifest, type Manifest } from './manifest.js';
-import { choosePlayableName } from './playable.js';
+import { choosePlayableName, exists } from './playable.js';
 
 export interface LayoutMigrationReport {
   /** Serial folders moved into .originals. */
@@ -48,13 +48,6 @@ const DONE_MARKER = '.layout-readable-names';
 async function dirents(dir: string) {
   return (await fs.readdir(dir, { withFileTypes: true }).catch(() => [])).filter(
     (d) => d.isDirectory() && !d.isSymbolicLink(),
-  );
-}
-
-async function exists(p: string): Promise<boolean> {
-  return fs.lstat(p).then(
-    () => true,
-    () => false,
   );
 }
 

@@ -2,12 +2,11 @@
 // chosen, a take keeps its name: it is noted in the manifest before the file is made, and every later upload file
 // of the take (a longer version, another format) goes under it. Two takes never get the same name: one already on the
 // disk, or handed to another pull of this process a moment ago, moves the newcomer to " (2)", " (3)" ...
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { classifyDevice } from '../devices/identify.js';
 import type { SnType, UploadFormat } from '../types.js';
+import { md5File } from './copy.js';
 import { LibraryError } from './errors.js';
 import { ensurePlace, folderPlace } from './layout.js';
 import type { Manifest } from './manifest.js';
@@ -33,19 +32,14 @@ export function snTypeForName(sn: string, known?: SnType): SnType {
   return t === 'other' ? 'note' : t;
 }
 
-async function exists(p: string): Promise<boolean> {
+/** True when something (of any kind, links included) is at p. */
+export async function exists(p: string): Promise<boolean> {
   try {
     await fs.lstat(p);
     return true;
   } catch {
     return false;
   }
-}
-
-async function md5Of(p: string): Promise<string> {
-  const h = createHash('md5');
-  for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 export async function choosePlayableName(
@@ -114,7 +108,10 @@ export async function choosePlayableName(
           up !== undefined &&
           up.path === `${earlier}.${want.format}` &&
           st.size === up.size &&
-          (await md5Of(file).catch(() => '')) === up.md5));
+          (await md5File(file).then(
+            (r) => r.md5,
+            () => '',
+          )) === up.md5));
     if (own) return place(earlier);
   }
 
