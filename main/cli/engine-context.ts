@@ -7,7 +7,7 @@ import { CLIENT_SECRET_NAMES, secretFrom, TOKEN_NAMES } from './common.js';
 import { jsonLineLogger, type Logger } from '../sync/log.js';
 import { defaultLibraryDir, defaultMountRoots } from '../sync/paths.js';
 import { MemorySecretStore } from '../sync/secrets-memory.js';
-import { openSettingsStore } from '../sync/settings-store.js';
+import { readSettings } from '../sync/settings-file.js';
 import { addStateDirOption, resolveStateDir } from './state-dir.js';
 import type { Settings } from '../sync/settings.js';
 
@@ -61,7 +61,7 @@ export interface EngineContext {
 
 export function engineContext(flags: EngineFlags, env: NodeJS.ProcessEnv = process.env): EngineContext {
   const stateDir = resolveStateDir(flags, env);
-  const stored = openSettingsStore(stateDir, defaultLibraryDir()).get();
+  const stored = readSettings(stateDir, defaultLibraryDir());
   // A daemon takes its secrets from files (systemd's LoadCredential=), kept out of the process list and environment.
   const token = secretFrom(flags.token, flags.tokenFile, env, TOKEN_NAMES);
   const clientId = flags.clientId ?? env.PLAUD_CLIENT_ID;

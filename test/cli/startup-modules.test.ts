@@ -74,6 +74,40 @@ describe('CLI start-up loads only what the command uses', () => {
     expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.js/.test(u))).toEqual([]);
   });
 
+  it('pull does not load the encoders when the recorder has nothing to encode', async () => {
+    const { packages } = await traced([
+      'pull',
+      '--mount-root',
+      path.join(tmp, 'media'),
+      '--library',
+      path.join(tmp, 'lib'),
+    ]);
+    expect([...packages]).not.toContain('opusscript');
+    expect([...packages]).not.toContain('@breezystack/lamejs');
+  });
+
+  it('sync loads the HTTP client only when it uploads, and never the settings store', async () => {
+    // An account is set (token, loopback API), but there is nothing to upload: axios must stay unloaded.
+    const { r, urls, packages } = await traced([
+      'sync',
+      '--mount-root',
+      path.join(tmp, 'media'),
+      '--state-dir',
+      path.join(tmp, 'sync-state'),
+      '--api-base',
+      'http://127.0.0.1:9',
+      '--token',
+      'startup-test-token',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).find((e) => e.type === 'summary')).toMatchObject({ synced: 0, failed: 0 });
+    expect(urls.some((u) => u.endsWith('/engine/engine.js'))).toBe(true);
+    expect([...packages]).not.toContain('axios');
+    expect([...packages]).not.toContain('conf');
+    expect(urls.filter((u) => u.endsWith('/cloud/client.js'))).toEqual([]);
+  });
+
   it('--version prints the version without loading any command', async () => {
     const pkg = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { findDevices } from '../../sync/devices/find.js';
 import { scanVolume } from '../../sync/devices/scan.js';
 import { deviceDisplayName } from '../../sync/devices/traits.js';
-import { openSettingsStore } from '../../sync/settings-store.js';
+import { readSettings } from '../../sync/settings-file.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
 import { addMountRootOption, formatBytes, linePrinter, mountRootsFrom } from '../common.js';
 import { addStateDirOption, resolveStateDir } from '../engine-context.js';
@@ -72,7 +72,7 @@ export function register(program: Command): void {
 
 function savedMountRoots(flags: DevicesFlags): string[] | undefined {
   try {
-    return openSettingsStore(resolveStateDir(flags), defaultLibraryDir()).get().mountRoots;
+    return readSettings(resolveStateDir(flags), defaultLibraryDir()).mountRoots;
   } catch {
     return undefined; // unreadable settings are the engine commands' business; listing devices goes on
   }

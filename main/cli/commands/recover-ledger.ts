@@ -11,7 +11,7 @@ import { KnownDevices } from '../../sync/engine/known-devices.js';
 import { restoreFromLibrary, type RestoreReport } from '../../sync/engine/restore-from-library.js';
 import { followLibraryLayout, migrateLibraryIfNeeded } from '../../sync/engine/library-layout.js';
 import { defaultLibraryDir } from '../../sync/paths.js';
-import { openSettingsStore } from '../../sync/settings-store.js';
+import { readSettings } from '../../sync/settings-file.js';
 import { addStateDirOption, libraryNamesSetting, resolveStateDir } from '../state-dir.js';
 
 export function register(program: Command): void {
@@ -31,7 +31,7 @@ export function register(program: Command): void {
         fs.mkdirSync(ledgerDir(stateDir), { recursive: true, mode: 0o700 });
         recovered = await recoverLedger(ledgerDir(stateDir));
         const libraryDir = path.resolve(
-          flags.library ?? openSettingsStore(stateDir, defaultLibraryDir()).get().libraryDir,
+          flags.library ?? readSettings(stateDir, defaultLibraryDir()).libraryDir,
         );
         const ledger = await openLedger(ledgerDir(stateDir));
         try {

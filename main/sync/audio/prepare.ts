@@ -13,7 +13,6 @@ import { createReadStream } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inspectAsr } from './asr.js';
-import { encodeWavToMp3, encodeWavToOggOpus } from './encode.js';
 import { AudioFormatError } from './errors.js';
 import { packageRawAsr } from './ogg-opus.js';
 import { errnoMeaning } from '../errno-words.js';
@@ -92,8 +91,14 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
   const syncDir = opts.syncDir !== false;
   signal?.throwIfAborted();
 
-  const fromWav = (path: string): Producer =>
-    format === 'mp3' ? (w) => encodeWavToMp3(path, w, { signal }) : (w) => encodeWavToOggOpus(path, w, { signal });
+  // The encoders (lamejs, opusscript) are loaded only when a WAV must be encoded: packaging the recorder's own Opus
+  // (the usual case) needs neither, and loading them costs every pull start-up time.
+  const fromWav =
+    (path: string): Producer =>
+    async (w) => {
+      const { encodeWavToMp3, encodeWavToOggOpus } = await import('./encode.js');
+      return format === 'mp3' ? encodeWavToMp3(path, w, { signal }) : encodeWavToOggOpus(path, w, { signal });
+    };
 
   if (format === 'mp3') {
     if (!wavPath) {

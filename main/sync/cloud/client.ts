@@ -4,10 +4,10 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
-import { DEFAULT_API_BASE } from '../settings.js';
 import { nullLogger, redactString, registerSecret, type Logger } from '../log.js';
 import type { UploadFormat } from '../types.js';
-import { checkApiBase, partUrlProblem } from './api-base.js';
+import { partUrlProblem } from './api-base.js';
+import { acceptAccount, type Credentials } from './credentials.js';
 import { CloudError, networkError, statusError } from './errors.js';
 import {
   CompleteUploadBodySchema,
@@ -24,7 +24,7 @@ import {
   type PresignedUpload,
 } from './schemas.js';
 
-export type Credentials = { kind: 'token'; token: string } | { kind: 'client'; clientId: string; clientSecret: string };
+export type { Credentials };
 
 export interface CloudClientOptions {
   /** Default https://api.plaud.ai. Plain http is refused unless the host is loopback. */
@@ -67,21 +67,9 @@ export class PlaudCloudClient {
   private tokenFetch: Promise<string> | undefined;
 
   constructor(opts: CloudClientOptions) {
-    this.apiBase = checkApiBase(opts.apiBase ?? DEFAULT_API_BASE);
+    this.apiBase = acceptAccount(opts.apiBase, opts.credentials);
     this.creds = opts.credentials;
-    if (this.creds.kind === 'token' && !this.creds.token.trim()) {
-      throw new CloudError('auth', 'No API token is set: enter one in Settings (or pass --token / PLAUD_API_TOKEN).');
-    }
-    if (this.creds.kind === 'client' && (!this.creds.clientId.trim() || !this.creds.clientSecret.trim())) {
-      throw new CloudError('auth', 'Both a client ID and a client secret are needed: enter them in Settings.');
-    }
     if (this.creds.kind === 'token') this.token = this.creds.token.trim();
-    // From here on no message, log line or output of this process may carry these, whatever path it takes.
-    if (this.creds.kind === 'token') registerSecret(this.creds.token);
-    else {
-      registerSecret(this.creds.clientSecret);
-      registerSecret(Buffer.from(`${this.creds.clientId}:${this.creds.clientSecret}`).toString('base64'));
-    }
     this.log = opts.logger ?? nullLogger;
     this.http = axios.create({
       baseURL: this.apiBase,

@@ -1,8 +1,12 @@
 // The cloud side as the orchestrator sees it: one client + uploader per set of credentials.
+// The account and API address are checked at once (a bad one is a problem to show right away), but the HTTP client
+// (axios and the uploader) is loaded only when the first call is made: a sync that starts by pulling from a recorder
+// should not spend a third of a CPU second loading it before the recorder's first byte is read.
 import http from 'node:http';
 import https from 'node:https';
-import { PlaudCloudClient, type Credentials } from '../cloud/index.js';
-import { MultipartUploader, type UploadHooks, type UploadJob, type UploadResult } from '../upload/index.js';
+import { acceptAccount, type Credentials } from '../cloud/credentials.js';
+import type { PlaudCloudClient } from '../cloud/client.js';
+import type { MultipartUploader, UploadHooks, UploadJob, UploadResult } from '../upload/uploader.js';
 import type { Logger } from '../log.js';
 import type { ConnectionTestResult } from './api.js';
 
@@ -20,18 +24,28 @@ export function createCloudPort(opts: {
   concurrency: number;
   logger: Logger;
 }): CloudPort {
-  const client = new PlaudCloudClient({ apiBase: opts.apiBase, credentials: opts.credentials, logger: opts.logger });
-  const uploader = new MultipartUploader(client, { concurrency: opts.concurrency, logger: opts.logger });
+  const apiBase = acceptAccount(opts.apiBase, opts.credentials);
+  let loaded: Promise<{ client: PlaudCloudClient; uploader: MultipartUploader }> | undefined;
+  const load = () =>
+    (loaded ??= Promise.all([import('../cloud/client.js'), import('../upload/uploader.js')]).then(
+      ([{ PlaudCloudClient }, { MultipartUploader }]) => {
+        const client = new PlaudCloudClient({ apiBase, credentials: opts.credentials, logger: opts.logger });
+        return {
+          client,
+          uploader: new MultipartUploader(client, { concurrency: opts.concurrency, logger: opts.logger }),
+        };
+      },
+    ));
   return {
-    apiBase: client.apiBase,
-    upload: (job, hooks, signal) => uploader.upload(job, hooks, signal),
-    reachable: () => answersHttp(client.apiBase),
+    apiBase,
+    upload: async (job, hooks, signal) => (await load()).uploader.upload(job, hooks, signal),
+    reachable: () => answersHttp(apiBase),
     async testConnection() {
       try {
-        await client.verifyCredentials();
+        await (await load()).client.verifyCredentials();
         return {
           ok: true,
-          message: `Connected to ${client.apiBase}: the ${opts.credentials.kind === 'client' ? 'client ID and secret were' : 'API token was'} accepted.`,
+          message: `Connected to ${apiBase}: the ${opts.credentials.kind === 'client' ? 'client ID and secret were' : 'API token was'} accepted.`,
         };
       } catch (err) {
         return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -11,8 +11,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { LedgerRecord } from '../ledger/index.js';
-import { isCloudError, type Credentials } from '../cloud/index.js';
-import { UploadError, type UploadState } from '../upload/index.js';
+import type { Credentials } from '../cloud/credentials.js';
+import { isCloudError } from '../cloud/errors.js';
+import { UploadError, type UploadState } from '../upload/uploader.js';
 import { fileMd5 } from '../upload/md5.js';
 import type { SecretStore } from '../settings.js';
 import { probeDelayMs, retryDelayMs, type RetryPolicy } from './backoff.js';
