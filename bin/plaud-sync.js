@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `prepare` on install).
+// Thin launcher: the CLI is bundled into dist/cli/ by `npm run build` (run by `prepare` on install).
 import('../dist/cli/index.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {

@@ -1,10 +1,11 @@
-// What the compiled CLI loads before it can start work (issue 13): every module costs start-up CPU and delays a
+// What the built CLI loads before it can start work (issue 13): every module costs start-up CPU and delays a
 // recorder's first read, so a command must not load what it does not use. A module hook (node:module register)
-// records every module the real CLI process resolves; the tests read that list.
+// records every file the real CLI process resolves; the CLI is a bundle (scripts/build-cli.mjs), so each chunk it
+// loaded is mapped back to its source files through the bundler's dist/cli/meta.json, and the tests read that list.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, jsonLines, runCli } from '../support/cli.js';
 
@@ -23,8 +24,22 @@ register('./hooks.mjs', import.meta.url, { data: { out: process.env.MODULE_TRACE
 
 let tmp: string;
 let n = 0;
+const root = fileURLToPath(new URL('../../', import.meta.url));
+/** Output file (relative to the project) -> the source files bundled into it. */
+let chunkInputs: Map<string, string[]>;
 
-/** Run the CLI with the module tracer; returns its result and the packages (node_modules names) it loaded. */
+/** Source files (project-relative: main/..., node_modules/...) behind the files the process resolved. */
+function sourcesOf(urls: string[]): string[] {
+  const out: string[] = [];
+  for (const u of urls) {
+    if (!u.startsWith('file:')) continue;
+    const rel = path.relative(root, fileURLToPath(u)).split(path.sep).join('/');
+    out.push(...(chunkInputs.get(rel) ?? [rel]));
+  }
+  return out;
+}
+
+/** Run the CLI with the module tracer; returns its result and the source files and packages it loaded. */
 async function traced(args: string[]) {
   const out = path.join(tmp, `trace-${n++}.txt`);
   await fs.writeFile(out, '');
@@ -37,8 +52,10 @@ async function traced(args: string[]) {
       PLAUD_SYNC_STATE: path.join(tmp, 'state'),
     },
   });
-  const urls = (await fs.readFile(out, 'utf8')).split('\n').filter(Boolean);
-  const packages = new Set(urls.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean));
+  const urls = sourcesOf((await fs.readFile(out, 'utf8')).split('\n').filter(Boolean));
+  const packages = new Set(
+    urls.map((u) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1]).filter(Boolean),
+  );
   return { r, urls, packages };
 }
 
@@ -48,6 +65,10 @@ beforeAll(async () => {
   await fs.writeFile(path.join(tmp, 'register.mjs'), REGISTER);
   await fs.mkdir(path.join(tmp, 'media'));
   await buildCli();
+  const meta = JSON.parse(await fs.readFile(path.join(root, 'dist/cli/meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  chunkInputs = new Map(Object.entries(meta.outputs).map(([file, o]) => [file, Object.keys(o.inputs)]));
 }, 120_000);
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -71,7 +92,8 @@ describe('CLI start-up loads only what the command uses', () => {
     // The settings are read as a plain file (settings-file.ts): conf and its schema validator stay unloaded.
     expect([...packages]).not.toContain('conf');
     expect([...packages]).not.toContain('ajv');
-    expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.js/.test(u))).toEqual([]);
+    expect(urls.some((u) => u.startsWith('main/sync/library/'))).toBe(true);
+    expect(urls.filter((u) => /\/sync\/(upload|cloud)\/|\/engine\/engine\.ts/.test(u))).toEqual([]);
   });
 
   it('pull does not load the encoders when the recorder has nothing to encode', async () => {
@@ -102,10 +124,10 @@ describe('CLI start-up loads only what the command uses', () => {
     ]);
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).find((e) => e.type === 'summary')).toMatchObject({ synced: 0, failed: 0 });
-    expect(urls.some((u) => u.endsWith('/engine/engine.js'))).toBe(true);
+    expect(urls).toContain('main/sync/engine/engine.ts');
     expect([...packages]).not.toContain('axios');
     expect([...packages]).not.toContain('conf');
-    expect(urls.filter((u) => u.endsWith('/cloud/client.js'))).toEqual([]);
+    expect(urls).not.toContain('main/sync/cloud/client.ts');
   });
 
   it('--version prints the version without loading any command', async () => {
@@ -117,6 +139,7 @@ describe('CLI start-up loads only what the command uses', () => {
       expect(r.code).toBe(0);
       expect(r.stdout.trim()).toBe(pkg.version);
       expect(urls.filter((u) => u.includes('/cli/commands/'))).toEqual([]);
+      expect(urls).toContain('main/cli/index.ts');
       expect([...packages]).not.toContain('zod');
     }
   });

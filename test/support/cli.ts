@@ -16,8 +16,8 @@ export interface CliResult {
 const bin = path.join(root, 'bin/plaud-sync.js');
 
 /**
- * The compiled CLI (bin/plaud-sync.js -> dist/) starts in a fraction of the time tsx needs, which
- * matters for tests that start it many times; call buildCli() first so dist/ matches the sources.
+ * The built CLI (bin/plaud-sync.js -> dist/cli/, one esbuild bundle) starts in a fraction of the time tsx needs,
+ * which matters for tests that start it many times; call buildCli() first so dist/ matches the sources.
  */
 export async function buildCli(): Promise<void> {
   const res = await collect(

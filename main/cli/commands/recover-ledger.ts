@@ -30,9 +30,7 @@ export function register(program: Command): void {
         // A ledger folder that is gone entirely is rebuilt from the library alone.
         fs.mkdirSync(ledgerDir(stateDir), { recursive: true, mode: 0o700 });
         recovered = await recoverLedger(ledgerDir(stateDir));
-        const libraryDir = path.resolve(
-          flags.library ?? readSettings(stateDir, defaultLibraryDir()).libraryDir,
-        );
+        const libraryDir = path.resolve(flags.library ?? readSettings(stateDir, defaultLibraryDir()).libraryDir);
         const ledger = await openLedger(ledgerDir(stateDir));
         try {
           const known = new KnownDevices(stateDir);
