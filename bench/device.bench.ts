@@ -68,6 +68,8 @@ interface Ctx {
   run: number;
   /** CPU seconds of `plaud-sync pull --help`: Node plus the pull command's modules, no work. */
   startupCpu: number;
+  /** Median CPU seconds of `cp -r` + `md5sum`, unthrottled (set by the unthrottled pull rounds). */
+  cpMd5Cpu?: number;
 }
 
 /** A fresh, cold recorder for one timed run; `fn` gets its mount point. */
@@ -148,6 +150,7 @@ async function pullVsCp(ctx: Ctx, speed: { label: string; rate?: number }): Prom
     const cpuRatios = rounds.map((r) => r.pull.cpu / r.cpMd5!.cpu);
     const pullCpu = median(rounds.map((r) => r.pull.cpu));
     const baseCpu = median(rounds.map((r) => r.cpMd5!.cpu));
+    ctx.cpMd5Cpu = baseCpu;
     console.log(
       `  CPU, unthrottled: pull ${pullCpu.toFixed(2)} s vs cp -r + md5sum ${baseCpu.toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} (target <= 2.0); without the CLI's start-up (${ctx.startupCpu.toFixed(2)} s): ${((pullCpu - ctx.startupCpu) / baseCpu).toFixed(2)} [load ${await load()}]`,
     );
@@ -234,6 +237,54 @@ async function syncVsBaselines(
     );
   }
   emu.uploadThrottle.setRate(0);
+}
+
+/**
+ * The app's CPU per pull, unthrottled: the engine and device monitor already running in this process (as in the
+ * app, which starts once, not per recorder), no account (nothing uploads). CPU of this whole process from the
+ * mount until every recording is verified in the library, against `cp -r` + `md5sum` of the same files.
+ */
+async function enginePullCpu(ctx: Ctx): Promise<void> {
+  const samples: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const state = path.join(ctx.work, `ecpu-state-${ctx.run++}`);
+    const root = path.join(ctx.work, `ecpu-media-${ctx.run}`);
+    await fs.mkdir(root, { recursive: true });
+    const engine = new SyncEngine({
+      stateDir: state,
+      settings: { ...defaultSettings(path.join(state, 'lib')), credentials: { kind: 'none' } },
+      secrets: new MemorySecretStore({}),
+      watcher: monitorPort(new DeviceMonitor({ mountRoots: [root], usb: false })),
+    });
+    await engine.start();
+    await dropCaches();
+    let done = false;
+    const off = engine.onState((st) => {
+      done ||= st.devices.some((d) => d.pull.state === 'done' && d.pull.bytesDone > 0);
+    });
+    const rec = await startNbdRecorder({ image: ctx.image, mountPoint: path.join(root, 'PLAUD_NOTE') });
+    // Counted from the mount on: starting nbdkit, nbdfuse and fusefat (forks of this process) is the model's cost.
+    // The watcher's 100 ms debounce keeps the engine from starting before this line.
+    const c0 = process.cpuUsage();
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      if (!done) throw new Error('the engine did not finish pulling within 120 s of the mount');
+      await engine.whenIdle();
+      const c = process.cpuUsage(c0);
+      samples.push((c.user + c.system) / 1e6);
+    } finally {
+      off();
+      await engine.stop();
+      await rec.cleanup();
+      await fs.rm(state, { recursive: true, force: true });
+    }
+  }
+  const cpu = median(samples);
+  const base = ctx.cpMd5Cpu;
+  console.log(
+    `  CPU of the app's pull (engine already running, unthrottled): ${cpu.toFixed(2)} s (median of ${ROUNDS}: ${samples.map((x) => x.toFixed(2)).join(', ')})${base ? `; / (cp -r + md5sum ${base.toFixed(2)} s) = ${(cpu / base).toFixed(2)}` : ''} [load ${await load()}]`,
+  );
 }
 
 /** The app's path (device monitor + engine, in this process): volume mounted -> first byte pulled. */
@@ -324,6 +375,7 @@ export async function run(): Promise<void> {
     await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
     await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);
     await mountToFirstByte(ctx, emu, 30 * MB);
+    await enginePullCpu(ctx);
   } finally {
     await emu.stop();
     await fs.rm(work, { recursive: true, force: true }).catch(() => {});
