@@ -240,6 +240,27 @@ async function syncVsBaselines(
 }
 
 /**
+ * The engine and device monitor as the app runs them, in this process, watching a fresh mount root; with the
+ * emulator's account when given, otherwise none (nothing uploads).
+ */
+async function startAppEngine(ctx: Ctx, tag: string, emu?: Emulator) {
+  const state = path.join(ctx.work, `${tag}-state-${ctx.run++}`);
+  const root = path.join(ctx.work, `${tag}-media-${ctx.run}`);
+  await fs.mkdir(root, { recursive: true });
+  const lib = defaultSettings(path.join(state, 'lib'));
+  const engine = new SyncEngine({
+    stateDir: state,
+    settings: emu
+      ? { ...lib, apiBase: emu.baseUrl, credentials: { kind: 'token' } }
+      : { ...lib, credentials: { kind: 'none' } },
+    secrets: new MemorySecretStore(emu ? { apiToken: emu.token } : {}),
+    watcher: monitorPort(new DeviceMonitor({ mountRoots: [root], usb: false })),
+  });
+  await engine.start();
+  return { engine, state, root };
+}
+
+/**
  * The app's CPU per pull, unthrottled: the engine and device monitor already running in this process (as in the
  * app, which starts once, not per recorder), no account (nothing uploads). CPU of this whole process from the
  * mount until every recording is verified in the library, against `cp -r` + `md5sum` of the same files.
@@ -247,16 +268,7 @@ async function syncVsBaselines(
 async function enginePullCpu(ctx: Ctx): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const state = path.join(ctx.work, `ecpu-state-${ctx.run++}`);
-    const root = path.join(ctx.work, `ecpu-media-${ctx.run}`);
-    await fs.mkdir(root, { recursive: true });
-    const engine = new SyncEngine({
-      stateDir: state,
-      settings: { ...defaultSettings(path.join(state, 'lib')), credentials: { kind: 'none' } },
-      secrets: new MemorySecretStore({}),
-      watcher: monitorPort(new DeviceMonitor({ mountRoots: [root], usb: false })),
-    });
-    await engine.start();
+    const { engine, state, root } = await startAppEngine(ctx, 'ecpu');
     await dropCaches();
     let done = false;
     const off = engine.onState((st) => {
@@ -291,16 +303,7 @@ async function enginePullCpu(ctx: Ctx): Promise<void> {
 async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const state = path.join(ctx.work, `fb-state-${ctx.run++}`);
-    const root = path.join(ctx.work, `fb-media-${ctx.run}`);
-    await fs.mkdir(root, { recursive: true });
-    const engine = new SyncEngine({
-      stateDir: state,
-      settings: { ...defaultSettings(path.join(state, 'lib')), apiBase: emu.baseUrl, credentials: { kind: 'token' } },
-      secrets: new MemorySecretStore({ apiToken: emu.token }),
-      watcher: monitorPort(new DeviceMonitor({ mountRoots: [root], usb: false })),
-    });
-    await engine.start();
+    const { engine, state, root } = await startAppEngine(ctx, 'fb', emu);
     let firstByteAt = 0;
     const off = engine.onState((st) => {
       if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
