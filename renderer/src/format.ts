@@ -63,7 +63,7 @@ export function parseDateInput(v: string, endOfDay = false): number | undefined 
 
 /**
  * The first sentence of an engine message, without its parenthesised technical detail: "Finishing the upload of
- * X did not get an answer after 6 tries (… HTTP 500 …). It will be retried …" -> "Finishing the upload of X did not get
+ * X did not get an answer after 6 tries (… HTTP 500 …). A retry finishes …" -> "Finishing the upload of X did not get
  * an answer after 6 tries." A row has room for one sentence; the whole text stays in the Problems tab's Details.
  */
 export function shortReason(message: string): string {

@@ -49,6 +49,45 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     }
   });
 
+  it('a server that keeps failing (HTTP 503): push says to run it again, not that it will be retried', async () => {
+    const file = await recording();
+    ctx.emu.faults.customAnswer('presign', { status: 503, body: '{"detail":"down"}', times: 50 });
+    const r = await run(
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--sn',
+      '880000000000000001',
+      '--json',
+      '--state-dir',
+      path.join(ctx.dir, 'state-503'),
+    );
+    expect(r.code).toBe(1);
+    const line = lines(r.out)[0]!;
+    expect(line).toMatchObject({ file, reason: 'start-failed' });
+    expect(String(line.error)).toMatch(/had a problem \(HTTP 503\).*Run the same push again to retry it\.$/);
+    expect(r.err).not.toMatch(/will be retried/);
+    expect(ctx.emu.files()).toHaveLength(0);
+    // And it is true: once the server is back, the same push uploads it.
+    ctx.emu.faults.clear();
+    const again = await run(
+      file,
+      '--api-base',
+      ctx.emu.baseUrl,
+      '--token',
+      ctx.emu.token,
+      '--sn',
+      '880000000000000001',
+      '--json',
+      '--state-dir',
+      path.join(ctx.dir, 'state-503'),
+    );
+    expect(again.code, again.err).toBe(0);
+    expect(ctx.emu.files()).toHaveLength(1);
+  }, 90_000);
+
   it('after a complete-upload that never got an answer, the next push finishes the same upload: one cloud file', async () => {
     const file = await recording();
     const state = path.join(ctx.dir, 'state-a');
@@ -69,6 +108,9 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     const first = await run(...args);
     expect(first.code).toBe(1);
     expect(lines(first.out)[0]).toMatchObject({ reason: 'complete-unknown' });
+    // Nothing retries a one-off push by itself: the message says what does, and promises nothing else.
+    expect(String(lines(first.out)[0]!.error)).toMatch(/A retry finishes this same upload.*Run the same push again/);
+    expect(first.err).not.toMatch(/will be retried/);
     expect(ctx.emu.files()).toHaveLength(1); // it did take effect, once
     const journal = await fs.readdir(path.join(state, 'push'));
     expect(journal.filter((f) => f.endsWith('.json'))).toHaveLength(1);

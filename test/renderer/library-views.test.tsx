@@ -285,7 +285,7 @@ describe('Activity: one state per item, named for the user', () => {
       item('r7', 'waiting-retry', {
         nextRetryAt: now + 30_000,
         error:
-          'Finishing the upload of 2026-04-05 14.52 Note.opus did not get an answer after 6 tries (Finishing the upload (complete-upload): server error (HTTP 500) (server said: {"detail":"boom"})). It will be retried.',
+          'Finishing the upload of 2026-04-05 14.52 Note.opus did not get an answer after 6 tries (Finishing the upload (complete-upload): server error (HTTP 500) (server said: {"detail":"boom"})). A retry finishes this same upload, so no duplicate is created.',
       }),
       item('r8', 'failed', { error: 'The file in the library is damaged.' }),
       item('r9', 'cancelled'),

@@ -298,9 +298,11 @@ export async function push(files: string[], opts: PushOptions, env: NodeJS.Proce
           continue;
         }
         logger.warn('push failed', { file, err });
-        if (err instanceof UploadError) fail(file, err.message, err.reason);
+        // Nothing retries a one-off push by itself: say what will (its journal resumes the same upload).
+        const again = ' Run the same push again to retry it.';
+        if (err instanceof UploadError) fail(file, err.message + (err.retryable ? again : ''), err.reason);
         else if (err instanceof ProbeError) fail(file, err.message, 'bad-file');
-        else if (err instanceof CloudError) fail(file, err.message, err.kind);
+        else if (err instanceof CloudError) fail(file, err.message + (err.retryable ? again : ''), err.kind);
         else fail(file, (err as Error).message ?? String(err), 'error');
         if (err instanceof UploadError && err.reason === 'auth') break; // every other file would fail the same way
       } finally {

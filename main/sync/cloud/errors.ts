@@ -121,7 +121,8 @@ export function statusError(
   if (status >= 500) {
     return new CloudError(
       'server',
-      `${what}: the Plaud server had a problem (HTTP ${status})${tail}. It will be retried.`,
+      // No promise of a retry here: the engine retries (and says so in its problem), a one-off `push` does not.
+      `${what}: the Plaud server had a problem (HTTP ${status})${tail}.`,
       { status, operation: what, retryAfterMs },
     );
   }

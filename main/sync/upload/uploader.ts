@@ -695,7 +695,7 @@ export class MultipartUploader {
         if (attempt >= this.maxApiTries) {
           throw new UploadError(
             'complete-unknown',
-            `Finishing the upload of ${name} did not get an answer after ${attempt} tries (${err.message}). It will be retried for the same upload, so no duplicate is created.`,
+            `Finishing the upload of ${name} did not get an answer after ${attempt} tries (${err.message}). A retry finishes this same upload, so no duplicate is created.`,
             true,
             structuredClone(state),
             { cause: err },
