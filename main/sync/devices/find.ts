@@ -24,11 +24,15 @@ export interface ProbeOptions {
   /** Windows: a recorder was just seen on USB, and the drive letters known before it. */
   usbAttachSeen?: boolean;
   knownDrives?: ReadonlySet<string>;
+  /** An earlier answer to use instead of probing this entry again (the DeviceMonitor's follow-up passes). */
+  reuse?: (mountPath: string) => ProbeResult | undefined;
 }
 
 export interface ProbedEntry {
   mountPath: string;
   result: ProbeResult;
+  /** The result is an earlier answer (`reuse`), not a new probe. */
+  reused?: boolean;
 }
 
 /** The roots to look at: on Windows, only removable drive letters (or the one a USB attach points at). */
@@ -63,10 +67,11 @@ export async function probeMountRoots(mountRoots: readonly string[], opts: Probe
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   };
-  const probe = async (mountPath: string): Promise<ProbedEntry> => ({
-    mountPath,
-    result: await prober.probe(mountPath, probeOpts),
-  });
+  const probe = async (mountPath: string): Promise<ProbedEntry> => {
+    const earlier = opts.reuse?.(mountPath);
+    if (earlier) return { mountPath, result: earlier, reused: true };
+    return { mountPath, result: await prober.probe(mountPath, probeOpts) };
+  };
   const roots = await rootsToProbe(mountRoots, opts);
   const perRoot = await Promise.all(
     roots.map(async (root) => {

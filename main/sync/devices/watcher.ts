@@ -2,10 +2,13 @@
 //
 // Sources of a rescan, cheapest first:
 //  - fs.watch (inotify / FSEvents / ReadDirectoryChangesW) on each mount root folder: a volume folder appearing or
-//    vanishing. A mount over an existing folder makes no event, so every event also schedules two follow-up
-//    rescans a moment later (the OS creates the folder, then mounts on it). Not chokidar: it stats every entry of
-//    the root, and a stat of a hung volume's mount point never returns (nor lets our process exit). A root is
-//    watched only once it has answered a probe, and bare drive letters are not watched (each is a volume itself).
+//    vanishing. A mount over an existing folder makes no event, so every event also schedules follow-up rescans a
+//    moment later (the OS creates the folder, then mounts on it). A follow-up looks again only at what has not
+//    answered as a recorder since the event: each probe is a child process, and spawning one costs the main
+//    process tens of milliseconds of CPU, while the recorder just found is being copied. Not chokidar: it stats
+//    every entry of the root, and a stat of a hung volume's mount point never returns (nor lets our process exit).
+//    A root is watched only once it has answered a probe, and bare drive letters are not watched (each is a volume
+//    itself).
 //  - a USB attach of a recorder (usb.ts): rescan now and again while the volume is being mounted; supplies the USB
 // serial.
 //  - a slow fallback timer (>= 10 s) for whatever the two above miss (network shares, exotic automounters).
@@ -24,7 +27,7 @@ import type { DeviceInfo } from '../types.js';
 import { nullLogger, type Logger } from '../log.js';
 import { identifyVolume, type IdentifyOptions } from './identify.js';
 import { looksLikeRecorder, probeMountRoots } from './find.js';
-import { sharedProber, type VolumeProber } from './probe.js';
+import { sharedProber, type ProbeResult, type VolumeProber } from './probe.js';
 import { UsbWatcher, type UsbAttach } from './usb.js';
 import { driveLetterOf, listWindowsDrives, type DriveInfo } from './windows-drives.js';
 
@@ -85,6 +88,12 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private debounce: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private dirty = false;
+  /** A full pass (probe everything) was asked for and has not started yet; otherwise a pass is a follow-up. */
+  private wantFull = false;
+  /** When the last folder or USB event came (follow-up passes trust answers newer than this). */
+  private lastEventAt = 0;
+  /** mountPath -> its latest probe that answered, and when (a root, or an entry with a recorder's MODEL.txt). */
+  private readonly answered = new Map<string, { at: number; result: ProbeResult }>();
   private stopped = true;
   /** mountPath -> device currently reported attached. */
   private readonly attached = new Map<string, DeviceInfo>();
@@ -161,6 +170,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   /** Rescan soon (coalesced); with followUps, again a little later to catch a mount that lands after its folder. */
   private schedule(followUps: boolean): void {
     if (this.stopped) return;
+    if (followUps) this.lastEventAt = Date.now();
     if (this.debounce) clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
@@ -170,15 +180,19 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
       for (const ms of this.opts.followUpMs) {
         const t = setTimeout(() => {
           this.timers.delete(t);
-          void this.rescan();
+          void this.rescan('follow-up');
         }, ms);
         this.timers.add(t);
       }
     }
   }
 
-  /** Look at every mount root now. Concurrent calls share one pass (and trigger one more if asked meanwhile). */
-  rescan(): Promise<void> {
+  /**
+   * Look at every mount root now. Concurrent calls share one pass (and trigger one more if asked meanwhile). A
+   * follow-up pass (after an event) skips the probes of the roots and recorders that answered since that event.
+   */
+  rescan(kind: 'full' | 'follow-up' = 'full'): Promise<void> {
+    if (kind === 'full') this.wantFull = true;
     if (this.running) {
       this.dirty = true;
       return this.running;
@@ -187,7 +201,9 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
       try {
         do {
           this.dirty = false;
-          await this.pass();
+          const full = this.wantFull;
+          this.wantFull = false;
+          await this.pass(full);
         } while (this.dirty && !this.stopped);
       } catch (err) {
         this.log.warn('device rescan failed', { err });
@@ -254,9 +270,18 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     return drives;
   }
 
-  private async pass(): Promise<void> {
+  /** An answer a follow-up pass may reuse instead of probing again: newer than the last event; a root or a recorder. */
+  private reusable(mountPath: string): ProbeResult | undefined {
+    const a = this.answered.get(mountPath);
+    if (!a || a.at <= this.lastEventAt) return undefined;
+    return this.roots.includes(mountPath) || this.attached.has(mountPath) ? a.result : undefined;
+  }
+
+  private async pass(full: boolean): Promise<void> {
     const seen = new Set<string>();
+    const startedAt = Date.now();
     const entries = await probeMountRoots(this.roots, {
+      ...(full ? {} : { reuse: (mountPath: string) => this.reusable(mountPath) }),
       prober: this.prober,
       logger: this.log,
       platform: this.platform,
@@ -266,6 +291,14 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
       ...(this.probeTimeoutMs !== undefined ? { timeoutMs: this.probeTimeoutMs } : {}),
     });
     if (this.stopped) return;
+    for (const e of entries) {
+      if (e.result.state === 'answered' && (this.roots.includes(e.mountPath) || looksLikeRecorder(e.result)))
+        this.answered.set(e.mountPath, {
+          at: e.reused ? this.answered.get(e.mountPath)!.at : startedAt,
+          result: e.result,
+        });
+      else this.answered.delete(e.mountPath);
+    }
     this.watchRoots(entries.filter((e) => e.result.state === 'answered').map((e) => e.mountPath));
     await Promise.all(
       entries.map(async ({ mountPath, result }) => {
