@@ -9,8 +9,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyProject } from './project-copy.js';
 
-const repo = path.resolve(__dirname, '../..');
 let tmp: string;
 let copy: string;
 
@@ -37,11 +37,7 @@ function run(args: string[], cwd = copy) {
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'plaud-attack5-build-'));
   copy = path.join(tmp, 'my projects', 'plaud sync');
-  await fs.mkdir(copy, { recursive: true });
-  for (const p of ['package.json', 'tsconfig.json', 'tsconfig.base.json', 'scripts', 'main', 'bin']) {
-    await fs.cp(path.join(repo, p), path.join(copy, p), { recursive: true });
-  }
-  await fs.symlink(await fs.realpath(path.join(repo, 'node_modules')), path.join(copy, 'node_modules'));
+  await copyProject(copy);
   // What the tsc build left before the bundle: dist/cli/index.js importing module files beside it.
   await fs.mkdir(path.join(copy, 'dist/cli/commands'), { recursive: true });
   await fs.mkdir(path.join(copy, 'dist/sync'), { recursive: true });
