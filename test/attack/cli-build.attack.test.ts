@@ -83,3 +83,13 @@ it('the bundle built from a folder with spaces over an old tsc dist/ runs: --ver
   expect(bad.stderr).toMatch(/wav/);
   expect(bad.stderr).not.toMatch(/old tsc build|old module file|\n\s+at /);
 }, 120_000);
+
+it('a checkout that was never built (npm install --ignore-scripts) says how to build, not "Cannot find module"', async () => {
+  const bare = path.join(tmp, 'never built');
+  await copyProject(bare);
+  const res = run(['bin/plaud-sync.js', 'devices'], bare);
+  expect(res.status).toBe(1);
+  expect(res.stderr).toContain(`plaud-sync is not built: ${path.join(bare, 'dist/cli/index.js')} is missing.`);
+  expect(res.stderr).toContain('Run "npm run build" in');
+  expect(res.stderr).not.toMatch(/Cannot find module/);
+}, 60_000);
