@@ -26,6 +26,7 @@ describe.skipIf(!!noFuse)('watch after its program files were replaced', () => {
   let mount: FatMount | undefined;
   let tmp: string;
   let copy: string;
+  let watched = '';
 
   beforeAll(async () => {
     emu = await startEmulator();
@@ -99,6 +100,7 @@ describe.skipIf(!!noFuse)('watch after its program files were replaced', () => {
       child.kill('SIGTERM');
     }
     const res = await done;
+    watched = res.stdout;
     expect(res.code, res.stderr).toBe(0);
     const text = res.stdout;
     expect(text).toMatch(/program files is missing \(was it updated while running\?\), so nothing can be uploaded/);
@@ -109,4 +111,16 @@ describe.skipIf(!!noFuse)('watch after its program files were replaced', () => {
     const lib = await fs.readdir(path.join(tmp, 'lib'), { recursive: true });
     expect(lib.some((f) => String(f).endsWith('.opus'))).toBe(true);
   }, 180_000);
+
+  // KNOWN: the upload failure is still raised as "retried by itself" (level retrying) and retried until the attempts
+  // run out, though Node keeps the failed import and no retry before a restart can succeed. Needs upload-queue.ts
+  // (onUploadError) to treat an error whose cause has code ERR_MODULE_NOT_FOUND as not retryable (nextTryAt null).
+  it.fails('asks the user to act (restart) rather than promising a retry that cannot succeed', () => {
+    const failed = jsonLines(watched)
+      .filter((e) => e.type === 'problem')
+      .map((e) => e.problem as { code: string; level: string; detail?: string })
+      .filter((p) => /nothing can be uploaded/.test(p.detail ?? ''));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const p of failed) expect(p.level).toBe('needs-you');
+  });
 });
