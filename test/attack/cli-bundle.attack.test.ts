@@ -118,7 +118,17 @@ describe.skipIf(!!noFuse)('the bundled CLI on a real FAT recorder', () => {
     const outputs: CliResult[] = [];
     try {
       const res = await runCli(
-        ['sync', '--mount-root', root, '--state-dir', state, '--library', path.join(tmp, 'lib-sync'), '--json'],
+        [
+          'sync',
+          '--mount-root',
+          root,
+          '--state-dir',
+          state,
+          '--library',
+          path.join(tmp, 'lib-sync'),
+          '--json',
+          '--verbose',
+        ],
         { compiled: true, env: { ...clean, PLAUD_API_TOKEN: emu.token, PLAUD_API_BASE: emu.baseUrl } },
       );
       outputs.push(res);
@@ -141,6 +151,8 @@ describe.skipIf(!!noFuse)('the bundled CLI on a real FAT recorder', () => {
     }
     const texts = [...outputs.flatMap((o) => [o.stdout, o.stderr])];
     for (const f of await filesUnder(state)) texts.push(await fs.readFile(f, 'latin1'));
+    // The log on stderr (--verbose) was written: the check below looks at something.
+    expect(outputs[0]!.stderr.length).toBeGreaterThan(200);
     for (const t of texts) expect(t).not.toContain(emu.token.slice(0, 12));
   }, 180_000);
 });
