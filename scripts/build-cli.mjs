@@ -59,6 +59,8 @@ const result = await build({
 // Tests build the CLI from several processes at once while others run it: each file is replaced in one rename, and
 // one with the same bytes is left alone, so a CLI starting meanwhile never reads a half-written chunk. (Chunk names
 // carry a content hash, so a rebuild of changed sources adds files rather than rewriting the ones in use.)
+// A file is put in place only after every chunk it imports: esbuild lists index.js and each command before the
+// shared chunks, and a CLI started between the two would find the new index.js and no chunk for it.
 function put(file, bytes) {
   try {
     if (fs.readFileSync(file).equals(bytes)) return;
@@ -70,5 +72,16 @@ function put(file, bytes) {
   fs.writeFileSync(tmp, bytes);
   fs.renameSync(tmp, file);
 }
-for (const f of result.outputFiles) put(f.path, Buffer.from(f.contents));
+const byPath = new Map(result.outputFiles.map((f) => [f.path, f]));
+const written = new Set();
+function putAfterImports(file) {
+  if (written.has(file)) return;
+  written.add(file);
+  const meta = result.metafile.outputs[path.relative(root, file).split(path.sep).join('/')];
+  for (const imp of meta?.imports ?? []) if (!imp.external) putAfterImports(path.resolve(root, imp.path));
+  const out = byPath.get(file);
+  if (out) put(out.path, Buffer.from(out.contents));
+}
+for (const f of result.outputFiles) if (f.path.endsWith('.map')) put(f.path, Buffer.from(f.contents));
+for (const f of result.outputFiles) putAfterImports(f.path);
 put(path.join(outdir, 'meta.json'), Buffer.from(JSON.stringify(result.metafile)));

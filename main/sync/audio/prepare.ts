@@ -96,7 +96,16 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
   const fromWav =
     (path: string): Producer =>
     async (w) => {
-      const { encodeWavToMp3, encodeWavToOggOpus } = await import('./encode.js');
+      const { encodeWavToMp3, encodeWavToOggOpus } = await import('./encode.js').catch((err: unknown) => {
+        // Loaded long after start: a `watch` running for days may find its program files replaced by an update.
+        const why = err instanceof Error ? err.message : String(err);
+        if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+        throw new Error(
+          `Part of Plaud Sync's program files is missing (was it updated while running?), so the WAV cannot be ` +
+            `encoded: restart plaud-sync (or the app), and reinstall it if this persists. (${why})`,
+          { cause: err },
+        );
+      });
       return format === 'mp3' ? encodeWavToMp3(path, w, { signal }) : encodeWavToOggOpus(path, w, { signal });
     };
 

@@ -35,6 +35,10 @@ export function createCloudPort(opts: {
           uploader: new MultipartUploader(client, { concurrency: opts.concurrency, logger: opts.logger }),
         };
       },
+      // Node keeps a failed import for the life of the process, so this stays until a restart (the message says so).
+      (err: unknown) => {
+        throw notLoaded(err);
+      },
     ));
   return {
     apiBase,
@@ -52,6 +56,21 @@ export function createCloudPort(opts: {
       }
     },
   };
+}
+
+/**
+ * The HTTP client is loaded long after start: a `watch` running for days finds its program files replaced by an
+ * update (npm install -g) and the file it needs gone. Said plainly, with what to do, and with what Node said.
+ */
+function notLoaded(err: unknown): Error {
+  const why = err instanceof Error ? err.message : String(err);
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND')
+    return new Error(`Loading the upload code failed (${why}).`, { cause: err });
+  return new Error(
+    `Part of Plaud Sync's program files is missing (was it updated while running?), so nothing can be uploaded: ` +
+      `restart plaud-sync (or the app), and reinstall it if this persists. (${why})`,
+    { cause: err },
+  );
 }
 
 /** Any HTTP answer from the API host, within 5 s. */
