@@ -112,10 +112,9 @@ describe.skipIf(!!noFuse)('watch after its program files were replaced', () => {
     expect(lib.some((f) => String(f).endsWith('.opus'))).toBe(true);
   }, 180_000);
 
-  // KNOWN: the upload failure is still raised as "retried by itself" (level retrying) and retried until the attempts
-  // run out, though Node keeps the failed import and no retry before a restart can succeed. Needs upload-queue.ts
-  // (onUploadError) to treat an error whose cause has code ERR_MODULE_NOT_FOUND as not retryable (nextTryAt null).
-  it.fails('asks the user to act (restart) rather than promising a retry that cannot succeed', () => {
+  // Node keeps the failed import, so no retry before a restart can succeed: the upload queue treats an error whose
+  // cause is ERR_MODULE_NOT_FOUND as not retryable, and the problem asks the user to act.
+  it('asks the user to act (restart) rather than promising a retry that cannot succeed', () => {
     const failed = jsonLines(watched)
       .filter((e) => e.type === 'problem')
       .map((e) => e.problem as { code: string; level: string; detail?: string })

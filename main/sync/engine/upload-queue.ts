@@ -415,7 +415,19 @@ export class UploadQueue {
       this.goOffline(message);
       return;
     }
-    const retryable = err instanceof UploadError ? err.retryable : cloudErr ? cloudErr.retryable : true;
+    // Program files replaced while we run (an update): Node keeps a failed import for the life of the process, so
+    // no retry can succeed before a restart, and the user is asked to act (the message says restart).
+    const codeOf = (e: unknown) => (e as { code?: unknown } | null | undefined)?.code;
+    const programFilesMissing = [err, cause, (err as { cause?: unknown } | null)?.cause].some(
+      (e) => codeOf(e) === 'ERR_MODULE_NOT_FOUND',
+    );
+    const retryable = programFilesMissing
+      ? false
+      : err instanceof UploadError
+        ? err.retryable
+        : cloudErr
+          ? cloudErr.retryable
+          : true;
     const attempts = r.attempts + 1;
     // The server's wait travels on the cloud error, also when an UploadError wraps it.
     const retryAfterMs = cloudErr?.retryAfterMs;
