@@ -38,6 +38,19 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     ]);
     return file;
   }
+  /** push of one file to the emulator for one recorder, with its journal in `state`, JSON output. */
+  const pushArgs = (file: string, state: string) => [
+    file,
+    '--api-base',
+    ctx.emu.baseUrl,
+    '--token',
+    ctx.emu.token,
+    '--sn',
+    '880000000000000001',
+    '--json',
+    '--state-dir',
+    state,
+  ];
   beforeAll(() => {
     for (const k of ENV_KEYS) delete process.env[k];
   });
@@ -52,18 +65,8 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
   it('a server that keeps failing (HTTP 503): push says to run it again, not that it will be retried', async () => {
     const file = await recording();
     ctx.emu.faults.customAnswer('presign', { status: 503, body: '{"detail":"down"}', times: 50 });
-    const r = await run(
-      file,
-      '--api-base',
-      ctx.emu.baseUrl,
-      '--token',
-      ctx.emu.token,
-      '--sn',
-      '880000000000000001',
-      '--json',
-      '--state-dir',
-      path.join(ctx.dir, 'state-503'),
-    );
+    const args = pushArgs(file, path.join(ctx.dir, 'state-503'));
+    const r = await run(...args);
     expect(r.code).toBe(1);
     const line = lines(r.out)[0]!;
     expect(line).toMatchObject({ file, reason: 'start-failed' });
@@ -72,18 +75,7 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
     expect(ctx.emu.files()).toHaveLength(0);
     // And it is true: once the server is back, the same push uploads it.
     ctx.emu.faults.clear();
-    const again = await run(
-      file,
-      '--api-base',
-      ctx.emu.baseUrl,
-      '--token',
-      ctx.emu.token,
-      '--sn',
-      '880000000000000001',
-      '--json',
-      '--state-dir',
-      path.join(ctx.dir, 'state-503'),
-    );
+    const again = await run(...args);
     expect(again.code, again.err).toBe(0);
     expect(ctx.emu.files()).toHaveLength(1);
   }, 90_000);
@@ -91,18 +83,7 @@ describe.skipIf(!hasFfmpeg)('push journal', () => {
   it('after a complete-upload that never got an answer, the next push finishes the same upload: one cloud file', async () => {
     const file = await recording();
     const state = path.join(ctx.dir, 'state-a');
-    const args = [
-      file,
-      '--api-base',
-      ctx.emu.baseUrl,
-      '--token',
-      ctx.emu.token,
-      '--sn',
-      '880000000000000001',
-      '--json',
-      '--state-dir',
-      state,
-    ];
+    const args = pushArgs(file, state);
     // Every completion takes effect on the server, then the connection drops: the client never learns it worked.
     ctx.emu.faults.failCompleteAfter({ times: 6 });
     const first = await run(...args);

@@ -55,17 +55,21 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
   while (!cond() && Date.now() < deadline) await sleep(25);
 }
 
+/** The volume appears in one step (one folder event), as an automounter's mount does; resolves once attached. */
+async function plugIn(attached: DeviceInfo[]): Promise<void> {
+  const staging = path.join(tmp, 'staging');
+  await fs.mkdir(staging);
+  await layOutRecorder(staging, RECORDER);
+  await fs.rename(staging, path.join(root, 'PLAUD_NOTE'));
+  await until(() => attached.length > 0, 10_000);
+}
+
 describe('follow-up rescans', () => {
   it('do not probe again a recorder that answered since the event, nor its mount root', async () => {
     const prober = new CountingProber();
     const { attached, started } = startMonitor(prober);
     await started;
-    // The volume appears in one step (one folder event), as an automounter's mount does.
-    const staging = path.join(tmp, 'staging');
-    await fs.mkdir(staging);
-    await layOutRecorder(staging, RECORDER);
-    await fs.rename(staging, path.join(root, 'PLAUD_NOTE'));
-    await until(() => attached.length > 0, 10_000);
+    await plugIn(attached);
     expect(attached.map((d) => d.sn)).toEqual([TEST_SERIAL]);
     await sleep(1500); // every follow-up has run
     // Once by the event's own pass; the three follow-ups reused that answer. (Before: four times.)
@@ -96,11 +100,7 @@ describe('follow-up rescans', () => {
     const prober = new CountingProber();
     const { attached, started } = startMonitor(prober);
     await started;
-    const staging = path.join(tmp, 'staging');
-    await fs.mkdir(staging);
-    await layOutRecorder(staging, RECORDER);
-    await fs.rename(staging, path.join(root, 'PLAUD_NOTE'));
-    await until(() => attached.length > 0, 10_000);
+    await plugIn(attached);
     await sleep(1500);
     const before = prober.counts.get(path.join(root, 'PLAUD_NOTE'))!;
     await fs.mkdir(path.join(root, 'OTHER')); // another folder event
