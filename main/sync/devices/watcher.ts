@@ -92,7 +92,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private wantFull = false;
   /** When the last folder or USB event came (follow-up passes trust answers newer than this). */
   private lastEventAt = 0;
-  /** mountPath -> its latest probe that answered, and when (a root, or an entry with a recorder's MODEL.txt). */
+  /** mountPath -> its latest probe that found a recorder's MODEL.txt, and when. */
   private readonly answered = new Map<string, { at: number; result: ProbeResult }>();
   private stopped = true;
   /** mountPath -> device currently reported attached. */
@@ -270,11 +270,15 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     return drives;
   }
 
-  /** An answer a follow-up pass may reuse instead of probing again: newer than the last event; a root or a recorder. */
+  /**
+   * An answer a follow-up pass may reuse instead of probing again: from an attached recorder, newer than the last
+   * event. Anything else is probed again, a root too: a mount point given as a root (or a drive letter) is itself
+   * the volume, and its mount may be the very thing the follow-up is for.
+   */
   private reusable(mountPath: string): ProbeResult | undefined {
     const a = this.answered.get(mountPath);
     if (!a || a.at <= this.lastEventAt) return undefined;
-    return this.roots.includes(mountPath) || this.attached.has(mountPath) ? a.result : undefined;
+    return this.attached.has(mountPath) ? a.result : undefined;
   }
 
   private async pass(full: boolean): Promise<void> {
@@ -292,7 +296,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     });
     if (this.stopped) return;
     for (const e of entries) {
-      if (e.result.state === 'answered' && (this.roots.includes(e.mountPath) || looksLikeRecorder(e.result)))
+      if (looksLikeRecorder(e.result))
         this.answered.set(e.mountPath, {
           at: e.reused ? this.answered.get(e.mountPath)!.at : startedAt,
           result: e.result,
