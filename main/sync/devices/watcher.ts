@@ -92,7 +92,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   private wantFull = false;
   /** When the last folder or USB event came (follow-up passes trust answers newer than this). */
   private lastEventAt = 0;
-  /** mountPath -> its latest probe that found a recorder's MODEL.txt, and when. */
+  /** mountPath -> its latest probe that answered, and when (a root, or an entry with a recorder's MODEL.txt). */
   private readonly answered = new Map<string, { at: number; result: ProbeResult }>();
   private stopped = true;
   /** mountPath -> device currently reported attached. */
@@ -271,14 +271,17 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
   }
 
   /**
-   * An answer a follow-up pass may reuse instead of probing again: from an attached recorder, newer than the last
-   * event. Anything else is probed again, a root too: a mount point given as a root (or a drive letter) is itself
-   * the volume, and its mount may be the very thing the follow-up is for.
+   * An answer a follow-up pass may reuse instead of probing again, when newer than the last event: an attached
+   * recorder's, or a root's that holds an attached recorder (a folder of mount points, so nothing will be mounted
+   * over the root itself). Anything else is probed again, a root too: a mount point given as a root (or a drive
+   * letter) is itself the volume, and its mount may be the very thing the follow-up is for.
    */
   private reusable(mountPath: string): ProbeResult | undefined {
     const a = this.answered.get(mountPath);
     if (!a || a.at <= this.lastEventAt) return undefined;
-    return this.attached.has(mountPath) ? a.result : undefined;
+    if (this.attached.has(mountPath)) return a.result;
+    const holdsRecorder = [...this.attached.keys()].some((p) => p !== mountPath && path.dirname(p) === mountPath);
+    return this.roots.includes(mountPath) && holdsRecorder ? a.result : undefined;
   }
 
   private async pass(full: boolean): Promise<void> {
@@ -296,7 +299,7 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     });
     if (this.stopped) return;
     for (const e of entries) {
-      if (looksLikeRecorder(e.result))
+      if (e.result.state === 'answered' && (this.roots.includes(e.mountPath) || looksLikeRecorder(e.result)))
         this.answered.set(e.mountPath, {
           at: e.reused ? this.answered.get(e.mountPath)!.at : startedAt,
           result: e.result,
