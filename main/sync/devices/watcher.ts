@@ -3,12 +3,12 @@
 // Sources of a rescan, cheapest first:
 //  - fs.watch (inotify / FSEvents / ReadDirectoryChangesW) on each mount root folder: a volume folder appearing or
 //    vanishing. A mount over an existing folder makes no event, so every event also schedules follow-up rescans a
-//    moment later (the OS creates the folder, then mounts on it). A follow-up looks again only at what has not
-//    answered as a recorder since the event: each probe is a child process, and spawning one costs the main
-//    process tens of milliseconds of CPU, while the recorder just found is being copied. Not chokidar: it stats
-//    every entry of the root, and a stat of a hung volume's mount point never returns (nor lets our process exit).
-//    A root is watched only once it has answered a probe, and bare drive letters are not watched (each is a volume
-//    itself).
+//    moment later (the OS creates the folder, then mounts on it). A follow-up reuses the answers given since the
+//    event by an attached recorder and by the root holding it: each probe is a child process, and spawning one costs
+//    the main process tens of milliseconds of CPU, while the recorder just found is being copied. Not chokidar: it
+//    stats every entry of the root, and a stat of a hung volume's mount point never returns (nor lets our process
+//    exit). A root is watched only once it has answered a probe, and bare drive letters are not watched (each is a
+//    volume itself).
 //  - a USB attach of a recorder (usb.ts): rescan now and again while the volume is being mounted; supplies the USB
 // serial.
 //  - a slow fallback timer (>= 10 s) for whatever the two above miss (network shares, exotic automounters).
