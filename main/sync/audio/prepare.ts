@@ -16,6 +16,7 @@ import { inspectAsr } from './asr.js';
 import { AudioFormatError } from './errors.js';
 import { packageRawAsr } from './ogg-opus.js';
 import { errnoMeaning } from '../errno-words.js';
+import { programFilesMissing } from '../program-files.js';
 
 export interface PrepareUploadOptions {
   wavPath?: string;
@@ -97,14 +98,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
     (path: string): Producer =>
     async (w) => {
       const { encodeWavToMp3, encodeWavToOggOpus } = await import('./encode.js').catch((err: unknown) => {
-        // Loaded long after start: a `watch` running for days may find its program files replaced by an update.
-        const why = err instanceof Error ? err.message : String(err);
-        if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
-        throw new Error(
-          `Part of Plaud Sync's program files is missing (was it updated while running?), so the WAV cannot be ` +
-            `encoded: restart plaud-sync (or the app), and reinstall it if this persists. (${why})`,
-          { cause: err },
-        );
+        throw programFilesMissing(err, 'the WAV cannot be encoded') ?? err;
       });
       return format === 'mp3' ? encodeWavToMp3(path, w, { signal }) : encodeWavToOggOpus(path, w, { signal });
     };

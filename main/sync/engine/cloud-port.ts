@@ -8,6 +8,7 @@ import { acceptAccount, type Credentials } from '../cloud/credentials.js';
 import type { PlaudCloudClient } from '../cloud/client.js';
 import type { MultipartUploader, UploadHooks, UploadJob, UploadResult } from '../upload/uploader.js';
 import type { Logger } from '../log.js';
+import { programFilesMissing } from '../program-files.js';
 import type { ConnectionTestResult } from './api.js';
 
 export interface CloudPort {
@@ -37,7 +38,12 @@ export function createCloudPort(opts: {
       },
       // Node keeps a failed import for the life of the process, so this stays until a restart (the message says so).
       (err: unknown) => {
-        throw notLoaded(err);
+        throw (
+          programFilesMissing(err, 'nothing can be uploaded') ??
+          new Error(`Loading the upload code failed (${err instanceof Error ? err.message : String(err)}).`, {
+            cause: err,
+          })
+        );
       },
     ));
   return {
@@ -56,21 +62,6 @@ export function createCloudPort(opts: {
       }
     },
   };
-}
-
-/**
- * The HTTP client is loaded long after start: a `watch` running for days finds its program files replaced by an
- * update (npm install -g) and the file it needs gone. Said plainly, with what to do, and with what Node said.
- */
-function notLoaded(err: unknown): Error {
-  const why = err instanceof Error ? err.message : String(err);
-  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ERR_MODULE_NOT_FOUND')
-    return new Error(`Loading the upload code failed (${why}).`, { cause: err });
-  return new Error(
-    `Part of Plaud Sync's program files is missing (was it updated while running?), so nothing can be uploaded: ` +
-      `restart plaud-sync (or the app), and reinstall it if this persists. (${why})`,
-    { cause: err },
-  );
 }
 
 /** Any HTTP answer from the API host, within 5 s. */

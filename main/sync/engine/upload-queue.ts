@@ -15,6 +15,7 @@ import type { Credentials } from '../cloud/credentials.js';
 import { isCloudError } from '../cloud/errors.js';
 import { UploadError, type UploadState } from '../upload/uploader.js';
 import { fileMd5 } from '../upload/md5.js';
+import { ProgramFilesMissingError } from '../program-files.js';
 import type { SecretStore } from '../settings.js';
 import { probeDelayMs, retryDelayMs, type RetryPolicy } from './backoff.js';
 import { createCloudPort, type CloudPort } from './cloud-port.js';
@@ -415,19 +416,11 @@ export class UploadQueue {
       this.goOffline(message);
       return;
     }
-    // Program files replaced while we run (an update): Node keeps a failed import for the life of the process, so
-    // no retry can succeed before a restart, and the user is asked to act (the message says restart).
-    const codeOf = (e: unknown) => (e as { code?: unknown } | null | undefined)?.code;
-    const programFilesMissing = [err, cause, (err as { cause?: unknown } | null)?.cause].some(
-      (e) => codeOf(e) === 'ERR_MODULE_NOT_FOUND',
-    );
-    const retryable = programFilesMissing
-      ? false
-      : err instanceof UploadError
-        ? err.retryable
-        : cloudErr
-          ? cloudErr.retryable
-          : true;
+    // Program files replaced while we run (an update): no retry can succeed before a restart, so the user is asked
+    // to act (the message says restart).
+    const needsRestart = err instanceof ProgramFilesMissingError || cause instanceof ProgramFilesMissingError;
+    const retryable =
+      !needsRestart && (err instanceof UploadError ? err.retryable : cloudErr ? cloudErr.retryable : true);
     const attempts = r.attempts + 1;
     // The server's wait travels on the cloud error, also when an UploadError wraps it.
     const retryAfterMs = cloudErr?.retryAfterMs;
@@ -485,9 +478,9 @@ export class UploadQueue {
 
   /**
    * The playable file is the user's to move, rename, edit or delete. One gone or changed before its upload is made
-   * again from
-   * the verified originals (same name, new MD5: a session opened for the old bytes is not reused), so a tidy-up in a
-   * file manager never costs a recording. Never throws: without originals the uploader reports the missing file.
+   * again from the verified originals (same name, new MD5: a session opened for the old bytes is not reused), so a
+   * tidy-up in a file manager never costs a recording. Never throws: without originals the uploader reports the
+   * missing file.
    */
   private async playableAtHand(r: LedgerRecord): Promise<LedgerRecord> {
     const up = r.pulled?.upload;
