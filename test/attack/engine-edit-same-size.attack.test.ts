@@ -17,13 +17,7 @@ it.skipIf(!!h.noFuse)(
   'a playable file edited in place (same size) before its upload: the recording, not the edit, is uploaded',
   async () => {
     const specs: RecordingSpec[] = [{ startSec: 1_717_000_000, seconds: 2 }];
-    const dir = await h.recorder('888000000000000001', specs);
-    const { e, watcher } = await h.engine();
-    const before = h.emu.files().length;
-    await e.start();
-    e.pause();
-    await watcher.plug(dir);
-    await until(() => e.records().some((r) => r.state === 'pulled'), 30_000, 'pulled');
+    const { e, before } = await h.pulledWhilePaused('888000000000000001', specs);
     const rec = e.records()[0]!;
     const playable = rec.pulled!.upload.path;
     const original = await fs.readFile(playable);

@@ -14,13 +14,7 @@ it.skipIf(!!h.noFuse)(
   'a playable file renamed before its upload is still uploaded (or made again)',
   async () => {
     const specs: RecordingSpec[] = [{ startSec: 1_717_000_000, seconds: 2 }];
-    const dir = await h.recorder('888000000000000001', specs);
-    const { e, watcher } = await h.engine();
-    const before = h.emu.files().length;
-    await e.start();
-    e.pause();
-    await watcher.plug(dir);
-    await until(() => e.records().some((r) => r.state === 'pulled'), 30_000, 'pulled');
+    const { e, watcher, dir, before } = await h.pulledWhilePaused('888000000000000001', specs);
     const playable = e.records()[0]!.pulled!.upload.path;
     await fs.rename(playable, path.join(path.dirname(playable), 'Team meeting.opus'));
     e.resume();

@@ -106,6 +106,15 @@ describe('the lazily loaded client against the emulator', () => {
     if (s) await fs.rm(s.work, { recursive: true, force: true });
   });
 
+  /** What one upload of the job through a fresh port rejects with (undefined when it succeeds). */
+  const uploadError = () =>
+    port(emu.baseUrl, emu.token)
+      .upload(job, {}, new AbortController().signal)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
   it('tests the connection before any upload, and says plainly when the token is refused', async () => {
     const good = await port(emu.baseUrl, emu.token).testConnection();
     expect(good).toEqual({ ok: true, message: expect.stringContaining('the API token was accepted') });
@@ -124,12 +133,7 @@ describe('the lazily loaded client against the emulator', () => {
       body: (req) => JSON.stringify({ message: `bad request from ${String(req.headers.authorization)}` }),
     });
     try {
-      const err = await port(emu.baseUrl, emu.token)
-        .upload(job, {}, new AbortController().signal)
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const err = await uploadError();
       expect(err).toBeInstanceOf(UploadError);
       expect((err as UploadError).retryable).toBe(false);
       expect(isCloudError((err as UploadError).cause)).toBe(true);
@@ -148,12 +152,7 @@ describe('the lazily loaded client against the emulator', () => {
       body: '<html>oops</html>',
     });
     try {
-      const err = await port(emu.baseUrl, emu.token)
-        .upload(job, {}, new AbortController().signal)
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
+      const err = await uploadError();
       expect(err).toBeInstanceOf(UploadError);
       expect((err as UploadError).retryable).toBe(true);
       const cause = (err as UploadError).cause;

@@ -12,6 +12,7 @@ import { startEmulator, type Emulator } from './emulator/index.js';
 import { fuseUnavailableReason, makeFatImage, mountFat, type FatMount } from './fuse.js';
 import { layOutRecorder, type RecordingSpec } from './recorder.js';
 import { TestWatcher } from './test-watcher.js';
+import { until } from './until.js';
 
 export interface FatEngineHarness {
   /** Why FUSE cannot run here, or undefined. */
@@ -21,6 +22,14 @@ export interface FatEngineHarness {
   recorder(serial: string, recordings: RecordingSpec[]): Promise<string>;
   /** An engine (not started yet) against the emulator, with a fresh state folder (the library inside it). */
   engine(): Promise<{ e: SyncEngine; watcher: TestWatcher; stateDir: string }>;
+  /**
+   * A recorder with these recordings plugged into a started engine whose uploads are paused, once the first one is
+   * pulled; `before` is the emulator's file count before it started.
+   */
+  pulledWhilePaused(
+    serial: string,
+    recordings: RecordingSpec[],
+  ): Promise<{ e: SyncEngine; watcher: TestWatcher; dir: string; before: number }>;
 }
 
 export function useFatEngineHarness(name: string): FatEngineHarness {
@@ -71,6 +80,16 @@ export function useFatEngineHarness(name: string): FatEngineHarness {
       });
       engines.push(e);
       return { e, watcher, stateDir };
+    },
+    async pulledWhilePaused(serial, recordings) {
+      const dir = await this.recorder(serial, recordings);
+      const { e, watcher } = await this.engine();
+      const before = emu!.files().length;
+      await e.start();
+      e.pause();
+      await watcher.plug(dir);
+      await until(() => e.records().some((r) => r.state === 'pulled'), 30_000, 'pulled');
+      return { e, watcher, dir, before };
     },
   };
 }
