@@ -11,7 +11,8 @@
 //
 // The recorder holds what the issue measured on: 12 recordings of about 19 MB (a call among every four), 233 MB in
 // all, so a command's start-up weighs what it does for a user with a day or two of meetings on the recorder.
-// DEVICE_BENCH_ROUNDS (default 3) and DEVICE_BENCH_RECORDINGS (default 12) make a run shorter or longer.
+// DEVICE_BENCH_ROUNDS (default 3), DEVICE_BENCH_RECORDINGS (default 12) and DEVICE_BENCH_KNOWN (default 300) make a run
+// shorter or longer; DEVICE_BENCH_ONLY=known runs only the plug-in figure of a recorder full of known recordings.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -37,6 +38,8 @@ import { rcloneCopy } from './support/rclone.js';
 const exec = promisify(execFile);
 const ROUNDS = Math.max(1, Number(process.env.DEVICE_BENCH_ROUNDS ?? 3));
 const RECORDINGS = Math.max(1, Number(process.env.DEVICE_BENCH_RECORDINGS ?? 12));
+/** Recordings already pulled on the recorder of the plug-in figure (a recorder nobody clears). */
+const KNOWN = Math.max(1, Number(process.env.DEVICE_BENCH_KNOWN ?? 300));
 const MB = 1e6;
 const UPLINK = 2.5 * MB;
 const SPEEDS: { label: string; rate?: number }[] = [
@@ -356,6 +359,60 @@ async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<
   );
 }
 
+/**
+ * Mount to first byte on a recorder that holds many recordings the app already has, plus one new: what a user who
+ * never clears the recorder waits for at every plug-in. The engine first pulls the known ones (unthrottled, untimed);
+ * then each round plugs in, at 30 MB/s, the same recordings plus one more. The mount folder is made at the mount and
+ * removed at the unplug, as an automounter does.
+ */
+async function knownRecorderFirstByte(ctx: Ctx, known: number): Promise<void> {
+  const spec = (i: number): RecordingSpec => ({
+    kind: i % 4 === 3 ? 'call' : 'note',
+    startSec: 1_600_000_000 + i * 3 * 3600,
+    seconds: 2,
+  });
+  const imageOf = async (n: number) => {
+    const image = path.join(ctx.work, `known-${n}.img`);
+    await buildRecorderImage(image, { recordings: Array.from({ length: n }, (_, i) => spec(i)) });
+    return image;
+  };
+  const { engine, state, root } = await startAppEngine(ctx, 'known');
+  const mountPoint = path.join(root, 'PLAUD_NOTE');
+  const plug = async (image: string, rate: number | undefined) => {
+    let firstByteAt = 0;
+    const off = engine.onState((st) => {
+      if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
+    });
+    await dropCaches();
+    const rec = await startNbdRecorder({ image, mountPoint, ...(rate ? { rateBytesPerSec: rate } : {}) });
+    const mountedAt = performance.now();
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
+      await engine.whenIdle();
+      return firstByteAt - mountedAt;
+    } finally {
+      off();
+      await rec.cleanup();
+      await fs.rmdir(mountPoint).catch(() => {});
+      const gone = Date.now() + 20_000;
+      while (engine.getState().devices.length && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  try {
+    await plug(await imageOf(known), undefined);
+    const samples: number[] = [];
+    for (let i = 1; i <= ROUNDS; i++) samples.push(await plug(await imageOf(known + i), 30 * MB));
+    console.log(
+      `  volume mounted -> first byte at 30 MB/s, recorder holding ${known} recordings already pulled + 1 new: ${median(samples).toFixed(0)} ms (median of ${ROUNDS}: ${samples.map((x) => x.toFixed(0)).join(', ')}; target <= 1000 ms) [load ${await load()}]`,
+    );
+  } finally {
+    await engine.stop();
+    await fs.rm(state, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   const why = nbdUnavailableReason();
   if (why) {
@@ -383,6 +440,10 @@ export async function run(): Promise<void> {
     const bytes = [...written.values()].reduce((n, b) => n + b.length, 0);
     const ctx: Ctx = { work, image, bytes, mediaRoot: path.join(work, 'media'), run: 0, startupCpu: 0 };
     await buildCli();
+    if (process.env.DEVICE_BENCH_ONLY === 'known') {
+      await knownRecorderFirstByte(ctx, KNOWN);
+      return;
+    }
     console.log(
       `recorder: ${recordings.length} recordings, ${(bytes / MB).toFixed(1)} MB (WAV+ASR), FAT32 image behind nbdkit (rate filter, 0.25 s burst) -> nbdfuse -> fusefat; cold caches and a fresh mount for every run; ${ROUNDS} alternating rounds, median`,
     );
@@ -415,6 +476,7 @@ export async function run(): Promise<void> {
     await syncVsBaselines(ctx, emu, SPEEDS[0]!, UPLINK);
     await syncVsBaselines(ctx, emu, SPEEDS[2]!, undefined);
     await mountToFirstByte(ctx, emu, 30 * MB);
+    await knownRecorderFirstByte(ctx, KNOWN);
     await enginePullCpu(ctx);
   } finally {
     await emu.stop();

@@ -8,6 +8,12 @@
 // must list in well under a second. A second stat (to catch a file still growing) is taken only for files whose mtime
 // is recent, after one short pause shared by all of them, so a volume of old recordings pays nothing for it.
 //
+// A recording the caller already knows (`known`: the engine passes what its ledger saw) whose files have the same
+// sizes and modification times as then is described from that, without its header reads: on a recorder holding
+// hundreds of recordings those reads were most of the time between plug-in and the first new byte (each is an open
+// and a read of the device, about 1.6 ms at USB speed in the device model). Whether such a file still holds the same
+// audio is not the scan's question: the engine's quick check reads the start of every known recording after the pull.
+//
 // Readiness is per recording, never per file: when any file of a recording is still being written (changed within the
 // busy window, or growing between the two looks), the whole recording waits (`unsettled`) and none of its files is
 // offered, so a recording is never pulled or uploaded from one file while its partner is still being written.
@@ -41,6 +47,19 @@ export interface ScanOptions {
   sliceMs?: number;
   /** For tests: the clock. */
   now?: () => number;
+  /**
+   * What the caller knows of a recording (by relBase, e.g. "NOTES/20240301/1709280000"): its files as last seen and
+   * what their headers said then, one entry per take. A recording whose files match one of them exactly is described
+   * from it and its headers are not read.
+   */
+  known?: (relBase: string) => readonly KnownRecording[];
+}
+
+/** A recording as an earlier scan saw it: its files' sizes and times, and the facts read from their headers. */
+export interface KnownRecording {
+  durationMs: number;
+  wav?: { size: number; mtimeMs: number };
+  asr?: { size: number; mtimeMs: number; format: 'raw-opus' | 'ogg-opus' };
 }
 
 export interface ScanResult {
@@ -50,6 +69,19 @@ export interface ScanResult {
   unsettled: SkippedEntry[];
   /** Things worth logging that did not stop a recording (e.g. a WAV header that disagrees with its audio). */
   notes: SkippedEntry[];
+  /** Recordings described from `known`, their headers not read. */
+  knownUnchanged: number;
+}
+
+/** The take in `known` whose files are exactly these (same files present, same sizes and times), if any. */
+function unchangedFrom(
+  known: readonly KnownRecording[],
+  wav: FileSeen | undefined,
+  asr: FileSeen | undefined,
+): KnownRecording | undefined {
+  const same = (k: { size: number; mtimeMs: number } | undefined, f: FileSeen | undefined) =>
+    k === undefined || f === undefined ? k === f : k.size === f.size && k.mtimeMs === f.mtimeMs;
+  return known.find((k) => same(k.wav, wav) && same(k.asr, asr));
 }
 
 interface FileSeen {
@@ -292,6 +324,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   // Headers, and build the Recording.
   const recordings: Recording[] = [];
   const unsettled: SkippedEntry[] = [];
+  let knownUnchanged = 0;
   for (const g of groups.values()) {
     if (slicer.due()) await slicer.yield();
     if (g.unsettled) {
@@ -305,7 +338,14 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
     let wav: Recording['wav'];
     let asrMs: number | undefined;
     let wavMs: number | undefined;
-    if (g.asr) {
+    const relBase = `${g.relDir}/${g.base}`;
+    const seen = opts.known ? unchangedFrom(opts.known(relBase), g.wav, g.asr) : undefined;
+    if (seen) {
+      knownUnchanged++;
+      if (g.wav) wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
+      if (g.asr) asr = { relPath: g.asr.relPath, size: g.asr.size, mtimeMs: g.asr.mtimeMs, format: seen.asr!.format };
+      asrMs = seen.durationMs;
+    } else if (g.asr) {
       try {
         const r = asrInfo(g.asr);
         const i = r instanceof Promise ? await r : r;
@@ -315,7 +355,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
         skip(g.asr.relPath, plainError(err));
       }
     }
-    if (g.wav) {
+    if (g.wav && !seen) {
       try {
         const r = wavInfo(g.wav);
         const i = r instanceof Promise ? await r : r;
@@ -340,7 +380,7 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
       key: `${sn}/${g.folder}/${g.date}/${g.base}`,
       sn,
       kind: KIND_OF_FOLDER[g.folder],
-      relBase: `${g.relDir}/${g.base}`,
+      relBase,
       startMs,
       durationMs,
       endMs: startMs + durationMs,
@@ -352,5 +392,5 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
   recordings.sort((a, b) => a.startMs - b.startMs || a.key.localeCompare(b.key));
   skipped.sort((a, b) => a.relPath.localeCompare(b.relPath));
   unsettled.sort((a, b) => a.relPath.localeCompare(b.relPath));
-  return { recordings, skipped, unsettled, notes };
+  return { recordings, skipped, unsettled, notes, knownUnchanged };
 }

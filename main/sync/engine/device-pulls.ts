@@ -153,7 +153,22 @@ export class PullSide {
   // ---------- what to copy ----------
 
   private async scan(rt: DeviceRuntime): Promise<ScanResult> {
-    const scan = await scanVolume(rt.info.mountPath, rt.info.sn);
+    const { ledger } = this.ctx;
+    const sn = rt.info.sn;
+    // Recordings the ledger saw with these very files are not read again (see scan.ts); the quick check after the
+    // pull still reads the start of each of them. A take the quick check found replaced (offDevice) is not trusted.
+    const scan = await scanVolume(rt.info.mountPath, sn, {
+      known: (relBase) =>
+        ledger
+          .takesOf(sn, relBase)
+          .filter((r) => r.offDevice === undefined)
+          .map((r) => ({ durationMs: r.durationMs, ...r.source })),
+    });
+    this.ctx.log.debug('scanned', {
+      id: rt.info.id,
+      recordings: scan.recordings.length,
+      knownUnchanged: scan.knownUnchanged,
+    });
     for (const n of scan.notes)
       this.ctx.log.warn('recording header disagrees with its audio', { id: rt.info.id, ...n });
     rt.unsettled = scan.unsettled.length;

@@ -131,7 +131,13 @@ describe('scanVolume', () => {
   });
 
   it('a volume without NOTES or CALLS has nothing to list', async () => {
-    expect(await scanVolume(root, TEST_SERIAL)).toEqual({ recordings: [], skipped: [], unsettled: [], notes: [] });
+    expect(await scanVolume(root, TEST_SERIAL)).toEqual({
+      recordings: [],
+      skipped: [],
+      unsettled: [],
+      notes: [],
+      knownUnchanged: 0,
+    });
   });
 });
 
