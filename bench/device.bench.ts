@@ -325,32 +325,45 @@ async function enginePullCpu(ctx: Ctx): Promise<void> {
   );
 }
 
+/**
+ * Mount `image` (cold) at `mountPoint`, watched by a running engine, and time the mount -> first byte pulled; once the
+ * engine is idle the recorder is unplugged. The mount folder is made at the mount (startNbdRecorder), as an
+ * automounter makes it.
+ */
+async function plugAndTimeFirstByte(
+  engine: SyncEngine,
+  image: string,
+  mountPoint: string,
+  rate: number | undefined,
+): Promise<number> {
+  let firstByteAt = 0;
+  const off = engine.onState((st) => {
+    if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
+  });
+  await dropCaches();
+  const rec = await startNbdRecorder({ image, mountPoint, ...(rate ? { rateBytesPerSec: rate } : {}) });
+  const mountedAt = performance.now();
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
+    await engine.whenIdle();
+    return firstByteAt - mountedAt;
+  } finally {
+    off();
+    await rec.cleanup();
+  }
+}
+
 /** The app's path (device monitor + engine, in this process): volume mounted -> first byte pulled. */
 async function mountToFirstByte(ctx: Ctx, emu: Emulator, rate: number): Promise<void> {
   const samples: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const { engine, state, root } = await startAppEngine(ctx, 'fb', emu);
-    let firstByteAt = 0;
-    const off = engine.onState((st) => {
-      if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
-    });
-    await dropCaches();
-    const rec = await startNbdRecorder({
-      image: ctx.image,
-      mountPoint: path.join(root, 'PLAUD_NOTE'),
-      rateBytesPerSec: rate,
-    });
-    const mountedAt = performance.now();
     try {
-      const deadline = Date.now() + 60_000;
-      while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
-      samples.push(firstByteAt - mountedAt);
-      await engine.whenIdle();
+      samples.push(await plugAndTimeFirstByte(engine, ctx.image, path.join(root, 'PLAUD_NOTE'), rate));
     } finally {
-      off();
       await engine.stop();
-      await rec.cleanup();
       await fs.rm(state, { recursive: true, force: true });
     }
   }
@@ -378,23 +391,11 @@ async function knownRecorderFirstByte(ctx: Ctx, known: number): Promise<void> {
   };
   const { engine, state, root } = await startAppEngine(ctx, 'known');
   const mountPoint = path.join(root, 'PLAUD_NOTE');
+  // The unplug also removes the mount folder (an automounter does), so the next mount is an event in the root.
   const plug = async (image: string, rate: number | undefined) => {
-    let firstByteAt = 0;
-    const off = engine.onState((st) => {
-      if (!firstByteAt && st.devices.some((d) => d.pull.bytesDone > 0)) firstByteAt = performance.now();
-    });
-    await dropCaches();
-    const rec = await startNbdRecorder({ image, mountPoint, ...(rate ? { rateBytesPerSec: rate } : {}) });
-    const mountedAt = performance.now();
     try {
-      const deadline = Date.now() + 60_000;
-      while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
-      await engine.whenIdle();
-      return firstByteAt - mountedAt;
+      return await plugAndTimeFirstByte(engine, image, mountPoint, rate);
     } finally {
-      off();
-      await rec.cleanup();
       await fs.rmdir(mountPoint).catch(() => {});
       const gone = Date.now() + 20_000;
       while (engine.getState().devices.length && Date.now() < gone) await new Promise((r) => setTimeout(r, 20));
