@@ -330,4 +330,34 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     expect(takes.map((r) => r.offDevice === undefined)).toEqual([true, false]);
     expect(h.emu.files().length - before).toBe(2);
   }, 180_000);
+
+  // FAT keeps local times: a computer whose time zone moved by an hour (summer time, travel) sees every file an hour
+  // off. The known recording then does not match (its headers are read and its content compared): nothing is doubled.
+  it('held: a time zone change between plug-ins uploads nothing again', async () => {
+    const rec = await recorderImage('888000000000000067', [spec]);
+    const { e, watcher } = await h.engine();
+    const before = h.emu.files().length;
+    await e.start();
+    await plugAndSettle(e, watcher, rec.dir);
+    watcher.unplug(rec.dir);
+    const file = path.join(rec.dir, `${relBaseOf(spec)}.ASR`);
+    const was = (await fs.stat(file)).mtimeMs;
+    const tz = process.env.TZ;
+    process.env.TZ = 'Etc/GMT-1';
+    try {
+      await rec.offline(async () => {});
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
+    expect(Math.abs((await fs.stat(file)).mtimeMs - was)).toBe(3600_000);
+    for (let i = 0; i < 2; i++) {
+      await plugAndSettle(e, watcher, rec.dir);
+      watcher.unplug(rec.dir);
+    }
+    const takes = e.records();
+    expect(takes.map((r) => [r.take, r.state, r.offDevice])).toEqual([[1, 'synced', undefined]]);
+    expect(takes[0]!.source.asr!.mtimeMs).toBe((await fs.stat(file)).mtimeMs);
+    expect(h.emu.files().length - before).toBe(1);
+  }, 120_000);
 });
