@@ -360,4 +360,54 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     expect(takes[0]!.source.asr!.mtimeMs).toBe((await fs.stat(file)).mtimeMs);
     expect(h.emu.files().length - before).toBe(1);
   }, 120_000);
+
+  // Discovered with auto-sync off (listed, never copied), then replaced while away: the scan describes it from the
+  // ledger, and what is copied and uploaded must still be what the recorder holds, with its own duration.
+  it('held: a recording replaced before its first pull is uploaded as the recorder holds it, once', async () => {
+    const dir = await h.recorder('888000000000000068', [spec]);
+    const { e, watcher } = await h.engine();
+    const before = h.emu.files().length;
+    await e.start();
+    await e.applySettings({ ...e.settings, autoSync: false });
+    await watcher.plug(dir);
+    await until(() => e.records().some((r) => r.state === 'discovered'), 30_000, 'discovered');
+    await e.whenIdle();
+    watcher.unplug(dir);
+    const other = await replaceWithOther(dir, spec);
+    await e.applySettings({ ...e.settings, autoSync: true });
+    await plugAndSettle(e, watcher, dir);
+
+    const takes = e.records();
+    expect(takes.map((r) => [r.take, r.state])).toEqual([[1, 'synced']]);
+    const asrCopy = takes[0]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
+    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    const got = h.emu.files().slice(before);
+    expect(got).toHaveLength(1);
+    const upload = takes[0]!.pulled!.upload;
+    expect((await h.emu.getObject(got[0]!.fileId)).equals(await fs.readFile(upload.path))).toBe(true);
+    expect(got[0]!.body.duration).toBe(Math.round(upload.durationMs));
+    expect(got[0]!.body.end_time! - got[0]!.body.start_time!).toBe(Math.round(upload.durationMs));
+  }, 120_000);
+
+  // Pulled (uploads paused) and then replaced while away: both recordings are the user's, each goes up once.
+  it('held: a recording replaced after its pull, before its upload, becomes a take of its own', async () => {
+    const { e, watcher, dir, before } = await h.pulledWhilePaused('888000000000000069', [spec]);
+    await e.whenIdle();
+    watcher.unplug(dir);
+    const other = await replaceWithOther(dir, spec);
+    await plugAndSettle(e, watcher, dir);
+    e.resume();
+    await until(() => e.records().filter((r) => r.state === 'synced').length === 2, 60_000, 'both synced');
+    await e.whenIdle();
+    const takes = e.records();
+    expect(takes.map((r) => [r.take, r.state])).toEqual([
+      [1, 'synced'],
+      [2, 'synced'],
+    ]);
+    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
+    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    const got = h.emu.files().slice(before);
+    expect(got).toHaveLength(2);
+    expect(new Set(got.map((f) => f.md5)).size).toBe(2);
+  }, 120_000);
 });
