@@ -410,4 +410,40 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     expect(got).toHaveLength(2);
     expect(new Set(got.map((f) => f.md5)).size).toBe(2);
   }, 120_000);
+
+  // KNOWN (older than e5fd677, found on the way): the quick check compares quickMd5, which fingerprints stored by
+  // builds between 0bc234f and 7875fe8 do not have. For such a take verifyKnown finds no role to compare and skips it
+  // (`if (!r || !fp || !role) continue`), so it is never checked, and remove-after-sync deletes whatever the recorder
+  // holds under its name and sizes: a recording that replaced it (a clock reset) is deleted without ever being copied.
+  // The commit's promise "the quick check after the pull still reads the start of every known recording" does not
+  // hold for these takes. Observed: the replacing recording's files are gone and no take 2 exists.
+  it.fails(
+    'a take whose stored fingerprint has no quick MD5 (an older ledger) is still checked before remove-after-sync',
+    async () => {
+      const dir = await h.recorder('888000000000000070', [spec]);
+      const { e, watcher } = await h.engine();
+      const before = h.emu.files().length;
+      await e.start();
+      await plugAndSettle(e, watcher, dir);
+      watcher.unplug(dir);
+      // The ledger as an older build left it: the fingerprint without its quick MD5.
+      const r = e.records()[0]!;
+      const old = Object.fromEntries(
+        Object.entries(r.fingerprint!).map(([role, f]) => [
+          role,
+          { size: f.size, headLen: f.headLen, headMd5: f.headMd5 },
+        ]),
+      );
+      e.ledger.amend(r.id, { fingerprint: old });
+      await replaceWithOther(dir, spec);
+      await e.applySettings({ ...e.settings, removeAfterSync: true });
+      await plugAndSettle(e, watcher, dir);
+
+      const onRecorder = await exists(path.join(dir, `${relBaseOf(spec)}.ASR`));
+      const copied = e.records().some((t) => t.take === 2 && t.state === 'synced');
+      console.log({ onRecorder, copied, uploads: h.emu.files().length - before });
+      expect(onRecorder || copied).toBe(true);
+    },
+    120_000,
+  );
 });
