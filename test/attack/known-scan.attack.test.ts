@@ -477,4 +477,36 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     },
     120_000,
   );
+
+  // Remove-after-sync deleted the recording (deviceDelete 'done', not yet seen gone: no scan after the delete), then a
+  // clock reset reuses its name with the same sizes and times. The engine's `known` lookup still offers the deleted
+  // take (it filters on offDevice only, reconcile's looksUnchanged also refuses deviceDelete 'done'), so the scan
+  // describes the newcomer from the deleted take's ledger entry; reconcile then compares content and makes it a take
+  // of its own. What must hold: it is copied, uploaded once, with its own audio.
+  it('held: a name reused after remove-after-sync deleted its recording goes up once, as the recorder holds it', async () => {
+    const dir = await h.recorder('888000000000000072', [spec]);
+    const { e, watcher } = await h.engine();
+    const before = h.emu.files().length;
+    await e.start();
+    await e.applySettings({ ...e.settings, removeAfterSync: true });
+    const kept = await keep(dir, spec);
+    await plugAndSettle(e, watcher, dir);
+    await until(() => e.records()[0]?.deviceDelete?.state === 'done', 30_000, 'removed after sync');
+    watcher.unplug(dir);
+    expect(e.records()[0]!.offDevice).toBeUndefined();
+    await kept.putBack();
+    const other = await replaceWithOther(dir, spec);
+    await plugAndSettle(e, watcher, dir);
+
+    const takes = e.records();
+    expect(takes.map((r) => [r.take, r.state])).toEqual([
+      [1, 'synced'],
+      [2, 'synced'],
+    ]);
+    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
+    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    const got = h.emu.files().slice(before);
+    expect(got).toHaveLength(2);
+    expect(new Set(got.map((f) => f.md5)).size).toBe(2);
+  }, 120_000);
 });
