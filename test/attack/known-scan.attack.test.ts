@@ -177,62 +177,66 @@ describe.skipIf(!!h.noFuse)('known-scan attack: a replaced recording and remove-
     expect(h.emu.files().length - before).toBe(3);
   }, 120_000);
 
-  // KNOWN: one unreadable known recording (a bad block: stat fine, read fails) now stops the quick check for every
-  // recording after it, and remove-after-sync runs right after it anyway, trusting takes never checked on this plug-in.
-  // Before e5fd677 the scan read that file's header, failed, skipped the file (and the quick check never met it);
-  // now the scan trusts it by size and time, the quick check meets it first, returns ("unplugged or unreadable"), and
-  // the replaced recording behind it is deleted from the recorder as the old synced take: a recording LOST, never
-  // copied, never uploaded. Observed: the new recording's files are gone from the recorder and no take 2 exists.
-  it.fails(
-    'a bad block in one known recording does not get a replaced, never-copied recording deleted from the recorder',
-    async () => {
-      const { rec, e, watcher, before } = await twoSyncedPlugIns('888000000000000062');
-      // Away from the computer: a clock reset, `replaced` is replaced; the flash wears a bad block in `older`'s ASR.
-      await replaceWithOther(rec.dir, replaced);
-      await rec.offline(async () => void (await badBlockIn(rec.image, `${relBaseOf(older)}.ASR`)));
-      await expect(fs.readFile(path.join(rec.dir, `${relBaseOf(older)}.ASR`))).rejects.toThrow();
-      await e.applySettings({ ...e.settings, removeAfterSync: true });
+  // Found by this attack (e5fd677 made it reachable): one unreadable known recording (a bad block: stat fine, read
+  // fails) stopped the quick check for every recording after it, and remove-after-sync then deleted a replaced
+  // recording, never copied, as the old synced take. Now the quick check goes on past an unreadable take, and only
+  // takes copied or checked on this plug-in are removed.
+  it('a bad block in one known recording does not get a replaced, never-copied recording deleted from the recorder', async () => {
+    const { rec, e, watcher, before } = await twoSyncedPlugIns('888000000000000062');
+    // Away from the computer: a clock reset, `replaced` is replaced; the flash wears a bad block in `older`'s ASR.
+    await replaceWithOther(rec.dir, replaced);
+    await rec.offline(async () => void (await badBlockIn(rec.image, `${relBaseOf(older)}.ASR`)));
+    await expect(fs.readFile(path.join(rec.dir, `${relBaseOf(older)}.ASR`))).rejects.toThrow();
+    await e.applySettings({ ...e.settings, removeAfterSync: true });
+    await plugAndSettle(e, watcher, rec.dir);
+
+    const onRecorder = await exists(path.join(rec.dir, `${relBaseOf(replaced)}.ASR`));
+    const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
+    // The new recording is either still on the recorder or safely copied (and uploaded once) as a take of its own.
+    const copied = takes.some((r) => r.take === 2 && r.state === 'synced');
+    expect(onRecorder || copied).toBe(true);
+    // The quick check went on past the unreadable file: the replacement was noticed, copied and uploaded, once.
+    expect(copied).toBe(true);
+    expect(h.emu.files().length - before).toBe(3);
+  }, 120_000);
+
+  // A known take whose own files cannot be read for the quick check was never checked on this plug-in: whatever the
+  // recorder holds under its name (here another recording, replaced while away) is not removed after sync.
+  it('a known recording that cannot be read for its quick check is not removed from the recorder', async () => {
+    const { rec, e, watcher, before } = await twoSyncedPlugIns('888000000000000064');
+    await replaceWithOther(rec.dir, replaced);
+    await rec.offline(async () => void (await badBlockIn(rec.image, `${relBaseOf(replaced)}.ASR`)));
+    await e.applySettings({ ...e.settings, removeAfterSync: true });
+    await plugAndSettle(e, watcher, rec.dir);
+
+    // `older` was checked and is removed; `replaced` could not be checked and stays, both of its files.
+    expect(await exists(path.join(rec.dir, `${relBaseOf(older)}.ASR`))).toBe(false);
+    expect(await exists(path.join(rec.dir, `${relBaseOf(replaced)}.ASR`))).toBe(true);
+    expect(await exists(path.join(rec.dir, `${relBaseOf(replaced)}.WAV`))).toBe(true);
+    const take1 = e.records().find((r) => r.relBase === relBaseOf(replaced) && r.take === 1)!;
+    expect(take1.deviceDelete?.state).toBeUndefined();
+    expect(h.emu.files().length - before).toBe(2);
+  }, 120_000);
+
+  // The same defect without remove-after-sync: while the bad block was there, every plug-in's quick check stopped at
+  // it, so the recording that replaced `replaced` was never noticed, copied or uploaded (fixed with the one above).
+  it('a bad block in one known recording does not hide a replaced recording from the quick check', async () => {
+    const { rec, e, watcher, before } = await twoSyncedPlugIns('888000000000000063');
+    const other = await replaceWithOther(rec.dir, replaced);
+    await rec.offline(async () => void (await badBlockIn(rec.image, `${relBaseOf(older)}.ASR`)));
+    for (let i = 0; i < 2; i++) {
       await plugAndSettle(e, watcher, rec.dir);
-
-      const onRecorder = await exists(path.join(rec.dir, `${relBaseOf(replaced)}.ASR`));
-      const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
-      console.log({
-        onRecorder,
-        takes: takes.map((r) => ({ take: r.take, state: r.state, deviceDelete: r.deviceDelete?.state })),
-        uploads: h.emu.files().length - before,
-      });
-      // The new recording is either still on the recorder or safely copied (and uploaded once) as a take of its own.
-      const copied = takes.some((r) => r.take === 2 && r.state === 'synced');
-      expect(onRecorder || copied).toBe(true);
-    },
-    120_000,
-  );
-
-  // KNOWN: the same defect without remove-after-sync: as long as the bad block is there, every plug-in's quick check
-  // stops at it, so the recording that replaced `replaced` is never noticed, never copied and never uploaded, while
-  // the app shows that name as synced (a stall that looks like success; a recording lost once the user clears the
-  // recorder). Before e5fd677 the scan skipped the unreadable file and the quick check went on to the next one.
-  it.fails(
-    'a bad block in one known recording does not hide a replaced recording from the quick check',
-    async () => {
-      const { rec, e, watcher, before } = await twoSyncedPlugIns('888000000000000063');
-      const other = await replaceWithOther(rec.dir, replaced);
-      await rec.offline(async () => void (await badBlockIn(rec.image, `${relBaseOf(older)}.ASR`)));
-      for (let i = 0; i < 2; i++) {
-        await plugAndSettle(e, watcher, rec.dir);
-        watcher.unplug(rec.dir);
-      }
-      const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
-      expect(takes.map((r) => [r.take, r.state])).toEqual([
-        [1, 'synced'],
-        [2, 'synced'],
-      ]);
-      const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-      expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
-      expect(h.emu.files().length - before).toBe(3);
-    },
-    120_000,
-  );
+      watcher.unplug(rec.dir);
+    }
+    const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
+    expect(takes.map((r) => [r.take, r.state])).toEqual([
+      [1, 'synced'],
+      [2, 'synced'],
+    ]);
+    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
+    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    expect(h.emu.files().length - before).toBe(3);
+  }, 120_000);
 
   // The quick check cut short on one plug-in (here by the bad block; an unplug right after the pull does the same):
   // the replaced recording is not trusted for good; the next plug-in that gets through notices it.
@@ -412,71 +416,59 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     expect(new Set(got.map((f) => f.md5)).size).toBe(2);
   }, 120_000);
 
-  // KNOWN (older than e5fd677, found on the way): the quick check compares quickMd5, which fingerprints stored by
-  // builds between 0bc234f and 7875fe8 do not have. For such a take verifyKnown finds no role to compare and skips it
-  // (`if (!r || !fp || !role) continue`), so it is never checked, and remove-after-sync deletes whatever the recorder
-  // holds under its name and sizes: a recording that replaced it (a clock reset) is deleted without ever being copied.
-  // The commit's promise "the quick check after the pull still reads the start of every known recording" does not
-  // hold for these takes. Observed: the replacing recording's files are gone and no take 2 exists.
-  it.fails(
-    'a take whose stored fingerprint has no quick MD5 (an older ledger) is still checked before remove-after-sync',
-    async () => {
-      const dir = await h.recorder('888000000000000070', [spec]);
-      const { e, watcher } = await h.engine();
-      const before = h.emu.files().length;
-      await e.start();
-      await plugAndSettle(e, watcher, dir);
-      watcher.unplug(dir);
-      // The ledger as an older build left it: the fingerprint without its quick MD5.
-      const r = e.records()[0]!;
-      const old = Object.fromEntries(
-        Object.entries(r.fingerprint!).map(([role, f]) => [
-          role,
-          { size: f.size, headLen: f.headLen, headMd5: f.headMd5 },
-        ]),
-      );
-      e.ledger.amend(r.id, { fingerprint: old });
-      await replaceWithOther(dir, spec);
-      await e.applySettings({ ...e.settings, removeAfterSync: true });
-      await plugAndSettle(e, watcher, dir);
+  // Older than e5fd677, found on the way: fingerprints stored by builds between 0bc234f and 7875fe8 have no quickMd5,
+  // so the quick check skipped those takes and remove-after-sync deleted a recording that replaced one, uncopied. Now
+  // such a fingerprint is taken again from the library copy, and an unchecked take is never removed.
+  it('a take whose stored fingerprint has no quick MD5 (an older ledger) is still checked before remove-after-sync', async () => {
+    const dir = await h.recorder('888000000000000070', [spec]);
+    const { e, watcher } = await h.engine();
+    const before = h.emu.files().length;
+    await e.start();
+    await plugAndSettle(e, watcher, dir);
+    watcher.unplug(dir);
+    // The ledger as an older build left it: the fingerprint without its quick MD5.
+    const r = e.records()[0]!;
+    const old = Object.fromEntries(
+      Object.entries(r.fingerprint!).map(([role, f]) => [
+        role,
+        { size: f.size, headLen: f.headLen, headMd5: f.headMd5 },
+      ]),
+    );
+    e.ledger.amend(r.id, { fingerprint: old });
+    await replaceWithOther(dir, spec);
+    await e.applySettings({ ...e.settings, removeAfterSync: true });
+    await plugAndSettle(e, watcher, dir);
 
-      const onRecorder = await exists(path.join(dir, `${relBaseOf(spec)}.ASR`));
-      const copied = e.records().some((t) => t.take === 2 && t.state === 'synced');
-      console.log({ onRecorder, copied, uploads: h.emu.files().length - before });
-      expect(onRecorder || copied).toBe(true);
-    },
-    120_000,
-  );
+    const onRecorder = await exists(path.join(dir, `${relBaseOf(spec)}.ASR`));
+    const copied = e.records().some((t) => t.take === 2 && t.state === 'synced');
+    expect(onRecorder || copied).toBe(true);
+    expect(copied).toBe(true);
+    expect(h.emu.files().length - before).toBe(2);
+  }, 120_000);
 
-  // KNOWN (older than e5fd677, found on the way): the quick check reads one file per recording, the ASR when there is
-  // one. A WAV replaced by other audio of the same size and time, its ASR left as it was, is never noticed, and
-  // remove-after-sync deletes that WAV without having copied it. Before e5fd677 the scan's header read did not catch
-  // it either (a valid header). Observed: the WAV is gone from the recorder; the library holds only the old WAV.
-  it.fails(
-    'a WAV replaced beside an unchanged ASR is not deleted by remove-after-sync before it is copied',
-    async () => {
-      const dir = await h.recorder('888000000000000071', [spec]);
-      const { e, watcher } = await h.engine();
-      await e.start();
-      await plugAndSettle(e, watcher, dir);
-      watcher.unplug(dir);
-      const other = (await replaceWithOther(dir, spec, 'WAV')).get('WAV')!;
-      await e.applySettings({ ...e.settings, removeAfterSync: true });
-      await plugAndSettle(e, watcher, dir);
+  // Older than e5fd677, found on the way: the quick check read one file per recording (the ASR when there is one), so
+  // a WAV replaced beside an unchanged ASR went unnoticed and remove-after-sync deleted it uncopied. Now every file
+  // of a known take is checked.
+  it('a WAV replaced beside an unchanged ASR is not deleted by remove-after-sync before it is copied', async () => {
+    const dir = await h.recorder('888000000000000071', [spec]);
+    const { e, watcher } = await h.engine();
+    await e.start();
+    await plugAndSettle(e, watcher, dir);
+    watcher.unplug(dir);
+    const other = (await replaceWithOther(dir, spec, 'WAV')).get('WAV')!;
+    await e.applySettings({ ...e.settings, removeAfterSync: true });
+    await plugAndSettle(e, watcher, dir);
 
-      const wav = path.join(dir, `${relBaseOf(spec)}.WAV`);
-      const inLibrary = await Promise.all(
-        e
-          .records()
-          .flatMap((r) => r.pulled?.files ?? [])
-          .filter((f) => f.relPath.endsWith('.WAV'))
-          .map(async (f) => (await fs.readFile(f.libraryPath)).equals(other)),
-      );
-      console.log({ onRecorder: await exists(wav), inLibrary });
-      expect((await exists(wav)) || inLibrary.includes(true)).toBe(true);
-    },
-    120_000,
-  );
+    const wav = path.join(dir, `${relBaseOf(spec)}.WAV`);
+    const inLibrary = await Promise.all(
+      e
+        .records()
+        .flatMap((r) => r.pulled?.files ?? [])
+        .filter((f) => f.relPath.endsWith('.WAV'))
+        .map(async (f) => (await fs.readFile(f.libraryPath)).equals(other)),
+    );
+    expect((await exists(wav)) || inLibrary.includes(true)).toBe(true);
+  }, 120_000);
 
   // Remove-after-sync deleted the recording (deviceDelete 'done', not yet seen gone: no scan after the delete), then a
   // clock reset reuses its name with the same sizes and times. The engine's `known` lookup still offers the deleted

@@ -27,7 +27,10 @@ export interface DeviceRuntime {
   running?: Promise<void>;
   warnings: string[];
   relookTimer?: NodeJS.Timeout;
-  /** Known takes whose first bytes were checked on the recorder during this plug-in (see verifyKnown). */
+  /**
+   * Takes whose files on the recorder were copied, or whose first bytes were checked (verifyKnown), during this
+   * plug-in: only these may be removed from the recorder (remove-from-device.ts).
+   */
   verified: Set<string>;
   /** Known takes to check after this pull (trusted by size and time until then). */
   toVerify: { rec: Recording; id: string }[];
@@ -156,12 +159,13 @@ export class PullSide {
     const { ledger } = this.ctx;
     const sn = rt.info.sn;
     // Recordings the ledger saw with these very files are not read again (see scan.ts); the quick check after the
-    // pull still reads the start of each of them. A take the quick check found replaced (offDevice) is not trusted.
+    // pull still reads the start of each of them. A take the quick check found replaced (offDevice), or whose files
+    // we deleted from the recorder ourselves, describes nothing on it now.
     const scan = await scanVolume(rt.info.mountPath, sn, {
       known: (relBase) =>
         ledger
           .takesOf(sn, relBase)
-          .filter((r) => r.offDevice === undefined)
+          .filter((r) => r.offDevice === undefined && r.deviceDelete?.state !== 'done')
           .map((r) => ({ durationMs: r.durationMs, ...r.source })),
     });
     this.ctx.log.debug('scanned', {
@@ -340,6 +344,8 @@ export class PullSide {
               detail: `${job.rec.relBase}: the damaged file was kept as ${result.unreadableManifestKeptAs}.`,
             });
           }
+          // Copied from the recorder just now: what it holds under this name is this take.
+          rt.verified.add(id);
           const pulledRecord = ledger.transition(id, 'pulled', {
             durationMs: result.upload.durationMs || job.rec.durationMs,
             pulled: {

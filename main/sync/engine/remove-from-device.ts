@@ -55,10 +55,13 @@ export async function removeSourcesFromDevice(mountPath: string, r: LedgerRecord
 /**
  * Remove-after-sync for one attached recorder: every synced take it still holds whose library copy re-verifies by MD5,
  * the pending mark on disk before the recorder is touched. Stops at the first failure (unplugged, refused).
+ * Only takes whose files on the recorder were copied or quick-checked during this plug-in (`rt.verified`) qualify:
+ * the scan trusts known files by size and time, and a file the quick check could not read (a bad block) may hold
+ * another recording that was never copied. A delete left pending by an earlier plug-in is finished as before.
  */
 export async function removeSyncedTakes(
   ctx: EngineContext,
-  rt: Pick<DeviceRuntime, 'info'>,
+  rt: Pick<DeviceRuntime, 'info' | 'verified'>,
   attached: () => boolean,
 ): Promise<void> {
   const { ledger, problems, log } = ctx;
@@ -69,6 +72,7 @@ export async function removeSyncedTakes(
       r.deviceDelete?.state === 'done' ||
       r.offDevice !== undefined ||
       r.changedOnDevice ||
+      !(rt.verified.has(r.id) || r.deviceDelete?.state === 'pending') ||
       !attached()
     )
       continue;

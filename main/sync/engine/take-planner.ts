@@ -57,7 +57,10 @@ export class TakePlanner {
   ) {}
 
   private fingerprintOf = async (r: LedgerRecord): Promise<Fingerprint | undefined> => {
-    if (r.fingerprint) return r.fingerprint;
+    // A fingerprint from before the quick MD5 was kept cannot serve the quick check: take it again, like a missing one.
+    const quickForEvery = (fp: Fingerprint) =>
+      !!(fp.wav || fp.asr) && [fp.wav, fp.asr].every((f) => !f || !!f.quickMd5);
+    if (r.fingerprint && (quickForEvery(r.fingerprint) || !r.pulled)) return r.fingerprint;
     if (!r.pulled) return undefined;
     // A take pulled before fingerprints were kept: take it from its library copy (local, small) and keep it.
     const fp: Fingerprint = {};
@@ -73,10 +76,10 @@ export class TakePlanner {
           ...(h.quickMd5 ? { quickMd5: h.quickMd5 } : {}),
         };
       } catch {
-        return undefined;
+        return r.fingerprint;
       }
     }
-    if (!fp.wav && !fp.asr) return undefined;
+    if (!fp.wav && !fp.asr) return r.fingerprint;
     this.ctx.ledger.amend(r.id, { fingerprint: fp });
     return fp;
   };
@@ -196,10 +199,11 @@ export class TakePlanner {
   }
 
   /**
-   * Known takes were trusted by their sizes and times. Once the new ones are copied, check the first 4 KiB of each on
-   * the recorder, once per plug-in: a recording deleted and replaced by another with the same name, size and time while
-   * the recorder was away (a clock reset) is caught here, marked gone, and the next pass takes the new one as a take of
-   * its own.
+   * Known takes were trusted by their sizes and times. Once the new ones are copied, check the first 4 KiB of each of
+   * their files on the recorder, once per plug-in: a recording deleted and replaced by another with the same name, size
+   * and time while the recorder was away (a clock reset) is caught here, marked gone, and the next pass takes the new
+   * one as a take of its own. A take that could not be read is not checked (and so never removed from the recorder on
+   * this plug-in); the others still are: one bad block must not turn the check off for the whole recorder.
    */
   async verifyKnown(rt: DeviceRuntime, signal: AbortSignal): Promise<void> {
     const { ledger, log } = this.ctx;
@@ -210,16 +214,21 @@ export class TakePlanner {
       if (rt.verified.has(id)) continue;
       const r = ledger.get(id);
       const fp = r && (await this.fingerprintOf(r));
-      const role = rec.asr && fp?.asr?.quickMd5 ? 'asr' : rec.wav && fp?.wav?.quickMd5 ? 'wav' : undefined;
-      if (!r || !fp || !role) continue;
-      let quick: string | undefined;
+      const roles = (['asr', 'wav'] as const).filter((role) => rec[role] && fp?.[role]?.quickMd5);
+      if (!r || !fp || !roles.length) continue;
+      let replaced = false;
       try {
-        quick = (await headOf(path.resolve(mount, rec[role]!.relPath), role, QUICK_BYTES)).quickMd5;
-      } catch {
-        return; // unplugged or unreadable: the next plug-in checks again
+        for (const role of roles) {
+          const quick = (await headOf(path.resolve(mount, rec[role]!.relPath), role, QUICK_BYTES)).quickMd5;
+          if (quick !== fp[role]!.quickMd5) replaced = true;
+        }
+      } catch (err) {
+        if (!this.hooks.attached(rt)) return; // unplugged: the next plug-in checks again
+        log.warn('a known recording could not be read on the recorder for its quick check', { id, err });
+        continue;
       }
       rt.verified.add(id);
-      if (quick === fp[role]!.quickMd5) continue;
+      if (!replaced) continue;
       log.warn(
         'a known name on the recorder holds a different recording now (a clock reset?): taking it as a new take',
         { id },
