@@ -216,6 +216,10 @@ describe.skipIf(!!h.noFuse)('known-scan attack: a replaced recording and remove-
     const take1 = e.records().find((r) => r.relBase === relBaseOf(replaced) && r.take === 1)!;
     expect(take1.deviceDelete?.state).toBeUndefined();
     expect(h.emu.files().length - before).toBe(2);
+    // Said in plain words, not only logged: the file could not be read, the library copy is safe.
+    const said = e.getState().problems.find((p) => p.code === 'device-read-error');
+    expect(said).toMatchObject({ level: 'info', message: expect.stringMatching(/could not be read/) });
+    expect(said!.detail).toContain(relBaseOf(replaced));
   }, 120_000);
 
   // The same defect without remove-after-sync: while the bad block was there, every plug-in's quick check stopped at

@@ -225,6 +225,17 @@ export class TakePlanner {
       } catch (err) {
         if (!this.hooks.attached(rt)) return; // unplugged: the next plug-in checks again
         log.warn('a known recording could not be read on the recorder for its quick check', { id, err });
+        // Before the scan trusted known files, this showed as a file not copied; a failing recorder should not go
+        // unnoticed. Cleared at the next plug-in (device-pulls.ts), which checks again.
+        this.ctx.problems.raise({
+          code: 'device-read-error',
+          level: 'info',
+          deviceId: rt.info.id,
+          message: `A recording already in the library could not be read on the ${deviceDisplayName(rt.info)}, so it was not checked there.`,
+          action:
+            'Its copy in the library is safe, and it stays on the recorder. If this keeps happening, the recorder may be failing.',
+          detail: `${rec.relBase}: ${(err as Error).message}`,
+        });
         continue;
       }
       rt.verified.add(id);
