@@ -24,6 +24,7 @@ import path from 'node:path';
 import { parseWavHeader, inspectWav, type WavInfo } from '../audio/wav.js';
 import { asrInfoFromHead } from '../audio/asr.js';
 import { AudioFormatError } from '../audio/errors.js';
+import { sameFiles } from '../recording/identity.js';
 import type { Recording, RecordingKind, SkippedEntry } from '../types.js';
 import { mapPool } from '../worker-pool.js';
 
@@ -71,17 +72,6 @@ export interface ScanResult {
   notes: SkippedEntry[];
   /** Recordings described from `known`, their headers not read. */
   knownUnchanged: number;
-}
-
-/** The take in `known` whose files are exactly these (same files present, same sizes and times), if any. */
-function unchangedFrom(
-  known: readonly KnownRecording[],
-  wav: FileSeen | undefined,
-  asr: FileSeen | undefined,
-): KnownRecording | undefined {
-  const same = (k: { size: number; mtimeMs: number } | undefined, f: FileSeen | undefined) =>
-    k === undefined || f === undefined ? k === f : k.size === f.size && k.mtimeMs === f.mtimeMs;
-  return known.find((k) => same(k.wav, wav) && same(k.asr, asr));
 }
 
 interface FileSeen {
@@ -339,7 +329,8 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
     let asrMs: number | undefined;
     let wavMs: number | undefined;
     const relBase = `${g.relDir}/${g.base}`;
-    const seen = opts.known ? unchangedFrom(opts.known(relBase), g.wav, g.asr) : undefined;
+    // The take whose files are exactly these (the same files present, the same sizes and times), if any.
+    const seen = opts.known?.(relBase).find((k) => sameFiles(k, g));
     if (seen) {
       knownUnchanged++;
       if (g.wav) wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };

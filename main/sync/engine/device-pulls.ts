@@ -7,6 +7,7 @@ import { scanVolume, type ScanResult } from '../devices/scan.js';
 import { deviceDisplayName } from '../devices/traits.js';
 import { LibraryError } from '../library/errors.js';
 import type { LedgerRecord } from '../ledger/index.js';
+import { believedOnRecorder } from '../recording/reconcile.js';
 import { sourceBytes } from '../recording/identity.js';
 import type { DeviceInfo, Recording } from '../types.js';
 import type { EngineContext } from './context.js';
@@ -165,7 +166,7 @@ export class PullSide {
       known: (relBase) =>
         ledger
           .takesOf(sn, relBase)
-          .filter((r) => r.offDevice === undefined && r.deviceDelete?.state !== 'done')
+          .filter(believedOnRecorder)
           .map((r) => ({ durationMs: r.durationMs, ...r.source })),
     });
     this.ctx.log.debug('scanned', {

@@ -29,3 +29,19 @@ export function libraryBaseOf(base: string, take = 1): string {
 export function sourceBytes(rec: { wav?: { size: number }; asr?: { size: number } }): number {
   return (rec.wav?.size ?? 0) + (rec.asr?.size ?? 0);
 }
+
+type FileSeen = { size: number; mtimeMs: number };
+
+/** The same files present (WAV, ASR), each with the same size and modification time: nothing read from either. */
+export function sameFiles(
+  a: { wav?: FileSeen | undefined; asr?: FileSeen | undefined },
+  b: { wav?: FileSeen | undefined; asr?: FileSeen | undefined },
+): boolean {
+  for (const role of ['wav', 'asr'] as const) {
+    const x = a[role];
+    const y = b[role];
+    if (!x !== !y) return false;
+    if (x && y && (x.size !== y.size || x.mtimeMs !== y.mtimeMs)) return false;
+  }
+  return true;
+}

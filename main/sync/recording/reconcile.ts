@@ -18,6 +18,7 @@
 import type { LedgerRecord } from '../ledger/types.js';
 import type { Recording } from '../types.js';
 import { relate, type FileFingerprint, type Fingerprint, type Role } from './fingerprint.js';
+import { sameFiles } from './identity.js';
 
 export type Reconciled =
   | { action: 'known'; record: LedgerRecord }
@@ -36,21 +37,22 @@ export function beforeUpload(r: LedgerRecord, uploading: boolean): boolean {
   return r.state === 'failed' && (r.failure?.fromState === 'discovered' || r.failure?.fromState === 'pulling');
 }
 
+/**
+ * The take's files were on the recorder when last looked at: never seen gone or found replaced since (offDevice),
+ * and not deleted by remove-after-sync. Only such a take may describe what the recorder shows without a read.
+ */
+export function believedOnRecorder(r: LedgerRecord): boolean {
+  return r.offDevice === undefined && r.deviceDelete?.state !== 'done';
+}
+
 /** Same files, same sizes and times as when last seen, and never seen gone since: trusted without reading. */
 export function looksUnchanged(r: LedgerRecord, rec: Recording): boolean {
-  if (r.offDevice !== undefined || r.deviceDelete?.state === 'done') return false;
-  return sameFilesAsSeen(r, rec);
+  return believedOnRecorder(r) && sameFilesAsSeen(r, rec);
 }
 
 /** The recorder shows the same files, with the same sizes and times, as the record last saw. */
 export function sameFilesAsSeen(r: LedgerRecord, rec: Recording): boolean {
-  for (const role of ['wav', 'asr'] as const) {
-    const a = r.source[role];
-    const b = rec[role];
-    if (!a !== !b) return false;
-    if (a && b && (a.size !== b.size || a.mtimeMs !== b.mtimeMs)) return false;
-  }
-  return true;
+  return sameFiles(r.source, rec);
 }
 
 export interface ReconcileIo {
