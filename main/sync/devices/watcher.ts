@@ -299,11 +299,9 @@ export class DeviceMonitor extends EventEmitter<DeviceMonitorEvents> {
     });
     if (this.stopped) return;
     for (const e of entries) {
+      if (e.reused) continue; // its answer stays as it was, with its time
       if (e.result.state === 'answered' && (this.roots.includes(e.mountPath) || looksLikeRecorder(e.result)))
-        this.answered.set(e.mountPath, {
-          at: e.reused ? this.answered.get(e.mountPath)!.at : startedAt,
-          result: e.result,
-        });
+        this.answered.set(e.mountPath, { at: startedAt, result: e.result });
       else this.answered.delete(e.mountPath);
     }
     this.watchRoots(entries.filter((e) => e.result.state === 'answered').map((e) => e.mountPath));
