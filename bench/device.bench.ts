@@ -63,6 +63,15 @@ async function childCpuSec(): Promise<number> {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
+/** `fn`'s result, its wall milliseconds, and the CPU seconds of the child processes it waited for. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpu: number }> {
+  const c0 = await childCpuSec();
+  const t0 = performance.now();
+  const value = await fn();
+  const ms = performance.now() - t0;
+  return { value, ms, cpu: (await childCpuSec()) - c0 };
+}
+
 interface Ctx {
   work: string;
   image: string;
@@ -95,45 +104,43 @@ async function withRecorder<T>(ctx: Ctx, rate: number | undefined, fn: (mount: s
 async function cpRun(ctx: Ctx, mount: string, withMd5: boolean): Promise<{ ms: number; cpu: number }> {
   const dest = path.join(ctx.work, `cp-${ctx.run++}`);
   await fs.mkdir(dest);
-  const c0 = await childCpuSec();
-  const t0 = performance.now();
-  await exec('cp', ['-r', path.join(mount, 'NOTES'), path.join(mount, 'CALLS'), dest]).catch(async (err: unknown) => {
-    // A recorder without calls has no CALLS folder.
-    if (!(await fs.stat(path.join(mount, 'CALLS')).catch(() => null)))
-      await exec('cp', ['-r', path.join(mount, 'NOTES'), dest]);
-    else throw err;
+  const took = await measured(async () => {
+    await exec('cp', ['-r', path.join(mount, 'NOTES'), path.join(mount, 'CALLS'), dest]).catch(async (err: unknown) => {
+      // A recorder without calls has no CALLS folder.
+      if (!(await fs.stat(path.join(mount, 'CALLS')).catch(() => null)))
+        await exec('cp', ['-r', path.join(mount, 'NOTES'), dest]);
+      else throw err;
+    });
+    if (withMd5) await exec('sh', ['-c', 'find "$1" -type f -exec md5sum {} + > /dev/null', 'md5', dest]);
   });
-  if (withMd5) await exec('sh', ['-c', 'find "$1" -type f -exec md5sum {} + > /dev/null', 'md5', dest]);
-  const ms = performance.now() - t0;
-  const cpu = (await childCpuSec()) - c0;
   await fs.rm(dest, { recursive: true, force: true });
-  return { ms, cpu };
+  return { ms: took.ms, cpu: took.cpu };
 }
 
 /** The floor: a minimal Node copy with the library copy's safeguards (bench/support/copy-floor.mjs), own process. */
 async function floorRun(ctx: Ctx, mount: string): Promise<{ ms: number; cpu: number }> {
   const dest = path.join(ctx.work, `floor-${ctx.run++}`);
   await fs.mkdir(dest);
-  const c0 = await childCpuSec();
-  const t0 = performance.now();
-  await exec(process.execPath, [path.join(import.meta.dirname, 'support/copy-floor.mjs'), mount, dest]);
-  const ms = performance.now() - t0;
-  const cpu = (await childCpuSec()) - c0;
+  const took = await measured(() =>
+    exec(process.execPath, [path.join(import.meta.dirname, 'support/copy-floor.mjs'), mount, dest]),
+  );
   await fs.rm(dest, { recursive: true, force: true });
-  return { ms, cpu };
+  return { ms: took.ms, cpu: took.cpu };
 }
 
 async function pullRun(ctx: Ctx): Promise<{ ms: number; cpu: number }> {
   const lib = path.join(ctx.work, `pull-${ctx.run++}`);
-  const c0 = await childCpuSec();
-  const t0 = performance.now();
-  const r = await runCli(['pull', '--mount-root', ctx.mediaRoot, '--library', lib, '--format', 'opus', '--json'], {
-    compiled: true,
-    timeoutMs: 600_000,
-    env: { PLAUD_SYNC_STATE: path.join(ctx.work, 'state-pull') },
-  });
-  const ms = performance.now() - t0;
-  const cpu = (await childCpuSec()) - c0;
+  const {
+    value: r,
+    ms,
+    cpu,
+  } = await measured(() =>
+    runCli(['pull', '--mount-root', ctx.mediaRoot, '--library', lib, '--format', 'opus', '--json'], {
+      compiled: true,
+      timeoutMs: 600_000,
+      env: { PLAUD_SYNC_STATE: path.join(ctx.work, 'state-pull') },
+    }),
+  );
   if (r.code !== 0) throw new Error(`plaud-sync pull failed (${r.code}): ${r.stdout}${r.stderr}`);
   await fs.rm(lib, { recursive: true, force: true });
   return { ms, cpu };
@@ -452,25 +459,17 @@ export async function run(): Promise<void> {
     // (at 30 MB/s, the 1.05 target leaves about 0.38 s for everything a pull adds to cp's time).
     {
       const samples: { ms: number; cpu: number }[] = [];
-      for (let i = 0; i < 3; i++) {
-        const c0 = await childCpuSec();
-        const t0 = performance.now();
-        await exec(process.execPath, ['-e', '0']);
-        samples.push({ ms: performance.now() - t0, cpu: (await childCpuSec()) - c0 });
-      }
+      for (let i = 0; i < 3; i++) samples.push(await measured(() => exec(process.execPath, ['-e', '0'])));
       console.log(
         `  Node alone (node -e 0, median of 3): ${median(samples.map((x) => x.ms)).toFixed(0)} ms, ${median(samples.map((x) => x.cpu)).toFixed(2)} CPU s [load ${await load()}]`,
       );
     }
     // Start-up alone: Node and the modules a command loads, without its work (help loads the command, runs nothing).
     for (const cmd of ['pull', 'sync']) {
-      const c0 = await childCpuSec();
-      const t0 = performance.now();
-      await runCli([cmd, '--help'], { compiled: true });
-      const cpu = (await childCpuSec()) - c0;
+      const { ms, cpu } = await measured(() => runCli([cmd, '--help'], { compiled: true }));
       if (cmd === 'pull') ctx.startupCpu = cpu;
       console.log(
-        `  CLI start-up alone (plaud-sync ${cmd} --help): ${(performance.now() - t0).toFixed(0)} ms, ${cpu.toFixed(2)} CPU s [load ${await load()}]`,
+        `  CLI start-up alone (plaud-sync ${cmd} --help): ${ms.toFixed(0)} ms, ${cpu.toFixed(2)} CPU s [load ${await load()}]`,
       );
     }
     for (const speed of SPEEDS) await pullVsCp(ctx, speed);
