@@ -127,6 +127,20 @@ async function plugAndSettle(e: SyncEngine, watcher: TestWatcher, dir: string): 
   }
 }
 
+/**
+ * The name holds two synced takes, the first and the one that replaced it, and the second's library copy of the ASR
+ * is the recorder's new audio (`asr`).
+ */
+async function expectTwoTakes(e: SyncEngine, relBase: string, asr: Buffer) {
+  const takes = e.records().filter((r) => r.relBase === relBase);
+  expect(takes.map((r) => [r.take, r.state])).toEqual([
+    [1, 'synced'],
+    [2, 'synced'],
+  ]);
+  const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
+  expect((await fs.readFile(asrCopy.libraryPath)).equals(asr)).toBe(true);
+}
+
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
     () => true,
@@ -166,14 +180,8 @@ describe.skipIf(!!h.noFuse)('known-scan attack: a replaced recording and remove-
     await e.applySettings({ ...e.settings, removeAfterSync: true });
     await plugAndSettle(e, watcher, rec.dir);
 
-    const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
-    expect(takes.map((r) => [r.take, r.state])).toEqual([
-      [1, 'synced'],
-      [2, 'synced'],
-    ]);
     // The new take's library copy is the recorder's new audio, and the cloud got it once (3 uploads in all).
-    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    await expectTwoTakes(e, relBaseOf(replaced), other.get('ASR')!);
     expect(h.emu.files().length - before).toBe(3);
   }, 120_000);
 
@@ -232,13 +240,7 @@ describe.skipIf(!!h.noFuse)('known-scan attack: a replaced recording and remove-
       await plugAndSettle(e, watcher, rec.dir);
       watcher.unplug(rec.dir);
     }
-    const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
-    expect(takes.map((r) => [r.take, r.state])).toEqual([
-      [1, 'synced'],
-      [2, 'synced'],
-    ]);
-    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    await expectTwoTakes(e, relBaseOf(replaced), other.get('ASR')!);
     expect(h.emu.files().length - before).toBe(3);
   }, 120_000);
 
@@ -256,13 +258,7 @@ describe.skipIf(!!h.noFuse)('known-scan attack: a replaced recording and remove-
     await rec.offline(() => mend());
     expect((await fs.readFile(path.join(rec.dir, `${relBaseOf(older)}.ASR`))).length).toBeGreaterThan(0);
     await plugAndSettle(e, watcher, rec.dir);
-    const takes = e.records().filter((r) => r.relBase === relBaseOf(replaced));
-    expect(takes.map((r) => [r.take, r.state])).toEqual([
-      [1, 'synced'],
-      [2, 'synced'],
-    ]);
-    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    await expectTwoTakes(e, relBaseOf(replaced), other.get('ASR')!);
     expect(h.emu.files().length - before).toBe(3);
   }, 120_000);
 });
@@ -408,13 +404,8 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     e.resume();
     await until(() => e.records().filter((r) => r.state === 'synced').length === 2, 60_000, 'both synced');
     await e.whenIdle();
-    const takes = e.records();
-    expect(takes.map((r) => [r.take, r.state])).toEqual([
-      [1, 'synced'],
-      [2, 'synced'],
-    ]);
-    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    expect(e.records()).toHaveLength(2); // nothing under another name either
+    await expectTwoTakes(e, relBaseOf(spec), other.get('ASR')!);
     const got = h.emu.files().slice(before);
     expect(got).toHaveLength(2);
     expect(new Set(got.map((f) => f.md5)).size).toBe(2);
@@ -475,10 +466,9 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
   }, 120_000);
 
   // Remove-after-sync deleted the recording (deviceDelete 'done', not yet seen gone: no scan after the delete), then a
-  // clock reset reuses its name with the same sizes and times. The engine's `known` lookup still offers the deleted
-  // take (it filters on offDevice only, reconcile's looksUnchanged also refuses deviceDelete 'done'), so the scan
-  // describes the newcomer from the deleted take's ledger entry; reconcile then compares content and makes it a take
-  // of its own. What must hold: it is copied, uploaded once, with its own audio.
+  // clock reset reuses its name with the same sizes and times. The attack found the engine's `known` lookup still
+  // offering the deleted take to the scan (reconcile's looksUnchanged refused it); both now use believedOnRecorder.
+  // What must hold: the newcomer is copied, uploaded once, with its own audio.
   it('held: a name reused after remove-after-sync deleted its recording goes up once, as the recorder holds it', async () => {
     const dir = await h.recorder('888000000000000072', [spec]);
     const { e, watcher } = await h.engine();
@@ -494,13 +484,8 @@ describe.skipIf(!!h.noFuse)('known-scan attack: names that come and go (FAT + em
     const other = await replaceWithOther(dir, spec);
     await plugAndSettle(e, watcher, dir);
 
-    const takes = e.records();
-    expect(takes.map((r) => [r.take, r.state])).toEqual([
-      [1, 'synced'],
-      [2, 'synced'],
-    ]);
-    const asrCopy = takes[1]!.pulled!.files.find((f) => f.relPath.endsWith('.ASR'))!;
-    expect((await fs.readFile(asrCopy.libraryPath)).equals(other.get('ASR')!)).toBe(true);
+    expect(e.records()).toHaveLength(2); // nothing under another name either
+    await expectTwoTakes(e, relBaseOf(spec), other.get('ASR')!);
     const got = h.emu.files().slice(before);
     expect(got).toHaveLength(2);
     expect(new Set(got.map((f) => f.md5)).size).toBe(2);
