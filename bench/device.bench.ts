@@ -25,6 +25,7 @@ import { MemorySecretStore } from '../main/sync/secrets-memory.js';
 import { defaultSettings } from '../main/sync/settings.js';
 import { startEmulator, type Emulator } from '../test/support/emulator/index.js';
 import { buildCli, runCli } from '../test/support/cli.js';
+import { until } from '../test/support/until.js';
 import {
   buildRecorderImage,
   dropCaches,
@@ -312,9 +313,7 @@ async function enginePullCpu(ctx: Ctx): Promise<void> {
     // The watcher's 100 ms debounce keeps the engine from starting before this line.
     const c0 = process.cpuUsage();
     try {
-      const deadline = Date.now() + 120_000;
-      while (!done && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      if (!done) throw new Error('the engine did not finish pulling within 120 s of the mount');
+      await until(() => done, 120_000, 'the engine to finish pulling, 120 s from the mount');
       await engine.whenIdle();
       const c = process.cpuUsage(c0);
       samples.push((c.user + c.system) / 1e6);
@@ -351,9 +350,7 @@ async function plugAndTimeFirstByte(
   const rec = await startNbdRecorder({ image, mountPoint, ...(rate ? { rateBytesPerSec: rate } : {}) });
   const mountedAt = performance.now();
   try {
-    const deadline = Date.now() + 60_000;
-    while (!firstByteAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    if (!firstByteAt) throw new Error('no byte pulled within 60 s of the mount');
+    await until(() => firstByteAt > 0, 60_000, 'a byte pulled, 60 s from the mount');
     await engine.whenIdle();
     return firstByteAt - mountedAt;
   } finally {
