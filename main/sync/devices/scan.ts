@@ -24,7 +24,6 @@ import path from 'node:path';
 import { parseWavHeader, inspectWav, type WavInfo } from '../audio/wav.js';
 import { asrInfoFromHead } from '../audio/asr.js';
 import { AudioFormatError } from '../audio/errors.js';
-import { sameFiles } from '../recording/identity.js';
 import type { Recording, RecordingKind, SkippedEntry } from '../types.js';
 import { mapPool } from '../worker-pool.js';
 
@@ -329,8 +328,11 @@ export async function scanVolume(mountPath: string, sn: string, opts: ScanOption
     let asrMs: number | undefined;
     let wavMs: number | undefined;
     const relBase = `${g.relDir}/${g.base}`;
-    // The take whose files are exactly these (the same files present, the same sizes and times), if any.
-    const seen = opts.known?.(relBase).find((k) => sameFiles(k, g));
+    // The take whose files are exactly these (the same files present, the same sizes and times), if any. (The same
+    // comparison as recording/identity.ts sameFiles: the devices part may not import the recording part.)
+    const same = (k: { size: number; mtimeMs: number } | undefined, f: FileSeen | undefined) =>
+      k === undefined || f === undefined ? k === f : k.size === f.size && k.mtimeMs === f.mtimeMs;
+    const seen = opts.known?.(relBase).find((k) => same(k.wav, g.wav) && same(k.asr, g.asr));
     if (seen) {
       knownUnchanged++;
       if (g.wav) wav = { relPath: g.wav.relPath, size: g.wav.size, mtimeMs: g.wav.mtimeMs };
