@@ -1,8 +1,8 @@
 // ATTACK (attack4): "the name is noted in the manifest before the file is made, so a file found there after a crash
-// is known to be this take's own" (pull.ts). It is not: a crash after the playable file is in place and before the
-// manifest notes its size and MD5 leaves a file the own-file rule (playable.ts) does not recognise (no upload entry).
-// The next pull makes the take again as "<name> (2).opus" and the first file stays in the library for good, a
-// second copy of the recording that no manifest knows (nothing ever uploads, replaces or tidies it).
+// is known to be this take's own" (pull.ts). It was not: a crash after the playable file was in place and before the
+// manifest noted its size and MD5 left a file the own-file rule (playable.ts) did not recognise (no upload entry).
+// The next pull made the take again as "<name> (2).opus" and the first file stayed in the library for good, a
+// second copy of the recording that no manifest knew (nothing ever uploads, replaces or tidies it).
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -28,10 +28,9 @@ async function playableFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-// KNOWN, not fixed yet (it.fails: this turns red once it is): a crash between the rename of the playable file and
-// the manifest write leaves it beside a fresh " (2)" (an extra file, never a second upload); the fix is to note the
-// entry before the final rename.
-it.fails('a crash right after the playable file is made leaves no second copy of the recording', async () => {
+// Fixed: the pull notes the file's entry (name, size, MD5) in the manifest before the rename, so the file left by the
+// crash is the take's own and is made again in place. The same for a crash just before the rename.
+it('a crash right after the playable file is made leaves no second copy of the recording', async () => {
   const device = { sn: TEST_SERIAL, mountPath: s.vol };
   const rec = s.recs[0]!;
   // The process dies once the real audio layer has renamed the playable file into place, before the manifest save
@@ -49,4 +48,27 @@ it.fails('a crash right after the playable file is made leaves no second copy of
   console.log({ afterCrash, now, upload: path.relative(s.lib, again.upload!.path) });
   // Expected: the take's own file (its name was noted) is made again in place: one playable file, the noted one.
   expect(now).toEqual(afterCrash);
+});
+
+it('a crash after the entry is noted and before the rename: the next pull makes the file under the noted name', async () => {
+  const device = { sn: TEST_SERIAL, mountPath: s.vol };
+  const rec = s.recs[0]!;
+  let noted: string | undefined;
+  const dieBeforeRename: PrepareUploadFn = (args) =>
+    prepareUploadFile({
+      ...args,
+      beforeRename: async (file) => {
+        await args.beforeRename!(file);
+        noted = path.relative(s.lib, args.destPath);
+        throw Object.assign(new Error('killed'), { code: 'EIO' });
+      },
+    });
+  await expect(pullRecording(device, rec, { libraryDir: s.lib, prepare: dieBeforeRename })).rejects.toThrow();
+  expect(noted).toBeDefined();
+  expect(await playableFiles(s.lib)).toEqual([]);
+
+  const again = await pullRecording(device, rec, { libraryDir: s.lib });
+  expect(await playableFiles(s.lib)).toEqual([noted]);
+  expect(path.relative(s.lib, again.upload!.path)).toBe(noted);
+  expect((await fs.stat(again.upload!.path)).size).toBe(again.upload!.size);
 });

@@ -26,6 +26,12 @@ export interface PrepareUploadOptions {
   signal?: AbortSignal;
   /** fsync the folder after the rename (default true); off when the caller fsyncs that folder right after. */
   syncDir?: boolean;
+  /**
+   * Called with what the file will be, once it is complete and fsynced under its temp name and before it takes
+   * destPath: the caller notes it (the pull, in the manifest), so a crash right after the rename leaves a file that
+   * is known to be this recording's own.
+   */
+  beforeRename?: (file: Omit<PreparedUpload, 'path' | 'asrProblem'>) => Promise<void>;
 }
 
 export type UploadSource = 'asr-packaged' | 'asr-passthrough' | 'wav-encoded';
@@ -91,6 +97,8 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
   const { wavPath, asrPath, format, destPath, signal } = opts;
   const syncDir = opts.syncDir !== false;
   signal?.throwIfAborted();
+  const noting = (filetype: PreparedUpload['filetype'], source: UploadSource): BeforeRename | undefined =>
+    opts.beforeRename && ((r) => opts.beforeRename!({ ...r, filetype, source }));
 
   // The encoders (lamejs, opusscript) are loaded only when a WAV must be encoded: packaging the recorder's own Opus
   // (the usual case) needs neither, and loading them costs every pull start-up time.
@@ -111,7 +119,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
       );
     }
     return {
-      ...(await writeAtomically(destPath, fromWav(wavPath), signal, syncDir)),
+      ...(await writeAtomically(destPath, fromWav(wavPath), signal, syncDir, noting('mp3', 'wav-encoded'))),
       filetype: 'mp3',
       source: 'wav-encoded',
     };
@@ -135,6 +143,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
           },
           signal,
           syncDir,
+          noting('opus', 'asr-passthrough'),
         );
         return { ...r, filetype: 'opus', source: 'asr-passthrough' };
       }
@@ -146,6 +155,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
           }),
         signal,
         syncDir,
+        noting('opus', 'asr-packaged'),
       );
       return { ...r, filetype: 'opus', source: 'asr-packaged' };
     } catch (e) {
@@ -155,7 +165,7 @@ export async function prepareUploadFile(opts: PrepareUploadOptions): Promise<Pre
     }
   }
   if (!wavPath) throw new AudioFormatError('NO_SOURCE', 'This recording has neither a WAV nor an ASR file to upload.');
-  const r = await writeAtomically(destPath, fromWav(wavPath), signal, syncDir);
+  const r = await writeAtomically(destPath, fromWav(wavPath), signal, syncDir, noting('opus', 'wav-encoded'));
   const out: PreparedUpload = { ...r, filetype: 'opus', source: 'wav-encoded' };
   if (asrProblem !== undefined) out.asrProblem = asrProblem;
   return out;
@@ -166,11 +176,14 @@ function withPath(e: unknown, path: string): unknown {
   return e;
 }
 
+type BeforeRename = (r: { size: number; md5: string; durationMs: number }) => Promise<void>;
+
 async function writeAtomically(
   destPath: string,
   produce: Producer,
   signal: AbortSignal | undefined,
   syncDirAfter: boolean,
+  beforeRename?: BeforeRename,
 ): Promise<{ path: string; size: number; md5: string; durationMs: number }> {
   const part = `${destPath}.part`;
   let fh: FileHandle | undefined;
@@ -186,9 +199,11 @@ async function writeAtomically(
     await fh.sync();
     await fh.close();
     fh = undefined;
+    const md5 = w.digest();
+    await beforeRename?.({ size: w.size, md5, durationMs });
     await rename(part, destPath);
     if (syncDirAfter) await syncDir(dirname(destPath));
-    return { path: destPath, size: w.size, md5: w.digest(), durationMs };
+    return { path: destPath, size: w.size, md5, durationMs };
   } catch (e) {
     if (fh) await fh.close().catch(() => {});
     await unlink(part).catch(() => {});

@@ -75,6 +75,14 @@ export type PrepareUploadFn = (args: {
   signal?: AbortSignal;
   /** fsync the folder after the rename (default true); the pull turns it off and fsyncs the folder once. */
   syncDir?: boolean;
+  /** Called once the file is complete under its temp name, before it takes destPath (see audio/prepare.ts). */
+  beforeRename?: (file: {
+    size: number;
+    md5: string;
+    filetype: UploadFormat;
+    durationMs: number;
+    source: string;
+  }) => Promise<void>;
 }) => Promise<{ path: string; size: number; md5: string; filetype: UploadFormat; durationMs: number; source: string }>;
 
 export interface PullRecordingOptions {
@@ -356,10 +364,22 @@ export async function pullRecording(
       if (manifest.wav) args.wavPath = path.join(place.dir, manifest.wav.name);
       if (manifest.asr) args.asrPath = path.join(place.dir, manifest.asr.name);
       if (signal) args.signal = signal;
+      // The entry is noted before the file takes its name, so a crash right after that rename leaves a file the
+      // next pull knows as this take's own (its size and MD5 are noted) and makes again in place, rather than a
+      // stray copy beside a fresh " (2)". Until the rename the entry names a file that is not there yet, which the
+      // own-file rule (playable.ts) also takes as this take's place.
+      args.beforeRename = async (file) => {
+        manifest.upload = { ...(manifest.upload ?? {}), [format]: uploadEntry(name, playable.relPath, format, file) };
+        manifest.updatedAt = new Date().toISOString();
+        await writeManifest(place.dir, place.base, manifest, { durable: false }).catch((err: unknown) => {
+          throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
+        });
+      };
       let up;
       try {
         up = await prepare(args);
       } catch (err) {
+        if (err instanceof LibraryError) throw err;
         if (err instanceof AudioFormatError) {
           throw new LibraryError('BAD_RECORDING', `${rec.relBase} cannot be prepared for upload: ${err.message}`, {
             cause: err,
@@ -468,14 +488,17 @@ export async function remakeUploadFile(
   if (m.wav) args.wavPath = path.join(manifestDir, m.wav.name);
   if (m.asr) args.asrPath = path.join(manifestDir, m.asr.name);
   if (opts.signal) args.signal = opts.signal;
+  const note = (file: Parameters<typeof uploadEntry>[3]) =>
+    writeManifest(manifestDir, base, {
+      ...m,
+      name: playable.stem,
+      upload: { ...(m.upload ?? {}), [format]: uploadEntry(`${base}.${format}`, playable.relPath, format, file) },
+      updatedAt: new Date().toISOString(),
+    });
+  // Noted before the rename as in pullRecording, so a crash in between leaves no file the manifest does not know.
+  args.beforeRename = (file) => note(file).then(() => undefined);
   const up = await (opts.prepare ?? defaultPrepare)(args);
-  const entry = uploadEntry(`${base}.${format}`, playable.relPath, format, up);
-  await writeManifest(manifestDir, base, {
-    ...m,
-    name: playable.stem,
-    upload: { ...(m.upload ?? {}), [format]: entry },
-    updatedAt: new Date().toISOString(),
-  });
+  await note(up);
   return {
     path: playable.absPath,
     size: up.size,
