@@ -308,3 +308,43 @@ it.fails(
     expect(files).toEqual([path.relative(s.lib, first.upload!.path)]);
   },
 );
+
+// Held for "nothing lost": no .part, no playable file, the next remake makes it under its name. Noted, not asserted:
+// the error is the raw system one (observed: "EISDIR: illegal operation on a directory, rename
+// '...manifest.json.<x>.part' -> '...manifest.json'"); remakeUploadFile does not wrap it as the pull does
+// (libraryWriteError), and a full disk there would read "Disk full: could not write the upload file <playable>"
+// (prepare.ts describeIoError), naming the wrong file. Only the upload's log shows it (upload-queue.ts
+// playableAtHand), so it is left as a remark.
+it('held: remakeUploadFile cannot write the manifest when noting: no .part, nothing lost, the next remake works', async () => {
+  const { pullRecording } = await fresh();
+  const first = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
+  await fs.rm(first.upload!.path);
+  const m = await manifestFile();
+  const base = path
+    .basename(m)
+    .replace(/^\./, '')
+    .replace(/\.manifest\.json$/, '');
+  const text = await fs.readFile(m, 'utf8');
+  const blocked: PrepareUploadFn = (args) =>
+    prepareUploadFile({
+      ...args,
+      beforeRename: async (file) => {
+        await fs.rm(m);
+        await fs.mkdir(m);
+        await args.beforeRename!(file);
+      },
+    });
+  const err = await (
+    await fresh()
+  )
+    .remakeUploadFile(path.dirname(m), base, 'opus', { prepare: blocked })
+    .catch((e: unknown) => e as Error);
+  console.log({ message: (err as Error).message });
+  expect(err).toBeInstanceOf(Error);
+  expect(await visibleFiles()).toEqual([]);
+  await fs.rmdir(m);
+  await fs.writeFile(m, text);
+  const made = await (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus');
+  expect(made!.path).toBe(first.upload!.path);
+  expect(await visibleFiles()).toEqual([path.relative(s.lib, first.upload!.path)]);
+});
