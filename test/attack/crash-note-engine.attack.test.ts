@@ -1,6 +1,6 @@
 // ATTACK (2cf6988), the engine end to end (FAT recorder through FUSE, emulator on s3rver): the entry of a playable file
 // that is made again is noted before the rename. Killed between the two, the manifest holds the new MD5 while the
-// take's earlier file keeps the name; the engine then puts the take's upload under " (2)" and the earlier file stays.
+// take's earlier file keeps the name; the engine must still end with one playable file, uploaded once.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,10 +25,10 @@ async function visibleFiles(lib: string): Promise<string[]> {
   return out.sort();
 }
 
-// BROKEN: observed files ["<name> (2).opus", "<name>.opus"] after the sync, one upload (of the " (2)" file): the
-// take's earlier playable file stays in the library, a second copy of the recording that no manifest names.
-// Fix: see the report (keep the earlier entry until the rename; planPull must not take the noted entry as done).
-it.skipIf(!!h.noFuse).fails(
+// Was BROKEN: observed files ["<name> (2).opus", "<name>.opus"] after the sync, one upload (of the " (2)" file): the
+// take's earlier playable file stayed in the library, a second copy of the recording that no manifest named. Fixed:
+// the noted entry keeps the earlier file's size and MD5 (`replaces`) until its rename is confirmed.
+it.skipIf(!!h.noFuse)(
   'a pull killed while a take’s existing playable file is made again: after the sync, one playable file',
   async () => {
     const spec: RecordingSpec = { startSec: 1_717_000_000, seconds: 2 };

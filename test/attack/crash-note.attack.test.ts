@@ -186,14 +186,15 @@ it('held: remakeUploadFile killed between the noting and the rename, or after th
   expect((await md5File(dest)).md5).toBe(made!.md5);
 });
 
-// BROKEN (mild): a take pulled complete as MP3, then (format switched) killed while its Opus is made, after the
+// Was BROKEN (mild), fixed: restore now takes the first format whose file is there with its noted size. What
+// happened: a take pulled complete as MP3, then (format switched) killed while its Opus is made, after the
 // noting: the manifest stays `complete: true` with an opus entry whose file was never made. The ledger lost and put
 // back from the library (recover-ledger) takes `m.upload.opus ?? m.upload.mp3` (restore-from-library.ts) and so
 // points the restored take at the missing .opus while its real .mp3 is there. Observed: the restored record's upload
 // path is "<name>.opus", which does not exist. The upload then makes the Opus again from the originals
 // (playableAtHand), so nothing is lost or sent twice; but until then the window and `status` show a file that is not
 // there.
-it.fails('a ledger put back from the library points at a playable file that exists', async () => {
+it('a ledger put back from the library points at a playable file that exists', async () => {
   const device = { sn: TEST_SERIAL, mountPath: s.vol };
   const mp3 = await (await fresh()).pullRecording(device, s.recs[0]!, { libraryDir: s.lib, format: 'mp3' });
   const { dest } = await crashAfterNoting('opus');
@@ -222,17 +223,16 @@ it.fails('a ledger put back from the library points at a playable file that exis
   }
 });
 
-// BROKEN (a regression of 2cf6988): a take whose playable file is already there is made again (a partner file that
-// came later, here the recorder's WAV, makes the pull make the upload file again). The new entry (new MD5; the Opus
-// packaging differs each time it is made, the size does not) is noted before the rename; killed there, the manifest
-// describes bytes that never took the name, while the take's earlier file still has it. The next pull's plan
-// (planPull) compares sizes only, finds the file "done" and returns the noted MD5 for bytes that have another one.
-// The engine's upload (playableAtHand) then sees the MD5 differ and makes the file again; the own-file rule
-// (playable.ts) does not take the earlier file as the take's own (its MD5 is not the noted one), so the take moves to
-// "<name> (2).opus" and its earlier file stays beside it for good, a second copy that no manifest names.
-// Observed: pulled MD5 != MD5 on disk; files ["<name> (2).opus", "<name>.opus"]. Before the change the old entry
-// stayed until the rename, so this crash point left the manifest and the file agreeing.
-it.fails("a crash while a take's existing playable file is made again leaves no second copy", async () => {
+// Was BROKEN (a regression of 2cf6988), fixed by `replaces`: the earlier file's size and MD5 stay in the noted
+// entry until the rename is confirmed, and planPull makes such an entry again. What happened: a take whose playable
+// file is already there is made again (a partner file that came later, here the recorder's WAV). The new entry (new
+// MD5; the Opus packaging differs each time it is made, the size does not) was noted before the rename; killed
+// there, the manifest described bytes that never took the name, while the take's earlier file still had it. The next
+// pull's plan compared sizes only and returned the noted MD5 for bytes that have another one; the engine's upload
+// (playableAtHand) saw the MD5 differ and made the file again, and the own-file rule (playable.ts) did not take the
+// earlier file as the take's own, so the take moved to "<name> (2).opus" and its earlier file stayed beside it for
+// good. Observed then: pulled MD5 != MD5 on disk; files ["<name> (2).opus", "<name>.opus"].
+it("a crash while a take's existing playable file is made again leaves no second copy", async () => {
   await fs.rm(s.work, { recursive: true, force: true });
   s = await scratchLibrary([{ startSec: 1709280000, seconds: 2, wav: false }], 'crash-note-');
   const device = { sn: TEST_SERIAL, mountPath: s.vol };
@@ -282,39 +282,34 @@ it('held: two formats, a crash between the noting and the rename of the second: 
   expect((await md5File(opus.upload!.path)).md5).toBe(opus.upload!.md5);
 });
 
-// BROKEN (the same root as above, through remakeUploadFile): the upload makes a take's file again while the take's
+// Was BROKEN (the same root as above, through remakeUploadFile), fixed the same way. What happened: the upload makes
+// a take's file again while the take's
 // own file is still there when the ledger's MD5 is not the file's (a kill after an earlier remake's rename and before
 // the ledger took the new MD5: remade Opus differs each time). Killed again between the noting and the rename, the
 // manifest notes the new MD5 while the earlier file keeps the name; the next remake finds the file not the take's own
 // and makes "<name> (2).opus" beside it. Observed: ["<name> (2).opus", "<name>.opus"].
-it.fails(
-  'remakeUploadFile killed between the noting and the rename over the take’s own file: one file after',
-  async () => {
-    const { pullRecording } = await fresh();
-    const first = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
-    const m = await manifestFile();
-    const base = path
-      .basename(m)
-      .replace(/^\./, '')
-      .replace(/\.manifest\.json$/, '');
-    const noted: { dest?: string; part?: Buffer } = {};
-    await expect(
-      (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus', { prepare: dieAfterNoting(noted) }),
-    ).rejects.toThrow();
-    expect(noted.dest).toBe(first.upload!.path);
-    const made = await (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus');
-    const files = await visibleFiles();
-    console.log({ made: made && path.relative(s.lib, made.path), files });
-    expect(files).toEqual([path.relative(s.lib, first.upload!.path)]);
-  },
-);
+it('remakeUploadFile killed between the noting and the rename over the take’s own file: one file after', async () => {
+  const { pullRecording } = await fresh();
+  const first = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
+  const m = await manifestFile();
+  const base = path
+    .basename(m)
+    .replace(/^\./, '')
+    .replace(/\.manifest\.json$/, '');
+  const noted: { dest?: string; part?: Buffer } = {};
+  await expect(
+    (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus', { prepare: dieAfterNoting(noted) }),
+  ).rejects.toThrow();
+  expect(noted.dest).toBe(first.upload!.path);
+  const made = await (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus');
+  const files = await visibleFiles();
+  console.log({ made: made && path.relative(s.lib, made.path), files });
+  expect(files).toEqual([path.relative(s.lib, first.upload!.path)]);
+});
 
-// Held for "nothing lost": no .part, no playable file, the next remake makes it under its name. Noted, not asserted:
-// the error is the raw system one (observed: "EISDIR: illegal operation on a directory, rename
-// '...manifest.json.<x>.part' -> '...manifest.json'"); remakeUploadFile does not wrap it as the pull does
-// (libraryWriteError), and a full disk there would read "Disk full: could not write the upload file <playable>"
-// (prepare.ts describeIoError), naming the wrong file. Only the upload's log shows it (upload-queue.ts
-// playableAtHand), so it is left as a remark.
+// Held for "nothing lost": no .part, no playable file, the next remake makes it under its name. The error was the raw
+// system one ("EISDIR: illegal operation on a directory, rename ..."), and a full disk there would have read "Disk
+// full: could not write the upload file <playable>", naming the wrong file; it now names the manifest, as the pull's.
 it('held: remakeUploadFile cannot write the manifest when noting: no .part, nothing lost, the next remake works', async () => {
   const { pullRecording } = await fresh();
   const first = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
@@ -341,6 +336,8 @@ it('held: remakeUploadFile cannot write the manifest when noting: no .part, noth
     .catch((e: unknown) => e as Error);
   console.log({ message: (err as Error).message });
   expect(err).toBeInstanceOf(Error);
+  expect((err as Error).message).toMatch(/the manifest of NOTES\/20240301\/1709280000/);
+  expect((err as Error).message).not.toMatch(/upload file/);
   expect(await visibleFiles()).toEqual([]);
   await fs.rmdir(m);
   await fs.writeFile(m, text);

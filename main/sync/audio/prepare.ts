@@ -200,14 +200,18 @@ async function writeAtomically(
     await fh.close();
     fh = undefined;
     const md5 = w.digest();
-    await beforeRename?.({ size: w.size, md5, durationMs });
+    // The caller's own failure (its manifest) is its to word, not a failure to write the upload file.
+    await beforeRename?.({ size: w.size, md5, durationMs }).catch((e: unknown) => {
+      throw Object.assign(new Error('beforeRename'), { callerError: e });
+    });
     await rename(part, destPath);
     if (syncDirAfter) await syncDir(dirname(destPath));
     return { path: destPath, size: w.size, md5, durationMs };
   } catch (e) {
     if (fh) await fh.close().catch(() => {});
     await unlink(part).catch(() => {});
-    throw describeIoError(e, destPath);
+    const callerError = (e as { callerError?: unknown } | undefined)?.callerError;
+    throw callerError !== undefined ? callerError : describeIoError(e, destPath);
   }
 }
 

@@ -2,8 +2,9 @@
 // confirmed it, the cloud file id. When the ledger lost records (recover-ledger dropped damaged lines) this puts back
 // every take the library holds that the ledger no longer knows: as synced when the manifest names its cloud file
 // (never uploaded again), else as pulled (the next sync uploads it once).
+import fs from 'node:fs/promises';
 import type { Ledger } from '../ledger/index.js';
-import { originalFilesOf, uploadFilePath, type Manifest } from '../library/manifest.js';
+import { originalFilesOf, uploadFilePath, type Manifest, type UploadFileEntry } from '../library/manifest.js';
 import { snTypeForName } from '../library/playable.js';
 import { originalsManifests } from '../library/migrate-layout.js';
 import { recordingId } from '../recording/identity.js';
@@ -25,6 +26,20 @@ export async function libraryManifests(
   return (await originalsManifests(libraryDir)).filter((e) => e.manifest.complete);
 }
 
+/**
+ * The upload file a restored take points at: the first format (Opus, then MP3) whose file is there with its noted
+ * size and is not a version noted but never confirmed (a crash before its rename), else the first entry at all (the
+ * upload makes it again from the originals).
+ */
+async function playableEntry(libraryDir: string, dir: string, m: Manifest): Promise<UploadFileEntry | undefined> {
+  const entries = [m.upload?.opus, m.upload?.mp3].filter((e): e is UploadFileEntry => e !== undefined);
+  for (const e of entries) {
+    const st = await fs.stat(uploadFilePath(libraryDir, dir, e)).catch(() => undefined);
+    if (e.replaces === undefined && st?.isFile() && st.size === e.size) return e;
+  }
+  return entries[0];
+}
+
 /** Put back the takes the library holds and the ledger does not know. `snTypeOf` names a serial's device type. */
 export async function restoreFromLibrary(
   ledger: Ledger,
@@ -39,7 +54,7 @@ export async function restoreFromLibrary(
       report.alreadyKnown++;
       continue;
     }
-    const up = m.upload?.opus ?? m.upload?.mp3;
+    const up = await playableEntry(libraryDir, dir, m);
     if (!up || (!m.wav && !m.asr)) continue; // nothing that could be uploaded or shown
     const rec: Recording = {
       key: `${m.sn}/${m.relBase}`,

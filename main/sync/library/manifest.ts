@@ -56,6 +56,11 @@ const UploadFile = z.object({
   filetype: z.enum(['opus', 'mp3']),
   durationMs: z.number().nonnegative(),
   source: z.string(),
+  /**
+   * Present only between noting a new version of the file and its rename over the old one (pull.ts): the old file's
+   * size and MD5, so whichever of the two a crash leaves under the name is known as the take's own.
+   */
+  replaces: z.object({ size: z.number().int().nonnegative(), md5 }).optional(),
 });
 export type UploadFileEntry = z.infer<typeof UploadFile>;
 

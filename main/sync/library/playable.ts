@@ -101,17 +101,19 @@ export async function choosePlayableName(
       const entry = manifest.upload?.[ext];
       if (there && (!entry || entry.path !== `${earlier}.${ext}` || there.size !== entry.size)) othersOwn = false;
     }
+    // While a new version is noted and not yet confirmed (`replaces`), the earlier file is the take's own as well.
+    const versions = up ? [up, ...(up.replaces ? [up.replaces] : [])] : [];
     const own =
       othersOwn &&
       (!st ||
         (st.isFile() &&
           up !== undefined &&
           up.path === `${earlier}.${want.format}` &&
-          st.size === up.size &&
+          versions.some((v) => v.size === st.size) &&
           (await md5File(file).then(
-            (r) => r.md5,
-            () => '',
-          )) === up.md5));
+            (r) => versions.some((v) => v.size === st.size && v.md5 === r.md5),
+            () => false,
+          ))));
     if (own) return place(earlier);
   }
 

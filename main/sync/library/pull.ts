@@ -178,8 +178,13 @@ export async function planPull(
     const up = m?.upload?.[format];
     // A file copied now (a partner that came later, a longer version) makes the upload file again from what is there.
     // Once the cloud has the take, its playable file is the user's: moved, renamed or edited, it is not made again.
+    // An entry still marked `replaces` was noted and never confirmed: a crash came before or after its rename, so
+    // the file under the name may hold the old bytes at the same size. It is made again.
     needsUpload =
-      !up || toCopy.length > 0 || (!m?.cloud && (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size);
+      !up ||
+      toCopy.length > 0 ||
+      (!m?.cloud &&
+        (up.replaces !== undefined || (await sizeOf(uploadFilePath(libraryDir, place.dir, up))) !== up.size));
   }
   const state: PullState = toCopy.length === 0 && !needsUpload && m?.complete ? 'pulled' : m ? 'partial' : 'missing';
   return { state, toCopy, bytesToCopy, needsUpload };
@@ -250,6 +255,17 @@ function uploadEntry(
     durationMs: up.durationMs,
     source: up.source,
   };
+}
+
+/**
+ * The entry noted before a new upload file takes its name. When it goes over the take's earlier file of that name
+ * (a longer version, a partner file that came later), the earlier file's size and MD5 are kept in `replaces` until
+ * the rename is confirmed: a crash before the rename leaves the earlier file there, one after it the new one, and
+ * either is then the take's own (playable.ts).
+ */
+function notedEntry(prev: UploadFileEntry | undefined, next: UploadFileEntry): UploadFileEntry {
+  if (!prev || prev.path !== next.path || (prev.size === next.size && prev.md5 === next.md5)) return next;
+  return { ...next, replaces: prev.replaces ?? { size: prev.size, md5: prev.md5 } };
 }
 
 /**
@@ -368,10 +384,14 @@ export async function pullRecording(
       // next pull knows as this take's own (its size and MD5 are noted) and makes again in place, rather than a
       // stray copy beside a fresh " (2)". Until the rename the entry names a file that is not there yet, which the
       // own-file rule (playable.ts) also takes as this take's place.
+      // Durable, so that after a power cut too the rename is never on the disk without the note.
       args.beforeRename = async (file) => {
-        manifest.upload = { ...(manifest.upload ?? {}), [format]: uploadEntry(name, playable.relPath, format, file) };
+        manifest.upload = {
+          ...(manifest.upload ?? {}),
+          [format]: notedEntry(manifest.upload?.[format], uploadEntry(name, playable.relPath, format, file)),
+        };
         manifest.updatedAt = new Date().toISOString();
-        await writeManifest(place.dir, place.base, manifest, { durable: false }).catch((err: unknown) => {
+        await writeManifest(place.dir, place.base, manifest).catch((err: unknown) => {
           throw libraryWriteError(err, libraryDir, `the manifest of ${rec.relBase}`);
         });
       };
@@ -488,17 +508,21 @@ export async function remakeUploadFile(
   if (m.wav) args.wavPath = path.join(manifestDir, m.wav.name);
   if (m.asr) args.asrPath = path.join(manifestDir, m.asr.name);
   if (opts.signal) args.signal = opts.signal;
-  const note = (file: Parameters<typeof uploadEntry>[3]) =>
-    writeManifest(manifestDir, base, {
+  const note = (file: Parameters<typeof uploadEntry>[3], confirmed: boolean) => {
+    const entry = uploadEntry(`${base}.${format}`, playable.relPath, format, file);
+    return writeManifest(manifestDir, base, {
       ...m,
       name: playable.stem,
-      upload: { ...(m.upload ?? {}), [format]: uploadEntry(`${base}.${format}`, playable.relPath, format, file) },
+      upload: { ...(m.upload ?? {}), [format]: confirmed ? entry : notedEntry(m.upload?.[format], entry) },
       updatedAt: new Date().toISOString(),
+    }).catch((err: unknown) => {
+      throw libraryWriteError(err, libraryDir, `the manifest of ${m.relBase}`);
     });
+  };
   // Noted before the rename as in pullRecording, so a crash in between leaves no file the manifest does not know.
-  args.beforeRename = (file) => note(file).then(() => undefined);
+  args.beforeRename = (file) => note(file, false);
   const up = await (opts.prepare ?? defaultPrepare)(args);
-  await note(up);
+  await note(up, true);
   return {
     path: playable.absPath,
     size: up.size,
