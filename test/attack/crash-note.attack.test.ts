@@ -90,24 +90,21 @@ it('held: after a crash between the noting and the rename, a file the user put u
   expect((await fs.stat(again.upload!.path)).size).toBe(again.upload!.size);
 });
 
-// BROKEN: the crash leaves "<name>.opus.part", a complete fsynced copy of the recording, in the visible library. When
-// the next pull makes the file under the same name, the audio layer removes that .part first; but when the name has
-// to move (the user put a file there, as above, or renamed ours and another take took the name), the take goes to
-// "<name> (2).opus" and "<name>.opus.part" stays for good: removeStaleParts (pull.ts) only looks in the take's
-// .originals folder, and nothing else ever looks for it. Observed: [<name>.opus (user's), <name>.opus.part,
-// <name> (2).opus].
-it.fails(
-  'a crash between the noting and the rename leaves no stray .part copy once the take moves to a new name',
-  async () => {
-    const { dest } = await crashAfterNoting();
-    await fs.writeFile(dest, 'my own dictation, not the recording\n');
-    const { pullRecording } = await fresh();
-    const again = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
-    const files = await visibleFiles();
-    console.log({ files });
-    expect(files).toEqual([path.relative(s.lib, dest), path.relative(s.lib, again.upload!.path)].sort());
-  },
-);
+// Was BROKEN, fixed (playable.ts dropOwnPart: a .part holding exactly the noted bytes is removed when the take moves
+// to a new name). What happened: the crash leaves "<name>.opus.part", a complete fsynced copy of the recording, in
+// the visible library. When the next pull makes the file under the same name, the audio layer removes that .part
+// first; but when the name has to move (the user put a file there, as above, or renamed ours and another take took
+// the name), the take went to "<name> (2).opus" and "<name>.opus.part" stayed for good: removeStaleParts (pull.ts)
+// only looks in the take's .originals folder. Observed then: [<name>.opus (user's), <name>.opus.part, <name> (2).opus].
+it('a crash between the noting and the rename leaves no stray .part copy once the take moves to a new name', async () => {
+  const { dest } = await crashAfterNoting();
+  await fs.writeFile(dest, 'my own dictation, not the recording\n');
+  const { pullRecording } = await fresh();
+  const again = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
+  const files = await visibleFiles();
+  console.log({ files });
+  expect(files).toEqual([path.relative(s.lib, dest), path.relative(s.lib, again.upload!.path)].sort());
+});
 
 it('held: a crash between the noting and the rename; the next pull makes the file under the noted name, no .part left', async () => {
   const { dest } = await crashAfterNoting();
@@ -344,4 +341,15 @@ it('held: remakeUploadFile cannot write the manifest when noting: no .part, noth
   const made = await (await fresh()).remakeUploadFile(path.dirname(m), base, 'opus');
   expect(made!.path).toBe(first.upload!.path);
   expect(await visibleFiles()).toEqual([path.relative(s.lib, first.upload!.path)]);
+});
+
+it('held: a .part beside the old name that does not hold the noted bytes is left alone when the take moves', async () => {
+  const { dest } = await crashAfterNoting();
+  await fs.writeFile(dest, 'my own dictation, not the recording\n');
+  // Not the bytes the manifest noted: someone else's file of that name (or another take's copy being written).
+  await fs.writeFile(`${dest}.part`, 'a file of the same name that is not ours\n');
+  const { pullRecording } = await fresh();
+  const again = await pullRecording({ sn: TEST_SERIAL, mountPath: s.vol }, s.recs[0]!, { libraryDir: s.lib });
+  expect(await fs.readFile(`${dest}.part`, 'utf8')).toBe('a file of the same name that is not ours\n');
+  expect(again.upload!.path).not.toBe(dest);
 });

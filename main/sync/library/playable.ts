@@ -42,6 +42,21 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * The take moves away from its earlier name: a `.part` a killed pull left beside that name is removed, but only when
+ * it is a plain file holding exactly the bytes the manifest noted for it (another take of this process could be
+ * writing a `.part` of its own there, and a link or a file of the user's is never touched). Without this the
+ * complete copy would stay in the visible library for good: nothing else looks for it there.
+ */
+async function dropOwnPart(file: string, up: { size: number; md5: string } | undefined): Promise<void> {
+  if (!up) return;
+  const part = `${file}.part`;
+  const st = await fs.lstat(part).catch(() => undefined);
+  if (!st?.isFile() || st.size !== up.size) return;
+  const got = await md5File(part).catch(() => undefined);
+  if (got?.md5 === up.md5) await fs.rm(part, { force: true });
+}
+
 export async function choosePlayableName(
   libraryDir: string,
   manifest: Pick<Manifest, 'key' | 'name' | 'upload' | 'take'>,
@@ -115,6 +130,7 @@ export async function choosePlayableName(
             () => false,
           ))));
     if (own) return place(earlier);
+    await dropOwnPart(file, up);
   }
 
   const fields = {
