@@ -187,6 +187,7 @@ async function writeAtomically(
 ): Promise<{ path: string; size: number; md5: string; durationMs: number }> {
   const part = `${destPath}.part`;
   let fh: FileHandle | undefined;
+  let callerStep = false;
   try {
     // A .part left by an earlier crash is removed, never opened: in a folder people use it could be a planted link,
     // and 'w' would write through it. 'wx' then refuses anything that appears in between.
@@ -200,18 +201,17 @@ async function writeAtomically(
     await fh.close();
     fh = undefined;
     const md5 = w.digest();
-    // The caller's own failure (its manifest) is its to word, not a failure to write the upload file.
-    await beforeRename?.({ size: w.size, md5, durationMs }).catch((e: unknown) => {
-      throw Object.assign(new Error('beforeRename'), { callerError: e });
-    });
+    callerStep = true;
+    await beforeRename?.({ size: w.size, md5, durationMs });
+    callerStep = false;
     await rename(part, destPath);
     if (syncDirAfter) await syncDir(dirname(destPath));
     return { path: destPath, size: w.size, md5, durationMs };
   } catch (e) {
     if (fh) await fh.close().catch(() => {});
     await unlink(part).catch(() => {});
-    const callerError = (e as { callerError?: unknown } | undefined)?.callerError;
-    throw callerError !== undefined ? callerError : describeIoError(e, destPath);
+    // The caller's own failure (its manifest) is its to word, not a failure to write the upload file.
+    throw callerStep ? e : describeIoError(e, destPath);
   }
 }
 

@@ -76,14 +76,17 @@ export type PrepareUploadFn = (args: {
   /** fsync the folder after the rename (default true); the pull turns it off and fsyncs the folder once. */
   syncDir?: boolean;
   /** Called once the file is complete under its temp name, before it takes destPath (see audio/prepare.ts). */
-  beforeRename?: (file: {
-    size: number;
-    md5: string;
-    filetype: UploadFormat;
-    durationMs: number;
-    source: string;
-  }) => Promise<void>;
-}) => Promise<{ path: string; size: number; md5: string; filetype: UploadFormat; durationMs: number; source: string }>;
+  beforeRename?: (file: PreparedFile) => Promise<void>;
+}) => Promise<PreparedFile & { path: string }>;
+
+/** What an upload file made by PrepareUploadFn is. */
+export interface PreparedFile {
+  size: number;
+  md5: string;
+  filetype: UploadFormat;
+  durationMs: number;
+  source: string;
+}
 
 export interface PullRecordingOptions {
   libraryDir: string;
